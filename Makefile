@@ -1,0 +1,29 @@
+# Every target creates .venv on a fresh machine (Python >= 3.11 only) and installs the project.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench calibrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/wsic run models/baseline.toml --reps 2 --years 5 --scale 0.1 --seed 1 --jobs 2 --out runs/baseline
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/wsic bench --population 50000 --years 5
+	$(BIN)/wsic bench --population 466921 --years 5
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""What is simulated: the care model schema and the model files."""

@@ -1,0 +1,412 @@
+"""The schema of a care model file: every parameter carries its value, unit and source.
+
+A leaf parameter is a table ``{ value = ..., unit = "...", source = "..." }`` so that every number
+in a model can be traced to a document or is visibly labelled an assumption. Unit costs add a
+``payer`` (NHS or council). Tables indexed by age band have one value per band in
+``population.age_band_lower``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+BOROUGHS = ("hammersmith_fulham", "kensington_chelsea", "westminster")
+STRATA = ("very_high", "high", "moderate", "low", "very_low")
+RISK_FEATURES = (
+    "nel_admissions",
+    "ae_attendances",
+    "bed_days",
+    "outpatient",
+    "gp_contacts",
+    "district_nurse",
+    "home_care",
+    "care_home",
+    "age_65_74",
+    "age_75_84",
+    "age_85_plus",
+    "ltc_count",
+    "dementia",
+    "cancer",
+    "learning_disability",
+    "smi",
+)
+ROLES = (
+    "gp",
+    "practice_nurse",
+    "district_nurse",
+    "rapid_response_nurse",
+    "hybrid_worker",
+    "care_coordinator",
+    "social_worker",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Documented(_Strict):
+    unit: str = Field(min_length=1)
+    source: str = Field(min_length=1, description="citation, or text starting 'assumption'")
+
+
+class Number(_Documented):
+    value: float
+
+
+class NonNegative(_Documented):
+    value: float = Field(ge=0)
+
+
+class Positive(_Documented):
+    value: float = Field(gt=0)
+
+
+class Probability(_Documented):
+    value: float = Field(ge=0, le=1)
+
+
+class Count(_Documented):
+    value: int = Field(ge=0)
+
+
+class Series(_Documented):
+    """One non-negative value per category (age band, borough, LTC count...)."""
+
+    value: list[float] = Field(min_length=1)
+
+    @field_validator("value")
+    @classmethod
+    def _non_negative(cls, v: list[float]) -> list[float]:
+        for k, x in enumerate(v):
+            if x < 0:
+                raise ValueError(f"item {k} is {x}; expected a number >= 0")
+        return v
+
+
+class ProbabilitySeries(Series):
+    @field_validator("value")
+    @classmethod
+    def _in_unit_interval(cls, v: list[float]) -> list[float]:
+        for k, x in enumerate(v):
+            if x > 1:
+                raise ValueError(f"item {k} is {x}; expected a probability in [0, 1]")
+        return v
+
+
+class Matrix(_Documented):
+    """Rows of probabilities, one row per age band, each summing to 1."""
+
+    value: list[list[float]] = Field(min_length=1)
+
+    @field_validator("value")
+    @classmethod
+    def _rows_are_distributions(cls, v: list[list[float]]) -> list[list[float]]:
+        for r, row in enumerate(v):
+            if any(x < 0 or x > 1 for x in row):
+                raise ValueError(f"row {r} has a value outside [0, 1]")
+            if abs(sum(row) - 1.0) > 1e-6:
+                raise ValueError(f"row {r} sums to {sum(row):.6f}; expected 1")
+        return v
+
+
+class UnitCost(_Documented):
+    value: float = Field(ge=0)
+    payer: Literal["NHS", "council"]
+
+
+class Meta(_Strict):
+    name: str
+    description: str
+    price_year: str
+
+
+class Population(_Strict):
+    total: Count
+    boroughs: list[Literal[BOROUGHS]] = Field(min_length=1)  # type: ignore[valid-type]
+    borough_share: Series
+    networks_per_borough: Series
+    age_band_lower: Series
+    age_band_share: Series
+    oldest_band_width: Positive
+    female_share: Probability
+    ltc_by_age: Matrix
+    ltc_three_within_two_three: Probability
+    ltc_five_within_four_plus: Probability
+    ltc_six_within_four_plus: Probability
+    dementia_prevalence: ProbabilitySeries
+    cancer_by_ltc: ProbabilitySeries
+    learning_disability_prevalence: Probability
+    learning_disability_max_age: NonNegative
+    smi_prevalence: Probability
+    smi_min_age: NonNegative
+    ltc_incidence: ProbabilitySeries
+    dementia_incidence: ProbabilitySeries
+
+    @model_validator(mode="after")
+    def _shapes(self) -> Population:
+        bands = len(self.age_band_lower.value)
+        checks = {
+            "borough_share": len(self.boroughs),
+            "networks_per_borough": len(self.boroughs),
+            "age_band_share": bands,
+            "ltc_by_age": bands,
+            "dementia_prevalence": bands,
+            "ltc_incidence": bands,
+            "dementia_incidence": bands,
+            "cancer_by_ltc": 5,
+        }
+        for key, n in checks.items():
+            got = len(getattr(self, key).value)
+            if got != n:
+                raise ValueError(f"{key} has {got} values; expected {n}")
+        for r, row in enumerate(self.ltc_by_age.value):
+            if len(row) != 4:
+                raise ValueError(f"ltc_by_age row {r} has {len(row)} columns; expected 4 (0, 1, 2-3, 4+)")
+        if abs(sum(self.borough_share.value) - 1) > 1e-6:
+            raise ValueError("borough_share must sum to 1")
+        if abs(sum(self.age_band_share.value) - 1) > 1e-6:
+            raise ValueError("age_band_share must sum to 1")
+        lower = self.age_band_lower.value
+        if lower[0] != 0 or any(b <= a for a, b in itertools.pairwise(lower)):
+            raise ValueError("age_band_lower must start at 0 and increase")
+        return self
+
+
+class Need(_Strict):
+    segment_mean_cost: Series
+    smi_multiplier: Positive
+    frailty_sigma: NonNegative
+    shock_sigma: NonNegative
+    shock_persistence: Probability
+    reference: Positive
+
+    @model_validator(mode="after")
+    def _segments(self) -> Need:
+        if len(self.segment_mean_cost.value) != 18:
+            raise ValueError("segment_mean_cost needs the 18 leaves of the cost tree")
+        return self
+
+
+class Hazard(_Strict):
+    """Annual rate for a person whose need equals the reference, and its elasticity to need."""
+
+    rate: NonNegative
+    elasticity: NonNegative
+
+
+class Crisis(_Strict):
+    hazard: Hazard
+    care_home_multiplier: NonNegative
+    age_multiplier: Series
+
+
+class AccessPoint(_Strict):
+    share_of_crises: Probability
+    triage_lines: Count
+    triage_minutes: Positive
+    p_advice: Probability
+    p_rapid_response: Probability
+
+
+class RapidResponse(_Strict):
+    min_age: NonNegative
+    travel_minutes: Positive
+    visit_hours: Positive
+    target_hours: Positive
+    p_home: Probability
+    p_virtual_ward: Probability
+
+
+class VirtualWard(_Strict):
+    places: Series
+    mean_stay_days: Positive
+    p_escalate: Probability
+
+
+class Hospital(_Strict):
+    beds: Count
+    p_admit: ProbabilitySeries
+    mean_los_days: Series
+    los_sigma: NonNegative
+    los_need_elasticity: NonNegative
+    p_die: ProbabilitySeries
+    discharge: Matrix
+    dementia_care_home_multiplier: Positive
+
+
+class SocialWork(_Strict):
+    assessment_hours: Positive
+    arrangement_days: NonNegative
+
+
+class HomeCare(_Strict):
+    hours_capacity: Series
+    package_hours_mean: Positive
+    package_hours_need_elasticity: NonNegative
+    package_hours_max: Positive
+    referral: Hazard
+    end_rate: NonNegative
+
+
+class Reablement(_Strict):
+    places: Series
+    duration_days: Positive
+    p_package: Probability
+    p_care_home: Probability
+
+
+class CareHomes(_Strict):
+    residential_places: Count
+    nursing_places: Count
+    p_nursing: Probability
+    annual_death_rate_residential: NonNegative
+    annual_death_rate_nursing: NonNegative
+    entry: Hazard
+    dementia_entry_multiplier: Positive
+    min_age: NonNegative
+
+
+class Mortality(_Strict):
+    annual_death_rate: ProbabilitySeries
+    need_elasticity: NonNegative
+
+
+class Contact(_Strict):
+    """A routine contact accrued in bulk from its rate."""
+
+    rate: NonNegative
+    elasticity: NonNegative
+    care_home_multiplier: NonNegative
+    minutes: NonNegative
+
+
+class RoutineContacts(_Strict):
+    gp: Contact
+    practice_nurse: Contact
+    district_nurse: Contact
+    outpatient: Contact
+    elective: Contact
+    ae_minor: Contact
+
+
+class Risk(_Strict):
+    strata_share: Series
+    intercept: Number
+    weights: dict[Literal[RISK_FEATURES], Number]  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _shares(self) -> Risk:
+        if len(self.strata_share.value) != len(STRATA):
+            raise ValueError(f"strata_share needs {len(STRATA)} values, one per stratum")
+        if abs(sum(self.strata_share.value) - 1) > 1e-6:
+            raise ValueError("strata_share must sum to 1")
+        return self
+
+
+class Role(_Strict):
+    fte: Series
+    productive_hours: Positive
+    cost_per_fte: UnitCost
+    tasks: list[str]
+
+
+class UnitCosts(_Strict):
+    nel_admission: UnitCost
+    excess_bed_day: UnitCost
+    ae_attendance: UnitCost
+    outpatient: UnitCost
+    elective: UnitCost
+    gp_contact: UnitCost
+    practice_nurse_contact: UnitCost
+    district_nurse_contact: UnitCost
+    access_point_call: UnitCost
+    rr_episode: UnitCost
+    vw_day: UnitCost
+    sc_hour: UnitCost
+    residential_day: UnitCost
+    nursing_day: UnitCost
+    reablement_episode: UnitCost
+    sw_assessment: UnitCost
+
+
+class InitialState(_Strict):
+    care_home_occupancy: Probability
+    home_care_utilisation: Probability
+
+
+class Run(_Strict):
+    warmup_years: Count
+    periods_per_year: Count
+
+
+class CareModel(_Strict):
+    """A whole care model: what is simulated, with every parameter documented."""
+
+    meta: Meta
+    run: Run
+    initial_state: InitialState
+    population: Population
+    need: Need
+    crisis: Crisis
+    access_point: AccessPoint
+    rapid_response: RapidResponse
+    virtual_ward: VirtualWard
+    hospital: Hospital
+    social_work: SocialWork
+    home_care: HomeCare
+    reablement: Reablement
+    care_homes: CareHomes
+    mortality: Mortality
+    routine_contacts: RoutineContacts
+    risk: Risk
+    workforce: dict[Literal[ROLES], Role]  # type: ignore[valid-type]
+    unit_costs: UnitCosts
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> CareModel:
+        bands = len(self.population.age_band_lower.value)
+        nb = len(self.population.boroughs)
+        per_band = {
+            "hospital.p_admit": self.hospital.p_admit,
+            "hospital.mean_los_days": self.hospital.mean_los_days,
+            "hospital.p_die": self.hospital.p_die,
+            "hospital.discharge": self.hospital.discharge,
+            "mortality.annual_death_rate": self.mortality.annual_death_rate,
+            "crisis.age_multiplier": self.crisis.age_multiplier,
+        }
+        for key, item in per_band.items():
+            if len(item.value) != bands:
+                raise ValueError(f"{key} has {len(item.value)} values; expected {bands} (one per age band)")
+        for key, item in {
+            "virtual_ward.places": self.virtual_ward.places,
+            "home_care.hours_capacity": self.home_care.hours_capacity,
+            "reablement.places": self.reablement.places,
+        }.items():
+            if len(item.value) != nb:
+                raise ValueError(f"{key} has {len(item.value)} values; expected {nb} (one per borough)")
+        for role, spec in self.workforce.items():
+            if len(spec.fte.value) != nb:
+                raise ValueError(f"workforce.{role}.fte has {len(spec.fte.value)} values; expected {nb}")
+        for r, row in enumerate(self.hospital.discharge.value):
+            if len(row) != 4:
+                raise ValueError(
+                    f"hospital.discharge row {r} has {len(row)} columns; "
+                    "expected 4 (home, package, reablement, care home)"
+                )
+        ap = self.access_point
+        if ap.p_advice.value + ap.p_rapid_response.value > 1:
+            raise ValueError("access_point.p_advice + p_rapid_response must not exceed 1")
+        rr = self.rapid_response
+        if rr.p_home.value + rr.p_virtual_ward.value > 1:
+            raise ValueError("rapid_response.p_home + p_virtual_ward must not exceed 1")
+        rb = self.reablement
+        if rb.p_package.value + rb.p_care_home.value > 1:
+            raise ValueError("reablement.p_package + p_care_home must not exceed 1")
+        missing = set(ROLES) - set(self.workforce)
+        if missing:
+            raise ValueError(f"workforce is missing roles: {', '.join(sorted(missing))}")
+        return self

@@ -1,0 +1,1 @@
+"""How one replication runs: population, risk, care settings, workforce and the event log."""

@@ -1,0 +1,97 @@
+"""Care at home after or instead of hospital: the virtual ward (step-up) and reablement."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import simpy
+
+from sim.capacity import Places
+from sim.population import DEAD, HOME, REABLEMENT, VIRTUAL_WARD
+from sim.system import C_ESCALATE, C_REABLE, C_VW_STAY, System
+
+
+def _places(system: System, per_borough: list[float]) -> list[simpy.Resource | None]:
+    out: list[simpy.Resource | None] = []
+    for v in per_borough:
+        cap = max(1, round(v * system.scale)) if v > 0 else 0
+        out.append(Places(system.env, capacity=cap) if cap else None)
+    return out
+
+
+class VirtualWard:
+    """Hospital-level care at home: a stay only if a place is free now, else A&E."""
+
+    def __init__(self, system: System):
+        self.sys = system
+        vw = system.model.virtual_ward
+        self.wards = _places(system, vw.places.value)
+        self.mean_stay = vw.mean_stay_days.value
+        self.p_escalate = vw.p_escalate.value
+
+    def has_place(self, i: int) -> bool:
+        ward = self.wards[self.sys.pop.borough[i]]
+        return ward is not None and ward.count < ward.capacity
+
+    def stay(self, i: int, row: list[float]) -> Generator:
+        s = self.sys
+        env = s.env
+        ward = self.wards[s.pop.borough[i]]
+        with ward.request() as req:
+            yield req
+            s.pop.setting[i] = VIRTUAL_WARD
+            s.vw.start(i, env.now)
+            s.count("vw_admissions", i)
+            s.log.add(i, env.now, "vw_admission", "virtual_ward")
+            yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
+        s.vw.stop(i, env.now)
+        if s.pop.setting[i] != VIRTUAL_WARD:
+            return
+        s.pop.setting[i] = HOME
+        s.log.add(i, env.now, "vw_discharge", "virtual_ward")
+        if row[C_ESCALATE] < self.p_escalate:
+            yield from s.hospital.admission(i, row)
+
+
+class Reablement:
+    """Short-term support at home after discharge; places are reserved from hospital."""
+
+    def __init__(self, system: System):
+        self.sys = system
+        rb = system.model.reablement
+        self.teams = _places(system, rb.places.value)
+        self.duration = rb.duration_days.value
+        self.p_package = rb.p_package.value
+        self.p_care_home = rb.p_care_home.value
+
+    def reserve(self, i: int) -> Generator:
+        """Wait (in hospital) for a reablement place; return the held request, or None."""
+        s = self.sys
+        team = self.teams[s.pop.borough[i]]
+        if team is None:
+            return None
+        t0 = s.env.now
+        req = team.request()
+        yield req
+        s.count("reablement_wait_days", i, s.env.now - t0)
+        return req
+
+    def episode(self, i: int, row: list[float], req: simpy.resources.resource.Request) -> Generator:
+        s = self.sys
+        env = s.env
+        team = self.teams[s.pop.borough[i]]
+        s.count("reablement_episodes", i)
+        s.log.add(i, env.now, "reablement_start", "reablement")
+        yield env.timeout(self.duration)
+        team.release(req)
+        s.log.add(i, env.now, "reablement_end", "reablement")
+        if s.pop.setting[i] != REABLEMENT:
+            return
+        s.pop.setting[i] = HOME
+        u = row[C_REABLE]
+        if u < self.p_package:
+            if s.pop.package_hours[i] == 0:
+                yield from s.home_care.referral(i, row)
+        elif u < self.p_package + self.p_care_home and s.pop.setting[i] != DEAD:
+            yield from s.care_homes.referral(i, row)

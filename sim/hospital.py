@@ -1,0 +1,98 @@
+"""Acute beds: a non-elective admission waits for a bed, stays, and is discharged when the next
+setting can take them. Days after being medically fit are excess bed days (delayed discharge).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import numpy as np
+
+from sim.capacity import Places
+from sim.population import DEAD, HOSPITAL
+from sim.system import C_DEST, C_DIE, C_LOS, DAY_HOURS, System
+
+TO_HOME, TO_PACKAGE, TO_REABLEMENT, TO_CARE_HOME = range(4)
+
+
+class Hospital:
+    def __init__(self, system: System):
+        self.sys = system
+        h = system.model.hospital
+        self.capacity = max(1, round(h.beds.value * system.scale))
+        self.beds = Places(system.env, capacity=self.capacity)
+        sigma = h.los_sigma.value
+        self.sigma = sigma
+        self.log_mean_los = (np.log(np.asarray(h.mean_los_days.value)) - sigma * sigma / 2).tolist()
+        self.los_elasticity = h.los_need_elasticity.value
+        self.p_die = list(h.p_die.value)
+        self.discharge = np.asarray(h.discharge.value)
+        self.dementia_ch = h.dementia_care_home_multiplier.value
+        self.arrangement_days = system.model.social_work.arrangement_days.value
+
+    def occupied(self) -> int:
+        return self.beds.count
+
+    def length_of_stay(self, i: int, z: float) -> float:
+        s = self.sys
+        rel_need = s.pop.need[i] / s.pop.base_need[i]
+        return math.exp(self.log_mean_los[s.band[i]] + self.sigma * z) * rel_need**self.los_elasticity
+
+    def destination(self, i: int, u: float) -> int:
+        s = self.sys
+        probs = self.discharge[s.band[i]]
+        if s.pop.dementia[i]:
+            probs = probs.copy()
+            probs[TO_CARE_HOME] = min(1.0, probs[TO_CARE_HOME] * self.dementia_ch)
+            probs[TO_HOME] = max(0.0, 1.0 - probs[1:].sum())
+            probs = probs / probs.sum()
+        c = 0.0
+        for k in range(4):
+            c += probs[k]
+            if u < c:
+                return k
+        return TO_HOME
+
+    def admission(self, i: int, row: list[float]) -> Generator:
+        """Admitted from A&E (or escalated from a virtual ward) until discharge or death."""
+        s = self.sys
+        env = s.env
+        if s.pop.setting[i] == DEAD or s.pop.setting[i] == HOSPITAL:
+            return
+        t_arrive = env.now
+        s.enter_hospital(i)
+        s.count("nel_admissions", i)
+        req = self.beds.request()
+        yield req
+        s.count("bed_wait_hours", i, (env.now - t_arrive) * DAY_HOURS)
+        s.bed.start(i, env.now)
+        s.log.add(i, env.now, "admission", "hospital")
+        yield env.timeout(self.length_of_stay(i, row[C_LOS]))
+
+        if row[C_DIE] < self.p_die[s.band[i]]:
+            s.die(i, "hospital")
+            self.beds.release(req)
+            return
+        s.log.add(i, env.now, "medically_fit", "hospital")
+        dest = TO_HOME if s.pop.placement[i] else self.destination(i, row[C_DEST])
+        reablement_req = None
+        if dest != TO_HOME:
+            s.excess.start(i, env.now)
+            if dest == TO_PACKAGE:
+                yield from s.social_work.assess(i)
+                yield env.timeout(self.arrangement_days)
+                yield from s.home_care.start(i, row)
+            elif dest == TO_REABLEMENT:
+                reablement_req = yield from s.reablement.reserve(i)
+            else:
+                yield from s.social_work.assess(i)
+                yield env.timeout(self.arrangement_days)
+                yield from s.care_homes.place(i, row)
+            s.excess.stop(i, env.now)
+        s.bed.stop(i, env.now)
+        self.beds.release(req)
+        s.log.add(i, env.now, "discharge", "hospital")
+        s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
+        if reablement_req is not None:
+            env.process(s.reablement.episode(i, row, reablement_req))

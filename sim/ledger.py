@@ -1,0 +1,190 @@
+"""Each resident's activity and cost in the current year, and the costing rule.
+
+Events add counts as they happen; continuing states (a bed, a placement, a package) accrue lazily
+through ``Accrual`` and are settled at each change and at the year end, so a stay that crosses a
+year boundary is split exactly between the years.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.schema import CareModel
+
+YEAR_DAYS = 365.0
+
+# Counted per resident as the year runs.
+COUNTED = (
+    "person_days",
+    "community_days",
+    "crises",
+    "access_point_calls",
+    "ae_attendances",
+    "nel_admissions",
+    "bed_days",
+    "excess_bed_days",
+    "bed_wait_hours",
+    "rr_episodes",
+    "rr_within_2h",
+    "rr_response_hours",
+    "vw_admissions",
+    "vw_days",
+    "reablement_episodes",
+    "care_home_admissions",
+    "care_home_days_residential",
+    "care_home_days_nursing",
+    "deaths",
+    "gp_contacts",
+    "practice_nurse_contacts",
+    "district_nurse_contacts",
+    "outpatient",
+    "elective",
+    "ae_minor",
+    "sc_hours",
+    "packages_started",
+    "sw_assessments",
+    "assessment_wait_days",
+    "package_wait_days",
+    "placement_wait_days",
+    "reablement_wait_days",
+)
+
+# (measure, unit cost key, tri-borough cost column). Every cost is activity times unit cost.
+COST_ITEMS = (
+    ("nel_admissions", "nel_admission", "cost_nel"),
+    ("excess_bed_days", "excess_bed_day", "cost_nel"),
+    ("ae_attendances", "ae_attendance", "cost_other_hospital"),
+    ("outpatient", "outpatient", "cost_other_hospital"),
+    ("elective", "elective", "cost_other_hospital"),
+    ("gp_contacts", "gp_contact", "cost_ooh"),
+    ("practice_nurse_contacts", "practice_nurse_contact", "cost_ooh"),
+    ("district_nurse_contacts", "district_nurse_contact", "cost_ooh"),
+    ("access_point_calls", "access_point_call", "cost_ooh"),
+    ("rr_episodes", "rr_episode", "cost_ooh"),
+    ("vw_days", "vw_day", "cost_ooh"),
+    ("sc_hours", "sc_hour", "cost_sc"),
+    ("care_home_days_residential", "residential_day", "cost_sc"),
+    ("care_home_days_nursing", "nursing_day", "cost_sc"),
+    ("reablement_episodes", "reablement_episode", "cost_sc"),
+    ("sw_assessments", "sw_assessment", "cost_sc"),
+)
+CARE_HOME_ITEMS = ("care_home_days_residential", "care_home_days_nursing")
+COST_COLUMNS = ("cost_nel", "cost_other_hospital", "cost_ooh", "cost_sc")
+
+# Person-level measures reported, in order.
+REPORTED = (
+    "person_years",
+    "crises",
+    "access_point_calls",
+    "ae_attendances",
+    "nel_admissions",
+    "bed_days",
+    "excess_bed_days",
+    "bed_wait_hours",
+    "rr_episodes",
+    "rr_within_2h",
+    "rr_response_hours",
+    "vw_admissions",
+    "vw_days",
+    "reablement_episodes",
+    "care_home_admissions",
+    "care_home_days",
+    "deaths",
+    "gp_contacts",
+    "practice_nurse_contacts",
+    "district_nurse_contacts",
+    "ooh_contacts",
+    "outpatient",
+    "elective",
+    "other_hospital_contacts",
+    "sc_hours",
+    "packages_started",
+    "sw_assessments",
+    "assessment_wait_days",
+    "package_wait_days",
+    "placement_wait_days",
+    "reablement_wait_days",
+    "cost_nel",
+    "cost_other_hospital",
+    "cost_ooh",
+    "cost_sc",
+    "cost_care_home",
+    "cost_total",
+    "cost_nhs",
+    "cost_council",
+)
+
+
+class Ledger:
+    """The current year's per-resident tallies."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.m = {name: np.zeros(n) for name in COUNTED}
+
+    def reset(self) -> None:
+        for arr in self.m.values():
+            arr.fill(0.0)
+
+
+class Accrual:
+    """A continuing state that adds ``rate`` per day to one tally while it lasts."""
+
+    def __init__(self, ledger: Ledger, measure: str):
+        self.acc = ledger.m[measure]
+        self.since = np.full(ledger.n, np.nan)
+        self.rate = np.zeros(ledger.n)
+
+    def start(self, i: int, t: float, rate: float = 1.0) -> None:
+        self.since[i] = t
+        self.rate[i] = rate
+
+    def stop(self, i: int, t: float) -> None:
+        s = self.since[i]
+        if s == s:  # not NaN
+            self.acc[i] += (t - s) * self.rate[i]
+            self.since[i] = np.nan
+
+    def active(self, i: int) -> bool:
+        s = self.since[i]
+        return bool(s == s)
+
+    def settle(self, t: float) -> None:
+        """Credit everything accrued up to t, as at a year end."""
+        on = ~np.isnan(self.since)
+        self.acc[on] += (t - self.since[on]) * self.rate[on]
+        self.since[on] = t
+
+
+def year_record(ledger: Ledger, model: CareModel) -> dict[str, np.ndarray]:
+    """Derived measures and costs per resident for the year just settled."""
+    m = ledger.m
+    r = dict(m)
+    r["person_years"] = m["person_days"] / YEAR_DAYS
+    r["care_home_days"] = m["care_home_days_residential"] + m["care_home_days_nursing"]
+    r["ooh_contacts"] = (
+        m["gp_contacts"]
+        + m["practice_nurse_contacts"]
+        + m["district_nurse_contacts"]
+        + m["rr_episodes"]
+        + m["vw_days"]
+    )
+    r["other_hospital_contacts"] = m["ae_attendances"] + m["outpatient"] + m["elective"]
+    r.update(costs(m, model))
+    return r
+
+
+def costs(m: dict[str, np.ndarray], model: CareModel) -> dict[str, np.ndarray]:
+    """Cost columns of the tri-borough table, the care-home part, and the split by payer."""
+    uc = model.unit_costs
+    n = next(iter(m.values())).shape
+    out = {c: np.zeros(n) for c in (*COST_COLUMNS, "cost_care_home", "cost_nhs", "cost_council")}
+    for measure, key, column in COST_ITEMS:
+        unit = getattr(uc, key)
+        cost = m[measure] * unit.value
+        out[column] += cost
+        out["cost_nhs" if unit.payer == "NHS" else "cost_council"] += cost
+        if measure in CARE_HOME_ITEMS:
+            out["cost_care_home"] += cost
+    out["cost_total"] = sum(out[c] for c in COST_COLUMNS)
+    return out

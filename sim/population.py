@@ -1,0 +1,185 @@
+"""Synthetic residents as a struct of numpy arrays, with their latent need.
+
+The joint distribution of age, long-term conditions (LTCs), dementia, cancer, learning disability
+and serious mental illness follows the model file; latent need (GBP of expected annual cost) is
+the cost-tree leaf mean for those attributes times a persistent frailty and a transient shock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from models.schema import CareModel
+
+# Where a resident is. Exactly one value per resident at any time.
+HOME, HOSPITAL, VIRTUAL_WARD, REABLEMENT, CARE_HOME, DEAD = range(6)
+SETTING_NAMES = ("home", "hospital", "virtual_ward", "reablement", "care_home", "dead")
+
+# Care home type held by a resident (the place is kept while they are in hospital).
+NO_PLACEMENT, RESIDENTIAL, NURSING = 0, 1, 2
+
+
+@dataclass
+class Population:
+    """Residents are rows; every array has one entry per resident."""
+
+    age: np.ndarray  # float64 years
+    female: np.ndarray  # bool
+    borough: np.ndarray  # int8 index into model.population.boroughs
+    network: np.ndarray  # int16 GP network, numbered across boroughs
+    ltc: np.ndarray  # int8 count of long-term conditions
+    dementia: np.ndarray  # bool
+    cancer: np.ndarray  # bool
+    learning_disability: np.ndarray  # bool
+    smi: np.ndarray  # bool, serious mental illness
+    frailty: np.ndarray  # float64, persistent need multiplier, mean 1
+    shock: np.ndarray  # float64, log of the transient need component
+    base_need: np.ndarray = field(default_factory=lambda: np.empty(0))  # leaf mean x SMI
+    need: np.ndarray = field(default_factory=lambda: np.empty(0))  # GBP per year
+    setting: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    placement: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    package_hours: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    referred: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    stratum: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    risk_score: np.ndarray = field(default_factory=lambda: np.empty(0))
+    death_time: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def size(self) -> int:
+        return int(self.age.shape[0])
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.setting != DEAD
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+def age_band(age: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """Index of each age's band, given the bands' lower bounds."""
+    return np.searchsorted(lower, age, side="right") - 1
+
+
+def cost_tree_leaf(age, ltc, dementia, cancer, ld) -> np.ndarray:
+    """Leaf of the tri-borough cost regression tree (order of REFERENCE.md section 3)."""
+    leaf = np.full(age.shape, -1, dtype=np.int8)
+    l0, l1 = ltc == 0, ltc == 1
+    young0 = l0 & (age < 74.5)
+    leaf[young0 & ~ld & ~cancer] = 0
+    leaf[young0 & ~ld & cancer] = 1
+    leaf[young0 & ld] = 2
+    leaf[l0 & (age >= 74.5) & (age < 84.5)] = 3
+    leaf[l0 & (age >= 84.5)] = 4
+    leaf[l1 & (age < 77.5) & ~cancer] = 5
+    leaf[l1 & (age < 77.5) & cancer] = 6
+    leaf[l1 & (age >= 77.5) & (age < 86.5)] = 7
+    leaf[l1 & (age >= 86.5)] = 8
+    l2, l3 = ltc == 2, ltc == 3
+    leaf[l2 & ~dementia & ~cancer] = 9
+    leaf[l2 & ~dementia & cancer] = 10
+    leaf[l3 & ~dementia & ~cancer] = 11
+    leaf[l3 & ~dementia & cancer] = 12
+    leaf[(l2 | l3) & dementia] = 13
+    leaf[(ltc == 4) & (age < 78.5)] = 14
+    leaf[(ltc == 5) & (age < 78.5)] = 15
+    leaf[(ltc >= 4) & (ltc <= 5) & (age >= 78.5)] = 16
+    leaf[ltc >= 6] = 17
+    return leaf
+
+
+def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population:
+    """Draw n residents whose mix follows the model's population tables."""
+    p = model.population
+    lower = np.asarray(p.age_band_lower.value)
+    share = np.asarray(p.age_band_share.value)
+    band = rng.choice(lower.size, size=n, p=share)
+    upper = np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
+    age = lower[band] + rng.random(n) * (upper[band] - lower[band])
+
+    borough = rng.choice(len(p.boroughs), size=n, p=np.asarray(p.borough_share.value)).astype(np.int8)
+    nets = np.asarray(p.networks_per_borough.value, dtype=int)
+    offset = np.concatenate([[0], np.cumsum(nets)[:-1]])
+    network = (offset[borough] + np.floor(rng.random(n) * nets[borough])).astype(np.int16)
+
+    ltc_tab = np.asarray(p.ltc_by_age.value)
+    cum = np.cumsum(ltc_tab, axis=1)[band]
+    group = (rng.random(n)[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
+    ltc = np.choose(group, [0, 1, 2, 4]).astype(np.int8)
+    u = rng.random(n)
+    ltc[(group == 2) & (u < p.ltc_three_within_two_three.value)] = 3
+    p6, p5 = p.ltc_six_within_four_plus.value, p.ltc_five_within_four_plus.value
+    ltc[(group == 3) & (u < p6)] = 6
+    ltc[(group == 3) & (u >= p6) & (u < p6 + p5)] = 5
+
+    many = ltc >= 2
+    p_many = ltc_tab[:, 2] + ltc_tab[:, 3]
+    p_dem = np.divide(
+        np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0
+    )
+    dementia = many & (rng.random(n) < np.minimum(p_dem, 1.0)[band])
+    cancer = rng.random(n) < np.asarray(p.cancer_by_ltc.value)[np.minimum(ltc, 4)]
+    ld = (age < p.learning_disability_max_age.value) & (
+        rng.random(n) < p.learning_disability_prevalence.value
+    )
+    smi = (age >= p.smi_min_age.value) & (rng.random(n) < p.smi_prevalence.value)
+    female = rng.random(n) < p.female_share.value
+
+    sf = model.need.frailty_sigma.value
+    frailty = np.exp(sf * rng.standard_normal(n) - sf * sf / 2)
+    shock = model.need.shock_sigma.value * rng.standard_normal(n)
+
+    pop = Population(
+        age=age,
+        female=female,
+        borough=borough,
+        network=network,
+        ltc=ltc,
+        dementia=dementia,
+        cancer=cancer,
+        learning_disability=ld,
+        smi=smi,
+        frailty=frailty,
+        shock=shock,
+    )
+    pop.setting = np.full(n, HOME, dtype=np.int8)
+    pop.placement = np.zeros(n, dtype=np.int8)
+    pop.package_hours = np.zeros(n, dtype=np.int32)
+    pop.referred = np.zeros(n, dtype=bool)
+    pop.stratum = np.full(n, -1, dtype=np.int8)
+    pop.risk_score = np.zeros(n)
+    pop.death_time = np.full(n, np.nan)
+    update_need(pop, model)
+    return pop
+
+
+def update_need(pop: Population, model: CareModel) -> None:
+    """Recompute base and current need from attributes, frailty and shock."""
+    leaf = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
+    base = np.asarray(model.need.segment_mean_cost.value)[leaf]
+    base = np.where(pop.smi, base * model.need.smi_multiplier.value, base)
+    s = model.need.shock_sigma.value
+    pop.base_need = base
+    pop.need = base * pop.frailty * np.exp(pop.shock - s * s / 2)
+
+
+def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) -> None:
+    """A year passes for the living: age, new conditions, and a new need shock."""
+    alive = pop.alive
+    n = pop.size
+    p = model.population
+    lower = np.asarray(p.age_band_lower.value)
+    pop.age[alive] += 1.0
+    band = age_band(pop.age, lower)
+    u = rng.random((3, n))
+    new_ltc = alive & (u[0] < np.asarray(p.ltc_incidence.value)[band])
+    pop.ltc[new_ltc] = np.minimum(pop.ltc[new_ltc] + 1, 8)
+    new_dem = alive & (pop.ltc >= 2) & ~pop.dementia & (u[1] < np.asarray(p.dementia_incidence.value)[band])
+    pop.dementia |= new_dem
+    rho = model.need.shock_persistence.value
+    s = model.need.shock_sigma.value
+    eps = rng.standard_normal(n)
+    pop.shock = np.where(alive, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps, pop.shock)
+    update_need(pop, model)

@@ -1,0 +1,443 @@
+"""One replication: build the system, run warm-up plus reported years, return tidy tables.
+
+Time is in days from the start of the warm-up. Each period (a month by default) the community
+events of the coming period (crises, deaths outside hospital, referrals for care, packages ending)
+are drawn in bulk for everyone and dispatched in time order by a single process; a resident only
+gets a process of their own while something is happening to them.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from models.schema import STRATA, CareModel
+from sim import routine
+from sim.community_services import Reablement, VirtualWard
+from sim.events import EventLog
+from sim.hospital import Hospital
+from sim.initial_state import populate
+from sim.ledger import REPORTED, YEAR_DAYS, year_record
+from sim.population import (
+    CARE_HOME,
+    DEAD,
+    HOME,
+    NURSING,
+    REABLEMENT,
+    RESIDENTIAL,
+    advance_year,
+    synthesise,
+)
+from sim.risk import risk_score, stratify
+from sim.social_care import CareHomes, HomeCare, SocialWork
+from sim.streams import Streams
+from sim.system import DRAW_COLUMNS, NORMAL_COLUMNS, System
+from sim.urgent_care import AccessPoint, EmergencyDepartment, RapidResponse, crisis
+from sim.workforce import FluidQueue
+
+CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END = range(5)
+BULK_ROLES = ("gp", "practice_nurse", "district_nurse")
+PRIOR_USE = (
+    "nel_admissions",
+    "ae_attendances",
+    "bed_days",
+    "outpatient",
+    "gp_contacts",
+    "district_nurse_contacts",
+    "sc_hours",
+)
+PERSON_LOG_MEASURES = (
+    "ae_attendances",
+    "nel_admissions",
+    "bed_days",
+    "care_home_days",
+    "cost_nel",
+    "cost_other_hospital",
+    "cost_ooh",
+    "cost_sc",
+    "cost_total",
+)
+
+
+@dataclass
+class ReplicationResult:
+    results: pd.DataFrame
+    events: pd.DataFrame | None
+    persons: pd.DataFrame | None
+    stats: dict = field(default_factory=dict)
+
+
+def population_size(model: CareModel, scale: float) -> int:
+    return max(1, round(model.population.total.value * scale))
+
+
+class Replication:
+    """A single replication; build it, optionally attach probes to ``env``, then ``run()``."""
+
+    def __init__(
+        self,
+        model: CareModel,
+        replication: int,
+        seed: int,
+        years: int,
+        scale: float = 1.0,
+        event_log: bool = False,
+        person_log: bool = False,
+        scenario: str | None = None,
+    ):
+        if years < 1:
+            raise ValueError("years must be at least 1")
+        if not 0 < scale <= 1:
+            raise ValueError("scale must be in (0, 1]")
+        self.model = model
+        self.replication = replication
+        self.seed = seed
+        self.years = years
+        self.scenario = scenario or model.meta.name
+        self.person_log = person_log
+        self.streams = Streams(seed, replication)
+        self.env = simpy.Environment()
+        n = population_size(model, scale)
+        self.scale = n / model.population.total.value
+        pop = synthesise(model, n, self.streams["population"])
+        self.sys = System(self.env, model, pop, self.scale, EventLog(event_log))
+        s = self.sys
+        s.hospital = Hospital(s)
+        s.emergency = EmergencyDepartment(s)
+        s.access_point = AccessPoint(s)
+        s.rapid_response = RapidResponse(s)
+        s.virtual_ward = VirtualWard(s)
+        s.reablement = Reablement(s)
+        s.social_work = SocialWork(s)
+        s.home_care = HomeCare(s)
+        s.care_homes = CareHomes(s)
+        self.ppy = model.run.periods_per_year.value
+        self.period_days = YEAR_DAYS / self.ppy
+        self.warmup = model.run.warmup_years.value
+        self.boroughs = list(model.population.boroughs)
+        nb = len(self.boroughs)
+        self.queues = {
+            role: FluidQueue(
+                np.asarray(model.workforce[role].fte.value)
+                * model.workforce[role].productive_hours.value
+                * self.scale
+                / self.ppy,
+                self.period_days,
+            )
+            for role in BULK_ROLES
+        }
+        self.nb = nb
+        self.prior: dict[str, np.ndarray] = {}
+        self.rows: list[pd.DataFrame] = []
+        self.person_frames: list[pd.DataFrame] = []
+        self.period_probes: list[Callable[[System], None]] = []
+        self.start_year(0)
+        populate(s, self.care_home_rate, self.package_rate, self.streams["initial_state"])
+
+    # ----- yearly ---------------------------------------------------------------------------------
+    def start_year(self, y: int) -> None:
+        s, pop, m = self.sys, self.sys.pop, self.model
+        if y > 0:
+            advance_year(pop, m, self.streams["ageing"])
+            s.update_bands()
+        pop.risk_score = risk_score(pop, self.prior, m)
+        pop.stratum = stratify(
+            pop.risk_score, pop.alive, np.asarray(m.risk.strata_share.value), self.streams["stratify"]
+        )
+        self.alive_at_start = pop.alive.copy()
+        self.age_at_start = pop.age.copy()
+        ref = m.need.reference.value
+        rel = pop.need / ref
+        c = m.crisis
+        self.crisis_rate = (
+            c.hazard.rate.value * rel**c.hazard.elasticity.value * np.asarray(c.age_multiplier.value)[s.band]
+        )
+        mort = m.mortality
+        self.death_rate = (
+            np.asarray(mort.annual_death_rate.value)[s.band]
+            * (pop.need / pop.base_need) ** mort.need_elasticity.value
+        )
+        self.package_rate = m.home_care.referral.rate.value * rel**m.home_care.referral.elasticity.value
+        ch = m.care_homes
+        self.care_home_rate = (
+            ch.entry.rate.value
+            * rel**ch.entry.elasticity.value
+            * np.where(pop.dementia, ch.dementia_entry_multiplier.value, 1.0)
+        )
+        self.contact_rates = routine.annual_rates(pop, m)
+
+    def end_year(self, y: int) -> None:
+        s, m = self.sys, self.model
+        t = self.env.now
+        for acc in s.accruals:
+            acc.settle(t)
+        routine.draw_year(s.ledger, self.contact_rates, m, self.streams["routine"])
+        record = year_record(s.ledger, m)
+        if y >= self.warmup:
+            self._report(y - self.warmup + 1, record)
+        self.prior = {k: record[k].copy() for k in PRIOR_USE}
+        s.ledger.reset()
+        s.tally.reset()
+        gc.collect()
+
+    def _report(self, year: int, record: dict[str, np.ndarray]) -> None:
+        s, pop = self.sys, self.sys.pop
+        mask = self.alive_at_start
+        ns = len(STRATA)
+        key = pop.borough[mask].astype(np.int64) * ns + pop.stratum[mask]
+        groups = self.nb * ns
+        inv = s.inv_scale
+        values = np.stack([np.bincount(key, weights=record[mm][mask], minlength=groups) for mm in REPORTED])
+        values *= inv
+        bor = np.repeat(np.arange(self.nb), ns)
+        st = np.tile(np.arange(ns), self.nb)
+        frame = pd.DataFrame(
+            {
+                "borough": np.tile(np.asarray(self.boroughs, dtype=object)[bor], len(REPORTED)),
+                "stratum": np.tile(np.asarray(STRATA, dtype=object)[st], len(REPORTED)),
+                "measure": np.repeat(np.asarray(REPORTED, dtype=object), groups),
+                "value": values.ravel(),
+            }
+        )
+        sys_rows = s.tally.rows()
+        if sys_rows:
+            frame = pd.concat(
+                [
+                    frame,
+                    pd.DataFrame(
+                        {
+                            "borough": ["all" if b < 0 else self.boroughs[b] for b, _, _ in sys_rows],
+                            "stratum": "all",
+                            "measure": [mm for _, mm, _ in sys_rows],
+                            "value": [v for _, _, v in sys_rows],
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
+        frame.insert(0, "year", year)
+        self.rows.append(frame)
+        if self.person_log:
+            idx = np.flatnonzero(mask)
+            died = (pop.setting[idx] == DEAD) & (pop.death_time[idx] > self.env.now - YEAR_DAYS)
+            pf = pd.DataFrame(
+                {
+                    "person": idx.astype(np.int64),
+                    "year": np.int16(year),
+                    "borough": pd.Categorical.from_codes(pop.borough[idx], self.boroughs),
+                    "age": self.age_at_start[idx].astype(np.float32),
+                    "stratum": pd.Categorical.from_codes(pop.stratum[idx], STRATA),
+                    "risk_score": pop.risk_score[idx].astype(np.float32),
+                    **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
+                    "died": died,
+                }
+            )
+            self.person_frames.append(pf)
+
+    # ----- per period -----------------------------------------------------------------------------
+    def _draws(self, name: str, k: int) -> list[list[float]]:
+        rng = self.streams[name]
+        u = rng.random((k, DRAW_COLUMNS))
+        for c in NORMAL_COLUMNS:
+            u[:, c] = rng.standard_normal(k)
+        return u.tolist()
+
+    def _bernoulli_times(self, name: str, rate: np.ndarray, eligible: np.ndarray, t0: float):
+        rng = self.streams[name]
+        p = -np.expm1(-rate * (self.period_days / YEAR_DAYS))
+        hit = eligible & (rng.random(rate.shape[0]) < p)
+        who = np.flatnonzero(hit)
+        return who, t0 + rng.random(who.size) * self.period_days
+
+    def draw_period(self, t0: float):
+        """All community events of the period starting at t0, in time order."""
+        pop, m = self.sys.pop, self.model
+        s = pop.setting
+        at_home = s == HOME
+        in_care_home = s == CARE_HOME
+        years = self.period_days / YEAR_DAYS
+
+        can_crisis = at_home | (s == REABLEMENT) | in_care_home
+        lam = self.crisis_rate * np.where(in_care_home, m.crisis.care_home_multiplier.value, 1.0) * years
+        k = self.streams["crisis"].poisson(np.where(can_crisis, lam, 0.0))
+        c_who = np.repeat(np.arange(pop.size), k)
+        c_t = t0 + self.streams["crisis"].random(c_who.size) * self.period_days
+
+        ch = m.care_homes
+        death_rate = np.where(
+            in_care_home,
+            np.where(
+                pop.placement == NURSING,
+                ch.annual_death_rate_nursing.value,
+                ch.annual_death_rate_residential.value,
+            ),
+            self.death_rate,
+        )
+        d_who, d_t = self._bernoulli_times("death", death_rate, at_home | in_care_home, t0)
+
+        free = at_home & ~pop.referred & (pop.placement == 0)
+        p_who, p_t = self._bernoulli_times(
+            "package_referral", self.package_rate, free & (pop.package_hours == 0) & (pop.age >= 18), t0
+        )
+        h_who, h_t = self._bernoulli_times(
+            "care_home_referral", self.care_home_rate, free & (pop.age >= ch.min_age.value), t0
+        )
+        e_who, e_t = self._bernoulli_times(
+            "package_end", np.full(pop.size, m.home_care.end_rate.value), pop.package_hours > 0, t0
+        )
+
+        times = np.concatenate([c_t, d_t, p_t, h_t, e_t])
+        who = np.concatenate([c_who, d_who, p_who, h_who, e_who])
+        kind = np.concatenate(
+            [
+                np.full(a.size, kd, dtype=np.int8)
+                for kd, a in (
+                    (CRISIS, c_who),
+                    (DEATH, d_who),
+                    (PACKAGE_REFERRAL, p_who),
+                    (CARE_HOME_REFERRAL, h_who),
+                    (PACKAGE_END, e_who),
+                )
+            ]
+        )
+        row = np.concatenate([np.arange(a.size) for a in (c_who, d_who, p_who, h_who, e_who)])
+        order = np.argsort(times, kind="stable")
+        draws = {
+            CRISIS: self._draws("crisis_draws", c_who.size),
+            PACKAGE_REFERRAL: self._draws("package_draws", p_who.size),
+            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who.size),
+        }
+        return times[order].tolist(), who[order].tolist(), kind[order].tolist(), row[order].tolist(), draws
+
+    def dispatch(self, t0: float) -> Generator:
+        s = self.sys
+        env = self.env
+        setting = s.pop.setting
+        times, who, kinds, rows, draws = self.draw_period(t0)
+        crisis_rows = draws[CRISIS]
+        for t, i, kd, j in zip(times, who, kinds, rows, strict=True):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if kd == CRISIS:
+                crisis(s, i, crisis_rows[j])
+            elif kd == DEATH:
+                st = setting[i]
+                if st in (HOME, CARE_HOME):
+                    s.die(i, "care_home" if st == CARE_HOME else "home")
+            elif kd == PACKAGE_REFERRAL:
+                if setting[i] == HOME and not s.pop.referred[i] and s.pop.package_hours[i] == 0:
+                    env.process(s.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))
+            elif kd == CARE_HOME_REFERRAL:
+                if setting[i] == HOME and not s.pop.referred[i] and not s.pop.placement[i]:
+                    env.process(s.care_homes.referral(i, draws[CARE_HOME_REFERRAL][j]))
+            elif kd == PACKAGE_END and setting[i] != DEAD:
+                s.home_care.end(i)
+
+    def end_period(self) -> None:
+        s = self.sys
+        demand = routine.period_demand_hours(s.pop, self.contact_rates, self.model, self.period_days, self.nb)
+        inv = s.inv_scale
+        for role, q in self.queues.items():
+            r = q.step(demand[role])
+            for b in range(self.nb):
+                for key in ("demand_hours", "supply_hours", "served_hours"):
+                    s.tally.add(b, f"{role}_{key}", float(r[key][b]) * inv)
+                s.tally.sample(b, f"{role}_wait_days", float(r["wait_days"][b]))
+        for name, pools, per_period in (
+            ("rapid_response_nurse", s.rapid_response.pools, True),
+            ("social_worker", s.social_work.pools, True),
+        ):
+            role = self.model.workforce[name]
+            for b, pool in enumerate(pools):
+                if per_period:
+                    supply = role.fte.value[b] * role.productive_hours.value / self.ppy
+                    s.tally.add(b, f"{name}_supply_hours", supply)
+                    s.tally.add(b, f"{name}_busy_hours", pool.busy_hours * inv)
+                    pool.busy_hours = 0.0
+        h = s.hospital
+        s.tally.sample(-1, "beds_capacity", h.capacity * inv)
+        s.tally.sample(-1, "beds_occupied", h.beds.count * inv)
+        s.tally.sample(-1, "bed_queue", len(h.beds.queue) * inv)
+        for kind, label in ((RESIDENTIAL, "residential"), (NURSING, "nursing")):
+            s.tally.sample(-1, f"{label}_places_occupied", s.care_homes.occupied(kind) * inv)
+            home = s.care_homes.homes[kind]
+            s.tally.sample(-1, f"{label}_place_queue", (len(home.queue) if home else 0) * inv)
+        for b, market in enumerate(s.home_care.markets):
+            if market is not None:
+                s.tally.sample(b, "home_care_hours_in_use", (market.capacity - market.level) * inv)
+                s.tally.sample(b, "package_queue", len(market.get_queue) * inv)
+        for probe in self.period_probes:
+            probe(s)
+
+    def main(self) -> Generator:
+        for y in range(self.warmup + self.years):
+            if y > 0:
+                self.start_year(y)
+            for p in range(self.ppy):
+                t0 = (y * self.ppy + p) * self.period_days
+                yield from self.dispatch(t0)
+                t1 = t0 + self.period_days
+                if t1 > self.env.now:
+                    yield self.env.timeout(t1 - self.env.now)
+                self.end_period()
+            self.end_year(y)
+
+    def run(self) -> ReplicationResult:
+        started = time.perf_counter()
+        proc = self.env.process(self.main())
+        # The cyclic collector's full passes grow with the number of live objects, which made
+        # time per resident rise with population size; collect once a year instead (end_year).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=proc)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        wall = time.perf_counter() - started
+        results = pd.concat(self.rows, ignore_index=True)
+        results.insert(0, "replication", self.replication)
+        results.insert(0, "scenario", self.scenario)
+        events = None
+        if self.sys.log.enabled:
+            events = self.sys.log.frame(self.replication)
+            events["time"] -= self.warmup * YEAR_DAYS
+        persons = None
+        if self.person_log:
+            persons = pd.concat(self.person_frames, ignore_index=True)
+            persons.insert(0, "replication", np.int32(self.replication))
+        stats = {
+            "residents": self.sys.pop.size,
+            "scale": self.scale,
+            "years": self.years,
+            "warmup_years": self.warmup,
+            "events": _events_scheduled(self.env),
+            "wall_seconds": wall,
+        }
+        return ReplicationResult(results, events, persons, stats)
+
+
+def _events_scheduled(env: simpy.Environment) -> int:
+    """simpy numbers every scheduled event; the next number is the count so far."""
+    eid = getattr(env, "_eid", None)
+    return int(next(eid)) if eid is not None else -1
+
+
+def run_replication(
+    model: CareModel,
+    replication: int,
+    seed: int,
+    years: int,
+    scale: float = 1.0,
+    event_log: bool = False,
+    person_log: bool = False,
+    scenario: str | None = None,
+) -> ReplicationResult:
+    """Run one replication of a model and return its tidy results."""
+    return Replication(model, replication, seed, years, scale, event_log, person_log, scenario).run()

@@ -1,0 +1,65 @@
+"""Routine contacts accrued in bulk: GP, practice nurse, district nurse, outpatient, elective and
+minor A&E. Each resident's expected contacts follow their need and the days they spent at home or
+in a care home; counts are drawn once a year, and the workforce hours they need once a period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.schema import CareModel
+from sim.ledger import YEAR_DAYS, Ledger
+from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population
+
+# contact type -> ledger measure
+CONTACTS = {
+    "gp": "gp_contacts",
+    "practice_nurse": "practice_nurse_contacts",
+    "district_nurse": "district_nurse_contacts",
+    "outpatient": "outpatient",
+    "elective": "elective",
+    "ae_minor": "ae_minor",
+}
+# contact types delivered by a modelled workforce role
+ROLE_OF = {"gp": "gp", "practice_nurse": "practice_nurse", "district_nurse": "district_nurse"}
+
+
+def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
+    """Contacts per person-year at home for each contact type, from current need."""
+    ref = model.need.reference.value
+    rel = pop.need / ref
+    out = {}
+    for name in CONTACTS:
+        c = getattr(model.routine_contacts, name)
+        out[name] = c.rate.value * rel**c.elasticity.value
+    return out
+
+
+def draw_year(
+    ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rng: np.random.Generator
+) -> None:
+    """Add the year's routine contacts to the ledger, given days at home and in care homes."""
+    m = ledger.m
+    home_years = m["community_days"] / YEAR_DAYS
+    care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / YEAR_DAYS
+    for name, measure in CONTACTS.items():
+        mult = getattr(model.routine_contacts, name).care_home_multiplier.value
+        mean = rates[name] * (home_years + mult * care_home_years)
+        m[measure] += rng.poisson(mean)
+    m["ae_attendances"] += m["ae_minor"]
+
+
+def period_demand_hours(
+    pop: Population, rates: dict[str, np.ndarray], model: CareModel, period_days: float, n_boroughs: int
+) -> dict[str, np.ndarray]:
+    """Hours each role is asked for in a period, by borough, from who is where now."""
+    s = pop.setting
+    home = (s == HOME) | (s == REABLEMENT) | (s == VIRTUAL_WARD)
+    care = s == CARE_HOME
+    out = {}
+    for name, role in ROLE_OF.items():
+        c = getattr(model.routine_contacts, name)
+        weight = rates[name] * (home + c.care_home_multiplier.value * care)
+        contacts = np.bincount(pop.borough, weights=weight, minlength=n_boroughs) * period_days / YEAR_DAYS
+        out[role] = contacts * c.minutes.value / 60.0
+    return out

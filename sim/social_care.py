@@ -1,0 +1,164 @@
+"""Council social care: social work assessment, packages of home care (hours per week, a finite
+market per borough) and residential and nursing home placements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from sim.capacity import Places
+from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
+from sim.system import C_HOURS, C_NURSING, DAY_HOURS, System
+from sim.workforce import Pool, servers
+
+
+class SocialWork:
+    """Assessments by social workers in the resident's borough; waits show as assessment delay."""
+
+    def __init__(self, system: System):
+        self.sys = system
+        role = system.model.workforce["social_worker"]
+        self.pools = [
+            Pool(system.env, servers(fte, role.productive_hours.value, system.scale))
+            for fte in role.fte.value
+        ]
+        self.hours = system.model.social_work.assessment_hours.value
+
+    def assess(self, i: int) -> Generator:
+        s = self.sys
+        pool = self.pools[s.pop.borough[i]]
+        if not pool.available:
+            return
+        t0 = s.env.now
+        with pool.resource.request() as req:
+            yield req
+            s.count("assessment_wait_days", i, s.env.now - t0)
+            yield s.env.timeout(self.hours / DAY_HOURS)
+        pool.busy_hours += self.hours
+        s.count("sw_assessments", i)
+        s.log.add(i, s.env.now, "assessment", "social_work")
+
+
+class HomeCare:
+    """Packages of home care drawn from each borough's weekly hours; a package waits for hours."""
+
+    def __init__(self, system: System):
+        self.sys = system
+        hc = system.model.home_care
+        self.markets: list[simpy.Container | None] = []
+        for hours in hc.hours_capacity.value:
+            cap = round(hours * system.scale)
+            self.markets.append(simpy.Container(system.env, capacity=cap, init=cap) if cap > 0 else None)
+        self.mean = hc.package_hours_mean.value
+        self.elasticity = hc.package_hours_need_elasticity.value
+        self.max = hc.package_hours_max.value
+        self.ref = system.model.need.reference.value
+        self.arrangement_days = system.model.social_work.arrangement_days.value
+
+    def package_size(self, i: int, u: float) -> int:
+        need = self.sys.pop.need[i] / self.ref
+        hours = self.mean * need**self.elasticity * (0.5 + u)
+        market = self.markets[self.sys.pop.borough[i]]
+        return int(min(max(1, round(hours)), self.max, market.capacity if market else 1))
+
+    def start(self, i: int, row: list[float]) -> Generator:
+        """Wait for the package's hours; it runs from then (or from discharge, if in hospital)."""
+        s = self.sys
+        market = self.markets[s.pop.borough[i]]
+        if market is None:
+            return
+        hours = self.package_size(i, row[C_HOURS])
+        t0 = s.env.now
+        yield market.get(hours)
+        s.count("package_wait_days", i, s.env.now - t0)
+        if s.pop.setting[i] == DEAD or s.pop.placement[i] or s.pop.package_hours[i] > 0:
+            market.put(hours)
+            return
+        s.pop.package_hours[i] = hours
+        s.count("packages_started", i)
+        s.log.add(i, s.env.now, "package_start", "home")
+        if s.at_home(i) or s.pop.setting[i] == VIRTUAL_WARD:
+            s.sc.start(i, s.env.now, hours / 7.0)
+
+    def end(self, i: int) -> None:
+        s = self.sys
+        hours = int(s.pop.package_hours[i])
+        if hours <= 0:
+            return
+        s.sc.stop(i, s.env.now)
+        s.pop.package_hours[i] = 0
+        self.markets[s.pop.borough[i]].put(hours)
+        s.log.add(i, s.env.now, "package_end", "home")
+
+    def referral(self, i: int, row: list[float]) -> Generator:
+        """A request for care from the community: assessment, arrangement, then the package."""
+        s = self.sys
+        s.pop.referred[i] = True
+        yield from s.social_work.assess(i)
+        yield s.env.timeout(self.arrangement_days)
+        if s.pop.setting[i] != DEAD:
+            yield from self.start(i, row)
+        s.pop.referred[i] = False
+
+
+class CareHomes:
+    """Residential and nursing places; a placement is held until death."""
+
+    def __init__(self, system: System):
+        self.sys = system
+        ch = system.model.care_homes
+        self.homes: dict[int, simpy.Resource | None] = {}
+        for kind, places in ((RESIDENTIAL, ch.residential_places.value), (NURSING, ch.nursing_places.value)):
+            cap = max(1, round(places * system.scale)) if places > 0 else 0
+            self.homes[kind] = Places(system.env, capacity=cap) if cap else None
+        self.p_nursing = ch.p_nursing.value
+        self.held: dict[int, simpy.resources.resource.Request] = {}
+        self.arrangement_days = system.model.social_work.arrangement_days.value
+
+    def place(self, i: int, row: list[float]) -> Generator:
+        """Wait for a place of the assessed kind; move in now if at home, else at discharge."""
+        s = self.sys
+        kind = NURSING if row[C_NURSING] < self.p_nursing else RESIDENTIAL
+        home = self.homes[kind] or self.homes[RESIDENTIAL if kind == NURSING else NURSING]
+        if home is None:
+            return
+        kind = RESIDENTIAL if home is self.homes[RESIDENTIAL] else NURSING
+        t0 = s.env.now
+        req = home.request()
+        yield req
+        s.count("placement_wait_days", i, s.env.now - t0)
+        if s.pop.setting[i] == DEAD or s.pop.placement[i]:
+            home.release(req)
+            return
+        self.held[i] = req
+        s.pop.placement[i] = kind
+        s.count("care_home_admissions", i)
+        s.log.add(i, s.env.now, "care_home_admission", "care_home")
+        if s.pop.package_hours[i] > 0:
+            s.home_care.end(i)
+        if s.pop.setting[i] != HOSPITAL:
+            if s.pop.setting[i] == VIRTUAL_WARD:
+                s.vw.stop(i, s.env.now)
+            s.enter_care_home(i)
+
+    def release(self, i: int) -> None:
+        req = self.held.pop(i)
+        kind = int(self.sys.pop.placement[i])
+        self.homes[kind].release(req)
+        self.sys.pop.placement[i] = 0
+
+    def occupied(self, kind: int) -> int:
+        home = self.homes[kind]
+        return home.count if home is not None else 0
+
+    def referral(self, i: int, row: list[float]) -> Generator:
+        """Referral from the community: assessment, arrangement, then wait at home for a place."""
+        s = self.sys
+        s.pop.referred[i] = True
+        yield from s.social_work.assess(i)
+        yield s.env.timeout(self.arrangement_days)
+        if s.pop.setting[i] != DEAD:
+            yield from self.place(i, row)
+        s.pop.referred[i] = False

@@ -1,0 +1,86 @@
+"""Workforce roles as capacity-limited pools.
+
+Roles that answer events one at a time (rapid-response nurses, social workers doing assessments)
+are simpy resources whose servers are the FTE's productive hours spread over the hours of the year.
+Roles that deliver routine contacts in bulk (GPs, practice and district nurses) are fluid queues:
+each period's demand in hours meets the period's supply; what is left waits as a backlog, so a
+shortage shows as a growing wait, never silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import simpy
+
+from sim.capacity import Places
+
+HOURS_PER_YEAR = 24 * 365.0
+
+
+def servers(fte: float, productive_hours: float, scale: float) -> int:
+    """Servers continuously on duty that the FTE provides, at least one if there is any FTE."""
+    if fte <= 0:
+        return 0
+    return max(1, round(fte * productive_hours / HOURS_PER_YEAR * scale))
+
+
+class Pool:
+    """A simpy resource for one role in one borough, with its busy time tallied."""
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.capacity = capacity
+        self.resource = Places(env, capacity=capacity) if capacity > 0 else None
+        self.busy_hours = 0.0
+
+    @property
+    def available(self) -> bool:
+        return self.resource is not None
+
+
+class FluidQueue:
+    """Hours demanded against hours supplied, period by period, with a carried backlog."""
+
+    def __init__(self, supply_per_period: np.ndarray, period_days: float):
+        self.supply = np.asarray(supply_per_period, dtype=float)
+        self.backlog = np.zeros_like(self.supply)
+        self.period_days = period_days
+
+    def step(self, demand: np.ndarray) -> dict[str, np.ndarray]:
+        """Serve one period's demand; return demand, supply, served and the wait at period end."""
+        work = self.backlog + demand
+        served = np.minimum(work, self.supply)
+        self.backlog = work - served
+        per_day = np.where(self.supply > 0, self.supply / self.period_days, np.nan)
+        wait = np.where(self.supply > 0, self.backlog / per_day, np.where(self.backlog > 0, np.inf, 0.0))
+        return {
+            "demand_hours": demand,
+            "supply_hours": self.supply,
+            "served_hours": served,
+            "wait_days": wait,
+        }
+
+
+class SystemTally:
+    """Yearly system-level measures by borough (index) or for the whole system (-1)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[int, str], float] = defaultdict(float)
+        self.means: dict[tuple[int, str], list[float]] = defaultdict(list)
+
+    def add(self, borough: int, measure: str, value: float) -> None:
+        self.sums[(borough, measure)] += value
+
+    def sample(self, borough: int, measure: str, value: float) -> None:
+        """A level observed once a period; reported as the year's mean."""
+        self.means[(borough, measure)].append(value)
+
+    def rows(self) -> list[tuple[int, str, float]]:
+        out = [(b, m, v) for (b, m), v in self.sums.items()]
+        out += [(b, m, float(np.mean(v))) for (b, m), v in self.means.items()]
+        return out
+
+    def reset(self) -> None:
+        self.sums.clear()
+        self.means.clear()

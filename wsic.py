@@ -1,2 +1,123 @@
-def main():
-    pass
+"""The `wsic` command: validate model files, run experiments, benchmark the engine.
+
+The only module that imports every package (models, sim, experiments, calibration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.loader import LoadedModel, ModelFileError, load_model
+
+EXIT_BAD_INPUT = 2
+
+
+def _load_all(paths: list[str]) -> list[LoadedModel]:
+    """Load every model, collecting all problems before failing."""
+    loaded, problems = [], []
+    for p in paths:
+        try:
+            loaded.append(load_model(p))
+        except ModelFileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ModelFileError(problems)
+    return loaded
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    models = _load_all(args.models)
+    for m in models:
+        print(f"{m.path}: valid ({m.model.meta.name}, sha256 {m.sha256[:12]})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from experiments.runner import RunSpec, run_experiment
+
+    spec = RunSpec(
+        reps=args.reps,
+        years=args.years,
+        scale=args.scale,
+        seed=args.seed,
+        jobs=args.jobs,
+        event_log=args.event_log,
+        person_log=args.person_log,
+    )
+    problems = spec.check()
+    if problems:
+        for p in problems:
+            print(f"wsic run: {p}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    models = _load_all(args.models)
+    out = Path(args.out)
+    manifest = run_experiment(models, spec, out, argv=sys.argv)
+    print(
+        f"{len(models)} scenario(s) x {spec.reps} replication(s), {manifest['residents']:,} residents, "
+        f"{spec.years} year(s): {manifest['wall_seconds']:.1f} s. Results in {out / 'results.parquet'}"
+    )
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from experiments.bench import measure_in_subprocess, report
+
+    if args.years < 1 or any(p < 1 for p in args.population):
+        print("wsic bench: --population and --years must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _load_all([args.model])
+    rows = [measure_in_subprocess(args.model, p, args.years, args.seed) for p in args.population]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(report(rows))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="wsic", description="Whole-system integrated care simulation.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check model files and report every problem")
+    v.add_argument("models", nargs="+", metavar="MODEL.toml")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("run", help="run scenarios x replications; the first model is the comparator")
+    r.add_argument("models", nargs="+", metavar="MODEL.toml")
+    r.add_argument("--reps", type=int, default=1, help="replications per scenario (default 1)")
+    r.add_argument("--years", type=int, default=5, help="reported years after warm-up (default 5)")
+    r.add_argument(
+        "--scale", type=float, default=1.0, help="fraction of the population simulated (default 1)"
+    )
+    r.add_argument("--seed", type=int, default=1, help="master seed (default 1)")
+    r.add_argument("--jobs", type=int, default=1, help="parallel workers, -1 for all cores (default 1)")
+    r.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    r.add_argument("--event-log", action="store_true", help="also write DIR/events.parquet")
+    r.add_argument("--person-log", action="store_true", help="also write DIR/persons.parquet")
+    r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("bench", help="time one replication per population size")
+    b.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))
+    b.add_argument("--population", type=int, nargs="+", default=[466921], metavar="N")
+    b.add_argument("--years", type=int, default=5)
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    b.set_defaults(func=cmd_bench)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ModelFileError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -73,10 +73,12 @@ COST_COLUMNS = ("cost_nel", "cost_other_hospital", "cost_ooh", "cost_sc")
 
 # Person-level measures reported, in order.
 REPORTED = (
+    "residents",
     "person_years",
     "crises",
     "access_point_calls",
     "ae_attendances",
+    "ae_minor",
     "nel_admissions",
     "bed_days",
     "excess_bed_days",
@@ -89,6 +91,8 @@ REPORTED = (
     "reablement_episodes",
     "care_home_admissions",
     "care_home_days",
+    "care_home_days_residential",
+    "care_home_days_nursing",
     "deaths",
     "gp_contacts",
     "practice_nurse_contacts",

@@ -189,6 +189,7 @@ class Replication:
     def _report(self, year: int, record: dict[str, np.ndarray]) -> None:
         s, pop = self.sys, self.sys.pop
         mask = self.alive_at_start
+        record = {**record, "residents": mask.astype(float)}
         ns = len(STRATA)
         key = pop.borough[mask].astype(np.int64) * ns + pop.stratum[mask]
         groups = self.nb * ns

@@ -11,7 +11,7 @@ import simpy
 from sim.capacity import Places
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
 from sim.system import C_HOURS, C_NURSING, DAY_HOURS, System
-from sim.workforce import Pool, servers
+from sim.workforce import Pool
 
 
 class SocialWork:
@@ -21,8 +21,7 @@ class SocialWork:
         self.sys = system
         role = system.model.workforce["social_worker"]
         self.pools = [
-            Pool(system.env, servers(fte, role.productive_hours.value, system.scale))
-            for fte in role.fte.value
+            Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value
         ]
         self.hours = system.model.social_work.assessment_hours.value
 
@@ -35,8 +34,8 @@ class SocialWork:
         with pool.resource.request() as req:
             yield req
             s.count("assessment_wait_days", i, s.env.now - t0)
-            yield s.env.timeout(self.hours / DAY_HOURS)
-        pool.busy_hours += self.hours
+            yield s.env.timeout(self.hours * pool.time_factor / DAY_HOURS)
+        pool.busy_hours += self.hours  # work done; the stretch is only how rounding is paid for
         s.count("sw_assessments", i)
         s.log.add(i, s.env.now, "assessment", "social_work")
 

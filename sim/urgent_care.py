@@ -11,7 +11,7 @@ import numpy as np
 from sim.capacity import Places
 from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, REABLEMENT, VIRTUAL_WARD
 from sim.system import C_ACCEPT, C_ADMIT, C_ROUTE, C_RR, C_TRIAGE, DAY_HOURS, System
-from sim.workforce import Pool, servers
+from sim.workforce import Pool
 
 
 class EmergencyDepartment:
@@ -69,8 +69,7 @@ class RapidResponse:
         m = system.model
         role = m.workforce["rapid_response_nurse"]
         self.pools = [
-            Pool(system.env, servers(fte, role.productive_hours.value, system.scale))
-            for fte in role.fte.value
+            Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value
         ]
         rr = m.rapid_response
         self.min_age = rr.min_age.value
@@ -97,7 +96,9 @@ class RapidResponse:
             if response <= self.target_days:
                 s.count("rr_within_2h", i)
             s.log.add(i, env.now, "rr_arrival", "rapid_response")
-            yield env.timeout(self.visit_days)
+            # the nurse is busy for the episode's hours stretched by the pool's time factor
+            busy = (self.travel_days + self.visit_days) * pool.time_factor
+            yield env.timeout(busy - self.travel_days)
         pool.busy_hours += (self.travel_days + self.visit_days) * DAY_HOURS
         setting = s.pop.setting[i]
         if setting in (DEAD, HOSPITAL, VIRTUAL_WARD):

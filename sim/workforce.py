@@ -19,19 +19,25 @@ from sim.capacity import Places
 HOURS_PER_YEAR = 24 * 365.0
 
 
-def servers(fte: float, productive_hours: float, scale: float) -> int:
-    """Servers continuously on duty that the FTE provides, at least one if there is any FTE."""
-    if fte <= 0:
-        return 0
-    return max(1, round(fte * productive_hours / HOURS_PER_YEAR * scale))
+def on_duty(fte: float, productive_hours: float, scale: float) -> float:
+    """Servers continuously on duty that the FTE provides (fractional)."""
+    return max(0.0, fte * productive_hours / HOURS_PER_YEAR * scale)
 
 
 class Pool:
-    """A simpy resource for one role in one borough, with its busy time tallied."""
+    """A simpy resource for one role in one borough, with its busy time tallied.
 
-    def __init__(self, env: simpy.Environment, capacity: int):
-        self.capacity = capacity
-        self.resource = Places(env, capacity=capacity) if capacity > 0 else None
+    Servers are whole, so a pool whose exact staffing is fractional (small boroughs, small
+    --scale) is rounded to whole servers and each job's duration is stretched by
+    servers / exact: the hours of work the pool can do per day stay those the FTE provide,
+    so a shortage is never hidden by rounding up.
+    """
+
+    def __init__(self, env: simpy.Environment, fte: float, productive_hours: float, scale: float):
+        exact = on_duty(fte, productive_hours, scale)
+        self.capacity = max(1, round(exact)) if exact > 0 else 0
+        self.time_factor = self.capacity / exact if exact > 0 else 1.0
+        self.resource = Places(env, capacity=self.capacity) if self.capacity > 0 else None
         self.busy_hours = 0.0
 
     @property

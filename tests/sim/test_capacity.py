@@ -1,0 +1,111 @@
+"""Shortage shows as waits and delays, never silently; ample capacity shows none."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.replication import run_replication
+
+SCALE = 0.02
+
+
+def _totals(model) -> dict:
+    r = run_replication(model, 0, seed=3, years=1, scale=SCALE).results
+    people = r[r.stratum != "all"].groupby("measure").value.sum()
+    system = r[r.stratum == "all"].groupby("measure").value.mean()
+    return {**people.to_dict(), **{f"sys:{k}": v for k, v in system.to_dict().items()}}
+
+
+@pytest.fixture(scope="module")
+def ample(make_variant):
+    return _totals(
+        make_variant(
+            **{
+                "hospital.beds": 100_000,
+                "care_homes.residential_places": 100_000,
+                "care_homes.nursing_places": 100_000,
+                "home_care.hours_capacity": [10_000_000, 10_000_000, 10_000_000],
+                "reablement.places": [100_000, 100_000, 100_000],
+                "workforce.social_worker.fte": [10_000, 10_000, 10_000],
+                "workforce.rapid_response_nurse.fte": [10_000, 10_000, 10_000],
+                "workforce.district_nurse.fte": [10_000, 10_000, 10_000],
+                "access_point.triage_lines": 10_000,
+            }
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def scarce_beds(make_variant):
+    return _totals(make_variant(**{"hospital.beds": 300}))
+
+
+@pytest.fixture(scope="module")
+def scarce(make_variant):
+    return _totals(
+        make_variant(
+            **{
+                "hospital.beds": 100_000,
+                "care_homes.residential_places": 50,
+                "care_homes.nursing_places": 50,
+                "home_care.hours_capacity": [500, 500, 500],
+                "reablement.places": [50, 50, 50],
+                "workforce.social_worker.fte": [10_000, 10_000, 10_000],
+                "workforce.rapid_response_nurse.fte": [1, 1, 1],
+                "workforce.district_nurse.fte": [5, 5, 5],
+            }
+        )
+    )
+
+
+def test_ample_capacity_shows_no_waits(ample):
+    for measure in (
+        "bed_wait_hours",
+        "placement_wait_days",
+        "package_wait_days",
+        "reablement_wait_days",
+        "assessment_wait_days",
+    ):
+        assert ample[measure] == pytest.approx(0.0, abs=1e-9), measure
+    assert ample["rr_within_2h"] == ample["rr_episodes"] > 0
+    assert ample["sys:district_nurse_wait_days"] == 0
+    assert ample["sys:bed_queue"] == 0
+
+
+def test_too_few_beds_shows_waits_for_a_bed(ample, scarce_beds):
+    assert scarce_beds["bed_wait_hours"] > 0
+    assert scarce_beds["sys:bed_queue"] > 0
+    assert scarce_beds["sys:beds_occupied"] == pytest.approx(scarce_beds["sys:beds_capacity"], rel=0.02)
+
+
+@pytest.fixture(scope="module")
+def scarce_social_workers(make_variant):
+    return _totals(make_variant(**{"workforce.social_worker.fte": [1, 1, 1]}))
+
+
+def test_too_few_social_workers_delays_assessment_and_discharge(
+    baseline, scarce_social_workers, make_variant
+):
+    normal = _totals(baseline)
+    assert scarce_social_workers["assessment_wait_days"] > 3 * normal["assessment_wait_days"] > 0
+    assert scarce_social_workers["excess_bed_days"] > normal["excess_bed_days"]
+    busy = scarce_social_workers["sys:social_worker_busy_hours"]
+    supply = scarce_social_workers["sys:social_worker_supply_hours"]
+    assert busy == pytest.approx(supply, rel=0.1), "a short-staffed pool works flat out"
+
+
+def test_too_little_community_capacity_shows_waits_and_delays(ample, scarce):
+    for measure in ("placement_wait_days", "package_wait_days", "reablement_wait_days"):
+        assert scarce[measure] > 0, measure
+    assert scarce["excess_bed_days"] > 2 * ample["excess_bed_days"]
+    assert scarce["rr_within_2h"] / scarce["rr_episodes"] < ample["rr_within_2h"] / ample["rr_episodes"]
+    assert scarce["sys:district_nurse_wait_days"] > 7
+
+
+def test_delayed_discharge_with_ample_capacity_is_only_the_arrangement_time(ample, baseline, make_variant):
+    # with nothing to wait for, each delayed discharge lasts assessment hours plus arrangement days
+    sw = baseline.social_work
+    per_delay = sw.assessment_hours.value / 24 + sw.arrangement_days.value
+    assert ample["excess_bed_days"] > 0
+    delayed = ample["excess_bed_days"] / per_delay
+    assert delayed < ample["nel_admissions"]

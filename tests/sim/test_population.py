@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+
+from sim.population import DEAD, HOME, age_band, cost_tree_leaf, synthesise
+from sim.risk import stratify
+
+
+@pytest.fixture(scope="module")
+def pop(baseline):
+    return synthesise(baseline, 200_000, np.random.default_rng(7))
+
+
+def test_everyone_starts_alive_at_home(pop):
+    assert pop.size == 200_000
+    assert np.all(pop.setting == HOME)
+    assert not np.any(pop.setting == DEAD)
+
+
+def test_ltc_mix_follows_the_cost_tree(pop):
+    # cost tree (REFERENCE.md section 3): 80.3% with 0 LTCs, 10.2% with 1, 8.1% with 2-3, 1.5% with 4+
+    share = lambda mask: mask.mean()  # noqa: E731
+    assert share(pop.ltc == 0) == pytest.approx(0.803, abs=0.015)
+    assert share(pop.ltc == 1) == pytest.approx(0.102, abs=0.01)
+    assert share((pop.ltc >= 2) & (pop.ltc <= 3)) == pytest.approx(0.081, abs=0.01)
+    assert share(pop.ltc >= 4) == pytest.approx(0.015, abs=0.005)
+
+
+def test_age_mix_and_elderly_share(pop, baseline):
+    assert np.mean(pop.age >= 75) == pytest.approx(0.05, abs=0.003)
+    bands = age_band(pop.age, np.asarray(baseline.population.age_band_lower.value))
+    shares = np.bincount(bands, minlength=6) / pop.size
+    assert shares == pytest.approx(baseline.population.age_band_share.value, abs=0.004)
+
+
+def test_need_is_the_leaf_mean_on_average(pop, baseline):
+    leaf = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
+    assert leaf.min() >= 0, "every resident falls in a cost-tree leaf"
+    means = np.asarray(baseline.need.segment_mean_cost.value)
+    plain = ~pop.smi & (leaf == 0)
+    ratio = pop.need[plain].mean() / means[0]
+    assert ratio == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("age", "ltc", "dementia", "cancer", "ld", "leaf"),
+    [
+        (30, 0, False, False, False, 0),
+        (30, 0, False, True, False, 1),
+        (30, 0, False, False, True, 2),
+        (80, 0, False, False, False, 3),
+        (90, 0, False, False, False, 4),
+        (60, 1, False, False, False, 5),
+        (60, 1, False, True, False, 6),
+        (80, 1, False, False, False, 7),
+        (88, 1, False, False, False, 8),
+        (70, 2, False, False, False, 9),
+        (70, 2, False, True, False, 10),
+        (70, 3, False, False, False, 11),
+        (70, 3, False, True, False, 12),
+        (70, 3, True, False, False, 13),
+        (70, 4, False, False, False, 14),
+        (70, 5, False, False, False, 15),
+        (80, 4, False, False, False, 16),
+        (50, 6, False, False, False, 17),
+    ],
+)
+def test_cost_tree_leaves(age, ltc, dementia, cancer, ld, leaf):
+    got = cost_tree_leaf(
+        np.array([age], float), np.array([ltc]), np.array([dementia]), np.array([cancer]), np.array([ld])
+    )
+    assert got[0] == leaf
+
+
+def test_stratify_gives_exact_shares_and_ranks_by_score(baseline):
+    rng = np.random.default_rng(1)
+    n = 100_000
+    score = np.round(rng.random(n), 2)  # many ties
+    alive = rng.random(n) > 0.01
+    shares = np.asarray(baseline.risk.strata_share.value)
+    strata = stratify(score, alive, shares, np.random.default_rng(2))
+    assert np.all(strata[~alive] == -1)
+    counts = np.bincount(strata[alive], minlength=5)
+    expected = np.diff(np.concatenate([[0], np.rint(np.cumsum(shares) * alive.sum())]))
+    assert np.array_equal(counts, expected)
+    # everyone in a higher stratum scores at least as high as anyone in a lower one
+    for k in range(4):
+        assert score[alive & (strata == k)].min() >= score[alive & (strata == k + 1)].max()

@@ -1,0 +1,220 @@
+"""Invariants of one replication: nobody lost, capacity respected, bed days and costs add up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.ledger import COST_COLUMNS, COST_ITEMS, REPORTED, YEAR_DAYS
+from sim.population import CARE_HOME, DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
+from sim.replication import Replication
+
+SCALE = 0.03
+YEARS = 2
+
+
+def _probe(snapshots: list[dict]):
+    def probe(s) -> None:
+        pop = s.pop
+        setting = pop.setting
+        beds = s.hospital.beds
+        snap = {
+            "n": pop.size,
+            "counted": int(np.bincount(setting, minlength=6).sum()),
+            "alive_plus_dead": int(pop.alive.sum() + (setting == DEAD).sum()),
+            "in_hospital": int((setting == HOSPITAL).sum()),
+            "beds_used": beds.count,
+            "bed_queue": len(beds.queue),
+            "beds_capacity": beds.capacity,
+            "in_virtual_ward": int((setting == VIRTUAL_WARD).sum()),
+            "vw_used": sum(w.count for w in s.virtual_ward.wards if w is not None),
+            "vw_capacity": sum(w.capacity for w in s.virtual_ward.wards if w is not None),
+            "dead_holding": int(((setting == DEAD) & ((pop.placement > 0) | (pop.package_hours > 0))).sum()),
+            "in_care_home_without_place": int(((setting == CARE_HOME) & (pop.placement == 0)).sum()),
+        }
+        for kind in (RESIDENTIAL, NURSING):
+            home = s.care_homes.homes[kind]
+            snap[f"placed_{kind}"] = int((pop.placement == kind).sum())
+            snap[f"home_used_{kind}"] = home.count
+            snap[f"home_capacity_{kind}"] = home.capacity
+        snap["markets"] = [
+            (m.capacity, m.level, int(pop.package_hours[pop.borough == b].sum()))
+            for b, m in enumerate(s.home_care.markets)
+        ]
+        for name in ("rapid_response", "social_work"):
+            for pool in getattr(s, name).pools:
+                assert pool.resource.count <= pool.capacity
+        snapshots.append(snap)
+
+    return probe
+
+
+@pytest.fixture(scope="module")
+def run(baseline):
+    rep = Replication(baseline, replication=0, seed=11, years=YEARS, scale=SCALE, event_log=True)
+    snapshots: list[dict] = []
+    rep.period_probes.append(_probe(snapshots))
+    result = rep.run()
+    return rep, result, snapshots
+
+
+def test_nobody_is_lost(run):
+    rep, _, snaps = run
+    assert len(snaps) == (rep.warmup + YEARS) * rep.ppy
+    for s in snaps:
+        assert s["counted"] == s["n"], "every resident is in exactly one setting"
+        assert s["alive_plus_dead"] == s["n"]
+        assert s["in_hospital"] == s["beds_used"] + s["bed_queue"], (
+            "everyone in hospital has a bed or waits for one"
+        )
+        assert s["dead_holding"] == 0, "the dead hold no care home place and no package"
+        assert s["in_care_home_without_place"] == 0
+
+
+def test_occupancy_never_exceeds_capacity(run):
+    _, _, snaps = run
+    for s in snaps:
+        assert s["beds_used"] <= s["beds_capacity"]
+        assert s["in_virtual_ward"] <= s["vw_used"] <= s["vw_capacity"]
+        for kind in (RESIDENTIAL, NURSING):
+            assert s[f"placed_{kind}"] == s[f"home_used_{kind}"] <= s[f"home_capacity_{kind}"]
+        for capacity, level, held in s["markets"]:
+            assert 0 <= level <= capacity
+            assert held <= capacity - level, "hours in packages never exceed the hours taken from the market"
+
+
+def test_beds_were_under_pressure_at_some_point(run):
+    _, _, snaps = run
+    assert max(s["beds_used"] for s in snaps) > 0.5 * snaps[0]["beds_capacity"]
+
+
+def _reported_window(rep):
+    return 0.0, YEARS * YEAR_DAYS  # event times are measured from the start of year 1
+
+
+def test_bed_days_equal_the_sum_of_stays(run):
+    rep, result, _ = run
+    ev = result.events
+    lo, hi = _reported_window(rep)
+    starts = ev[ev.event == "admission"][["person", "time"]]
+    ends = ev[(ev.event == "discharge") | ((ev.event == "death") & (ev.setting == "hospital"))][
+        ["person", "time"]
+    ]
+    total = 0.0
+    ends_by_person = {p: sorted(g.tolist()) for p, g in ends.groupby("person")["time"]}
+    for person, group in starts.groupby("person")["time"]:
+        stops = ends_by_person.get(person, [])
+        for t0 in sorted(group.tolist()):
+            t1 = next((t for t in stops if t >= t0), np.inf)
+            total += max(0.0, min(t1, hi) - max(t0, lo))
+    simulated = result.results.query("measure == 'bed_days'").value.sum() * rep.scale
+    assert total > 0
+    assert simulated == pytest.approx(total, rel=1e-9)
+
+
+def test_deaths_match_the_event_log(run):
+    rep, result, _ = run
+    ev = result.events
+    lo, hi = _reported_window(rep)
+    logged = ((ev.event == "death") & (ev.time >= lo) & (ev.time < hi)).sum()
+    reported = result.results.query("measure == 'deaths'").value.sum() * rep.scale
+    assert logged > 0
+    assert reported == pytest.approx(logged)
+
+
+def test_each_cost_is_activity_times_unit_cost(run, baseline):
+    _, result, _ = run
+    r = result.results
+    people = r[r.stratum != "all"]
+    totals = people.groupby("measure").value.sum()
+    expected = dict.fromkeys(COST_COLUMNS, 0.0)
+    for measure, key, column in COST_ITEMS:
+        expected[column] += totals[measure] * getattr(baseline.unit_costs, key).value
+    for column, value in expected.items():
+        assert totals[column] == pytest.approx(value, rel=1e-9), column
+    care_home = (
+        totals["care_home_days_residential"] * baseline.unit_costs.residential_day.value
+        + totals["care_home_days_nursing"] * baseline.unit_costs.nursing_day.value
+    )
+    assert totals["cost_care_home"] == pytest.approx(care_home, rel=1e-9)
+    assert totals["cost_care_home"] < totals["cost_sc"], "care home spend is part of social care"
+    assert totals["cost_total"] == pytest.approx(sum(totals[c] for c in COST_COLUMNS), rel=1e-12)
+    assert totals["cost_nhs"] + totals["cost_council"] == pytest.approx(totals["cost_total"], rel=1e-12)
+
+
+def test_every_measure_is_produced_and_active(run):
+    _, result, _ = run
+    r = result.results
+    assert list(r.columns) == ["scenario", "replication", "year", "borough", "stratum", "measure", "value"]
+    assert sorted(r.year.unique()) == list(range(1, YEARS + 1))
+    people = r[r.stratum != "all"]
+    assert set(people.stratum) == {"very_high", "high", "moderate", "low", "very_low"}
+    assert set(people.borough) == {"hammersmith_fulham", "kensington_chelsea", "westminster"}
+    required = [
+        "person_years",
+        "ae_attendances",
+        "nel_admissions",
+        "bed_days",
+        "excess_bed_days",
+        "rr_episodes",
+        "rr_within_2h",
+        "vw_admissions",
+        "vw_days",
+        "reablement_episodes",
+        "care_home_admissions",
+        "care_home_days",
+        "deaths",
+        "ooh_contacts",
+        "other_hospital_contacts",
+        "sc_hours",
+        "cost_nel",
+        "cost_other_hospital",
+        "cost_ooh",
+        "cost_sc",
+        "cost_care_home",
+        "cost_total",
+    ]
+    totals = people.groupby("measure").value.sum()
+    for m in required:
+        assert totals[m] > 0, f"{m} should show activity"
+    assert set(REPORTED) <= set(totals.index)
+
+
+def test_values_are_scaled_to_the_full_population(run, baseline):
+    _, result, _ = run
+    py = result.results.query("measure == 'person_years' and year == 1").value.sum()
+    assert py == pytest.approx(baseline.population.total.value, rel=0.02)
+
+
+def test_strata_hold_their_shares_and_concentrate_use(run, baseline):
+    _, result, _ = run
+    r = result.results.query("year == 1 and stratum != 'all'")
+    by = r.groupby(["stratum", "measure"]).value.sum().unstack("measure")
+    share = by["residents"] / by["residents"].sum()
+    expected = dict(
+        zip(
+            ("very_high", "high", "moderate", "low", "very_low"),
+            baseline.risk.strata_share.value,
+            strict=True,
+        )
+    )
+    for k, v in expected.items():
+        assert share[k] == pytest.approx(v, rel=0.01)
+    per_head = by["cost_total"] / by["person_years"]
+    assert (
+        per_head["very_high"]
+        > per_head["high"]
+        > per_head["moderate"]
+        > per_head["low"]
+        > per_head["very_low"]
+    )
+
+
+def test_year_boundaries_split_stays(run):
+    """Bed days in a year can never exceed 365 per resident."""
+    rep, result, _ = run
+    ev = result.events
+    assert (ev.time >= -rep.warmup * YEAR_DAYS).all()
+    assert (ev.time <= YEARS * YEAR_DAYS).all()
+    assert isinstance(ev.event.dtype, pd.CategoricalDtype)

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/wsic run models/baseline.toml --reps 2 --years 5 --scale 0.1 --seed 1 --jobs 2 --out runs/baseline
+	$(BIN)/wsic run models/baseline.toml --reps 2 --years 5 --scale 1 --seed 1 --jobs 2 --out runs/baseline
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,6 +36,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from experiments.headline import headline
     from experiments.runner import RunSpec, run_experiment
 
     spec = RunSpec(
@@ -55,10 +58,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     models = _load_all(args.models)
     out = Path(args.out)
     manifest = run_experiment(models, spec, out, argv=sys.argv)
+    print(headline(pd.read_parquet(out / "results.parquet")))
     print(
         f"{len(models)} scenario(s) x {spec.reps} replication(s), {manifest['residents']:,} residents, "
         f"{spec.years} year(s): {manifest['wall_seconds']:.1f} s. Results in {out / 'results.parquet'}"
     )
+    if spec.scale < 1:
+        print(
+            f"note: --scale {spec.scale} keeps each workforce pool's hours in proportion but in fewer, "
+            "slower servers, so waits and two-hour response rates of small pools are worse than at full scale; "
+            "use --scale 1 for service levels."
+        )
     return 0
 
 

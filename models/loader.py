@@ -1,17 +1,28 @@
-"""Read a care model file and validate it, reporting every problem with file, key path and expectation."""
+"""Read a care model file and validate it, reporting every problem with file, key path and expectation.
+
+Each problem is one line, ``FILE: KEY.PATH: what is wrong``, so that a user can find it in the file.
+Validation is strict: a TOML value must already have the type the schema asks for (the string
+``"1400"`` or ``true`` is not a number), and NaN or infinite numbers are rejected wherever they are.
+"""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import math
 import tomllib
+import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from models.schema import CareModel
 
 MODELS_DIR = Path(__file__).resolve().parent
+
+_TOP = "(top level)"
 
 
 class ModelFileError(Exception):
@@ -31,21 +42,111 @@ class LoadedModel:
 
 
 def _key_path(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
+    return ".".join(str(p) for p in loc) or _TOP
 
 
-def _format(path: Path, err: dict) -> str:
+def _node(data: object, loc: tuple) -> object:
+    """The item of the parsed file at ``loc``, or None if there is none."""
+    for part in loc:
+        if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            return None
+    return data
+
+
+def _schema_class(loc: tuple) -> type[BaseModel] | None:
+    """The schema class that describes the table at ``loc``, or None if it cannot be told."""
+    cls: object = CareModel
+    for part in loc:
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            field = cls.model_fields.get(str(part))
+            if field is None:
+                return None
+            cls = field.annotation
+        elif typing.get_origin(cls) is dict:
+            cls = typing.get_args(cls)[1]
+        elif typing.get_origin(cls) is list:
+            cls = typing.get_args(cls)[0]
+        else:
+            return None
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _unknown_key(loc: tuple) -> str:
+    what = "unknown key"
+    cls = _schema_class(loc[:-1])
+    if cls is not None:
+        close = difflib.get_close_matches(str(loc[-1]), list(cls.model_fields), n=1)
+        if close:
+            what += f" (did you mean {close[0]!r}?)"
+    return what
+
+
+def _split_leading_key(data: object, loc: tuple, msg: str) -> tuple[tuple, str]:
+    """A check on a whole table names the key it is about first ("hospital.p_admit has 5 values");
+    move that key into the key path so that the line reads FILE: hospital.p_admit: has 5 values."""
+    head, _, rest = msg.partition(" ")
+    parts = tuple(head.split("."))
+    if not (
+        rest and all(parts) and isinstance(_node(data, loc), dict) and _node(data, loc + parts) is not None
+    ):
+        return loc, msg
+    if rest[:1].isalpha():
+        return loc + parts, rest
+    # "access_point.p_advice + p_rapid_response must not exceed 1" is about the enclosing table.
+    return loc + parts[:-1], f"{parts[-1]} {rest}"
+
+
+def _format(path: Path, data: object, err: dict) -> list[str]:
     loc = tuple(err["loc"])
     kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+        if kind == "literal_error":
+            return [f"{path}: {_key_path(loc)}: unknown key (expected one of {ctx.get('expected', '?')})"]
+        return [f"{path}: {_key_path(loc)}: bad key: {err['msg']}"]
     if kind == "extra_forbidden":
-        what = "unknown key"
-    elif kind == "missing":
-        what = "missing required field"
-    else:
-        what = err["msg"].removeprefix("Value error, ")
-        if "input" in err and not isinstance(err["input"], dict | list):
-            what += f" (got {err['input']!r})"
-    return f"{path}: {_key_path(loc)}: {what}"
+        return [f"{path}: {_key_path(loc)}: {_unknown_key(loc)}"]
+    if kind == "missing":
+        return [f"{path}: {_key_path(loc)}: missing required field"]
+    if kind == "model_type":
+        cls = _schema_class(loc)
+        fields = [n for n, f in cls.model_fields.items() if f.is_required()] if cls else []
+        fields.sort(key=lambda n: n != "value")
+        shape = "{ " + ", ".join(fields) + " }" if fields else "a table"
+        return [f"{path}: {_key_path(loc)}: expected a table {shape} (got {err['input']!r})"]
+    msg = err["msg"]
+    if kind == "value_error":
+        # Raised by a check written in the schema; it may name the key itself and may list several
+        # problems, one per line.
+        lines = []
+        for line in msg.removeprefix("Value error, ").splitlines() or [""]:
+            where, what = _split_leading_key(data, loc, line.strip())
+            lines.append(f"{path}: {_key_path(where)}: {what}")
+        return lines
+    if "input" in err and not isinstance(err["input"], dict | list):
+        msg += f" (got {err['input']!r})"
+    return [f"{path}: {_key_path(loc)}: {msg}"]
+
+
+def _non_finite(data: object, loc: tuple = ()) -> Iterator[tuple]:
+    """Key paths of every NaN or infinite number in the parsed file."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _non_finite(v, (*loc, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _non_finite(v, (*loc, i))
+    elif isinstance(data, float) and not math.isfinite(data):
+        yield loc
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
 
 
 def load_model(path: str | Path) -> LoadedModel:
@@ -54,14 +155,29 @@ def load_model(path: str | Path) -> LoadedModel:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ModelFileError([f"{path}: cannot read file ({exc.strerror})"]) from None
-    text = raw.decode("utf-8", errors="replace")
+        raise ModelFileError([f"{path}: cannot read file ({exc.strerror or exc})"]) from None
     try:
-        data = tomllib.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(
+            [f"{path}: not UTF-8 text (invalid byte at line {_line_of(raw, exc.start)})"]
+        ) from None
+    try:
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ModelFileError([f"{path}: not valid TOML: {exc}"]) from None
+
+    bad_numbers = list(_non_finite(data))
+    problems = [
+        f"{path}: {_key_path(loc)}: expected a finite number (got {_node(data, loc)!r})"
+        for loc in bad_numbers
+    ]
     try:
-        model = CareModel.model_validate(data)
+        model = CareModel.model_validate(data, strict=True)
     except ValidationError as exc:
-        raise ModelFileError([_format(path, e) for e in exc.errors()]) from None
+        for err in exc.errors():
+            if tuple(err["loc"]) not in bad_numbers:
+                problems.extend(_format(path, data, err))
+    if problems:
+        raise ModelFileError(problems)
     return LoadedModel(path=path, model=model, sha256=hashlib.sha256(raw).hexdigest(), text=text)

@@ -141,6 +141,8 @@ class Population(_Strict):
     cancer_by_ltc: ProbabilitySeries
     learning_disability_prevalence: Probability
     learning_disability_max_age: NonNegative
+    newcomers_per_death: NonNegative
+    newcomer_reserve: NonNegative
     smi_prevalence: Probability
     smi_min_age: NonNegative
     ltc_incidence: ProbabilitySeries
@@ -180,6 +182,7 @@ class Need(_Strict):
     segment_mean_cost: Series
     smi_multiplier: Positive
     frailty_sigma: NonNegative
+    frailty_persistence: Probability
     shock_sigma: NonNegative
     shock_persistence: Probability
     reference: Positive

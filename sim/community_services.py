@@ -71,10 +71,10 @@ class Reablement:
         team = self.teams[s.pop.borough[i]]
         if team is None:
             return None
-        t0 = s.env.now
+        s.wait_start("reablement_wait_days", i)
         req = team.request()
         yield req
-        s.count("reablement_wait_days", i, s.env.now - t0)
+        s.wait_end("reablement_wait_days", i)
         return req
 
     def episode(self, i: int, row: list[float], req: simpy.resources.resource.Request) -> Generator:

@@ -24,6 +24,7 @@ EVENTS = (
     "package_start",
     "package_end",
     "care_home_admission",
+    "arrival",
 )
 EVENT_CODE = {name: k for k, name in enumerate(EVENTS)}
 SETTINGS = (*SETTING_NAMES, "access_point", "rapid_response", "emergency_department", "social_work")

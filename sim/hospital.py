@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.capacity import Places
 from sim.population import DEAD, HOSPITAL
-from sim.system import C_DEST, C_DIE, C_LOS, DAY_HOURS, System
+from sim.system import C_DEST, C_DIE, C_LOS, System
 
 TO_HOME, TO_PACKAGE, TO_REABLEMENT, TO_CARE_HOME = range(4)
 
@@ -60,12 +60,12 @@ class Hospital:
         env = s.env
         if s.pop.setting[i] == DEAD or s.pop.setting[i] == HOSPITAL:
             return
-        t_arrive = env.now
         s.enter_hospital(i)
         s.count("nel_admissions", i)
+        s.wait_start("bed_wait_hours", i)
         req = self.beds.request()
         yield req
-        s.count("bed_wait_hours", i, (env.now - t_arrive) * DAY_HOURS)
+        s.wait_end("bed_wait_hours", i)
         s.bed.start(i, env.now)
         s.log.add(i, env.now, "admission", "hospital")
         yield env.timeout(self.length_of_stay(i, row[C_LOS]))

@@ -140,6 +140,7 @@ class Accrual:
         self.rate = np.zeros(ledger.n)
 
     def start(self, i: int, t: float, rate: float = 1.0) -> None:
+        self.stop(i, t)  # an overlapping second interval continues the first rather than losing it
         self.since[i] = t
         self.rate[i] = rate
 

@@ -13,9 +13,10 @@ import numpy as np
 
 from models.schema import CareModel
 
-# Where a resident is. Exactly one value per resident at any time.
-HOME, HOSPITAL, VIRTUAL_WARD, REABLEMENT, CARE_HOME, DEAD = range(6)
-SETTING_NAMES = ("home", "hospital", "virtual_ward", "reablement", "care_home", "dead")
+# Where a resident is. Exactly one value per resident at any time. Rows for people who will
+# arrive later (births and in-migration) wait as NOT_ARRIVED; the living are those below DEAD.
+HOME, HOSPITAL, VIRTUAL_WARD, REABLEMENT, CARE_HOME, DEAD, NOT_ARRIVED = range(7)
+SETTING_NAMES = ("home", "hospital", "virtual_ward", "reablement", "care_home", "dead", "not_arrived")
 
 # Care home type held by a resident (the place is kept while they are in hospital).
 NO_PLACEMENT, RESIDENTIAL, NURSING = 0, 1, 2
@@ -52,7 +53,7 @@ class Population:
 
     @property
     def alive(self) -> np.ndarray:
-        return self.setting != DEAD
+        return self.setting < DEAD
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
@@ -180,6 +181,12 @@ def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) ->
     pop.dementia |= new_dem
     rho = model.need.shock_persistence.value
     s = model.need.shock_sigma.value
-    eps = rng.standard_normal(n)
-    pop.shock = np.where(alive, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps, pop.shock)
+    eps = rng.standard_normal((2, n))
+    pop.shock = np.where(alive, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps[0], pop.shock)
+    # persistent frailty drifts too (stationary lognormal), so new frail people emerge as others die
+    phi = model.need.frailty_persistence.value
+    sf = model.need.frailty_sigma.value
+    centred = np.log(np.maximum(pop.frailty, 1e-300)) + sf * sf / 2
+    drifted = np.exp(phi * centred + np.sqrt(1 - phi * phi) * sf * eps[1] - sf * sf / 2)
+    pop.frailty = np.where(alive, drifted, pop.frailty)
     update_need(pop, model)

@@ -9,6 +9,7 @@ gets a process of their own while something is happening to them.
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from sim.population import (
     CARE_HOME,
     DEAD,
     HOME,
+    NOT_ARRIVED,
     NURSING,
     REABLEMENT,
     RESIDENTIAL,
@@ -105,7 +107,14 @@ class Replication:
         self.env = simpy.Environment()
         n = population_size(model, scale)
         self.scale = n / model.population.total.value
-        pop = synthesise(model, n, self.streams["population"])
+        self.warmup = model.run.warmup_years.value
+        reserve = math.ceil(n * model.population.newcomer_reserve.value * (self.warmup + years))
+        pop = synthesise(model, n + reserve, self.streams["population"])
+        pop.setting[n:] = NOT_ARRIVED
+        self.next_newcomer = n
+        self.initial_residents = n
+        self.arrivals = 0
+        self.arrivals_short = 0
         self.sys = System(self.env, model, pop, self.scale, EventLog(event_log))
         s = self.sys
         s.hospital = Hospital(s)
@@ -119,7 +128,6 @@ class Replication:
         s.care_homes = CareHomes(s)
         self.ppy = model.run.periods_per_year.value
         self.period_days = YEAR_DAYS / self.ppy
-        self.warmup = model.run.warmup_years.value
         self.boroughs = list(model.population.boroughs)
         nb = len(self.boroughs)
         self.queues = {
@@ -145,6 +153,7 @@ class Replication:
         s, pop, m = self.sys, self.sys.pop, self.model
         if y > 0:
             advance_year(pop, m, self.streams["ageing"])
+            self.admit_newcomers()
             s.update_bands()
         pop.risk_score = risk_score(pop, self.prior, m)
         pop.stratum = stratify(
@@ -171,6 +180,25 @@ class Replication:
             * np.where(pop.dementia, ch.dementia_entry_multiplier.value, 1.0)
         )
         self.contact_rates = routine.annual_rates(pop, m)
+
+    def admit_newcomers(self) -> None:
+        """Births and in-migration: as many arrive as died in the year just ended (times the ratio)."""
+        s, pop = self.sys, self.sys.pop
+        t = self.env.now
+        died = np.count_nonzero((pop.setting == DEAD) & (pop.death_time >= t - YEAR_DAYS))
+        wanted = round(died * self.model.population.newcomers_per_death.value)
+        take = min(wanted, pop.size - self.next_newcomer)
+        idx = np.arange(self.next_newcomer, self.next_newcomer + take)
+        pop.setting[idx] = HOME
+        for acc in (s.alive_acc, s.community):
+            acc.since[idx] = t
+            acc.rate[idx] = 1.0
+        for i in idx.tolist():
+            s.log.add(i, t, "arrival", "home")
+        self.next_newcomer += take
+        self.arrivals += take
+        self.arrivals_short += wanted - take
+        s.tally.add(-1, "arrivals", take * s.inv_scale)
 
     def end_year(self, y: int) -> None:
         s, m = self.sys, self.model
@@ -414,11 +442,14 @@ class Replication:
             persons = pd.concat(self.person_frames, ignore_index=True)
             persons.insert(0, "replication", np.int32(self.replication))
         stats = {
-            "residents": self.sys.pop.size,
+            "residents": self.initial_residents,
+            "rows": self.sys.pop.size,
             "scale": self.scale,
             "years": self.years,
             "warmup_years": self.warmup,
             "events": _events_scheduled(self.env),
+            "arrivals": self.arrivals,
+            "arrivals_short": self.arrivals_short,
             "wall_seconds": wall,
         }
         return ReplicationResult(results, events, persons, stats)

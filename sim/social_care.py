@@ -30,10 +30,10 @@ class SocialWork:
         pool = self.pools[s.pop.borough[i]]
         if not pool.available:
             return
-        t0 = s.env.now
+        s.wait_start("assessment_wait_days", i)
         with pool.resource.request() as req:
             yield req
-            s.count("assessment_wait_days", i, s.env.now - t0)
+            s.wait_end("assessment_wait_days", i)
             yield s.env.timeout(self.hours * pool.time_factor / DAY_HOURS)
         pool.busy_hours += self.hours  # work done; the stretch is only how rounding is paid for
         s.count("sw_assessments", i)
@@ -69,9 +69,9 @@ class HomeCare:
         if market is None:
             return
         hours = self.package_size(i, row[C_HOURS])
-        t0 = s.env.now
+        s.wait_start("package_wait_days", i)
         yield market.get(hours)
-        s.count("package_wait_days", i, s.env.now - t0)
+        s.wait_end("package_wait_days", i)
         if s.pop.setting[i] == DEAD or s.pop.placement[i] or s.pop.package_hours[i] > 0:
             market.put(hours)
             return
@@ -124,10 +124,10 @@ class CareHomes:
         if home is None:
             return
         kind = RESIDENTIAL if home is self.homes[RESIDENTIAL] else NURSING
-        t0 = s.env.now
+        s.wait_start("placement_wait_days", i)
         req = home.request()
         yield req
-        s.count("placement_wait_days", i, s.env.now - t0)
+        s.wait_end("placement_wait_days", i)
         if s.pop.setting[i] == DEAD or s.pop.placement[i]:
             home.release(req)
             return

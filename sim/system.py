@@ -77,8 +77,20 @@ class System:
             NURSING: Accrual(self.ledger, "care_home_days_nursing"),
         }
         self.sc = Accrual(self.ledger, "sc_hours")
+        # time spent waiting, credited to the year it is spent in (also for those still waiting)
+        self.waiting = {
+            name: Accrual(self.ledger, name)
+            for name in (
+                "assessment_wait_days",
+                "package_wait_days",
+                "placement_wait_days",
+                "reablement_wait_days",
+                "bed_wait_hours",
+            )
+        }
         self.accruals = [
             self.alive_acc,
+            *self.waiting.values(),
             self.community,
             self.bed,
             self.excess,
@@ -86,10 +98,10 @@ class System:
             self.sc,
             *self.care_home.values(),
         ]
-        self.alive_acc.since[:] = 0.0
-        self.alive_acc.rate[:] = 1.0
-        self.community.since[:] = 0.0
-        self.community.rate[:] = 1.0
+        here = pop.setting == HOME  # rows waiting as newcomers start later
+        for acc in (self.alive_acc, self.community):
+            acc.since[here] = 0.0
+            acc.rate[here] = 1.0
         self.band = np.zeros(pop.size, dtype=np.int8)
         self.crisis_multiplier = np.ones(pop.size)  # hook for interventions acting on crisis hazard
         self.update_bands()
@@ -98,6 +110,12 @@ class System:
         self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(
             np.int8
         )
+
+    def wait_start(self, measure: str, i: int) -> None:
+        self.waiting[measure].start(i, self.env.now, DAY_HOURS if measure.endswith("_hours") else 1.0)
+
+    def wait_end(self, measure: str, i: int) -> None:
+        self.waiting[measure].stop(i, self.env.now)
 
     def count(self, measure: str, i: int, amount: float = 1.0) -> None:
         self.ledger.m[measure][i] += amount

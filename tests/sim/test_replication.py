@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim.ledger import COST_COLUMNS, COST_ITEMS, REPORTED, YEAR_DAYS
-from sim.population import CARE_HOME, DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
+from sim.population import CARE_HOME, DEAD, HOSPITAL, NOT_ARRIVED, NURSING, RESIDENTIAL, VIRTUAL_WARD
 from sim.replication import Replication
 
 SCALE = 0.03
@@ -21,8 +21,10 @@ def _probe(snapshots: list[dict]):
         beds = s.hospital.beds
         snap = {
             "n": pop.size,
-            "counted": int(np.bincount(setting, minlength=6).sum()),
-            "alive_plus_dead": int(pop.alive.sum() + (setting == DEAD).sum()),
+            "counted": int(np.bincount(setting, minlength=7).sum()),
+            "alive_plus_dead": int(
+                pop.alive.sum() + (setting == DEAD).sum() + (setting == NOT_ARRIVED).sum()
+            ),
             "in_hospital": int((setting == HOSPITAL).sum()),
             "beds_used": beds.count,
             "bed_queue": len(beds.queue),
@@ -82,6 +84,16 @@ def test_occupancy_never_exceeds_capacity(run):
         for capacity, level, held in s["markets"]:
             assert 0 <= level <= capacity
             assert held <= capacity - level, "hours in packages never exceed the hours taken from the market"
+
+
+def test_newcomers_replace_the_dead(run):
+    _, result, _ = run
+    assert result.stats["arrivals"] > 0
+    assert result.stats["arrivals_short"] == 0
+    ev = result.events
+    arrivals = (ev.event == "arrival").sum()
+    deaths_before_last_year = ((ev.event == "death") & (ev.time < (YEARS - 1) * YEAR_DAYS)).sum()
+    assert arrivals == deaths_before_last_year, "one newcomer per death, arriving at the next year start"
 
 
 def test_beds_were_under_pressure_at_some_point(run):

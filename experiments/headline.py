@@ -1,0 +1,35 @@
+"""A short table printed after a run: the measures a board looks at first, per scenario and year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+HEADLINE = (
+    ("nel_admissions", "emergency admissions", 1),
+    ("bed_days", "bed days", 1),
+    ("excess_bed_days", "excess bed days", 1),
+    ("ae_attendances", "A&E attendances", 1),
+    ("care_home_admissions", "care home admissions", 1),
+    ("deaths", "deaths", 1),
+    ("cost_total", "total cost, GBP m", 1e6),
+)
+
+
+def headline(results: pd.DataFrame) -> str:
+    """Mean over replications of whole-population totals, by scenario and year."""
+    people = results[results.stratum != "all"]
+    per_rep = people.groupby(["scenario", "replication", "year", "measure"]).value.sum()
+    mean = per_rep.groupby(["scenario", "year", "measure"]).mean().unstack("measure")
+    lines = []
+    for scenario, table in mean.groupby(level="scenario"):
+        lines.append(f"{scenario} (mean of replications)")
+        years = table.index.get_level_values("year")
+        lines.append(f"  {'':24}" + "".join(f"{'year ' + str(y):>12}" for y in years))
+        for measure, label, div in HEADLINE:
+            if measure in table:
+                vals = table[measure].to_numpy() / div
+                fmt = "{:>12,.1f}" if div > 1 else "{:>12,.0f}"
+                lines.append(f"  {label:24}" + "".join(fmt.format(v) for v in vals))
+        rr = table["rr_within_2h"].to_numpy() / table["rr_episodes"].to_numpy()
+        lines.append(f"  {'rapid response in 2 h':24}" + "".join(f"{v:>12.1%}" for v in rr))
+    return "\n".join(lines)

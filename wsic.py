@@ -66,7 +66,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if spec.scale < 1:
         print(
             f"note: --scale {spec.scale} keeps each workforce pool's hours in proportion but in fewer, "
-            "slower servers, so waits and two-hour response rates of small pools are worse than at full scale; "
+            "slower servers, so waits and two-hour response rates of small pools are worse than at full "
+            "scale; "
             "use --scale 1 for service levels."
         )
     return 0

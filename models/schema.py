@@ -45,7 +45,7 @@ ROLES = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class _Documented(_Strict):
@@ -150,6 +150,7 @@ class Population(_Strict):
 
     @model_validator(mode="after")
     def _shapes(self) -> Population:
+        problems: list[str] = []
         bands = len(self.age_band_lower.value)
         checks = {
             "borough_share": len(self.boroughs),
@@ -164,17 +165,19 @@ class Population(_Strict):
         for key, n in checks.items():
             got = len(getattr(self, key).value)
             if got != n:
-                raise ValueError(f"{key} has {got} values; expected {n}")
+                problems.append(f"{key} has {got} values; expected {n}")
         for r, row in enumerate(self.ltc_by_age.value):
             if len(row) != 4:
-                raise ValueError(f"ltc_by_age row {r} has {len(row)} columns; expected 4 (0, 1, 2-3, 4+)")
+                problems.append(f"ltc_by_age row {r} has {len(row)} columns; expected 4 (0, 1, 2-3, 4+)")
         if abs(sum(self.borough_share.value) - 1) > 1e-6:
-            raise ValueError("borough_share must sum to 1")
+            problems.append("borough_share must sum to 1")
         if abs(sum(self.age_band_share.value) - 1) > 1e-6:
-            raise ValueError("age_band_share must sum to 1")
+            problems.append("age_band_share must sum to 1")
         lower = self.age_band_lower.value
         if lower[0] != 0 or any(b <= a for a, b in itertools.pairwise(lower)):
-            raise ValueError("age_band_lower must start at 0 and increase")
+            problems.append("age_band_lower must start at 0 and increase")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -303,10 +306,13 @@ class Risk(_Strict):
 
     @model_validator(mode="after")
     def _shares(self) -> Risk:
+        problems: list[str] = []
         if len(self.strata_share.value) != len(STRATA):
-            raise ValueError(f"strata_share needs {len(STRATA)} values, one per stratum")
+            problems.append(f"strata_share needs {len(STRATA)} values, one per stratum")
         if abs(sum(self.strata_share.value) - 1) > 1e-6:
-            raise ValueError("strata_share must sum to 1")
+            problems.append("strata_share must sum to 1")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -371,6 +377,7 @@ class CareModel(_Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CareModel:
+        problems: list[str] = []
         bands = len(self.population.age_band_lower.value)
         nb = len(self.population.boroughs)
         per_band = {
@@ -383,33 +390,35 @@ class CareModel(_Strict):
         }
         for key, item in per_band.items():
             if len(item.value) != bands:
-                raise ValueError(f"{key} has {len(item.value)} values; expected {bands} (one per age band)")
+                problems.append(f"{key} has {len(item.value)} values; expected {bands} (one per age band)")
         for key, item in {
             "virtual_ward.places": self.virtual_ward.places,
             "home_care.hours_capacity": self.home_care.hours_capacity,
             "reablement.places": self.reablement.places,
         }.items():
             if len(item.value) != nb:
-                raise ValueError(f"{key} has {len(item.value)} values; expected {nb} (one per borough)")
+                problems.append(f"{key} has {len(item.value)} values; expected {nb} (one per borough)")
         for role, spec in self.workforce.items():
             if len(spec.fte.value) != nb:
-                raise ValueError(f"workforce.{role}.fte has {len(spec.fte.value)} values; expected {nb}")
+                problems.append(f"workforce.{role}.fte has {len(spec.fte.value)} values; expected {nb}")
         for r, row in enumerate(self.hospital.discharge.value):
             if len(row) != 4:
-                raise ValueError(
+                problems.append(
                     f"hospital.discharge row {r} has {len(row)} columns; "
                     "expected 4 (home, package, reablement, care home)"
                 )
         ap = self.access_point
         if ap.p_advice.value + ap.p_rapid_response.value > 1:
-            raise ValueError("access_point.p_advice + p_rapid_response must not exceed 1")
+            problems.append("access_point.p_advice + p_rapid_response must not exceed 1")
         rr = self.rapid_response
         if rr.p_home.value + rr.p_virtual_ward.value > 1:
-            raise ValueError("rapid_response.p_home + p_virtual_ward must not exceed 1")
+            problems.append("rapid_response.p_home + p_virtual_ward must not exceed 1")
         rb = self.reablement
         if rb.p_package.value + rb.p_care_home.value > 1:
-            raise ValueError("reablement.p_package + p_care_home must not exceed 1")
+            problems.append("reablement.p_package + p_care_home must not exceed 1")
         missing = set(ROLES) - set(self.workforce)
         if missing:
-            raise ValueError(f"workforce is missing roles: {', '.join(sorted(missing))}")
+            problems.append(f"workforce is missing roles: {', '.join(sorted(missing))}")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self

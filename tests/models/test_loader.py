@@ -507,3 +507,20 @@ def test_several_problems_are_one_line_each(tmp_path):
     assert len(problems) == len(keys), problems
     for key in keys:
         line_for(path, problems, key)
+
+
+def test_blank_source_is_rejected(tmp_path):
+    line = rejected(tmp_path, set_at(baseline_data(), "hospital.beds.source", "   "), "hospital.beds.source")
+    assert "at least 1 character" in line
+
+
+def test_every_failed_cross_check_is_reported(tmp_path):
+    data = baseline_data()
+    set_at(data, "hospital.p_admit.value", [0.3] * 5)
+    set_at(data, "hospital.mean_los_days.value", [5.0] * 4)
+    set_at(data, "access_point.p_advice.value", 0.9)
+    problems = problems_of(write(tmp_path, data))
+    assert len(problems) == 3, problems
+    assert any(": hospital.p_admit: " in p for p in problems)
+    assert any(": hospital.mean_los_days: " in p for p in problems)
+    assert any(": access_point: " in p and "must not exceed 1" in p for p in problems)

@@ -34,11 +34,19 @@ class ModelFileError(Exception):
 
 
 @dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    sha256: str
+    text: str
+
+
+@dataclass(frozen=True)
 class LoadedModel:
     path: Path
     model: CareModel
     sha256: str
     text: str
+    sources: tuple[SourceFile, ...] = ()  # the file and every file it extends, child first
 
 
 def _key_path(loc: tuple) -> str:
@@ -149,9 +157,8 @@ def _line_of(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
-def load_model(path: str | Path) -> LoadedModel:
-    """Parse and validate a model file; raise ModelFileError listing every problem."""
-    path = Path(path)
+def _read(path: Path) -> tuple[bytes, str, dict]:
+    """Raw bytes, text and parsed TOML of one file; ModelFileError naming the file otherwise."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -166,7 +173,57 @@ def load_model(path: str | Path) -> LoadedModel:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ModelFileError([f"{path}: not valid TOML: {exc}"]) from None
+    return raw, text, data
 
+
+def _merge(parent: dict, child: dict, path: Path, loc: tuple, problems: list[str]) -> dict:
+    """The parent's tables with the child's keys laid over them. A parameter the child overrides
+    (a table with a value) is replaced whole, and must bring its own source."""
+    out = dict(parent)
+    for key, value in child.items():
+        here = (*loc, key)
+        base = parent.get(key)
+        if (
+            isinstance(value, dict)
+            and isinstance(base, dict)
+            and "value" not in value
+            and "value" not in base
+        ):
+            out[key] = _merge(base, value, path, here, problems)
+            continue
+        if isinstance(value, dict) and "value" in value and "source" not in value:
+            problems.append(f"{path}: {_key_path(here)}: an overridden value needs its own source")
+        out[key] = value
+    return out
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, list[SourceFile]]:
+    """The merged data of a file and the files it extends, with those files listed child first."""
+    raw, text, data = _read(path)
+    sources = [SourceFile(path, hashlib.sha256(raw).hexdigest(), text)]
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data, sources
+    if not isinstance(parent_name, str):
+        raise ModelFileError([f"{path}: extends: expected the name of a model file (got {parent_name!r})"])
+    parent = (path.parent / parent_name).resolve()
+    if parent in chain or parent == path.resolve():
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve(), parent))
+        raise ModelFileError([f"{path}: extends: cycle in extends ({cycle})"])
+    if not parent.is_file():
+        raise ModelFileError([f"{path}: extends: no such model file {parent_name!r} (looked for {parent})"])
+    parent_data, parent_sources = _resolve(parent, (*chain, path.resolve()))
+    problems: list[str] = []
+    merged = _merge(parent_data, data, path, (), problems)
+    if problems:
+        raise ModelFileError(problems)
+    return merged, sources + parent_sources
+
+
+def load_model(path: str | Path) -> LoadedModel:
+    """Parse and validate a model file (and any it extends); raise ModelFileError listing every problem."""
+    path = Path(path)
+    data, sources = _resolve(path, ())
     bad_numbers = list(_non_finite(data))
     problems = [
         f"{path}: {_key_path(loc)}: expected a finite number (got {_node(data, loc)!r})"
@@ -180,4 +237,5 @@ def load_model(path: str | Path) -> LoadedModel:
                 problems.extend(_format(path, data, err))
     if problems:
         raise ModelFileError(problems)
-    return LoadedModel(path=path, model=model, sha256=hashlib.sha256(raw).hexdigest(), text=text)
+    own = sources[0]
+    return LoadedModel(path=path, model=model, sha256=own.sha256, text=own.text, sources=tuple(sources))

@@ -33,6 +33,33 @@ RISK_FEATURES = (
     "learning_disability",
     "smi",
 )
+CONDITIONS = ("ltc", "multimorbidity", "dementia", "cancer", "learning_disability", "smi")
+MECHANISMS = {
+    "hazard": ("crisis", "fall", "care_home_entry", "death"),
+    "divert": ("rapid_response", "virtual_ward", "intermediate_care"),
+    "shorten": ("length_of_stay", "discharge_delay"),
+    "end_of_life": ("home",),
+}
+TASKS = (
+    "gp_contact",
+    "practice_nurse_contact",
+    "district_nurse_visit",
+    "rapid_response",
+    "basic_nursing",
+    "home_care",
+    "care_coordination",
+    "care_planning",
+    "case_conference",
+    "assessment",
+    "specialist_opinion",
+    "self_care_support",
+    "mental_health_liaison",
+    "end_of_life_care",
+    "falls_prevention",
+    "reablement",
+    "care_home_support",
+    "peer_review",
+)
 ROLES = (
     "gp",
     "practice_nurse",
@@ -208,6 +235,7 @@ class Crisis(_Strict):
     hazard: Hazard
     care_home_multiplier: NonNegative
     age_multiplier: Series
+    fall_share: ProbabilitySeries
 
 
 class AccessPoint(_Strict):
@@ -320,7 +348,112 @@ class Role(_Strict):
     fte: Series
     productive_hours: Positive
     cost_per_fte: UnitCost
-    tasks: list[str]
+    costed: Literal["activity", "fte"] = Field(
+        description="activity: paid through the unit costs of what the role does; "
+        "fte: paid as FTE x cost_per_fte (reported as cost_workforce)"
+    )
+    tasks: list[Literal[TASKS]]  # type: ignore[valid-type]
+
+
+class IntermediateCare(_Strict):
+    places: Series
+    mean_stay_days: Positive
+    p_escalate: Probability
+
+
+# ----- interventions --------------------------------------------------------------------------------
+class Effect(_Strict):
+    """An effect sampled once per replication: fixed, uniform(low, high) or triangular(low, mode, high)."""
+
+    distribution: Literal["fixed", "uniform", "triangular"]
+    value: float | None = None
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    unit: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Effect:
+        need = {"fixed": ("value",), "uniform": ("low", "high"), "triangular": ("low", "mode", "high")}
+        missing = [k for k in need[self.distribution] if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} effect needs {', '.join(missing)}")
+        if self.distribution == "uniform" and not self.low <= self.high:
+            raise ValueError("uniform effect needs low <= high")
+        if self.distribution == "triangular" and not self.low <= self.mode <= self.high:
+            raise ValueError("triangular effect needs low <= mode <= high")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        if self.distribution == "fixed":
+            return self.value, self.value
+        return self.low, self.high
+
+
+class Mechanism(_Strict):
+    kind: Literal[tuple(MECHANISMS)]  # type: ignore[valid-type]
+    target: str
+    effect: Effect
+
+    @model_validator(mode="after")
+    def _target(self) -> Mechanism:
+        targets = MECHANISMS[self.kind]
+        if self.target not in targets:
+            raise ValueError(
+                f"target {self.target!r} is not a target of a {self.kind} mechanism; "
+                f"expected one of {', '.join(targets)}"
+            )
+        lo, hi = self.effect.bounds()
+        if self.kind in ("hazard", "shorten") and lo < 0:
+            raise ValueError(f"a {self.kind} effect is a multiplier and must be >= 0")
+        if self.kind in ("divert", "end_of_life") and not (lo >= 0 and hi <= 1):
+            raise ValueError(f"a {self.kind} effect is a probability and must lie in [0, 1]")
+        return self
+
+
+class Eligibility(_Strict):
+    strata: list[Literal[STRATA]] = Field(min_length=1)  # type: ignore[valid-type]
+    min_age: float = Field(default=0, ge=0)
+    max_age: float = Field(default=200, ge=0)
+    conditions: list[Literal[CONDITIONS]] = []  # type: ignore[valid-type]
+    settings: list[Literal["home", "care_home"]] = Field(default=["home"], min_length=1)
+
+
+class WorkforceNeed(_Strict):
+    """What enrolment needs of a role: a caseload per FTE (caps enrolment) or hours a week per person."""
+
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    task: Literal[TASKS]  # type: ignore[valid-type]
+    caseload_per_fte: float | None = Field(default=None, gt=0)
+    hours_per_person_week: float | None = Field(default=None, ge=0)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> WorkforceNeed:
+        if (self.caseload_per_fte is None) == (self.hours_per_person_week is None):
+            raise ValueError("give exactly one of caseload_per_fte or hours_per_person_week")
+        return self
+
+
+class InterventionCosts(_Strict):
+    set_up: UnitCost
+    per_year: UnitCost
+    per_person: UnitCost
+
+
+class Intervention(_Strict):
+    description: str = Field(min_length=1)
+    component: str = Field(min_length=1)
+    eligibility: Eligibility
+    uptake: Probability
+    start_year: int = Field(ge=1)
+    ramp_years: float = Field(ge=0)
+    mechanisms: list[Mechanism] = Field(min_length=1)
+    workforce: list[WorkforceNeed] = []
+    costs: InterventionCosts
+    evidence: str = Field(min_length=1)
+    evidence_strength: Literal["strong", "moderate", "weak", "null"]
 
 
 class UnitCosts(_Strict):
@@ -335,6 +468,7 @@ class UnitCosts(_Strict):
     access_point_call: UnitCost
     rr_episode: UnitCost
     vw_day: UnitCost
+    intermediate_care_day: UnitCost
     sc_hour: UnitCost
     residential_day: UnitCost
     nursing_day: UnitCost
@@ -364,6 +498,7 @@ class CareModel(_Strict):
     access_point: AccessPoint
     rapid_response: RapidResponse
     virtual_ward: VirtualWard
+    intermediate_care: IntermediateCare
     hospital: Hospital
     social_work: SocialWork
     home_care: HomeCare
@@ -374,6 +509,7 @@ class CareModel(_Strict):
     risk: Risk
     workforce: dict[Literal[ROLES], Role]  # type: ignore[valid-type]
     unit_costs: UnitCosts
+    interventions: dict[str, Intervention] = {}
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CareModel:
@@ -387,12 +523,14 @@ class CareModel(_Strict):
             "hospital.discharge": self.hospital.discharge,
             "mortality.annual_death_rate": self.mortality.annual_death_rate,
             "crisis.age_multiplier": self.crisis.age_multiplier,
+            "crisis.fall_share": self.crisis.fall_share,
         }
         for key, item in per_band.items():
             if len(item.value) != bands:
                 problems.append(f"{key} has {len(item.value)} values; expected {bands} (one per age band)")
         for key, item in {
             "virtual_ward.places": self.virtual_ward.places,
+            "intermediate_care.places": self.intermediate_care.places,
             "home_care.hours_capacity": self.home_care.hours_capacity,
             "reablement.places": self.reablement.places,
         }.items():
@@ -416,6 +554,16 @@ class CareModel(_Strict):
         rb = self.reablement
         if rb.p_package.value + rb.p_care_home.value > 1:
             problems.append("reablement.p_package + p_care_home must not exceed 1")
+        for name, iv in self.interventions.items():
+            for k, need in enumerate(iv.workforce):
+                role = self.workforce.get(need.role)
+                if role is not None and need.task not in role.tasks:
+                    problems.append(
+                        f"interventions.{name}.workforce.{k} asks {need.role} for {need.task!r}, "
+                        f"which is not among its tasks ({', '.join(role.tasks)})"
+                    )
+            if iv.eligibility.min_age > iv.eligibility.max_age:
+                problems.append(f"interventions.{name}.eligibility min_age exceeds max_age")
         missing = set(ROLES) - set(self.workforce)
         if missing:
             problems.append(f"workforce is missing roles: {', '.join(sorted(missing))}")

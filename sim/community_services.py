@@ -8,7 +8,7 @@ from collections.abc import Generator
 import simpy
 
 from sim.capacity import Places
-from sim.population import DEAD, HOME, REABLEMENT, VIRTUAL_WARD
+from sim.population import DEAD, HOME, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
 from sim.system import C_ESCALATE, C_REABLE, C_VW_STAY, System
 
 
@@ -47,15 +47,56 @@ class VirtualWard:
             yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
         s.vw.stop(i, env.now)
         if s.pop.setting[i] != VIRTUAL_WARD:
-            return
+            return False
         s.pop.setting[i] = HOME
         s.log.add(i, env.now, "vw_discharge", "virtual_ward")
         if row[C_ESCALATE] < self.p_escalate:
             yield from s.hospital.admission(i, row)
+            return True
+        return False
+
+
+class IntermediateCare:
+    """Step-up community beds: a crisis managed in a community bed if one is free now."""
+
+    def __init__(self, system: System):
+        self.sys = system
+        ic = system.model.intermediate_care
+        self.units = _places(system, ic.places.value)
+        self.mean_stay = ic.mean_stay_days.value
+        self.p_escalate = ic.p_escalate.value
+
+    def has_place(self, i: int) -> bool:
+        unit = self.units[self.sys.pop.borough[i]]
+        return unit is not None and unit.count < unit.capacity
+
+    def stay(self, i: int, row: list[float]) -> Generator:
+        """Return True if the stay ended in a hospital admission."""
+        s = self.sys
+        env = s.env
+        unit = self.units[s.pop.borough[i]]
+        with unit.request() as req:
+            yield req
+            s.enter_intermediate_care(i)
+            s.count("ic_admissions", i)
+            s.log.add(i, env.now, "ic_admission", "intermediate_care")
+            yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
+        if s.pop.setting[i] != INTERMEDIATE_CARE:
+            return False
+        s.leave_intermediate_care(i)
+        s.log.add(i, env.now, "ic_discharge", "intermediate_care")
+        if row[C_ESCALATE] < self.p_escalate:
+            yield from s.hospital.admission(i, row)
+            return True
+        return False
 
 
 class Reablement:
-    """Short-term support at home after discharge; places are reserved from hospital."""
+    """Short-term support at home after discharge; places are reserved from hospital.
+
+    A place is held while the episode runs and given back early if the person is readmitted,
+    moves into a care home or dies (``end_early``).
+    """
 
     def __init__(self, system: System):
         self.sys = system
@@ -64,11 +105,15 @@ class Reablement:
         self.duration = rb.duration_days.value
         self.p_package = rb.p_package.value
         self.p_care_home = rb.p_care_home.value
+        self.current: dict[int, simpy.resources.resource.Request] = {}
+
+    def team_of(self, i: int) -> simpy.Resource:
+        return self.teams[self.sys.pop.borough[i]]
 
     def reserve(self, i: int) -> Generator:
         """Wait (in hospital) for a reablement place; return the held request, or None."""
         s = self.sys
-        team = self.teams[s.pop.borough[i]]
+        team = self.team_of(i)
         if team is None:
             return None
         s.wait_start("reablement_wait_days", i)
@@ -77,14 +122,22 @@ class Reablement:
         s.wait_end("reablement_wait_days", i)
         return req
 
+    def end_early(self, i: int) -> None:
+        req = self.current.pop(i, None)
+        if req is not None:
+            self.team_of(i).release(req)
+            self.sys.log.add(i, self.sys.env.now, "reablement_end", "reablement")
+
     def episode(self, i: int, row: list[float], req: simpy.resources.resource.Request) -> Generator:
         s = self.sys
         env = s.env
-        team = self.teams[s.pop.borough[i]]
         s.count("reablement_episodes", i)
         s.log.add(i, env.now, "reablement_start", "reablement")
         yield env.timeout(self.duration)
-        team.release(req)
+        if self.current.get(i) is not req:
+            return  # ended early; the place was given back then
+        del self.current[i]
+        self.team_of(i).release(req)
         s.log.add(i, env.now, "reablement_end", "reablement")
         if s.pop.setting[i] != REABLEMENT:
             return

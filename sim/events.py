@@ -18,6 +18,8 @@ EVENTS = (
     "death",
     "vw_admission",
     "vw_discharge",
+    "ic_admission",
+    "ic_discharge",
     "reablement_start",
     "reablement_end",
     "assessment",

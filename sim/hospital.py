@@ -34,10 +34,13 @@ class Hospital:
     def occupied(self) -> int:
         return self.beds.count
 
-    def length_of_stay(self, i: int, z: float) -> float:
+    def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
         rel_need = s.pop.need[i] / s.pop.base_need[i]
-        return math.exp(self.log_mean_los[s.band[i]] + self.sigma * z) * rel_need**self.los_elasticity
+        los = math.exp(self.log_mean_los[s.band[i]] + self.sigma * z) * rel_need**self.los_elasticity
+        if with_interventions:
+            los *= s.interventions.mult["length_of_stay"][i]
+        return los
 
     def destination(self, i: int, u: float) -> int:
         s = self.sys
@@ -68,7 +71,12 @@ class Hospital:
         s.wait_end("bed_wait_hours", i)
         s.bed.start(i, env.now)
         s.log.add(i, env.now, "admission", "hospital")
-        yield env.timeout(self.length_of_stay(i, row[C_LOS]))
+        los = self.length_of_stay(i, row[C_LOS])
+        iv = s.interventions
+        if iv.any and iv.mult["length_of_stay"][i] < 1:
+            saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
+            iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
+        yield env.timeout(los)
 
         if row[C_DIE] < self.p_die[s.band[i]]:
             s.die(i, "hospital")
@@ -76,18 +84,31 @@ class Hospital:
             return
         s.log.add(i, env.now, "medically_fit", "hospital")
         dest = TO_HOME if s.pop.placement[i] else self.destination(i, row[C_DEST])
+        if dest == TO_PACKAGE and s.pop.package_hours[i] > 0:
+            dest = TO_HOME  # their package resumes at discharge
         reablement_req = None
+        arrangement = self.arrangement_days * iv.mult["discharge_delay"][i]
         if dest != TO_HOME:
+            if iv.any and dest != TO_REABLEMENT and arrangement < self.arrangement_days:
+                saved = {
+                    "avoided_excess_bed_days": self.arrangement_days - arrangement,
+                    "avoided_bed_days": self.arrangement_days - arrangement,
+                }
+                iv.share_avoided(i, s.group[i], ("discharge_delay",), saved)
             s.excess.start(i, env.now)
             if dest == TO_PACKAGE:
                 yield from s.social_work.assess(i)
-                yield env.timeout(self.arrangement_days)
+                yield env.timeout(arrangement)
                 yield from s.home_care.start(i, row)
             elif dest == TO_REABLEMENT:
                 reablement_req = yield from s.reablement.reserve(i)
+                if reablement_req is not None and s.pop.placement[i]:
+                    # a care home place came through while waiting: reablement is no longer needed
+                    s.reablement.team_of(i).release(reablement_req)
+                    reablement_req = None
             else:
                 yield from s.social_work.assess(i)
-                yield env.timeout(self.arrangement_days)
+                yield env.timeout(arrangement)
                 yield from s.care_homes.place(i, row)
             s.excess.stop(i, env.now)
         s.bed.stop(i, env.now)
@@ -95,4 +116,5 @@ class Hospital:
         s.log.add(i, env.now, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:
+            s.reablement.current[i] = reablement_req
             env.process(s.reablement.episode(i, row, reablement_req))

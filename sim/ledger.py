@@ -29,6 +29,8 @@ COUNTED = (
     "rr_response_hours",
     "vw_admissions",
     "vw_days",
+    "ic_admissions",
+    "ic_days",
     "reablement_episodes",
     "care_home_admissions",
     "care_home_days_residential",
@@ -62,6 +64,7 @@ COST_ITEMS = (
     ("access_point_calls", "access_point_call", "cost_ooh"),
     ("rr_episodes", "rr_episode", "cost_ooh"),
     ("vw_days", "vw_day", "cost_ooh"),
+    ("ic_days", "intermediate_care_day", "cost_ooh"),
     ("sc_hours", "sc_hour", "cost_sc"),
     ("care_home_days_residential", "residential_day", "cost_sc"),
     ("care_home_days_nursing", "nursing_day", "cost_sc"),
@@ -88,6 +91,8 @@ REPORTED = (
     "rr_response_hours",
     "vw_admissions",
     "vw_days",
+    "ic_admissions",
+    "ic_days",
     "reablement_episodes",
     "care_home_admissions",
     "care_home_days",
@@ -173,6 +178,7 @@ def year_record(ledger: Ledger, model: CareModel) -> dict[str, np.ndarray]:
         + m["district_nurse_contacts"]
         + m["rr_episodes"]
         + m["vw_days"]
+        + m["ic_days"]
     )
     r["other_hospital_contacts"] = m["ae_attendances"] + m["outpatient"] + m["elective"]
     r.update(costs(m, model))

@@ -15,8 +15,17 @@ from models.schema import CareModel
 
 # Where a resident is. Exactly one value per resident at any time. Rows for people who will
 # arrive later (births and in-migration) wait as NOT_ARRIVED; the living are those below DEAD.
-HOME, HOSPITAL, VIRTUAL_WARD, REABLEMENT, CARE_HOME, DEAD, NOT_ARRIVED = range(7)
-SETTING_NAMES = ("home", "hospital", "virtual_ward", "reablement", "care_home", "dead", "not_arrived")
+HOME, HOSPITAL, VIRTUAL_WARD, REABLEMENT, CARE_HOME, INTERMEDIATE_CARE, DEAD, NOT_ARRIVED = range(8)
+SETTING_NAMES = (
+    "home",
+    "hospital",
+    "virtual_ward",
+    "reablement",
+    "care_home",
+    "intermediate_care",
+    "dead",
+    "not_arrived",
+)
 
 # Care home type held by a resident (the place is kept while they are in hospital).
 NO_PLACEMENT, RESIDENTIAL, NURSING = 0, 1, 2
@@ -42,7 +51,7 @@ class Population:
     setting: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     placement: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     package_hours: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
-    referred: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    referred: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))  # open referrals
     stratum: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     risk_score: np.ndarray = field(default_factory=lambda: np.empty(0))
     death_time: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -148,7 +157,7 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
     pop.setting = np.full(n, HOME, dtype=np.int8)
     pop.placement = np.zeros(n, dtype=np.int8)
     pop.package_hours = np.zeros(n, dtype=np.int32)
-    pop.referred = np.zeros(n, dtype=bool)
+    pop.referred = np.zeros(n, dtype=np.int8)
     pop.stratum = np.full(n, -1, dtype=np.int8)
     pop.risk_score = np.zeros(n)
     pop.death_time = np.full(n, np.nan)

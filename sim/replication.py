@@ -20,10 +20,11 @@ import simpy
 
 from models.schema import STRATA, CareModel
 from sim import routine
-from sim.community_services import Reablement, VirtualWard
+from sim.community_services import IntermediateCare, Reablement, VirtualWard
 from sim.events import EventLog
 from sim.hospital import Hospital
 from sim.initial_state import populate
+from sim.interventions import ATTRIBUTED, Interventions
 from sim.ledger import REPORTED, YEAR_DAYS, year_record
 from sim.population import (
     CARE_HOME,
@@ -33,6 +34,8 @@ from sim.population import (
     NURSING,
     REABLEMENT,
     RESIDENTIAL,
+    SETTING_NAMES,
+    VIRTUAL_WARD,
     advance_year,
     synthesise,
 )
@@ -122,6 +125,7 @@ class Replication:
         s.access_point = AccessPoint(s)
         s.rapid_response = RapidResponse(s)
         s.virtual_ward = VirtualWard(s)
+        s.intermediate_care = IntermediateCare(s)
         s.reablement = Reablement(s)
         s.social_work = SocialWork(s)
         s.home_care = HomeCare(s)
@@ -141,6 +145,7 @@ class Replication:
             for role in BULK_ROLES
         }
         self.nb = nb
+        s.interventions = Interventions(model, pop, self.streams, self.scale, nb)
         self.prior: dict[str, np.ndarray] = {}
         self.rows: list[pd.DataFrame] = []
         self.person_frames: list[pd.DataFrame] = []
@@ -161,6 +166,9 @@ class Replication:
         )
         self.alive_at_start = pop.alive.copy()
         self.age_at_start = pop.age.copy()
+        s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
+        s.interventions.assess(y - self.warmup + 1)
+        s.interventions.fill(s.group, pop.risk_score)
         ref = m.need.reference.value
         rel = pop.need / ref
         c = m.crisis
@@ -208,10 +216,12 @@ class Replication:
         routine.draw_year(s.ledger, self.contact_rates, m, self.streams["routine"])
         record = year_record(s.ledger, m)
         if y >= self.warmup:
+            s.interventions.year_costs(y - self.warmup + 1, s.tally)
             self._report(y - self.warmup + 1, record)
         self.prior = {k: record[k].copy() for k in PRIOR_USE}
         s.ledger.reset()
         s.tally.reset()
+        s.interventions.reset_year()
         gc.collect()
 
     def _report(self, year: int, record: dict[str, np.ndarray]) -> None:
@@ -234,22 +244,36 @@ class Replication:
                 "value": values.ravel(),
             }
         )
+        frame.insert(2, "intervention", "all")
+        parts = [frame]
+        iv = s.interventions
+        for act in iv.active:
+            att = iv.attributed[act.index] * inv  # (measure, group)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "borough": np.tile(np.asarray(self.boroughs, dtype=object)[bor], len(ATTRIBUTED)),
+                        "stratum": np.tile(np.asarray(STRATA, dtype=object)[st], len(ATTRIBUTED)),
+                        "intervention": act.name,
+                        "measure": np.repeat(np.asarray(ATTRIBUTED, dtype=object), groups),
+                        "value": att.ravel(),
+                    }
+                )
+            )
         sys_rows = s.tally.rows()
         if sys_rows:
-            frame = pd.concat(
-                [
-                    frame,
-                    pd.DataFrame(
-                        {
-                            "borough": ["all" if b < 0 else self.boroughs[b] for b, _, _ in sys_rows],
-                            "stratum": "all",
-                            "measure": [mm for _, mm, _ in sys_rows],
-                            "value": [v for _, _, v in sys_rows],
-                        }
-                    ),
-                ],
-                ignore_index=True,
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "borough": ["all" if b < 0 else self.boroughs[b] for _, b, _, _ in sys_rows],
+                        "stratum": "all",
+                        "intervention": [name for name, _, _, _ in sys_rows],
+                        "measure": [mm for _, _, mm, _ in sys_rows],
+                        "value": [v for _, _, _, v in sys_rows],
+                    }
+                )
             )
+        frame = pd.concat(parts, ignore_index=True)
         frame.insert(0, "year", year)
         self.rows.append(frame)
         if self.person_log:
@@ -277,10 +301,28 @@ class Replication:
             u[:, c] = rng.standard_normal(k)
         return u.tolist()
 
-    def _bernoulli_times(self, name: str, rate: np.ndarray, eligible: np.ndarray, t0: float):
+    def _bernoulli_times(
+        self,
+        name: str,
+        rate: np.ndarray,
+        eligible: np.ndarray,
+        t0: float,
+        target: str | None = None,
+        avoided_measure: str | None = None,
+    ):
+        """Residents with an event this period, and when. With ``target``, the interventions'
+        multipliers thin the events drawn at the baseline rate, and what they avoid is credited."""
         rng = self.streams[name]
+        u = rng.random(rate.shape[0])
         p = -np.expm1(-rate * (self.period_days / YEAR_DAYS))
-        hit = eligible & (rng.random(rate.shape[0]) < p)
+        hit = eligible & (u < p)
+        iv = self.sys.interventions
+        if target is not None and iv.any:
+            mult = iv.mult[target]
+            thinned = hit & (u >= -np.expm1(-rate * mult * (self.period_days / YEAR_DAYS)))
+            for i in np.flatnonzero(thinned).tolist():
+                iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0})
+            hit &= ~thinned
         who = np.flatnonzero(hit)
         return who, t0 + rng.random(who.size) * self.period_days
 
@@ -292,7 +334,9 @@ class Replication:
         in_care_home = s == CARE_HOME
         years = self.period_days / YEAR_DAYS
 
-        can_crisis = at_home | (s == REABLEMENT) | in_care_home
+        # everyone alive is drawn: someone in hospital now may be home within the month, and the
+        # setting at the moment of the event decides whether it happens (crisis() checks it)
+        can_crisis = pop.alive
         lam = self.crisis_rate * np.where(in_care_home, m.crisis.care_home_multiplier.value, 1.0) * years
         k = self.streams["crisis"].poisson(np.where(can_crisis, lam, 0.0))
         c_who = np.repeat(np.arange(pop.size), k)
@@ -308,14 +352,19 @@ class Replication:
             ),
             self.death_rate,
         )
-        d_who, d_t = self._bernoulli_times("death", death_rate, at_home | in_care_home, t0)
+        d_who, d_t = self._bernoulli_times("death", death_rate, pop.alive, t0, "death", "avoided_deaths")
 
-        free = at_home & ~pop.referred & (pop.placement == 0)
+        free = at_home & (pop.referred == 0) & (pop.placement == 0)
         p_who, p_t = self._bernoulli_times(
             "package_referral", self.package_rate, free & (pop.package_hours == 0) & (pop.age >= 18), t0
         )
         h_who, h_t = self._bernoulli_times(
-            "care_home_referral", self.care_home_rate, free & (pop.age >= ch.min_age.value), t0
+            "care_home_referral",
+            self.care_home_rate,
+            free & (pop.age >= ch.min_age.value),
+            t0,
+            "care_home_entry",
+            "avoided_care_home_admissions",
         )
         e_who, e_t = self._bernoulli_times(
             "package_end", np.full(pop.size, m.home_care.end_rate.value), pop.package_hours > 0, t0
@@ -356,14 +405,15 @@ class Replication:
             if kd == CRISIS:
                 crisis(s, i, crisis_rows[j])
             elif kd == DEATH:
+                # deaths in hospital and intermediate care come from those settings' own risks
                 st = setting[i]
-                if st in (HOME, CARE_HOME):
-                    s.die(i, "care_home" if st == CARE_HOME else "home")
+                if st in (HOME, REABLEMENT, VIRTUAL_WARD, CARE_HOME):
+                    s.die(i, SETTING_NAMES[st])
             elif kd == PACKAGE_REFERRAL:
-                if setting[i] == HOME and not s.pop.referred[i] and s.pop.package_hours[i] == 0:
+                if setting[i] == HOME and s.pop.referred[i] == 0 and s.pop.package_hours[i] == 0:
                     env.process(s.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))
             elif kd == CARE_HOME_REFERRAL:
-                if setting[i] == HOME and not s.pop.referred[i] and not s.pop.placement[i]:
+                if setting[i] == HOME and s.pop.referred[i] == 0 and not s.pop.placement[i]:
                     env.process(s.care_homes.referral(i, draws[CARE_HOME_REFERRAL][j]))
             elif kd == PACKAGE_END and setting[i] != DEAD:
                 s.home_care.end(i)
@@ -371,6 +421,12 @@ class Replication:
     def end_period(self) -> None:
         s = self.sys
         demand = routine.period_demand_hours(s.pop, self.contact_rates, self.model, self.period_days, self.nb)
+        iv = s.interventions
+        if iv.any:
+            iv.fill(s.group, s.pop.risk_score)
+            iv.period_tally(s.group, self.period_days, s.tally, s.inv_scale)
+            for role, extra in iv.bulk_demand_hours(self.period_days).items():
+                demand[role] = demand[role] + extra
         inv = s.inv_scale
         for role, q in self.queues.items():
             r = q.step(demand[role])

@@ -34,6 +34,8 @@ class SocialWork:
         with pool.resource.request() as req:
             yield req
             s.wait_end("assessment_wait_days", i)
+            if s.is_dead(i):
+                return
             yield s.env.timeout(self.hours * pool.time_factor / DAY_HOURS)
         pool.busy_hours += self.hours  # work done; the stretch is only how rounding is paid for
         s.count("sw_assessments", i)
@@ -70,7 +72,9 @@ class HomeCare:
             return
         hours = self.package_size(i, row[C_HOURS])
         s.wait_start("package_wait_days", i)
-        yield market.get(hours)
+        get = s.queue(i, market.get(hours))
+        yield get
+        s.dequeue(i, get)
         s.wait_end("package_wait_days", i)
         if s.pop.setting[i] == DEAD or s.pop.placement[i] or s.pop.package_hours[i] > 0:
             market.put(hours)
@@ -94,12 +98,12 @@ class HomeCare:
     def referral(self, i: int, row: list[float]) -> Generator:
         """A request for care from the community: assessment, arrangement, then the package."""
         s = self.sys
-        s.pop.referred[i] = True
+        s.pop.referred[i] += 1
         yield from s.social_work.assess(i)
         yield s.env.timeout(self.arrangement_days)
         if s.pop.setting[i] != DEAD:
             yield from self.start(i, row)
-        s.pop.referred[i] = False
+        s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
 
 
 class CareHomes:
@@ -124,9 +128,12 @@ class CareHomes:
         if home is None:
             return
         kind = RESIDENTIAL if home is self.homes[RESIDENTIAL] else NURSING
+        if s.pop.placement[i]:
+            return
         s.wait_start("placement_wait_days", i)
-        req = home.request()
+        req = s.queue(i, home.request())
         yield req
+        s.dequeue(i, req)
         s.wait_end("placement_wait_days", i)
         if s.pop.setting[i] == DEAD or s.pop.placement[i]:
             home.release(req)
@@ -138,8 +145,6 @@ class CareHomes:
         if s.pop.package_hours[i] > 0:
             s.home_care.end(i)
         if s.pop.setting[i] != HOSPITAL:
-            if s.pop.setting[i] == VIRTUAL_WARD:
-                s.vw.stop(i, s.env.now)
             s.enter_care_home(i)
 
     def release(self, i: int) -> None:
@@ -155,9 +160,9 @@ class CareHomes:
     def referral(self, i: int, row: list[float]) -> Generator:
         """Referral from the community: assessment, arrangement, then wait at home for a place."""
         s = self.sys
-        s.pop.referred[i] = True
+        s.pop.referred[i] += 1
         yield from s.social_work.assess(i)
         yield s.env.timeout(self.arrangement_days)
         if s.pop.setting[i] != DEAD:
             yield from self.place(i, row)
-        s.pop.referred[i] = False
+        s.pop.referred[i] = max(0, s.pop.referred[i] - 1)

@@ -20,6 +20,7 @@ from sim.population import (
     DEAD,
     HOME,
     HOSPITAL,
+    INTERMEDIATE_CARE,
     NURSING,
     REABLEMENT,
     RESIDENTIAL,
@@ -29,15 +30,16 @@ from sim.population import (
 from sim.workforce import SystemTally
 
 if TYPE_CHECKING:
-    from sim.community_services import Reablement, VirtualWard
+    from sim.community_services import IntermediateCare, Reablement, VirtualWard
     from sim.hospital import Hospital
+    from sim.interventions import Interventions
     from sim.social_care import CareHomes, HomeCare, SocialWork
     from sim.urgent_care import AccessPoint, EmergencyDepartment, RapidResponse
 
 # Columns of the uniform draws that travel with each event (one row per event).
 C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DIE, C_DEST = range(8)
-C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS = range(8, 13)
-DRAW_COLUMNS = 13
+C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(8, 16)
+DRAW_COLUMNS = 16
 NORMAL_COLUMNS = (C_LOS,)  # these columns hold standard normals, not uniforms
 
 DAY_HOURS = 24.0
@@ -51,6 +53,8 @@ class System:
     rapid_response: RapidResponse
     emergency: EmergencyDepartment
     virtual_ward: VirtualWard
+    intermediate_care: IntermediateCare
+    interventions: Interventions
     reablement: Reablement
     social_work: SocialWork
     home_care: HomeCare
@@ -72,6 +76,7 @@ class System:
         self.bed = Accrual(self.ledger, "bed_days")
         self.excess = Accrual(self.ledger, "excess_bed_days")
         self.vw = Accrual(self.ledger, "vw_days")
+        self.ic = Accrual(self.ledger, "ic_days")
         self.care_home = {
             RESIDENTIAL: Accrual(self.ledger, "care_home_days_residential"),
             NURSING: Accrual(self.ledger, "care_home_days_nursing"),
@@ -90,6 +95,7 @@ class System:
         }
         self.accruals = [
             self.alive_acc,
+            self.ic,
             *self.waiting.values(),
             self.community,
             self.bed,
@@ -103,7 +109,9 @@ class System:
             acc.since[here] = 0.0
             acc.rate[here] = 1.0
         self.band = np.zeros(pop.size, dtype=np.int8)
-        self.crisis_multiplier = np.ones(pop.size)  # hook for interventions acting on crisis hazard
+        self.fall_share = list(model.crisis.fall_share.value)
+        self.group = np.zeros(pop.size, dtype=np.int64)  # borough x stratum at the year start
+        self.pending: dict[int, list] = {}  # queued requests for packages and places, by resident
         self.update_bands()
 
     def update_bands(self) -> None:
@@ -117,6 +125,18 @@ class System:
     def wait_end(self, measure: str, i: int) -> None:
         self.waiting[measure].stop(i, self.env.now)
 
+    def queue(self, i: int, request):
+        """Note a queued request so that it is withdrawn if the resident dies waiting."""
+        self.pending.setdefault(i, []).append(request)
+        return request
+
+    def dequeue(self, i: int, request) -> None:
+        waiting = self.pending.get(i)
+        if waiting is not None:
+            waiting.remove(request)
+            if not waiting:
+                del self.pending[i]
+
     def count(self, measure: str, i: int, amount: float = 1.0) -> None:
         self.ledger.m[measure][i] += amount
 
@@ -129,6 +149,8 @@ class System:
         else:
             self.community.stop(i, t)
         self.sc.stop(i, t)
+        if pop.setting[i] == REABLEMENT:
+            self.reablement.end_early(i)
         pop.setting[i] = HOSPITAL
 
     def leave_hospital(self, i: int, to_reablement: bool = False) -> None:
@@ -143,11 +165,32 @@ class System:
         if pop.package_hours[i] > 0:
             self.sc.start(i, t, pop.package_hours[i] / 7.0)
 
+    def enter_intermediate_care(self, i: int) -> None:
+        """Step-up to a community bed: like a hospital stay for what accrues."""
+        t = self.env.now
+        self.community.stop(i, t)
+        self.sc.stop(i, t)
+        self.pop.setting[i] = INTERMEDIATE_CARE
+        self.ic.start(i, t)
+
+    def leave_intermediate_care(self, i: int) -> None:
+        t = self.env.now
+        self.ic.stop(i, t)
+        if self.pop.setting[i] != INTERMEDIATE_CARE:
+            return
+        self.pop.setting[i] = HOME
+        self.community.start(i, t)
+        if self.pop.package_hours[i] > 0:
+            self.sc.start(i, t, self.pop.package_hours[i] / 7.0)
+
     def enter_care_home(self, i: int) -> None:
         """A resident at home moves into the care home place they now hold."""
         t = self.env.now
         pop = self.pop
-        self.community.stop(i, t)
+        for acc in (self.community, self.vw, self.ic):
+            acc.stop(i, t)
+        if pop.setting[i] == REABLEMENT:
+            self.reablement.end_early(i)
         pop.setting[i] = CARE_HOME
         self.care_home[int(pop.placement[i])].start(i, t)
 
@@ -156,9 +199,14 @@ class System:
         pop = self.pop
         for acc in self.accruals:
             acc.stop(i, t)
+        if pop.setting[i] == REABLEMENT:
+            self.reablement.end_early(i)
+        for request in self.pending.pop(i, ()):
+            if not request.triggered:
+                request.cancel()  # leave the queue: the dead wait for nothing
         pop.setting[i] = DEAD
         pop.death_time[i] = t
-        pop.referred[i] = False
+        pop.referred[i] = 0
         self.count("deaths", i)
         self.log.add(i, t, "death", where)
         if pop.placement[i]:

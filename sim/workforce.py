@@ -69,22 +69,32 @@ class FluidQueue:
 
 
 class SystemTally:
-    """Yearly system-level measures by borough (index) or for the whole system (-1)."""
+    """Yearly system-level measures keyed by (intervention, borough, measure).
+
+    Borough is an index, or -1 for the whole system; intervention is "all" for measures that
+    belong to no intervention.
+    """
 
     def __init__(self) -> None:
-        self.sums: dict[tuple[int, str], float] = defaultdict(float)
-        self.means: dict[tuple[int, str], list[float]] = defaultdict(list)
+        self.sums: dict[tuple[str, int, str], float] = defaultdict(float)
+        self.means: dict[tuple[str, int, str], list[float]] = defaultdict(list)
 
     def add(self, borough: int, measure: str, value: float) -> None:
-        self.sums[(borough, measure)] += value
+        self.sums[("all", borough, measure)] += value
 
     def sample(self, borough: int, measure: str, value: float) -> None:
         """A level observed once a period; reported as the year's mean."""
-        self.means[(borough, measure)].append(value)
+        self.means[("all", borough, measure)].append(value)
 
-    def rows(self) -> list[tuple[int, str, float]]:
-        out = [(b, m, v) for (b, m), v in self.sums.items()]
-        out += [(b, m, float(np.mean(v))) for (b, m), v in self.means.items()]
+    def add_intervention(self, intervention: str, borough: int, measure: str, value: float) -> None:
+        self.sums[(intervention, borough, measure)] += value
+
+    def sample_intervention(self, intervention: str, borough: int, measure: str, value: float) -> None:
+        self.means[(intervention, borough, measure)].append(value)
+
+    def rows(self) -> list[tuple[str, int, str, float]]:
+        out = [(iv, b, m, v) for (iv, b, m), v in self.sums.items()]
+        out += [(iv, b, m, float(np.mean(v))) for (iv, b, m), v in self.means.items()]
         return out
 
     def reset(self) -> None:

@@ -83,8 +83,8 @@ def test_validate_bad_model_exits_2_with_one_line_per_problem(tmp_path, capsys):
 def test_validate_reports_every_bad_file_and_passes_over_good_ones(tmp_path, capsys):
     first = bad_model(tmp_path, "first.toml")
     text = edited(
-        'payer = "council", source = "assumption" }\ntasks = ["assessment"]',
-        'payer = "insurer", source = "assumption" }\ntasks = ["assessment"]',
+        'payer = "council", source = "assumption" }\ncosted = "activity"\ntasks = ["assessment"]',
+        'payer = "insurer", source = "assumption" }\ncosted = "activity"\ntasks = ["assessment"]',
     )
     second = write(tmp_path, text, "second.toml")
     missing = tmp_path / "missing.toml"

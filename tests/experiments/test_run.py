@@ -29,7 +29,16 @@ def run_dir(tmp_path_factory) -> Path:
 
 def test_results_are_tidy_and_complete(run_dir):
     r = pd.read_parquet(run_dir / "results.parquet")
-    assert list(r.columns) == ["scenario", "replication", "year", "borough", "stratum", "measure", "value"]
+    assert list(r.columns) == [
+        "scenario",
+        "replication",
+        "year",
+        "borough",
+        "stratum",
+        "intervention",
+        "measure",
+        "value",
+    ]
     assert sorted(r.replication.unique()) == [0, 1]
     assert sorted(r.year.unique()) == [1, 2]
     assert set(r.scenario) == {"baseline"}
@@ -96,7 +105,7 @@ def test_results_do_not_depend_on_jobs(run_dir, tmp_path):
     assert wsic.main(["run", str(BASELINE), *ARGS, "--jobs", "2", "--out", str(tmp_path)]) == 0
     a = pd.read_parquet(run_dir / "results.parquet")
     b = pd.read_parquet(tmp_path / "results.parquet")
-    key = ["scenario", "replication", "year", "borough", "stratum", "measure"]
+    key = ["scenario", "replication", "year", "borough", "stratum", "intervention", "measure"]
     pd.testing.assert_frame_equal(
         a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
     )

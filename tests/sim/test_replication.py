@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 
 from sim.ledger import COST_COLUMNS, COST_ITEMS, REPORTED, YEAR_DAYS
-from sim.population import CARE_HOME, DEAD, HOSPITAL, NOT_ARRIVED, NURSING, RESIDENTIAL, VIRTUAL_WARD
+from sim.population import (
+    CARE_HOME,
+    DEAD,
+    HOSPITAL,
+    NOT_ARRIVED,
+    NURSING,
+    REABLEMENT,
+    RESIDENTIAL,
+    VIRTUAL_WARD,
+)
 from sim.replication import Replication
 
 SCALE = 0.03
@@ -21,7 +30,7 @@ def _probe(snapshots: list[dict]):
         beds = s.hospital.beds
         snap = {
             "n": pop.size,
-            "counted": int(np.bincount(setting, minlength=7).sum()),
+            "counted": int(np.bincount(setting, minlength=8).sum()),
             "alive_plus_dead": int(
                 pop.alive.sum() + (setting == DEAD).sum() + (setting == NOT_ARRIVED).sum()
             ),
@@ -34,6 +43,9 @@ def _probe(snapshots: list[dict]):
             "vw_capacity": sum(w.capacity for w in s.virtual_ward.wards if w is not None),
             "dead_holding": int(((setting == DEAD) & ((pop.placement > 0) | (pop.package_hours > 0))).sum()),
             "in_care_home_without_place": int(((setting == CARE_HOME) & (pop.placement == 0)).sum()),
+            "reablement_mismatch": set(np.flatnonzero(setting == REABLEMENT).tolist())
+            ^ set(s.reablement.current),
+            "reablement_places_used": sum(t.count for t in s.reablement.teams if t is not None),
         }
         for kind in (RESIDENTIAL, NURSING):
             home = s.care_homes.homes[kind]
@@ -72,6 +84,8 @@ def test_nobody_is_lost(run):
         )
         assert s["dead_holding"] == 0, "the dead hold no care home place and no package"
         assert s["in_care_home_without_place"] == 0
+        assert not s["reablement_mismatch"], "in reablement exactly while an episode holds a place"
+        assert s["reablement_places_used"] >= len(s["reablement_mismatch"] or ()), "places are held"
 
 
 def test_occupancy_never_exceeds_capacity(run):
@@ -158,7 +172,16 @@ def test_each_cost_is_activity_times_unit_cost(run, baseline):
 def test_every_measure_is_produced_and_active(run):
     _, result, _ = run
     r = result.results
-    assert list(r.columns) == ["scenario", "replication", "year", "borough", "stratum", "measure", "value"]
+    assert list(r.columns) == [
+        "scenario",
+        "replication",
+        "year",
+        "borough",
+        "stratum",
+        "intervention",
+        "measure",
+        "value",
+    ]
     assert sorted(r.year.unique()) == list(range(1, YEARS + 1))
     people = r[r.stratum != "all"]
     assert set(people.stratum) == {"very_high", "high", "moderate", "low", "very_low"}

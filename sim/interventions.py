@@ -1,0 +1,345 @@
+"""Interventions: who is enrolled, what each changes, and what each is credited with.
+
+Every intervention is data (models/schema.Intervention). Here each one gets, per replication:
+its effects sampled once; a fixed willingness per resident (so uptake picks the same people
+year to year, and the same people in every scenario); enrolment each year among the eligible,
+up to what its workforce can carry, with the rest in a backlog; and per-resident mechanism
+arrays that the care settings read. Mechanisms are implemented once, in the settings:
+
+- hazard (crisis, fall, care_home_entry, death): a multiplier; an event drawn at the baseline
+  hazard is thinned, so the same draw decides it in every scenario (common random numbers);
+- divert (rapid_response, virtual_ward, intermediate_care): the probability a crisis is sent
+  to that community setting instead, if it has room;
+- shorten (length_of_stay, discharge_delay): a multiplier on the stay or on the arrangement time;
+- end_of_life (home): the probability that a death which would come in hospital comes at home.
+
+Attribution: an avoided event is shared among the interventions acting on it in proportion to
+the log of their multipliers (the shares add to one event); diversions and deaths at home are
+credited to the intervention that made them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.schema import STRATA, CareModel, Intervention
+from sim.population import CARE_HOME, HOME, REABLEMENT, Population
+from sim.streams import Streams
+
+BULK_ROLES = ("gp", "practice_nurse", "district_nurse")
+WEEKS_PER_YEAR = 52.0
+ATTRIBUTED = (
+    "enrolled_person_years",
+    "enrolments",
+    "avoided_crises",
+    "avoided_ae_attendances",
+    "avoided_nel_admissions",
+    "avoided_bed_days",
+    "avoided_excess_bed_days",
+    "avoided_care_home_admissions",
+    "avoided_deaths",
+    "diverted_crises",
+    "deaths_at_home_supported",
+)
+ATTRIBUTED_INDEX = {m: k for k, m in enumerate(ATTRIBUTED)}
+HAZARD_TARGETS = ("crisis", "fall", "care_home_entry", "death")
+SHORTEN_TARGETS = ("length_of_stay", "discharge_delay")
+DIVERT_TARGETS = ("rapid_response", "virtual_ward", "intermediate_care")
+
+
+def sample_effect(effect, rng: np.random.Generator) -> float:
+    if effect.distribution == "fixed":
+        return float(effect.value)
+    if effect.low == effect.high:
+        return float(effect.low)
+    if effect.distribution == "uniform":
+        return float(rng.uniform(effect.low, effect.high))
+    return float(rng.triangular(effect.low, effect.mode, effect.high))
+
+
+@dataclass
+class Active:
+    """One intervention in one replication."""
+
+    index: int
+    name: str
+    spec: Intervention
+    effects: dict[tuple[str, str], float]
+    willing_u: np.ndarray
+    enrolled: np.ndarray
+    waiting: np.ndarray
+    target: np.ndarray
+    capping: list = field(default_factory=list)  # (role, hours per person per week) that cap enrolment
+    bulk_hours: dict = field(default_factory=dict)  # role -> hours per person per week (fluid demand)
+
+    def effect(self, kind: str, target: str) -> float | None:
+        return self.effects.get((kind, target))
+
+
+class Interventions:
+    """All interventions of a model, with the mechanism arrays the settings read."""
+
+    def __init__(self, model: CareModel, pop: Population, streams: Streams, scale: float, n_boroughs: int):
+        self.model = model
+        self.pop = pop
+        self.scale = scale
+        self.nb = n_boroughs
+        n = pop.size
+        self.active: list[Active] = []
+        for k, (name, spec) in enumerate(model.interventions.items()):
+            rng = streams[f"effect:{name}"]
+            effects = {(m.kind, m.target): sample_effect(m.effect, rng) for m in spec.mechanisms}
+            act = Active(
+                index=k,
+                name=name,
+                spec=spec,
+                effects=effects,
+                willing_u=streams[f"uptake:{name}"].random(n),
+                enrolled=np.zeros(n, dtype=bool),
+                waiting=np.zeros(n, dtype=bool),
+                target=np.zeros(n, dtype=bool),
+            )
+            for need in spec.workforce:
+                role = model.workforce[need.role]
+                hours = need.hours_per_person_week
+                if hours is None:
+                    hours = role.productive_hours.value / WEEKS_PER_YEAR / need.caseload_per_fte
+                if need.role in BULK_ROLES:
+                    act.bulk_hours[need.role] = act.bulk_hours.get(need.role, 0.0) + hours
+                else:
+                    act.capping.append((need.role, hours))
+            self.active.append(act)
+        self.by_mechanism: dict[tuple[str, str], list[Active]] = {}
+        for act in self.active:
+            for key in act.effects:
+                self.by_mechanism.setdefault(key, []).append(act)
+        # per-resident mechanism arrays (1 = no change, 0 = no diversion)
+        self.mult = {t: np.ones(n) for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS)}
+        self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
+        self.end_of_life = np.zeros(n)
+        ns = len(STRATA)
+        self.groups = self.nb * ns
+        self.attributed = np.zeros((len(self.active), len(ATTRIBUTED), self.groups))
+        self.system_rows: list[tuple[str, int, str, float]] = []
+        self.year_index = 0
+        self.running = np.zeros(len(self.active), dtype=bool)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.active)
+
+    # ----- enrolment --------------------------------------------------------------------------------
+    def coverage(self, act: Active, year: int) -> float:
+        """Share of the eligible offered and taking up the intervention in a (1-based) reported year."""
+        spec = act.spec
+        if year < spec.start_year:
+            return 0.0
+        ramp = spec.ramp_years
+        reach = 1.0 if ramp <= 0 else min(1.0, (year - spec.start_year + 1) / ramp)
+        return spec.uptake.value * reach
+
+    def eligible(self, act: Active) -> np.ndarray:
+        pop = self.pop
+        el = act.spec.eligibility
+        strata = np.isin(pop.stratum, [STRATA.index(s) for s in el.strata])
+        mask = strata & (pop.age >= el.min_age) & (pop.age <= el.max_age)
+        where = np.zeros(pop.size, dtype=bool)
+        if "home" in el.settings:
+            where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
+        if "care_home" in el.settings:
+            where |= pop.setting == CARE_HOME
+        mask &= where
+        if el.conditions:
+            cond = np.zeros(pop.size, dtype=bool)
+            for c in el.conditions:
+                cond |= {
+                    "ltc": pop.ltc >= 1,
+                    "multimorbidity": pop.ltc >= 2,
+                    "dementia": pop.dementia,
+                    "cancer": pop.cancer,
+                    "learning_disability": pop.learning_disability,
+                    "smi": pop.smi,
+                }[c]
+            mask &= cond
+        return mask
+
+    def assess(self, year: int) -> None:
+        """At each year start (reported years 1..Y; 0 or less in warm-up): who should be enrolled."""
+        self.year_index = year
+        alive = self.pop.alive
+        for act in self.active:
+            cov = self.coverage(act, year)
+            self.running[act.index] = cov > 0
+            act.target = (
+                alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
+            )
+            act.enrolled &= act.target
+            act.waiting = act.target & ~act.enrolled
+
+    def capacity_hours(self) -> dict[str, np.ndarray]:
+        """Hours a week each enrolment-capping role has, by borough."""
+        out = {}
+        scale = self.scale
+        for role, spec in self.model.workforce.items():
+            fte = np.asarray(spec.fte.value)
+            out[role] = fte * spec.productive_hours.value / WEEKS_PER_YEAR * scale
+        return out
+
+    def fill(self, key: np.ndarray, score: np.ndarray) -> None:
+        """Enrol from each backlog, highest risk first, as far as the workforce allows."""
+        alive = self.pop.alive
+        hours = self.capacity_hours()
+        borough = self.pop.borough
+        for act in self.active:
+            act.enrolled &= alive
+            act.waiting &= alive & ~act.enrolled
+            if not self.running[act.index]:
+                continue
+            if not act.capping:
+                newly = act.waiting
+                self._enrol(act, newly, key)
+                continue
+            for b in range(self.nb):
+                in_b = borough == b
+                room = np.inf
+                for role, h in act.capping:
+                    room = min(room, hours[role][b] / h if h > 0 else np.inf)
+                current = np.count_nonzero(act.enrolled & in_b)
+                free = int(np.floor(room + 1e-9)) - current
+                cand = np.flatnonzero(act.waiting & in_b)
+                if free > 0 and cand.size:
+                    pick = cand[np.argsort(-score[cand], kind="stable")[:free]]
+                    newly = np.zeros_like(act.waiting)
+                    newly[pick] = True
+                    self._enrol(act, newly, key)
+                used = np.count_nonzero(act.enrolled & in_b)
+                for role, h in act.capping:
+                    hours[role][b] = max(0.0, hours[role][b] - used * h)
+        self._rebuild()
+
+    def _enrol(self, act: Active, newly: np.ndarray, key: np.ndarray) -> None:
+        if not newly.any():
+            return
+        act.enrolled |= newly
+        act.waiting &= ~newly
+        np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[newly], 1.0)
+
+    def _rebuild(self) -> None:
+        """Per-resident mechanism arrays from current enrolment."""
+        for arr in self.mult.values():
+            arr.fill(1.0)
+        for arr in self.divert.values():
+            arr.fill(0.0)
+        self.end_of_life.fill(0.0)
+        for act in self.active:
+            on = act.enrolled
+            if not on.any():
+                continue
+            for (kind, target), value in act.effects.items():
+                if kind in ("hazard", "shorten"):
+                    self.mult[target][on] *= value
+                elif kind == "divert":
+                    d = self.divert[target]
+                    d[on] = 1 - (1 - d[on]) * (1 - value)
+                else:
+                    self.end_of_life[on] = 1 - (1 - self.end_of_life[on]) * (1 - value)
+
+    # ----- attribution ------------------------------------------------------------------------------
+    def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:
+        """Credit an avoided event of resident i to the interventions whose multipliers avoided it."""
+        weights = []
+        for t in targets:
+            for act in self.by_mechanism.get(("hazard", t), ()) + self.by_mechanism.get(("shorten", t), ()):
+                if act.enrolled[i]:
+                    m = act.effects.get(("hazard", t), act.effects.get(("shorten", t)))
+                    if m is not None and m < 1:
+                        weights.append((act.index, -np.log(max(m, 1e-12))))
+        total = sum(w for _, w in weights)
+        if total <= 0:
+            return
+        for k, w in weights:
+            for measure, amount in amounts.items():
+                self.attributed[k, ATTRIBUTED_INDEX[measure], group] += amount * w / total
+
+    def credit(self, act_index: int, group: int, amounts: dict[str, float]) -> None:
+        for measure, amount in amounts.items():
+            self.attributed[act_index, ATTRIBUTED_INDEX[measure], group] += amount
+
+    def first_enrolled(self, kind: str, target: str, i: int) -> int | None:
+        for act in self.by_mechanism.get((kind, target), ()):
+            if act.enrolled[i]:
+                return act.index
+        return None
+
+    # ----- per period and per year -------------------------------------------------------------------
+    def period_tally(self, key: np.ndarray, days: float, tally, inv_scale: float) -> None:
+        """Enrolled person-time by group, backlog and caseload by borough, bulk-role hours demanded."""
+        borough = self.pop.borough
+        for act in self.active:
+            self.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]] += np.bincount(
+                key[act.enrolled], minlength=self.groups
+            ) * (days / 365.0)
+            if not self.running[act.index]:
+                continue
+            enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
+            waiting_b = np.bincount(borough[act.waiting], minlength=self.nb)
+            for b in range(self.nb):
+                tally.sample_intervention(act.name, b, "enrolled", enrolled_b[b] * inv_scale)
+                tally.sample_intervention(act.name, b, "backlog", waiting_b[b] * inv_scale)
+                tally.add_intervention(act.name, b, "waiting_person_days", waiting_b[b] * days * inv_scale)
+                for role, _h in act.capping:
+                    fte = self.model.workforce[role].fte.value[b]
+                    if fte > 0:
+                        tally.sample_intervention(
+                            act.name, b, f"caseload_per_{role}_fte", enrolled_b[b] * inv_scale / fte
+                        )
+
+    def bulk_demand_hours(self, period_days: float) -> dict[str, np.ndarray]:
+        """Hours of GP, practice and district nurse time interventions ask for in a period, by borough."""
+        out = {r: np.zeros(self.nb) for r in BULK_ROLES}
+        borough = self.pop.borough
+        for act in self.active:
+            if not act.bulk_hours:
+                continue
+            enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
+            for role, h in act.bulk_hours.items():
+                out[role] += enrolled_b * h * period_days / 7.0
+        return out
+
+    def year_costs(self, year: int, tally) -> None:
+        """Set-up, running and per-person costs of interventions; FTE-costed workforce."""
+        nb = self.nb
+        for act in self.active:
+            if not self.running[act.index]:
+                continue
+            costs = act.spec.costs
+            person_years = self.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]]
+            py_b = person_years.reshape(nb, -1).sum(axis=1) / self.scale
+            items = [("per_person", costs.per_person, py_b)]
+            if year == act.spec.start_year:
+                items.append(("set_up", costs.set_up, None))
+            items.append(("per_year", costs.per_year, None))
+            for label, unit, per_b in items:
+                payer = "nhs" if unit.payer == "NHS" else "council"
+                if per_b is None:
+                    tally.add_intervention(act.name, -1, f"cost_interventions_{payer}", unit.value)
+                    tally.add_intervention(act.name, -1, f"cost_{label}", unit.value)
+                else:
+                    for b in range(nb):
+                        tally.add_intervention(
+                            act.name, b, f"cost_interventions_{payer}", unit.value * per_b[b]
+                        )
+                        tally.add_intervention(act.name, b, f"cost_{label}", unit.value * per_b[b])
+        for role, spec in self.model.workforce.items():
+            if spec.costed != "fte":
+                continue
+            payer = "nhs" if spec.cost_per_fte.payer == "NHS" else "council"
+            for b, fte in enumerate(spec.fte.value):
+                if fte > 0:
+                    tally.add(b, f"cost_workforce_{payer}", fte * spec.cost_per_fte.value)
+                    tally.add(b, f"{role}_fte", fte)
+
+    def reset_year(self) -> None:
+        self.attributed.fill(0.0)

@@ -60,6 +60,7 @@ TASKS = (
     "care_home_support",
     "peer_review",
 )
+EVENT_ROLES = ("rapid_response_nurse", "social_worker")
 ROLES = (
     "gp",
     "practice_nurse",
@@ -556,6 +557,11 @@ class CareModel(_Strict):
             problems.append("reablement.p_package + p_care_home must not exceed 1")
         for name, iv in self.interventions.items():
             for k, need in enumerate(iv.workforce):
+                if need.role in EVENT_ROLES:
+                    problems.append(
+                        f"interventions.{name}.workforce.{k}: {need.role} time is simulated visit by visit; "
+                        "give the intervention a divert mechanism to that service instead"
+                    )
                 role = self.workforce.get(need.role)
                 if role is not None and need.task not in role.tasks:
                     problems.append(

@@ -251,7 +251,7 @@ class Interventions:
         """Credit an avoided event of resident i to the interventions whose multipliers avoided it."""
         weights = []
         for t in targets:
-            for act in self.by_mechanism.get(("hazard", t), ()) + self.by_mechanism.get(("shorten", t), ()):
+            for act in self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), []):
                 if act.enrolled[i]:
                     m = act.effects.get(("hazard", t), act.effects.get(("shorten", t)))
                     if m is not None and m < 1:

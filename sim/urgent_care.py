@@ -101,6 +101,13 @@ class RapidResponse:
         s = self.sys
         return self.pools[s.pop.borough[i]].available and s.pop.age[i] >= self.min_age
 
+    def has_free_nurse(self, i: int) -> bool:
+        """A nurse could set off now: how a diverted crisis respects the service's capacity."""
+        if not self.can_attend(i):
+            return False
+        pool = self.pools[self.sys.pop.borough[i]]
+        return pool.resource.count < pool.capacity
+
     def episode(self, i: int, row: list[float], t_call: float) -> Generator:
         """Attend, then manage at home, step up to the virtual ward, or convey to A&E."""
         s = self.sys
@@ -216,7 +223,7 @@ def _divert(s: System, i: int, row: list[float]) -> bool:
             continue
         if edge <= u < edge + p:
             has_room = {
-                "rapid_response": lambda: s.rapid_response.can_attend(i),
+                "rapid_response": lambda: s.rapid_response.has_free_nurse(i),
                 "virtual_ward": lambda: s.pop.setting[i] == HOME and s.virtual_ward.has_place(i),
                 "intermediate_care": lambda: s.pop.setting[i] == HOME and s.intermediate_care.has_place(i),
             }[target]()

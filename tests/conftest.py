@@ -28,7 +28,7 @@ def variant(**changes) -> CareModel:
         keys = path.split(".")
         for k in keys[:-1]:
             node = node[k]
-        leaf = node[keys[-1]]
+        leaf = node.get(keys[-1])
         if isinstance(leaf, dict) and "value" in leaf:
             leaf["value"] = value
         else:

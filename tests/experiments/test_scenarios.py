@@ -1,0 +1,85 @@
+"""`wsic run BASE.toml SCENARIO.toml`: scenarios side by side, and a workforce gap made visible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import wsic
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> pd.DataFrame:
+    tmp = tmp_path_factory.mktemp("scenarios")
+    no_cc = tmp / "wsic_no_coordinators.toml"
+    no_cc.write_text(
+        f'extends = "{MODELS / "wsic.toml"}"\n'
+        '[meta]\nname = "wsic_no_coordinators"\ndescription = "WSIC without care coordinators"\n'
+        'price_year = "2010/11"\n'
+        "[workforce.care_coordinator]\n"
+        'fte = { value = [0, 0, 0], unit = "FTE per borough", source = "test: no coordinators recruited" }\n'
+    )
+    out = tmp / "out"
+    args = [
+        "run",
+        str(MODELS / "baseline.toml"),
+        str(MODELS / "wsic.toml"),
+        str(no_cc),
+        "--reps",
+        "1",
+        "--years",
+        "2",
+        "--scale",
+        "0.03",
+        "--seed",
+        "8",
+        "--out",
+        str(out),
+    ]
+    assert wsic.main(args) == 0
+    return pd.read_parquet(out / "results.parquet")
+
+
+def test_every_scenario_is_reported(results):
+    assert set(results.scenario) == {"baseline", "wsic", "wsic_no_coordinators"}
+
+
+def test_wsic_has_fewer_admissions_and_bed_days_in_the_targeted_strata(results):
+    top = results[(results.intervention == "all") & results.stratum.isin(["very_high", "high", "moderate"])]
+    by = top.groupby(["scenario", "measure"]).value.sum()
+    for measure in ("nel_admissions", "bed_days"):
+        assert by[("wsic", measure)] < by[("baseline", measure)], measure
+
+
+def test_savings_are_attributed_per_intervention(results):
+    credited = results[(results.scenario == "wsic") & (results.intervention != "all")]
+    avoided = credited[credited.measure == "avoided_nel_admissions"].groupby("intervention").value.sum()
+    assert (avoided > 0).sum() >= 8
+    assert avoided.sum() > 0
+
+
+def test_removing_coordinators_leaves_care_coordination_in_backlog(results):
+    cc = results[(results.intervention == "care_coordination")]
+    by = cc.groupby(["scenario", "measure"]).value.sum()
+    assert by[("wsic", "enrolled")] > 0
+    assert by[("wsic_no_coordinators", "enrolled")] == 0
+    assert by[("wsic_no_coordinators", "backlog")] > by[("wsic", "backlog")]
+    assert by[("wsic_no_coordinators", "waiting_person_days")] > 0
+
+
+def test_investment_is_reported_by_payer(results):
+    w = results[results.scenario == "wsic"]
+    measures = set(w.measure)
+    assert {
+        "cost_interventions_nhs",
+        "cost_interventions_council",
+        "cost_workforce_nhs",
+        "cost_workforce_council",
+    } <= measures
+    assert w[w.measure == "cost_workforce_council"].value.sum() > 0
+    base = results[results.scenario == "baseline"]
+    assert not base.measure.str.startswith("cost_interventions").any()

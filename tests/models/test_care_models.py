@@ -63,7 +63,7 @@ def test_wsic_validates_and_holds_the_library():
         assert iv.evidence and iv.evidence_strength in ("strong", "moderate", "weak", "null"), name
         for mech in iv.mechanisms:
             assert mech.effect.source, name
-            lo, hi = mech.effect.bounds()
+            lo, _hi = mech.effect.bounds()
             if iv.evidence_strength in ("weak", "null") and mech.kind == "hazard":
                 assert lo >= 0.8, f"{name}: weak evidence must stay modest"
 

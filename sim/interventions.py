@@ -332,6 +332,15 @@ class Interventions:
                             act.name, b, f"cost_interventions_{payer}", unit.value * per_b[b]
                         )
                         tally.add_intervention(act.name, b, f"cost_{label}", unit.value * per_b[b])
+        for act in self.active:
+            if not self.running[act.index]:
+                continue
+            joined = self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]].reshape(nb, -1).sum(axis=1)
+            for b in range(nb):
+                waited = tally.sums.get((act.name, b, "waiting_person_days"), 0.0) * self.scale
+                if joined[b] > 0:
+                    # Little's law: waiting person-days over people who joined is the mean wait to enrol
+                    tally.add_intervention(act.name, b, "mean_wait_to_enrol_days", waited / joined[b])
         for role, spec in self.model.workforce.items():
             if spec.costed != "fte":
                 continue

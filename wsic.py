@@ -39,7 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from experiments.headline import headline
-    from experiments.runner import RunSpec, run_experiment
+    from experiments.report import build_report
+    from experiments.runner import ExperimentError, RunSpec, run_experiment
 
     spec = RunSpec(
         reps=args.reps,
@@ -49,6 +50,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         event_log=args.event_log,
         person_log=args.person_log,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        precision=args.precision,
+        max_reps=args.max_reps if args.max_reps is not None else max(args.reps, 100),
+        common_random_numbers=not args.independent_seeds,
     )
     problems = spec.check()
     if problems:
@@ -57,10 +63,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     models = _load_all(args.models)
     out = Path(args.out)
-    manifest = run_experiment(models, spec, out, argv=sys.argv)
+    try:
+        manifest = run_experiment(models, spec, out, argv=sys.argv)
+    except ExperimentError as exc:
+        print(f"wsic run: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.no_report:
+        report = build_report(out, [m.model for m in models])
+        print(f"Report: {report}  (summary.csv and board.csv beside it)")
     print(headline(pd.read_parquet(out / "results.parquet")))
+    if "precision" in manifest:
+        p = manifest["precision"]
+        state = "reached" if p["reached"] else f"not reached by --max-reps {spec.max_reps}"
+        print(f"precision: target {p['target']:.1%}, achieved {p['achieved']:.1%} ({state})")
     print(
-        f"{len(models)} scenario(s) x {spec.reps} replication(s), {manifest['residents']:,} residents, "
+        f"{len(models)} scenario(s) x {manifest['reps']} replication(s), {manifest['residents']:,} residents, "
         f"{spec.years} year(s): {manifest['wall_seconds']:.1f} s. Results in {out / 'results.parquet'}"
     )
     if spec.scale < 1:
@@ -70,6 +87,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             "scale; "
             "use --scale 1 for service levels."
         )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from experiments.report import build_report
+
+    out = Path(args.dir)
+    missing = [f for f in ("results.parquet", "manifest.json") if not (out / f).exists()]
+    if missing:
+        print(
+            f"wsic report: {out} has no {' or '.join(missing)}; run `wsic run ... --out {out}` first",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    print(f"Report: {build_report(out)}")
     return 0
 
 
@@ -108,7 +140,29 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, metavar="DIR", help="output directory")
     r.add_argument("--event-log", action="store_true", help="also write DIR/events.parquet")
     r.add_argument("--person-log", action="store_true", help="also write DIR/persons.parquet")
+    r.add_argument(
+        "--backend", default="loky", choices=["loky", "dask"], help="parallel backend (default loky)"
+    )
+    r.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address, with --backend dask")
+    r.add_argument(
+        "--precision",
+        type=float,
+        metavar="P",
+        help="add replications until the 95%% CI half-width of cost_total and nel_admissions "
+        "is within P of the mean (e.g. 0.02)",
+    )
+    r.add_argument("--max-reps", type=int, help="cap on replications with --precision (default 100)")
+    r.add_argument(
+        "--independent-seeds",
+        action="store_true",
+        help="give each scenario its own seeds instead of common random numbers",
+    )
+    r.add_argument("--no-report", action="store_true", help="skip report.html and the summaries")
     r.set_defaults(func=cmd_run)
+
+    rp = sub.add_parser("report", help="(re)build DIR/report.html, summary.csv and board.csv from a run")
+    rp.add_argument("dir", metavar="DIR")
+    rp.set_defaults(func=cmd_report)
 
     b = sub.add_parser("bench", help="time one replication per population size")
     b.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))

@@ -1,30 +1,44 @@
-"""Run scenarios x replications and write the tidy outputs beside the exact inputs that made them.
+"""Run scenarios x replications in parallel and write each replication the moment it finishes.
 
 Replication i of every scenario uses seed S and replication number i, so scenarios share random
-streams (common random numbers) and results do not depend on --jobs.
+streams (common random numbers) and results do not depend on --jobs or the backend. Each finished
+replication lands in DIR/replications/SCENARIO/rep_NNNN.parquet (written atomically), so rerunning
+the same command skips what is done and finishes the rest. With --precision, replications are
+added until the 95% confidence interval of cost_total and nel_admissions is within that fraction
+of the mean for every scenario, or --max-reps is reached.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
+from scipy import stats
 from tqdm import tqdm
 
 from models.loader import LoadedModel
 from sim.replication import ReplicationResult, run_replication
 
-PACKAGES = ("wsic-sim", "simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "joblib")
+PACKAGES = ("wsic-sim", "simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "joblib", "plotly")
+PRECISION_MEASURES = ("cost_total", "nel_admissions")
+INDEPENDENT_SEED_STRIDE = 1_000_003  # seed offset per scenario when common random numbers are off
+
+
+class ExperimentError(Exception):
+    """An experiment that cannot run as asked (the CLI reports it and exits 2)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,11 @@ class RunSpec:
     jobs: int = 1
     event_log: bool = False
     person_log: bool = False
+    backend: str = "loky"
+    scheduler: str | None = None
+    precision: float | None = None
+    max_reps: int = 100
+    common_random_numbers: bool = True
 
     def check(self) -> list[str]:
         problems = []
@@ -49,7 +68,20 @@ class RunSpec:
             problems.append(f"--seed must be a non-negative integer (got {self.seed})")
         if self.jobs == 0 or self.jobs < -1:
             problems.append(f"--jobs must be a positive integer or -1 for all cores (got {self.jobs})")
+        if self.backend not in ("loky", "dask"):
+            problems.append(f"--backend must be loky or dask (got {self.backend})")
+        if self.backend == "dask" and not self.scheduler:
+            problems.append("--backend dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        if self.precision is not None and not 0 < self.precision < 1:
+            problems.append(f"--precision must be a fraction in (0, 1), e.g. 0.02 (got {self.precision})")
+        if self.max_reps < self.reps:
+            problems.append(f"--max-reps ({self.max_reps}) must be at least --reps ({self.reps})")
         return problems
+
+    def inputs(self) -> dict:
+        """What the results depend on: a rerun may resume only if these match."""
+        keep = ("years", "scale", "seed", "event_log", "person_log", "common_random_numbers")
+        return {k: v for k, v in asdict(self).items() if k in keep}
 
 
 def versions() -> dict[str, str]:
@@ -60,19 +92,6 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def _one(model: LoadedModel, scenario: str, replication: int, spec: RunSpec) -> ReplicationResult:
-    return run_replication(
-        model.model,
-        replication,
-        spec.seed,
-        spec.years,
-        spec.scale,
-        event_log=spec.event_log,
-        person_log=spec.person_log,
-        scenario=scenario,
-    )
 
 
 def scenario_names(models: list[LoadedModel]) -> list[str]:
@@ -87,16 +106,33 @@ def scenario_names(models: list[LoadedModel]) -> list[str]:
     return names
 
 
-def _progress(results: Iterable, total: int) -> Iterable:
-    return tqdm(results, total=total, unit="rep", desc="replications", disable=not sys.stderr.isatty())
+def _seed(spec: RunSpec, scenario_index: int) -> int:
+    return spec.seed if spec.common_random_numbers else spec.seed + INDEPENDENT_SEED_STRIDE * scenario_index
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _one(
+    model: LoadedModel, scenario: str, scenario_index: int, replication: int, spec: RunSpec
+) -> ReplicationResult:
+    return run_replication(
+        model.model,
+        replication,
+        _seed(spec, scenario_index),
+        spec.years,
+        spec.scale,
+        event_log=spec.event_log,
+        person_log=spec.person_log,
+        scenario=scenario,
+    )
+
+
+# ----- files --------------------------------------------------------------------------------------
+def _atomic(path: Path, write) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -104,62 +140,211 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _write_json(data: dict, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, default=str)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_json(data: dict, path: Path) -> None:
+    def dump(tmp: str) -> None:
+        with open(tmp, "w") as fh:
+            json.dump(data, fh, indent=2, default=str)
+
+    _atomic(path, dump)
+
+
+def rep_path(out: Path, scenario: str, replication: int, kind: str = "results") -> Path:
+    suffix = {
+        "results": ".parquet",
+        "events": ".events.parquet",
+        "persons": ".persons.parquet",
+        "stats": ".json",
+    }[kind]
+    return out / "replications" / scenario / f"rep_{replication:04d}{suffix}"
+
+
+def _save(out: Path, result: ReplicationResult) -> None:
+    scenario = result.results["scenario"].iat[0]
+    rep = int(result.results["replication"].iat[0])
+    if result.events is not None:
+        write_parquet(result.events.assign(scenario=scenario), rep_path(out, scenario, rep, "events"))
+    if result.persons is not None:
+        write_parquet(result.persons.assign(scenario=scenario), rep_path(out, scenario, rep, "persons"))
+    write_json(result.stats, rep_path(out, scenario, rep, "stats"))
+    write_parquet(result.results, rep_path(out, scenario, rep))  # last: its presence marks the rep done
+
+
+# ----- the run ------------------------------------------------------------------------------------
+def _progress(results: Iterable, total: int, show: bool) -> Iterable:
+    return tqdm(results, total=total, unit="rep", desc="replications", disable=not show, smoothing=0.1)
+
+
+def _backend(spec: RunSpec):
+    if spec.backend == "dask":
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ExperimentError(
+                "--backend dask needs dask.distributed: pip install 'dask[distributed]'"
+            ) from exc
+        try:
+            client = Client(spec.scheduler, timeout=30)
+        except OSError as exc:
+            raise ExperimentError(f"cannot reach the dask scheduler at {spec.scheduler}: {exc}") from None
+        return client, parallel_config(backend="dask")
+    return None, nullcontext()
+
+
+def _run_tasks(tasks: list[tuple], spec: RunSpec, out: Path, show: bool) -> None:
+    if not tasks:
+        return
+    client, config = _backend(spec)
+    try:
+        with config:
+            n_jobs = -1 if spec.backend == "dask" else spec.jobs
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            jobs = (delayed(_one)(m, name, k, rep, spec) for m, name, k, rep in tasks)
+            for result in _progress(parallel(jobs), len(tasks), show):
+                _save(out, result)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def precision_reached(frames: pd.DataFrame, precision: float) -> tuple[bool, float]:
+    """Whether every scenario's 95% CI half-width of the precision measures is within the target."""
+    people = frames[(frames.stratum != "all") & (frames.intervention == "all")]
+    per_rep = (
+        people[people.measure.isin(PRECISION_MEASURES)]
+        .groupby(["scenario", "measure", "replication"])
+        .value.sum()
+    )
+    worst = 0.0
+    for _, values in per_rep.groupby(level=["scenario", "measure"]):
+        n = len(values)
+        if n < 3:
+            return False, math.inf
+        half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n)
+        worst = max(worst, half / abs(values.mean()) if values.mean() else math.inf)
+    return worst <= precision, worst
+
+
+def _load(out: Path, names: list[str], reps: int, kind: str) -> pd.DataFrame:
+    frames = [
+        pd.read_parquet(p)
+        for name in names
+        for r in range(reps)
+        if (p := rep_path(out, name, r, kind)).exists()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_resume(out: Path, models: list[LoadedModel], spec: RunSpec) -> None:
+    previous = out / "manifest.json"
+    if not previous.exists():
+        if (out / "replications").exists():
+            raise ExperimentError(f"{out} holds replications but no manifest.json; use a new --out")
+        return
+    old = json.loads(previous.read_text())
+    same = old.get("inputs") == spec.inputs() and [m["sha256"] for m in old.get("models", [])] == [
+        m.sha256 for m in models
+    ]
+    if not same:
+        raise ExperimentError(
+            f"{out} holds a run of other model files or settings (see its manifest.json); "
+            "use a new --out, or the same command to resume"
+        )
 
 
 def run_experiment(
-    models: list[LoadedModel], spec: RunSpec, out: Path, argv: list[str] | None = None
+    models: list[LoadedModel],
+    spec: RunSpec,
+    out: Path,
+    argv: list[str] | None = None,
+    show_progress: bool | None = None,
 ) -> dict:
-    """Run every (scenario, replication), write DIR/results.parquet and friends; return the manifest."""
+    """Run every (scenario, replication) not already done; combine, summarise and report."""
     started = time.perf_counter()
+    show = sys.stderr.isatty() if show_progress is None else show_progress
     names = scenario_names(models)
-    tasks = [(m, name, rep) for m, name in zip(models, names, strict=True) for rep in range(spec.reps)]
     out.mkdir(parents=True, exist_ok=True)
-    parallel = Parallel(n_jobs=spec.jobs, return_as="generator")
-    results: list[ReplicationResult] = list(
-        _progress(parallel(delayed(_one)(m, name, rep, spec) for m, name, rep in tasks), len(tasks))
-    )
-    frames = pd.concat([r.results for r in results], ignore_index=True)
-    _write_parquet(frames, out / "results.parquet")
-    if spec.event_log:
-        events = pd.concat(
-            [r.events.assign(scenario=r.results["scenario"].iat[0]) for r in results], ignore_index=True
-        )
-        _write_parquet(events, out / "events.parquet")
-    if spec.person_log:
-        persons = pd.concat(
-            [r.persons.assign(scenario=r.results["scenario"].iat[0]) for r in results], ignore_index=True
-        )
-        _write_parquet(persons, out / "persons.parquet")
+    _check_resume(out, models, spec)
     manifest = {
         "command": argv or [],
+        "status": "running",
+        "inputs": spec.inputs(),
         "models": [
-            {"scenario": name, "path": str(m.path), "sha256": m.sha256, "content": m.text}
+            {
+                "scenario": name,
+                "path": str(m.path),
+                "sha256": m.sha256,
+                "content": m.text,
+                "extends": [
+                    {"path": str(s.path), "sha256": s.sha256, "content": s.text} for s in m.sources[1:]
+                ],
+            }
             for m, name in zip(models, names, strict=True)
         ],
         "seed": spec.seed,
+        "seeds": {name: _seed(spec, k) for k, name in enumerate(names)},
         "scale": spec.scale,
-        "residents": results[0].stats["residents"],
-        "reps": spec.reps,
         "years": spec.years,
-        "warmup_years": results[0].stats["warmup_years"],
         "jobs": spec.jobs,
+        "backend": spec.backend,
         "versions": versions(),
-        "wall_seconds": round(time.perf_counter() - started, 3),
-        "replications": [
-            {
-                "scenario": r.results["scenario"].iat[0],
-                "replication": int(r.results["replication"].iat[0]),
-                "wall_seconds": round(r.stats["wall_seconds"], 3),
-                "events": r.stats["events"],
-            }
-            for r in results
-        ],
     }
-    _write_json(manifest, out / "manifest.json")
+    write_json(manifest, out / "manifest.json")
+
+    reps = spec.reps
+    while True:
+        todo = [
+            (m, name, k, r)
+            for r in range(reps)
+            for k, (m, name) in enumerate(zip(models, names, strict=True))
+            if not rep_path(out, name, r).exists()
+        ]
+        _run_tasks(todo, spec, out, show)
+        if spec.precision is None:
+            break
+        done, worst = precision_reached(_load(out, names, reps, "results"), spec.precision)
+        if done or reps >= spec.max_reps:
+            manifest["precision"] = {"target": spec.precision, "achieved": worst, "reached": done}
+            break
+        # the replications algorithm: n grows with the square of the precision shortfall
+        grow = math.ceil(reps * (worst / spec.precision) ** 2) if math.isfinite(worst) else reps + 1
+        reps = min(spec.max_reps, max(reps + max(1, spec.jobs if spec.jobs > 0 else 2), grow))
+
+    results = _load(out, names, reps, "results")
+    write_parquet(results, out / "results.parquet")
+    if spec.event_log:
+        write_parquet(_load(out, names, reps, "events"), out / "events.parquet")
+    if spec.person_log:
+        write_parquet(_load(out, names, reps, "persons"), out / "persons.parquet")
+    stats_files = [
+        json.loads(rep_path(out, name, r, "stats").read_text()) | {"scenario": name, "replication": r}
+        for name in names
+        for r in range(reps)
+    ]
+    manifest.update(
+        {
+            "status": "complete",
+            "reps": reps,
+            "residents": stats_files[0]["residents"],
+            "warmup_years": stats_files[0]["warmup_years"],
+            "wall_seconds": round(time.perf_counter() - started, 3),
+            "replications": [
+                {
+                    "scenario": s["scenario"],
+                    "replication": s["replication"],
+                    "wall_seconds": round(s["wall_seconds"], 3),
+                    "events": s["events"],
+                }
+                for s in stats_files
+            ],
+        }
+    )
+    write_json(manifest, out / "manifest.json")
     return manifest
+
+
+def replication_seconds(manifest: dict) -> float:
+    return float(np.sum([r["wall_seconds"] for r in manifest["replications"]]))

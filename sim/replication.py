@@ -294,8 +294,13 @@ class Replication:
             self.person_frames.append(pf)
 
     # ----- per period -----------------------------------------------------------------------------
-    def _draws(self, name: str, k: int) -> list[list[float]]:
-        rng = self.streams[name]
+    def _stream(self, name: str, t0: float) -> np.random.Generator:
+        """A fresh stream per event kind and period: a difference between scenarios in one
+        period cannot shift the draws of the next (common random numbers stay common)."""
+        return self.streams[f"{name}:{round(t0 / self.period_days)}"]
+
+    def _draws(self, name: str, k: int, t0: float) -> list[list[float]]:
+        rng = self._stream(name, t0)
         u = rng.random((k, DRAW_COLUMNS))
         for c in NORMAL_COLUMNS:
             u[:, c] = rng.standard_normal(k)
@@ -312,8 +317,9 @@ class Replication:
     ):
         """Residents with an event this period, and when. With ``target``, the interventions'
         multipliers thin the events drawn at the baseline rate, and what they avoid is credited."""
-        rng = self.streams[name]
+        rng = self._stream(name, t0)
         u = rng.random(rate.shape[0])
+        when = t0 + rng.random(rate.shape[0]) * self.period_days  # drawn for all: aligned across scenarios
         p = -np.expm1(-rate * (self.period_days / YEAR_DAYS))
         hit = eligible & (u < p)
         iv = self.sys.interventions
@@ -324,7 +330,7 @@ class Replication:
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0})
             hit &= ~thinned
         who = np.flatnonzero(hit)
-        return who, t0 + rng.random(who.size) * self.period_days
+        return who, when[who]
 
     def draw_period(self, t0: float):
         """All community events of the period starting at t0, in time order."""
@@ -334,13 +340,16 @@ class Replication:
         in_care_home = s == CARE_HOME
         years = self.period_days / YEAR_DAYS
 
-        # everyone alive is drawn: someone in hospital now may be home within the month, and the
-        # setting at the moment of the event decides whether it happens (crisis() checks it)
-        can_crisis = pop.alive
-        lam = self.crisis_rate * np.where(in_care_home, m.crisis.care_home_multiplier.value, 1.0) * years
-        k = self.streams["crisis"].poisson(np.where(can_crisis, lam, 0.0))
-        c_who = np.repeat(np.arange(pop.size), k)
-        c_t = t0 + self.streams["crisis"].random(c_who.size) * self.period_days
+        # Crises are drawn for every row at a rate that does not depend on the scenario's state
+        # (the highest a setting allows), so each scenario sees the same candidate crises; the
+        # setting at the moment, the interventions and being alive then thin them (crisis()).
+        rng = self._stream("crisis", t0)
+        k = rng.poisson(self.crisis_rate * self.sys.crisis_max_factor * years)
+        c_all = np.repeat(np.arange(pop.size), k)
+        t_all = t0 + rng.random(c_all.size) * self.period_days
+        crisis_rows = self._draws("crisis_draws", c_all.size, t0)
+        live = np.flatnonzero(pop.alive[c_all])
+        c_who, c_t = c_all[live], t_all[live]
 
         ch = m.care_homes
         death_rate = np.where(
@@ -384,12 +393,12 @@ class Replication:
                 )
             ]
         )
-        row = np.concatenate([np.arange(a.size) for a in (c_who, d_who, p_who, h_who, e_who)])
+        row = np.concatenate([live, *(np.arange(a.size) for a in (d_who, p_who, h_who, e_who))])
         order = np.argsort(times, kind="stable")
         draws = {
-            CRISIS: self._draws("crisis_draws", c_who.size),
-            PACKAGE_REFERRAL: self._draws("package_draws", p_who.size),
-            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who.size),
+            CRISIS: crisis_rows,
+            PACKAGE_REFERRAL: self._draws("package_draws", p_who.size, t0),
+            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who.size, t0),
         }
         return times[order].tolist(), who[order].tolist(), kind[order].tolist(), row[order].tolist(), draws
 

@@ -58,7 +58,8 @@ def stratify(
     idx = np.flatnonzero(alive)
     if idx.size == 0:
         return strata
-    order = np.lexsort((rng.random(idx.size), -score[idx]))
+    tie = rng.random(score.size)[idx]  # drawn for every row, so scenarios share tie-breaks
+    order = np.lexsort((tie, -score[idx]))
     bounds = np.rint(np.cumsum(shares) / np.sum(shares) * idx.size).astype(int)
     bounds[-1] = idx.size
     labels = np.searchsorted(bounds, np.arange(idx.size), side="right").astype(np.int8)

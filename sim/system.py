@@ -110,6 +110,11 @@ class System:
             acc.rate[here] = 1.0
         self.band = np.zeros(pop.size, dtype=np.int8)
         self.fall_share = list(model.crisis.fall_share.value)
+        # crises are drawn at the highest rate any setting has and thinned to the setting's own
+        ch = model.crisis.care_home_multiplier.value
+        self.crisis_max_factor = max(1.0, ch)
+        self.crisis_keep_home = 1.0 / self.crisis_max_factor
+        self.crisis_keep_care_home = ch / self.crisis_max_factor
         self.group = np.zeros(pop.size, dtype=np.int64)  # borough x stratum at the year start
         self.pending: dict[int, list] = {}  # queued requests for packages and places, by resident
         self.update_bands()

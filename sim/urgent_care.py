@@ -174,10 +174,13 @@ def crisis(system: System, i: int, row: list[float]) -> None:
     setting = s.pop.setting[i]
     if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE):
         return
+    base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
+    if row[C_ACCEPT] >= base_keep:
+        return  # not a crisis at this setting's own rate
     iv = s.interventions
     is_fall = row[C_FALL] < s.fall_share[s.band[i]]
     if iv.any:
-        keep = iv.mult["crisis"][i] * (iv.mult["fall"][i] if is_fall else 1.0)
+        keep = base_keep * iv.mult["crisis"][i] * (iv.mult["fall"][i] if is_fall else 1.0)
         if row[C_ACCEPT] >= keep:
             targets = ("crisis", "fall") if is_fall else ("crisis",)
             iv.share_avoided(i, s.group[i], targets, _avoided(s, i, row, {"avoided_crises": 1.0}))

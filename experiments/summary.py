@@ -1,0 +1,92 @@
+"""Summaries over replications: mean, standard deviation and a 95% t-interval per scenario, year,
+measure and level (whole system, stratum, borough), with paired differences against the first
+scenario. Pairing by replication is what common random numbers make worthwhile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+KEYS = ["year", "borough", "stratum", "intervention", "measure"]
+LEVEL_SUFFIXES = ("_occupied", "_queue", "_capacity", "_in_use", "_fte")
+LEVELS = ("enrolled", "backlog")
+
+
+def kind_of(measure: str) -> str:
+    """flow: adds over boroughs and years; level: adds over boroughs, averages over years;
+    rate: averages over both."""
+    if measure.endswith("_wait_days") or measure.startswith(("mean_", "caseload_per_")):
+        return "rate"
+    if measure in LEVELS or measure.endswith(LEVEL_SUFFIXES):
+        return "level"
+    return "flow"
+
+
+def _combine(frame: pd.DataFrame, by: list[str], over_boroughs: bool) -> pd.DataFrame:
+    kinds = frame.measure.map(kind_of)
+    mean_rows = kinds.eq("rate") if over_boroughs else kinds.ne("flow")
+    summed = frame[~mean_rows].groupby(by, observed=True).value.sum()
+    averaged = frame[mean_rows].groupby(by, observed=True).value.mean()
+    return pd.concat([summed, averaged]).reset_index()
+
+
+def replication_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Every measure per replication at each level, each year and over all years ("total")."""
+    r = results.copy()
+    r["year"] = r["year"].astype(str)
+    base = ["scenario", "replication", "year", "intervention", "measure"]
+    people = r[r.stratum != "all"]
+    system = r[r.stratum == "all"]
+    parts = [
+        _combine(people, base, True).assign(borough="all", stratum="all"),
+        _combine(people, [*base, "stratum"], True).assign(borough="all"),
+        _combine(people, [*base, "borough"], True).assign(stratum="all"),
+        system[system.borough == "all"][[*base, "borough", "stratum", "value"]],
+    ]
+    by_borough = system[system.borough != "all"]
+    if len(by_borough):
+        parts.append(by_borough[[*base, "borough", "stratum", "value"]])
+        parts.append(_combine(by_borough, base, True).assign(borough="all", stratum="all"))
+    table = pd.concat(parts, ignore_index=True)
+    group = ["scenario", "replication", "borough", "stratum", "intervention", "measure"]
+    total = _combine(table, group, False).assign(year="total")
+    return pd.concat([table, total], ignore_index=True)[["scenario", "replication", *KEYS, "value"]]
+
+
+def _interval(grouped) -> pd.DataFrame:
+    out = grouped.agg(n="count", mean="mean", sd="std")
+    t = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1))
+    half = np.where(out["n"] > 1, t * out["sd"] / np.sqrt(out["n"]), np.nan)
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    return out
+
+
+def summarise(results: pd.DataFrame, comparator: str | None = None) -> pd.DataFrame:
+    """The summary table written to summary.csv."""
+    table = replication_table(results)
+    comparator = comparator or str(results["scenario"].iat[0])
+    summary = _interval(table.groupby(["scenario", *KEYS], observed=True).value).reset_index()
+    comp = table[table.scenario == comparator].set_index([*KEYS, "replication"]).value
+    diffs = []
+    for scenario, rows in table[table.scenario != comparator].groupby("scenario"):
+        own = rows.set_index([*KEYS, "replication"]).value
+        paired = (own - comp.reindex(own.index)).dropna().rename("value").reset_index()
+        d = _interval(paired.groupby(KEYS, observed=True).value).reset_index()
+        d.insert(0, "scenario", scenario)
+        diffs.append(d)
+    if diffs:
+        d = pd.concat(diffs, ignore_index=True).drop(columns="n")
+        d = d.rename(
+            columns={"mean": "diff_mean", "sd": "diff_sd", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+        )
+        summary = summary.merge(d, on=["scenario", *KEYS], how="left")
+    else:
+        for c in ("diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high"):
+            summary[c] = np.nan
+    order = {"total": 10_000}
+    summary["_year"] = summary["year"].map(lambda y: order.get(y, int(y) if str(y).isdigit() else 0))
+    summary = summary.sort_values(["scenario", "measure", "borough", "stratum", "intervention", "_year"])
+    return summary.drop(columns="_year").reset_index(drop=True)

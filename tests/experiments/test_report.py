@@ -1,0 +1,126 @@
+"""The board's report opens offline in headless Chromium with every plot drawn and no errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import wsic
+from experiments.economics import board_figures, paired_yearly
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    args = [
+        "run",
+        str(MODELS / "baseline.toml"),
+        str(MODELS / "wsic.toml"),
+        "--reps",
+        "3",
+        "--years",
+        "3",
+        "--scale",
+        "0.02",
+        "--seed",
+        "5",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+    ]
+    assert wsic.main(args) == 0
+    return out
+
+
+def test_report_is_self_contained(run_dir):
+    page = (run_dir / "report.html").read_text()
+    assert "<script src=" not in page, "no external scripts"
+    assert not re.search(r"<link[^>]+href=.https?:", page), "no external stylesheets"
+    for section in (
+        "Headline",
+        "Year by year",
+        "Where the savings come from",
+        "Workforce load and service levels",
+        "Model assumptions",
+        "Runs",
+    ):
+        assert section in page, section
+    assert "3 replications" in page and "seed 5" in page
+
+
+def test_report_renders_in_headless_chromium_offline(run_dir):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed here")
+    profile = tempfile.mkdtemp()
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        # the network is off: no proxy reachable and no name resolves
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=20000",
+        "--dump-dom",
+        (run_dir / "report.html").as_uri(),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    shutil.rmtree(profile, ignore_errors=True)
+    dom = done.stdout
+    status = re.search(r'<div id="report-status"([^>]*)>', dom)
+    assert status, f"the page did not load: {done.stderr[-2000:]}"
+    attrs = dict(re.findall(r'data-([a-z]+)="([^"]*)"', status.group(1)))
+    assert attrs.get("ready") == "yes", "the load handler did not run"
+    assert int(attrs["plots"]) >= 10, attrs
+    assert attrs["empty"] == "", f"empty plots: {attrs['empty']}"
+    assert attrs["errors"] == "", f"errors in the page: {attrs['errors']}"
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if "Uncaught" in line or "rror" in line], console
+
+
+def test_board_figures_add_up(run_dir):
+    results = pd.read_parquet(run_dir / "results.parquet")
+    paired = paired_yearly(results)
+    assert set(paired.scenario) == {"wsic"}
+    by_setting = paired[["savings_nel", "savings_other_hospital", "savings_ooh", "savings_sc"]].sum(axis=1)
+    assert (by_setting - paired.gross_savings).abs().max() < 1e-3
+    assert ((paired.savings_nhs + paired.savings_council) - paired.gross_savings).abs().max() < 1e-3
+    assert ((paired.gross_savings - paired.investment) - paired.net_savings).abs().max() < 1e-6
+    assert (paired[paired.year == 1].discount_factor == 1).all()
+    assert paired[paired.year == 3].discount_factor.iat[0] == pytest.approx(1 / 1.035**2)
+    assert (paired.investment > 0).all()
+    board = board_figures(results).set_index("figure")
+    assert board.loc["net savings", "mean"] == pytest.approx(
+        board.loc["gross savings", "mean"] - board.loc["investment", "mean"], rel=1e-9, abs=1e-9
+    )
+    written = pd.read_csv(run_dir / "board.csv")
+    assert set(written.figure) == set(board.index)
+
+
+def test_report_command_rebuilds_and_rejects_an_empty_dir(run_dir, tmp_path, capsys):
+    (run_dir / "report.html").unlink()
+    assert wsic.main(["report", str(run_dir)]) == 0
+    assert (run_dir / "report.html").exists()
+    assert wsic.main(["report", str(tmp_path)]) == 2
+    assert "no results.parquet" in capsys.readouterr().err

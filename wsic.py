@@ -132,17 +132,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("models", nargs="+", metavar="MODEL.toml")
     r.add_argument("--reps", type=int, default=1, help="replications per scenario (default 1)")
     r.add_argument("--years", type=int, default=5, help="reported years after warm-up (default 5)")
-    r.add_argument(
-        "--scale", type=float, default=1.0, help="fraction of the population simulated (default 1)"
-    )
+    r.add_argument("--scale", type=float, default=1.0, help="fraction of the population simulated (default 1)")
     r.add_argument("--seed", type=int, default=1, help="master seed (default 1)")
     r.add_argument("--jobs", type=int, default=1, help="parallel workers, -1 for all cores (default 1)")
     r.add_argument("--out", required=True, metavar="DIR", help="output directory")
     r.add_argument("--event-log", action="store_true", help="also write DIR/events.parquet")
     r.add_argument("--person-log", action="store_true", help="also write DIR/persons.parquet")
-    r.add_argument(
-        "--backend", default="loky", choices=["loky", "dask"], help="parallel backend (default loky)"
-    )
+    r.add_argument("--backend", default="loky", choices=["loky", "dask"], help="parallel backend (default loky)")
     r.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address, with --backend dask")
     r.add_argument(
         "--precision",

@@ -39,16 +39,8 @@ def yearly(results: pd.DataFrame) -> pd.DataFrame:
     plain = results[results.intervention == "all"]
     people = plain[plain.stratum != "all"]
     wanted = [*ACTIVITY, *SETTINGS, *PAYERS, "cost_total"]
-    per = (
-        people[people.measure.isin(wanted)]
-        .groupby(["scenario", "replication", "year", "measure"])
-        .value.sum()
-    )
-    inv = (
-        results[results.measure.isin(INVESTMENT)]
-        .groupby(["scenario", "replication", "year", "measure"])
-        .value.sum()
-    )
+    per = people[people.measure.isin(wanted)].groupby(["scenario", "replication", "year", "measure"]).value.sum()
+    inv = results[results.measure.isin(INVESTMENT)].groupby(["scenario", "replication", "year", "measure"]).value.sum()
     table = pd.concat([per, inv]).unstack("measure", fill_value=0.0)
     for col in (*wanted, *INVESTMENT):
         if col not in table:
@@ -109,19 +101,11 @@ def board_figures(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
             f[("investment: NHS", "GBP m")] = d["investment_nhs"].sum() / 1e6
             f[("investment: council", "GBP m")] = d["investment_council"].sum() / 1e6
             f[("net savings", "GBP m")] = d["net_savings"].sum() / 1e6
-            f[("gross savings, discounted at 3.5%", "GBP m")] = (
-                d["gross_savings"] * d["discount_factor"]
-            ).sum() / 1e6
-            f[("investment, discounted at 3.5%", "GBP m")] = (
-                d["investment"] * d["discount_factor"]
-            ).sum() / 1e6
-            f[("net savings, discounted at 3.5%", "GBP m")] = (
-                d["net_savings"] * d["discount_factor"]
-            ).sum() / 1e6
+            f[("gross savings, discounted at 3.5%", "GBP m")] = (d["gross_savings"] * d["discount_factor"]).sum() / 1e6
+            f[("investment, discounted at 3.5%", "GBP m")] = (d["investment"] * d["discount_factor"]).sum() / 1e6
+            f[("net savings, discounted at 3.5%", "GBP m")] = (d["net_savings"] * d["discount_factor"]).sum() / 1e6
             ahead = d[d["gross_savings"] > d["investment"]]
-            f[("first year savings exceed costs", "year")] = (
-                float(ahead["year"].iat[0]) if len(ahead) else np.nan
-            )
+            f[("first year savings exceed costs", "year")] = float(ahead["year"].iat[0]) if len(ahead) else np.nan
             cumulative = (d["net_savings"] * d["discount_factor"]).cumsum()
             paid = d[cumulative.to_numpy() > 0]
             f[("year investment is paid back (discounted)", "year")] = (

@@ -85,7 +85,12 @@ def _interval(mean: float, lo: float, hi: float, unit: str = "") -> str:
 
 
 def _plot(fig: go.Figure, div_id: str) -> str:
-    fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 50}, height=380)
+    horizontal = any(getattr(t, "orientation", None) == "h" for t in fig.data)
+    fig.update_layout(
+        template="plotly_white",
+        margin={"l": 230 if horizontal else 60, "r": 20, "t": 50, "b": 50},
+        height=520 if horizontal else 380,
+    )
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
 
 
@@ -105,9 +110,7 @@ def _band(fig: go.Figure, x, mean, lo, hi, name: str, colour: str, row=None) -> 
         )
     )
     fig.add_trace(
-        go.Scatter(
-            x=x, y=list(mean), mode="lines+markers", name=name, line={"color": colour}, legendgroup=name
-        )
+        go.Scatter(x=x, y=list(mean), mode="lines+markers", name=name, line={"color": colour}, legendgroup=name)
     )
 
 
@@ -245,8 +248,9 @@ def savings_plots(paired_board: pd.DataFrame, summary: pd.DataFrame, scenarios: 
                 )
             )
         if fig.data:
-            fig.update_layout(title=f"{title} over all years, by intervention", height=520)
-            parts.append(_plot(fig, f"savings-intervention-{k}").replace("height:380px", "height:520px"))
+            fig.update_layout(title=f"{title} over all years, by intervention")
+            html_part = _plot(fig, f"savings-intervention-{k}")
+            parts.append(html_part)
     return "".join(parts)
 
 
@@ -254,10 +258,7 @@ def service_plots(results: pd.DataFrame, summary: pd.DataFrame, scenarios: list[
     parts = []
     table = replication_table(results)
     whole = table[
-        (table.borough == "all")
-        & (table.stratum == "all")
-        & (table.intervention == "all")
-        & (table.year != "total")
+        (table.borough == "all") & (table.stratum == "all") & (table.intervention == "all") & (table.year != "total")
     ]
     rr = (
         whole[whole.measure.isin(["rr_within_2h", "rr_episodes"])]
@@ -310,13 +311,9 @@ def service_plots(results: pd.DataFrame, summary: pd.DataFrame, scenarios: list[
             d = d.assign(year=d.year.astype(int)).sort_values("year")
             if d["mean"].max() <= 0:
                 continue
-            fig.add_trace(
-                go.Scatter(x=d.year, y=d["mean"], mode="lines+markers", name=f"{d.scenario.iat[0]}: {name}")
-            )
+            fig.add_trace(go.Scatter(x=d.year, y=d["mean"], mode="lines+markers", name=f"{d.scenario.iat[0]}: {name}"))
         if fig.data:
-            fig.update_layout(
-                title="People waiting to enrol (backlog), mean over the year", xaxis={"dtick": 1}
-            )
+            fig.update_layout(title="People waiting to enrol (backlog), mean over the year", xaxis={"dtick": 1})
             parts.append(_plot(fig, "service-backlog"))
     return "".join(parts)
 

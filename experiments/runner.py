@@ -110,9 +110,7 @@ def _seed(spec: RunSpec, scenario_index: int) -> int:
     return spec.seed if spec.common_random_numbers else spec.seed + INDEPENDENT_SEED_STRIDE * scenario_index
 
 
-def _one(
-    model: LoadedModel, scenario: str, scenario_index: int, replication: int, spec: RunSpec
-) -> ReplicationResult:
+def _one(model: LoadedModel, scenario: str, scenario_index: int, replication: int, spec: RunSpec) -> ReplicationResult:
     return run_replication(
         model.model,
         replication,
@@ -183,9 +181,7 @@ def _backend(spec: RunSpec):
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise ExperimentError(
-                "--backend dask needs dask.distributed: pip install 'dask[distributed]'"
-            ) from exc
+            raise ExperimentError("--backend dask needs dask.distributed: pip install 'dask[distributed]'") from exc
         try:
             client = Client(spec.scheduler, timeout=30)
         except OSError as exc:
@@ -214,9 +210,7 @@ def precision_reached(frames: pd.DataFrame, precision: float) -> tuple[bool, flo
     """Whether every scenario's 95% CI half-width of the precision measures is within the target."""
     people = frames[(frames.stratum != "all") & (frames.intervention == "all")]
     per_rep = (
-        people[people.measure.isin(PRECISION_MEASURES)]
-        .groupby(["scenario", "measure", "replication"])
-        .value.sum()
+        people[people.measure.isin(PRECISION_MEASURES)].groupby(["scenario", "measure", "replication"]).value.sum()
     )
     worst = 0.0
     for _, values in per_rep.groupby(level=["scenario", "measure"]):
@@ -229,12 +223,7 @@ def precision_reached(frames: pd.DataFrame, precision: float) -> tuple[bool, flo
 
 
 def _load(out: Path, names: list[str], reps: int, kind: str) -> pd.DataFrame:
-    frames = [
-        pd.read_parquet(p)
-        for name in names
-        for r in range(reps)
-        if (p := rep_path(out, name, r, kind)).exists()
-    ]
+    frames = [pd.read_parquet(p) for name in names for r in range(reps) if (p := rep_path(out, name, r, kind)).exists()]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -278,9 +267,7 @@ def run_experiment(
                 "path": str(m.path),
                 "sha256": m.sha256,
                 "content": m.text,
-                "extends": [
-                    {"path": str(s.path), "sha256": s.sha256, "content": s.text} for s in m.sources[1:]
-                ],
+                "extends": [{"path": str(s.path), "sha256": s.sha256, "content": s.text} for s in m.sources[1:]],
             }
             for m, name in zip(models, names, strict=True)
         ],

@@ -79,9 +79,7 @@ def summarise(results: pd.DataFrame, comparator: str | None = None) -> pd.DataFr
         diffs.append(d)
     if diffs:
         d = pd.concat(diffs, ignore_index=True).drop(columns="n")
-        d = d.rename(
-            columns={"mean": "diff_mean", "sd": "diff_sd", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
-        )
+        d = d.rename(columns={"mean": "diff_mean", "sd": "diff_sd", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"})
         summary = summary.merge(d, on=["scenario", *KEYS], how="left")
     else:
         for c in ("diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high"):

@@ -98,9 +98,7 @@ def _split_leading_key(data: object, loc: tuple, msg: str) -> tuple[tuple, str]:
     move that key into the key path so that the line reads FILE: hospital.p_admit: has 5 values."""
     head, _, rest = msg.partition(" ")
     parts = tuple(head.split("."))
-    if not (
-        rest and all(parts) and isinstance(_node(data, loc), dict) and _node(data, loc + parts) is not None
-    ):
+    if not (rest and all(parts) and isinstance(_node(data, loc), dict) and _node(data, loc + parts) is not None):
         return loc, msg
     if rest[:1].isalpha():
         return loc + parts, rest
@@ -166,9 +164,7 @@ def _read(path: Path) -> tuple[bytes, str, dict]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ModelFileError(
-            [f"{path}: not UTF-8 text (invalid byte at line {_line_of(raw, exc.start)})"]
-        ) from None
+        raise ModelFileError([f"{path}: not UTF-8 text (invalid byte at line {_line_of(raw, exc.start)})"]) from None
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
@@ -183,12 +179,7 @@ def _merge(parent: dict, child: dict, path: Path, loc: tuple, problems: list[str
     for key, value in child.items():
         here = (*loc, key)
         base = parent.get(key)
-        if (
-            isinstance(value, dict)
-            and isinstance(base, dict)
-            and "value" not in value
-            and "value" not in base
-        ):
+        if isinstance(value, dict) and isinstance(base, dict) and "value" not in value and "value" not in base:
             out[key] = _merge(base, value, path, here, problems)
             continue
         if isinstance(value, dict) and "value" in value and "source" not in value:
@@ -225,10 +216,7 @@ def load_model(path: str | Path) -> LoadedModel:
     path = Path(path)
     data, sources = _resolve(path, ())
     bad_numbers = list(_non_finite(data))
-    problems = [
-        f"{path}: {_key_path(loc)}: expected a finite number (got {_node(data, loc)!r})"
-        for loc in bad_numbers
-    ]
+    problems = [f"{path}: {_key_path(loc)}: expected a finite number (got {_node(data, loc)!r})" for loc in bad_numbers]
     try:
         model = CareModel.model_validate(data, strict=True)
     except ValidationError as exc:

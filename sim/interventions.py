@@ -172,9 +172,7 @@ class Interventions:
         for act in self.active:
             cov = self.coverage(act, year)
             self.running[act.index] = cov > 0
-            act.target = (
-                alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
-            )
+            act.target = alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
             act.enrolled &= act.target
             act.waiting = act.target & ~act.enrolled
 
@@ -328,9 +326,7 @@ class Interventions:
                     tally.add_intervention(act.name, -1, f"cost_{label}", unit.value)
                 else:
                     for b in range(nb):
-                        tally.add_intervention(
-                            act.name, b, f"cost_interventions_{payer}", unit.value * per_b[b]
-                        )
+                        tally.add_intervention(act.name, b, f"cost_interventions_{payer}", unit.value * per_b[b])
                         tally.add_intervention(act.name, b, f"cost_{label}", unit.value * per_b[b])
         for act in self.active:
             if not self.running[act.index]:

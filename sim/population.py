@@ -126,14 +126,10 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
 
     many = ltc >= 2
     p_many = ltc_tab[:, 2] + ltc_tab[:, 3]
-    p_dem = np.divide(
-        np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0
-    )
+    p_dem = np.divide(np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0)
     dementia = many & (rng.random(n) < np.minimum(p_dem, 1.0)[band])
     cancer = rng.random(n) < np.asarray(p.cancer_by_ltc.value)[np.minimum(ltc, 4)]
-    ld = (age < p.learning_disability_max_age.value) & (
-        rng.random(n) < p.learning_disability_prevalence.value
-    )
+    ld = (age < p.learning_disability_max_age.value) & (rng.random(n) < p.learning_disability_prevalence.value)
     smi = (age >= p.smi_min_age.value) & (rng.random(n) < p.smi_prevalence.value)
     female = rng.random(n) < p.female_share.value
 

@@ -177,8 +177,7 @@ class Replication:
         )
         mort = m.mortality
         self.death_rate = (
-            np.asarray(mort.annual_death_rate.value)[s.band]
-            * (pop.need / pop.base_need) ** mort.need_elasticity.value
+            np.asarray(mort.annual_death_rate.value)[s.band] * (pop.need / pop.base_need) ** mort.need_elasticity.value
         )
         self.package_rate = m.home_care.referral.rate.value * rel**m.home_care.referral.elasticity.value
         ch = m.care_homes

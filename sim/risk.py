@@ -46,9 +46,7 @@ def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) 
     return 1.0 / (1.0 + np.exp(-lp))
 
 
-def stratify(
-    score: np.ndarray, alive: np.ndarray, shares: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def stratify(score: np.ndarray, alive: np.ndarray, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Cut the living by score percentile into strata (0 = very_high ... 4 = very_low).
 
     Ties (many residents share a score) are broken at random so that stratum sizes follow the

@@ -35,9 +35,7 @@ def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
     return out
 
 
-def draw_year(
-    ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rng: np.random.Generator
-) -> None:
+def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rng: np.random.Generator) -> None:
     """Add the year's routine contacts to the ledger, given days at home and in care homes."""
     m = ledger.m
     home_years = m["community_days"] / YEAR_DAYS

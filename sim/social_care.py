@@ -20,9 +20,7 @@ class SocialWork:
     def __init__(self, system: System):
         self.sys = system
         role = system.model.workforce["social_worker"]
-        self.pools = [
-            Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value
-        ]
+        self.pools = [Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value]
         self.hours = system.model.social_work.assessment_hours.value
 
     def assess(self, i: int) -> Generator:

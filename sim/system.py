@@ -60,9 +60,7 @@ class System:
     home_care: HomeCare
     care_homes: CareHomes
 
-    def __init__(
-        self, env: simpy.Environment, model: CareModel, pop: Population, scale: float, log: EventLog
-    ):
+    def __init__(self, env: simpy.Environment, model: CareModel, pop: Population, scale: float, log: EventLog):
         self.env = env
         self.model = model
         self.pop = pop
@@ -120,9 +118,7 @@ class System:
         self.update_bands()
 
     def update_bands(self) -> None:
-        self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(
-            np.int8
-        )
+        self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(np.int8)
 
     def wait_start(self, measure: str, i: int) -> None:
         self.waiting[measure].start(i, self.env.now, DAY_HOURS if measure.endswith("_hours") else 1.0)

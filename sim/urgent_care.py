@@ -86,9 +86,7 @@ class RapidResponse:
         self.sys = system
         m = system.model
         role = m.workforce["rapid_response_nurse"]
-        self.pools = [
-            Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value
-        ]
+        self.pools = [Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value]
         rr = m.rapid_response
         self.min_age = rr.min_age.value
         self.travel_days = rr.travel_minutes.value / (60 * DAY_HOURS)

@@ -19,10 +19,7 @@ ARGS = ["--reps", "2", "--years", "2", "--scale", "0.01", "--seed", "4"]
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run")
     assert (
-        wsic.main(
-            ["run", str(BASELINE), *ARGS, "--jobs", "1", "--out", str(out), "--event-log", "--person-log"]
-        )
-        == 0
+        wsic.main(["run", str(BASELINE), *ARGS, "--jobs", "1", "--out", str(out), "--event-log", "--person-log"]) == 0
     )
     return out
 
@@ -77,9 +74,7 @@ def test_person_log_follows_people_across_years(run_dir):
     # the dead appear in the year they die and never after
     died = p[p.died]
     assert len(died) > 0
-    later = p.merge(
-        died[["replication", "person", "year"]], on=["replication", "person"], suffixes=("", "_d")
-    )
+    later = p.merge(died[["replication", "person", "year"]], on=["replication", "person"], suffixes=("", "_d"))
     assert (later.year <= later.year_d).all()
     # the person log adds up to the tidy results, which are scaled to the whole population
     r = pd.read_parquet(run_dir / "results.parquet")
@@ -106,6 +101,4 @@ def test_results_do_not_depend_on_jobs(run_dir, tmp_path):
     a = pd.read_parquet(run_dir / "results.parquet")
     b = pd.read_parquet(tmp_path / "results.parquet")
     key = ["scenario", "replication", "year", "borough", "stratum", "intervention", "measure"]
-    pd.testing.assert_frame_equal(
-        a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
-    )
+    pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True))

@@ -56,17 +56,13 @@ def test_dask_cluster_gives_the_local_numbers(models, local, tmp_path):
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
     ) as cluster:
         out = tmp_path / "dask"
-        run_experiment(
-            models, spec(backend="dask", scheduler=cluster.scheduler_address), out, show_progress=False
-        )
+        run_experiment(models, spec(backend="dask", scheduler=cluster.scheduler_address), out, show_progress=False)
     pd.testing.assert_frame_equal(sorted_results(out), sorted_results(local))
 
 
 def test_an_unreachable_scheduler_is_reported(models, tmp_path):
     with pytest.raises(ExperimentError, match="cannot reach the dask scheduler"):
-        run_experiment(
-            models, spec(backend="dask", scheduler="tcp://127.0.0.1:9"), tmp_path / "x", show_progress=False
-        )
+        run_experiment(models, spec(backend="dask", scheduler="tcp://127.0.0.1:9"), tmp_path / "x", show_progress=False)
 
 
 def test_rerun_finishes_only_what_is_missing(models, local, tmp_path):

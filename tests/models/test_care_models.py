@@ -132,9 +132,7 @@ def test_intervention_naming_an_unknown_mechanism_is_rejected(tmp_path):
 
 
 def test_mechanism_with_a_target_it_cannot_have_is_rejected(tmp_path):
-    path = _wsic_with(
-        tmp_path, 'kind = "divert", target = "virtual_ward"', 'kind = "divert", target = "death"'
-    )
+    path = _wsic_with(tmp_path, 'kind = "divert", target = "virtual_ward"', 'kind = "divert", target = "death"')
     line = one(path, "interventions.virtual_wards.mechanisms.0")
     assert all(t in line for t in MECHANISMS["divert"])
 

@@ -83,9 +83,7 @@ def scarce_social_workers(make_variant):
     return _totals(make_variant(**{"workforce.social_worker.fte": [1, 1, 1]}))
 
 
-def test_too_few_social_workers_delays_assessment_and_discharge(
-    baseline, scarce_social_workers, make_variant
-):
+def test_too_few_social_workers_delays_assessment_and_discharge(baseline, scarce_social_workers, make_variant):
     normal = _totals(baseline)
     assert scarce_social_workers["assessment_wait_days"] > 3 * normal["assessment_wait_days"] > 0
     assert scarce_social_workers["excess_bed_days"] > normal["excess_bed_days"]

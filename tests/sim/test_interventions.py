@@ -57,9 +57,7 @@ def arm(make_variant, **interventions):
 
 
 def test_crisis_hazard_thins_crises_and_is_credited(base, make_variant):
-    got = arm(
-        make_variant, halve=intervention([{"kind": "hazard", "target": "crisis", "effect": effect(0.5)}])
-    )
+    got = arm(make_variant, halve=intervention([{"kind": "hazard", "target": "crisis", "effect": effect(0.5)}]))
     ratio = got["top"]["crises"] / base["top"]["crises"]
     assert 0.45 < ratio < 0.65, ratio  # halved, a little less because fewer stays leave more time at home
     assert got["all"]["nel_admissions"] < 0.85 * base["all"]["nel_admissions"]
@@ -70,9 +68,7 @@ def test_crisis_hazard_thins_crises_and_is_credited(base, make_variant):
 
 
 def test_fall_hazard_acts_on_falls_only(base, make_variant):
-    got = arm(
-        make_variant, no_falls=intervention([{"kind": "hazard", "target": "fall", "effect": effect(0.0)}])
-    )
+    got = arm(make_variant, no_falls=intervention([{"kind": "hazard", "target": "fall", "effect": effect(0.0)}]))
     avoided = got["credited"]["no_falls"]["avoided_crises"]
     assert avoided > 0
     assert avoided < 0.2 * base["top"]["crises"], "falls are a minority of crises"
@@ -159,15 +155,11 @@ def test_end_of_life_care_moves_deaths_home(base, make_variant):
 
 
 def test_enrolment_respects_workforce_and_backlog_shows(make_variant):
-    need = [
-        {"role": "care_coordinator", "task": "care_coordination", "caseload_per_fte": 50, "source": "test"}
-    ]
+    need = [{"role": "care_coordinator", "task": "care_coordination", "caseload_per_fte": 50, "source": "test"}]
     model = make_variant(
         **{"workforce.care_coordinator.fte": [2, 2, 2]},
         interventions={
-            "cc": intervention(
-                [{"kind": "hazard", "target": "crisis", "effect": effect(0.9)}], workforce=need
-            )
+            "cc": intervention([{"kind": "hazard", "target": "crisis", "effect": effect(0.9)}], workforce=need)
         },
     )
     got = totals(model)["system"]["cc"]
@@ -180,9 +172,7 @@ def test_enrolment_respects_workforce_and_backlog_shows(make_variant):
 def test_uptake_and_eligibility(baseline, make_variant):
     model = make_variant(
         interventions={
-            "old": intervention(
-                [{"kind": "hazard", "target": "crisis", "effect": effect(0.9)}], uptake=0.5, min_age=75
-            )
+            "old": intervention([{"kind": "hazard", "target": "crisis", "effect": effect(0.9)}], uptake=0.5, min_age=75)
         }
     )
     rep = Replication(model, 0, SEED, years=1, scale=SCALE)
@@ -197,9 +187,7 @@ def test_uptake_and_eligibility(baseline, make_variant):
 
 def test_effects_are_sampled_once_per_replication(make_variant):
     spread = {"distribution": "uniform", "low": 0.5, "high": 1.0, "unit": "multiplier", "source": "test"}
-    model = make_variant(
-        interventions={"x": intervention([{"kind": "hazard", "target": "crisis", "effect": spread}])}
-    )
+    model = make_variant(interventions={"x": intervention([{"kind": "hazard", "target": "crisis", "effect": spread}])})
     a = Replication(model, 0, SEED, years=1, scale=0.01).sys.interventions.active[0].effects
     b = Replication(model, 0, SEED, years=1, scale=0.01).sys.interventions.active[0].effects
     c = Replication(model, 1, SEED, years=1, scale=0.01).sys.interventions.active[0].effects
@@ -213,8 +201,6 @@ def test_wsic_beats_baseline_in_the_targeted_strata(base):
     for measure in ("nel_admissions", "bed_days"):
         assert wsic["top"][measure] < 0.95 * base["top"][measure], measure
     credited = wsic["credited"].unstack("measure")
-    assert (credited["avoided_nel_admissions"] > 0).sum() >= 8, (
-        "most interventions are credited with admissions"
-    )
+    assert (credited["avoided_nel_admissions"] > 0).sum() >= 8, "most interventions are credited with admissions"
     costs = wsic["system"]
     assert costs[("all", "cost_workforce_nhs")] > 0 and costs[("all", "cost_workforce_council")] > 0

@@ -31,9 +31,7 @@ def _probe(snapshots: list[dict]):
         snap = {
             "n": pop.size,
             "counted": int(np.bincount(setting, minlength=8).sum()),
-            "alive_plus_dead": int(
-                pop.alive.sum() + (setting == DEAD).sum() + (setting == NOT_ARRIVED).sum()
-            ),
+            "alive_plus_dead": int(pop.alive.sum() + (setting == DEAD).sum() + (setting == NOT_ARRIVED).sum()),
             "in_hospital": int((setting == HOSPITAL).sum()),
             "beds_used": beds.count,
             "bed_queue": len(beds.queue),
@@ -43,8 +41,7 @@ def _probe(snapshots: list[dict]):
             "vw_capacity": sum(w.capacity for w in s.virtual_ward.wards if w is not None),
             "dead_holding": int(((setting == DEAD) & ((pop.placement > 0) | (pop.package_hours > 0))).sum()),
             "in_care_home_without_place": int(((setting == CARE_HOME) & (pop.placement == 0)).sum()),
-            "reablement_mismatch": set(np.flatnonzero(setting == REABLEMENT).tolist())
-            ^ set(s.reablement.current),
+            "reablement_mismatch": set(np.flatnonzero(setting == REABLEMENT).tolist()) ^ set(s.reablement.current),
             "reablement_places_used": sum(t.count for t in s.reablement.teams if t is not None),
         }
         for kind in (RESIDENTIAL, NURSING):
@@ -79,9 +76,7 @@ def test_nobody_is_lost(run):
     for s in snaps:
         assert s["counted"] == s["n"], "every resident is in exactly one setting"
         assert s["alive_plus_dead"] == s["n"]
-        assert s["in_hospital"] == s["beds_used"] + s["bed_queue"], (
-            "everyone in hospital has a bed or waits for one"
-        )
+        assert s["in_hospital"] == s["beds_used"] + s["bed_queue"], "everyone in hospital has a bed or waits for one"
         assert s["dead_holding"] == 0, "the dead hold no care home place and no package"
         assert s["in_care_home_without_place"] == 0
         assert not s["reablement_mismatch"], "in reablement exactly while an episode holds a place"
@@ -124,9 +119,7 @@ def test_bed_days_equal_the_sum_of_stays(run):
     ev = result.events
     lo, hi = _reported_window(rep)
     starts = ev[ev.event == "admission"][["person", "time"]]
-    ends = ev[(ev.event == "discharge") | ((ev.event == "death") & (ev.setting == "hospital"))][
-        ["person", "time"]
-    ]
+    ends = ev[(ev.event == "discharge") | ((ev.event == "death") & (ev.setting == "hospital"))][["person", "time"]]
     total = 0.0
     ends_by_person = {p: sorted(g.tolist()) for p, g in ends.groupby("person")["time"]}
     for person, group in starts.groupby("person")["time"]:
@@ -237,13 +230,7 @@ def test_strata_hold_their_shares_and_concentrate_use(run, baseline):
     for k, v in expected.items():
         assert share[k] == pytest.approx(v, rel=0.01)
     per_head = by["cost_total"] / by["person_years"]
-    assert (
-        per_head["very_high"]
-        > per_head["high"]
-        > per_head["moderate"]
-        > per_head["low"]
-        > per_head["very_low"]
-    )
+    assert per_head["very_high"] > per_head["high"] > per_head["moderate"] > per_head["low"] > per_head["very_low"]
 
 
 def test_year_boundaries_split_stays(run):

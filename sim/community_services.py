@@ -8,7 +8,7 @@ from collections.abc import Generator
 import simpy
 
 from sim.capacity import Places
-from sim.population import DEAD, HOME, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
+from sim.population import DEAD, HOME, INTERMEDIATE_CARE, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
 from sim.system import C_ESCALATE, C_REABLE, C_VW_STAY, System
 
 
@@ -20,75 +20,82 @@ def _places(system: System, per_borough: list[float]) -> list[simpy.Resource | N
     return out
 
 
-class VirtualWard:
-    """Hospital-level care at home: a stay only if a place is free now, else A&E."""
+class StepUp:
+    """A crisis cared for in a community setting for a while, if a place is free now (no queue):
+    the stay ends at home or, with some probability, in a hospital admission."""
 
-    def __init__(self, system: System):
+    setting: int
+    name: str  # event-log and measure prefix
+
+    def __init__(self, system: System, spec):
         self.sys = system
-        vw = system.model.virtual_ward
-        self.wards = _places(system, vw.places.value)
-        self.mean_stay = vw.mean_stay_days.value
-        self.p_escalate = vw.p_escalate.value
-
-    def has_place(self, i: int) -> bool:
-        ward = self.wards[self.sys.pop.borough[i]]
-        return ward is not None and ward.count < ward.capacity
-
-    def stay(self, i: int, row: list[float]) -> Generator:
-        s = self.sys
-        env = s.env
-        ward = self.wards[s.pop.borough[i]]
-        with ward.request() as req:
-            yield req
-            s.pop.setting[i] = VIRTUAL_WARD
-            s.vw.start(i, env.now)
-            s.count("vw_admissions", i)
-            s.log.add(i, env.now, "vw_admission", "virtual_ward")
-            yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
-        s.vw.stop(i, env.now)
-        if s.pop.setting[i] != VIRTUAL_WARD:
-            return False
-        s.pop.setting[i] = HOME
-        s.log.add(i, env.now, "vw_discharge", "virtual_ward")
-        if row[C_ESCALATE] < self.p_escalate:
-            yield from s.hospital.admission(i, row)
-            return True
-        return False
-
-
-class IntermediateCare:
-    """Step-up community beds: a crisis managed in a community bed if one is free now."""
-
-    def __init__(self, system: System):
-        self.sys = system
-        ic = system.model.intermediate_care
-        self.units = _places(system, ic.places.value)
-        self.mean_stay = ic.mean_stay_days.value
-        self.p_escalate = ic.p_escalate.value
+        self.units = _places(system, spec.places.value)
+        self.mean_stay = spec.mean_stay_days.value
+        self.p_escalate = spec.p_escalate.value
 
     def has_place(self, i: int) -> bool:
         unit = self.units[self.sys.pop.borough[i]]
         return unit is not None and unit.count < unit.capacity
 
+    def enter(self, i: int) -> None:
+        raise NotImplementedError
+
+    def leave(self, i: int) -> None:
+        raise NotImplementedError
+
     def stay(self, i: int, row: list[float]) -> Generator:
         """Return True if the stay ended in a hospital admission."""
         s = self.sys
         env = s.env
-        unit = self.units[s.pop.borough[i]]
-        with unit.request() as req:
+        with self.units[s.pop.borough[i]].request() as req:
             yield req
-            s.enter_intermediate_care(i)
-            s.count("ic_admissions", i)
-            s.log.add(i, env.now, "ic_admission", "intermediate_care")
+            self.enter(i)
+            s.count(f"{self.name}_admissions", i)
+            s.log.add(i, env.now, f"{self.name}_admission", SETTING_NAMES[self.setting])
             yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
-        if s.pop.setting[i] != INTERMEDIATE_CARE:
-            return False
-        s.leave_intermediate_care(i)
-        s.log.add(i, env.now, "ic_discharge", "intermediate_care")
+        if s.pop.setting[i] != self.setting:
+            return False  # moved on meanwhile (a care home place came through, or death)
+        self.leave(i)
+        s.log.add(i, env.now, f"{self.name}_discharge", SETTING_NAMES[self.setting])
         if row[C_ESCALATE] < self.p_escalate:
             yield from s.hospital.admission(i, row)
             return True
         return False
+
+
+class VirtualWard(StepUp):
+    """Hospital-level care at home: the resident stays home, so routine care goes on."""
+
+    setting = VIRTUAL_WARD
+    name = "vw"
+
+    def __init__(self, system: System):
+        super().__init__(system, system.model.virtual_ward)
+        self.wards = self.units
+
+    def enter(self, i: int) -> None:
+        self.sys.pop.setting[i] = VIRTUAL_WARD
+        self.sys.vw.start(i, self.sys.env.now)
+
+    def leave(self, i: int) -> None:
+        self.sys.vw.stop(i, self.sys.env.now)
+        self.sys.pop.setting[i] = HOME
+
+
+class IntermediateCare(StepUp):
+    """Step-up community beds: for what accrues, like a short hospital stay."""
+
+    setting = INTERMEDIATE_CARE
+    name = "ic"
+
+    def __init__(self, system: System):
+        super().__init__(system, system.model.intermediate_care)
+
+    def enter(self, i: int) -> None:
+        self.sys.enter_intermediate_care(i)
+
+    def leave(self, i: int) -> None:
+        self.sys.leave_intermediate_care(i)
 
 
 class Reablement:

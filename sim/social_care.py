@@ -4,7 +4,7 @@ market per borough) and residential and nursing home placements.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import simpy
 
@@ -22,6 +22,7 @@ class SocialWork:
         role = system.model.workforce["social_worker"]
         self.pools = [Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value]
         self.hours = system.model.social_work.assessment_hours.value
+        self.arrangement_days = system.model.social_work.arrangement_days.value
 
     def assess(self, i: int) -> Generator:
         s = self.sys
@@ -38,6 +39,16 @@ class SocialWork:
         pool.busy_hours += self.hours  # work done; the stretch is only how rounding is paid for
         s.count("sw_assessments", i)
         s.log.add(i, s.env.now, "assessment", "social_work")
+
+    def referral(self, i: int, service: Callable[[], Generator]) -> Generator:
+        """From the community: assessment, arrangement time, then the service (package or place)."""
+        s = self.sys
+        s.pop.referred[i] += 1
+        yield from self.assess(i)
+        yield s.env.timeout(self.arrangement_days)
+        if s.pop.setting[i] != DEAD:
+            yield from service()
+        s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
 
 
 class HomeCare:
@@ -95,13 +106,7 @@ class HomeCare:
 
     def referral(self, i: int, row: list[float]) -> Generator:
         """A request for care from the community: assessment, arrangement, then the package."""
-        s = self.sys
-        s.pop.referred[i] += 1
-        yield from s.social_work.assess(i)
-        yield s.env.timeout(self.arrangement_days)
-        if s.pop.setting[i] != DEAD:
-            yield from self.start(i, row)
-        s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
+        yield from self.sys.social_work.referral(i, lambda: self.start(i, row))
 
 
 class CareHomes:
@@ -157,10 +162,4 @@ class CareHomes:
 
     def referral(self, i: int, row: list[float]) -> Generator:
         """Referral from the community: assessment, arrangement, then wait at home for a place."""
-        s = self.sys
-        s.pop.referred[i] += 1
-        yield from s.social_work.assess(i)
-        yield s.env.timeout(self.arrangement_days)
-        if s.pop.setting[i] != DEAD:
-            yield from self.place(i, row)
-        s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
+        yield from self.sys.social_work.referral(i, lambda: self.place(i, row))

@@ -211,6 +211,11 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, list[SourceFile
     return merged, sources + parent_sources
 
 
+def resolved_data(path: str | Path) -> dict:
+    """The parsed data of a model file with everything it extends merged in (not yet validated)."""
+    return _resolve(Path(path), ())[0]
+
+
 def load_model(path: str | Path) -> LoadedModel:
     """Parse and validate a model file (and any it extends); raise ModelFileError listing every problem."""
     path = Path(path)

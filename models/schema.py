@@ -326,6 +326,7 @@ class RoutineContacts(_Strict):
     outpatient: Contact
     elective: Contact
     ae_minor: Contact
+    other_social_care: Contact
 
 
 class Risk(_Strict):
@@ -475,6 +476,7 @@ class UnitCosts(_Strict):
     nursing_day: UnitCost
     reablement_episode: UnitCost
     sw_assessment: UnitCost
+    other_social_care_unit: UnitCost
 
 
 class InitialState(_Strict):
@@ -485,6 +487,30 @@ class InitialState(_Strict):
 class Run(_Strict):
     warmup_years: Count
     periods_per_year: Count
+
+
+class CalibrationTarget(_Strict):
+    name: str
+    target: float
+    achieved: float
+    tolerance: float
+    within: bool
+
+
+class CalibrationRecord(_Strict):
+    """How the free parameters were fitted: written by `wsic calibrate`, read by people."""
+
+    status: str
+    fitted_on: str | None = None
+    code_version: str | None = None
+    seeds: list[int] = []
+    scale: float | None = None
+    reps: int | None = None
+    evaluations: int | None = None
+    objective: float | None = None
+    check_scale: float | None = None
+    check_reps: int | None = None
+    targets: list[CalibrationTarget] = []
 
 
 class CareModel(_Strict):
@@ -511,6 +537,7 @@ class CareModel(_Strict):
     workforce: dict[Literal[ROLES], Role]  # type: ignore[valid-type]
     unit_costs: UnitCosts
     interventions: dict[str, Intervention] = {}
+    calibration: CalibrationRecord | None = None
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CareModel:

@@ -37,6 +37,7 @@ from sim.population import (
     SETTING_NAMES,
     VIRTUAL_WARD,
     advance_year,
+    cost_tree_leaf,
     synthesise,
 )
 from sim.risk import risk_score, stratify
@@ -166,6 +167,7 @@ class Replication:
         )
         self.alive_at_start = pop.alive.copy()
         self.age_at_start = pop.age.copy()
+        self.leaf_at_start = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
         s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
         s.interventions.assess(y - self.warmup + 1)
         s.interventions.fill(s.group, pop.risk_score)
@@ -214,6 +216,11 @@ class Replication:
             acc.settle(t)
         routine.draw_year(s.ledger, self.contact_rates, m, self.streams["routine"])
         record = year_record(s.ledger, m)
+        if self.person_log and y >= self.warmup:
+            # the same risk tool scored with this year's own use, as the 2010/11 table was cut
+            score = risk_score(s.pop, record, m)
+            shares = np.asarray(m.risk.strata_share.value)
+            self.concurrent = stratify(score, self.alive_at_start, shares, self.streams[f"concurrent:{y}"])
         if y >= self.warmup:
             s.interventions.year_costs(y - self.warmup + 1, s.tally)
             self._report(y - self.warmup + 1, record)
@@ -286,6 +293,8 @@ class Replication:
                     "age": self.age_at_start[idx].astype(np.float32),
                     "stratum": pd.Categorical.from_codes(pop.stratum[idx], STRATA),
                     "risk_score": pop.risk_score[idx].astype(np.float32),
+                "stratum_concurrent": pd.Categorical.from_codes(self.concurrent[idx], STRATA),
+                "leaf": self.leaf_at_start[idx],
                     **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
                     "died": died,
                 }

@@ -19,6 +19,7 @@ CONTACTS = {
     "outpatient": "outpatient",
     "elective": "elective",
     "ae_minor": "ae_minor",
+    "other_social_care": "other_sc_units",
 }
 # contact types delivered by a modelled workforce role
 ROLE_OF = {"gp": "gp", "practice_nurse": "practice_nurse", "district_nurse": "district_nurse"}

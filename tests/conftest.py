@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from models.loader import load_model
+from models.loader import load_model, resolved_data
 from models.schema import CareModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +21,7 @@ def baseline() -> CareModel:
 def variant(**changes) -> CareModel:
     """The baseline with parameters replaced, keyed by dotted path to a value, e.g.
     ``variant(**{"hospital.beds": 5})`` sets hospital.beds.value to 5."""
-    data = tomllib.loads(BASELINE.read_text())
+    data = resolved_data(BASELINE)
     for path, value in changes.items():
         node = data
         keys = path.split(".")

@@ -19,7 +19,10 @@ import wsic
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "models" / "baseline.toml"
-BASELINE_TEXT = BASELINE.read_text(encoding="utf-8")
+# copies are written elsewhere, so the fitted parameters they extend are named by absolute path
+BASELINE_TEXT = BASELINE.read_text(encoding="utf-8").replace(
+    'extends = "fitted/', f'extends = "{BASELINE.parent}/fitted/'
+)
 QUICK = ["--reps", "1", "--years", "1", "--scale", "0.001", "--seed", "1", "--jobs", "1"]
 
 

@@ -34,7 +34,8 @@ EXTRA = {"falls_prevention", "reablement", "intermediate_care_beds", "care_home_
 
 def child(tmp_path: Path, body: str, name: str = "child.toml") -> Path:
     """A model file beside a copy of the shipped models, so that extends resolves."""
-    for f in ("baseline.toml", "wsic.toml"):
+    for f in ("baseline.toml", "wsic.toml", "fitted/tri_borough_2010.toml"):
+        (tmp_path / f).parent.mkdir(exist_ok=True)
         (tmp_path / f).write_text((MODELS / f).read_text())
     path = tmp_path / name
     path.write_text(body)
@@ -58,7 +59,7 @@ def test_wsic_validates_and_holds_the_library():
     m = load_model(MODELS / "wsic.toml")
     names = set(m.model.interventions)
     assert names >= FIFTEEN | EXTRA
-    assert [s.path.name for s in m.sources] == ["wsic.toml", "baseline.toml"]
+    assert [s.path.name for s in m.sources] == ["wsic.toml", "baseline.toml", "tri_borough_2010.toml"]
     for name, iv in m.model.interventions.items():
         assert iv.evidence and iv.evidence_strength in ("strong", "moderate", "weak", "null"), name
         for mech in iv.mechanisms:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from models.loader import LoadedModel, ModelFileError, load_model
+from models.loader import LoadedModel, ModelFileError, load_model, resolved_data
 from models.schema import ROLES, CareModel
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "models" / "baseline.toml"
-BASELINE_DATA = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
+BASELINE_DATA = resolved_data(BASELINE)  # merged with the fitted parameters it extends
 N_BANDS = len(BASELINE_DATA["population"]["age_band_lower"]["value"])
 N_BOROUGHS = len(BASELINE_DATA["population"]["boroughs"])
 
@@ -164,7 +164,8 @@ def test_loader_accepts_a_path_given_as_a_string():
 
 
 def test_byte_order_mark_is_accepted(tmp_path):
-    path = write(tmp_path, b"\xef\xbb\xbf" + BASELINE.read_bytes(), "bom.toml")
+    text = BASELINE.read_text().replace('extends = "fitted/', f'extends = "{BASELINE.parent}/fitted/')
+    path = write(tmp_path, b"\xef\xbb\xbf" + text.encode(), "bom.toml")
     loaded = load_model(path)
     assert loaded.model == load_model(BASELINE).model
     assert loaded.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -105,6 +105,64 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from calibration import cba, fit, report
+    from calibration.parameters import start
+    from calibration.targets import load_targets
+    from models.loader import resolved_data
+
+    if not 0 < args.scale <= 1 or not 0 < args.check_scale <= 1 or args.check_reps < 1:
+        print("wsic calibrate: --scale and --check-scale must be in (0, 1]; --check-reps at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _load_all([args.model])
+    out = Path(args.out)
+    data = resolved_data(args.model)
+    spec = fit.FitSpec(scale=args.scale, seeds=tuple(args.seeds), jobs=args.jobs,
+                       max_evaluations=args.max_evaluations)
+    cache = out.with_suffix(".cache.json")
+    if args.check_only:
+        x, evaluations, objective = start(data), 0, None
+        print(f"checking the current parameters of {args.model}", file=sys.stderr)
+    else:
+        print(f"fitting {len(start(data))} parameters at scale {spec.scale}, seeds {list(spec.seeds)} "
+              f"(cache {cache}; rerun to resume)", file=sys.stderr)
+        x, obj = fit.fit(data, spec, cache_path=cache)
+        evaluations, objective = obj.evaluations, float(obj.best[0])
+    print(f"checking at scale {args.check_scale}, {args.check_reps} replications ...", file=sys.stderr)
+    ach, frames = fit.check(data, x, scale=args.check_scale, reps=args.check_reps, jobs=args.jobs)
+    rows = fit.target_rows(load_targets(), ach)
+    what_if = cba.what_if(frames, args.check_scale)
+    record = {
+        "status": "fitted" if not args.check_only else "checked",
+        "fitted_on": fit.today(),
+        "code_version": fit.code_version(),
+        "seeds": list(spec.seeds),
+        "scale": spec.scale,
+        "reps": len(spec.seeds),
+        "evaluations": evaluations,
+        "objective": objective,
+        "check_scale": args.check_scale,
+        "check_reps": args.check_reps,
+        "targets": rows,
+    }
+    if not args.check_only:
+        fit.write_fitted(out, data, np.asarray(x), record)
+        print(f"fitted parameters written to {out}")
+    path = report.build(rows, Path(args.report), "Calibration of business as usual to the tri-borough 2010/11",
+                        [f"Checked at scale {args.check_scale} over {args.check_reps} replications (year 1 after "
+                         "the warm-up); strata are the year-end (concurrent) risk strata.",
+                         f"Code {record['code_version']}; fit scale {spec.scale}, seeds {list(spec.seeds)}."],
+                        what_if, cba.observed())
+    within = sum(r["within"] for r in rows)
+    print(f"{within} of {len(rows)} targets within tolerance. Fit report: {path}")
+    for r in rows:
+        flag = "ok " if r["within"] else "OUT"
+        print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import measure_in_subprocess, report
 
@@ -159,6 +217,20 @@ def parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="(re)build DIR/report.html, summary.csv and board.csv from a run")
     rp.add_argument("dir", metavar="DIR")
     rp.set_defaults(func=cmd_report)
+
+    c = sub.add_parser("calibrate", help="fit business as usual to the 2010/11 tri-borough data")
+    c.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))
+    fitted = Path(__file__).resolve().parent / "models" / "fitted" / "tri_borough_2010.toml"
+    c.add_argument("--out", default=str(fitted))
+    c.add_argument("--scale", type=float, default=0.25, help="population fraction simulated while fitting")
+    c.add_argument("--seeds", type=int, nargs="+", default=[101, 102], help="fixed seeds of the objective")
+    c.add_argument("--max-evaluations", type=int, default=40, help="optimiser steps at most")
+    c.add_argument("--jobs", type=int, default=2)
+    c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
+    c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")
+    c.add_argument("--check-only", action="store_true", help="only check the current parameters")
+    c.add_argument("--report", default="runs/calibration/fit_report.html")
+    c.set_defaults(func=cmd_calibrate)
 
     b = sub.add_parser("bench", help="time one replication per population size")
     b.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))

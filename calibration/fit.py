@@ -1,0 +1,209 @@
+"""Fit the free parameters by minimising tolerance-weighted error against the 2010/11 targets.
+
+The objective runs the simulation on fixed seeds (common random numbers, so it moves smoothly
+with the parameters), measures year 1 after the warm-up, and returns each target's error divided
+by its acceptance band, so |residual| <= 1 means within tolerance. scipy.optimize.least_squares
+(trust region reflective, bounded) minimises the sum of squares; its Jacobian is taken by finite
+differences run in parallel. Every evaluation is cached on disk, so an interrupted fit resumes by
+replaying the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.optimize import least_squares
+
+from calibration.measure import achieved
+from calibration.parameters import NAMES, PARAMETERS, apply, fitted_values, start
+from calibration.targets import Target, load_targets
+from models.schema import CareModel
+from sim.replication import run_replication
+
+
+@dataclass
+class FitSpec:
+    scale: float = 0.25
+    seeds: tuple[int, ...] = (101, 102)
+    jobs: int = 2
+    max_evaluations: int = 40  # optimiser steps (each with a Jacobian of len(PARAMETERS) runs)
+
+
+def simulate(data: dict, x: np.ndarray, scale: float, seed: int):
+    """The person log of year 1 of one replication with the vector applied."""
+    model = CareModel.model_validate(apply(data, x))
+    return run_replication(model, 0, seed, years=1, scale=scale, person_log=True).persons
+
+
+def _evaluate(data: dict, x: np.ndarray, scale: float, seeds: tuple[int, ...]) -> dict[str, float]:
+    return achieved([simulate(data, x, scale, s) for s in seeds], scale)
+
+
+def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:
+    return np.array([(ach.get(t.name, np.nan) - t.value) / t.tolerance for t in targets], dtype=float)
+
+
+@dataclass
+class Objective:
+    data: dict
+    spec: FitSpec
+    cache_path: Path | None = None
+    targets: list[Target] = field(default_factory=load_targets)
+    progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
+    evaluations: int = 0
+
+    def __post_init__(self) -> None:
+        self.cache: dict[str, dict] = {}
+        if self.cache_path is not None and self.cache_path.exists():
+            self.cache = json.loads(self.cache_path.read_text())
+        self.best: tuple[float, np.ndarray] | None = None
+
+    def _key(self, x: np.ndarray) -> str:
+        return json.dumps([self.spec.scale, list(self.spec.seeds), [round(float(v), 9) for v in x]])
+
+    def achieved_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
+        todo = [x for x in xs if self._key(x) not in self.cache]
+        if todo:
+            results = Parallel(n_jobs=self.spec.jobs)(
+                delayed(_evaluate)(self.data, x, self.spec.scale, self.spec.seeds) for x in todo
+            )
+            for x, ach in zip(todo, results, strict=True):
+                self.cache[self._key(x)] = ach
+            self.evaluations += len(todo)
+            if self.cache_path is not None:
+                self.cache_path.write_text(json.dumps(self.cache))
+        return [self.cache[self._key(x)] for x in xs]
+
+    def fun(self, x: np.ndarray) -> np.ndarray:
+        r = residuals(self.achieved_many([x])[0], self.targets)
+        r = np.nan_to_num(r, nan=50.0)
+        cost = float(0.5 * np.sum(r * r))
+        if self.best is None or cost < self.best[0]:
+            self.best = (cost, x.copy())
+        within = int(np.sum(np.abs(r) <= 1))
+        self.progress(f"  cost {cost:10.2f}  within tolerance {within}/{len(r)}  worst {np.max(np.abs(r)):.1f}")
+        return r
+
+    def jac(self, x: np.ndarray) -> np.ndarray:
+        steps = []
+        for k, p in enumerate(PARAMETERS):
+            h = p.step if x[k] + p.step <= p.upper else -p.step
+            steps.append(h)
+        xs = [x.copy() for _ in PARAMETERS]
+        for k, h in enumerate(steps):
+            xs[k][k] += h
+        base = np.nan_to_num(residuals(self.achieved_many([x])[0], self.targets), nan=50.0)
+        cols = self.achieved_many(xs)
+        J = np.empty((len(base), len(PARAMETERS)))
+        for k, (ach, h) in enumerate(zip(cols, steps, strict=True)):
+            J[:, k] = (np.nan_to_num(residuals(ach, self.targets), nan=50.0) - base) / h
+        return J
+
+
+def fit(data: dict, spec: FitSpec, cache_path: Path | None = None,
+        progress: Callable[[str], None] | None = None, x0: np.ndarray | None = None) -> tuple[np.ndarray, Objective]:
+    """Run the optimiser from the priors (or x0); return the best vector found and the objective."""
+    obj = Objective(data, spec, cache_path)
+    if progress is not None:
+        obj.progress = progress
+    x0 = start(data) if x0 is None else x0
+    lower = np.array([p.lower for p in PARAMETERS])
+    upper = np.array([p.upper for p in PARAMETERS])
+    least_squares(obj.fun, np.clip(x0, lower, upper), jac=obj.jac, bounds=(lower, upper), method="trf",
+                  x_scale=np.array([p.step for p in PARAMETERS]), max_nfev=spec.max_evaluations,
+                  xtol=1e-4, ftol=1e-4)
+    return obj.best[1], obj
+
+
+def check(data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: int = 2,
+          first_seed: int = 1) -> dict[str, float]:
+    """Mean over replications of year 1 after the warm-up, at the given scale (the acceptance test)."""
+    seeds = list(range(first_seed, first_seed + reps))
+    frames = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s) for s in seeds)
+    return achieved(frames, scale), frames
+
+
+def code_version() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent, timeout=10)
+        if rev.returncode == 0:
+            return f"wsic-sim {metadata.version('wsic-sim')} ({rev.stdout.strip()})"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"wsic-sim {metadata.version('wsic-sim')}"
+
+
+def _toml_value(path: str, value: float, note: str, unit: str) -> str:
+    return f'{{ value = {value:.6g}, unit = "{unit}", source = "{note}" }}'
+
+
+def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
+    """Rewrite the fitted-parameter file: the fitted values and how they were fitted."""
+    values = fitted_values(data, x)
+    note = (f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
+            f"scale {record['scale']}, seeds {record['seeds']}")
+
+    def node(p: str) -> dict:
+        d = data
+        for k in p.split("."):
+            d = d[k]
+        return d
+
+    lines = [
+        "# The free parameters of business as usual, fitted by `wsic calibrate` to the tri-borough 2010/11",
+        "# risk-strata table, its totals and the cost tree (calibration/data). baseline.toml extends this",
+        "# file; every other parameter lives there. Rewritten by each calibration run.",
+        "",
+        "[need]",
+    ]
+    for name in ("need.frailty_sigma", "need.shock_sigma"):
+        lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
+    lines += ["", "[crisis]"]
+    hz = node("crisis.hazard")
+    lines.append(
+        f"hazard = {{ rate = {_toml_value('', values['crisis.hazard.rate'], note, hz['rate']['unit'])}, "
+        f"elasticity = {_toml_value('', values['crisis.hazard.elasticity'], note, hz['elasticity']['unit'])} }}"
+    )
+    lines += ["", "[routine_contacts]"]
+    for name in ("gp", "practice_nurse", "district_nurse", "outpatient", "elective", "ae_minor", "other_social_care"):
+        c = node(f"routine_contacts.{name}")
+        rate = _toml_value("", values[f"routine_contacts.{name}.rate"], note, c["rate"]["unit"])
+        elasticity = _toml_value("", values[f"routine_contacts.{name}.elasticity"], note, c["elasticity"]["unit"])
+        lines.append(f"{name} = {{ rate = {rate}, elasticity = {elasticity} }}")
+    lines += ["", "[calibration]"]
+    for k in ("status", "fitted_on", "code_version", "seeds", "scale", "reps", "evaluations", "objective",
+              "check_scale", "check_reps"):
+        if k in record and record[k] is not None:
+            lines.append(f"{k} = {json.dumps(record[k])}")
+    for t in record.get("targets", []):
+        lines += ["", "[[calibration.targets]]"]
+        for k in ("name", "target", "achieved", "tolerance", "within"):
+            v = t[k]
+            lines.append(f"{k} = {json.dumps(v) if not isinstance(v, float) else repr(float(v))}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def target_rows(targets: list[Target], ach: dict[str, float]) -> list[dict]:
+    rows = []
+    for t in targets:
+        a = float(ach.get(t.name, float("nan")))
+        rows.append({"name": t.name, "group": t.group, "target": t.value, "achieved": a, "tolerance": t.tolerance,
+                     "within": bool(abs(a - t.value) <= t.tolerance)})
+    return rows
+
+
+def today() -> str:
+    return _dt.date.today().isoformat()
+
+
+__all__ = ["NAMES", "FitSpec", "Objective", "check", "fit", "target_rows", "write_fitted"]

@@ -1,0 +1,40 @@
+"""What a simulation achieved, in the targets' terms: per head by year-end (concurrent) stratum,
+total spend, concentration in the top three strata, and mean cost per cost-tree leaf."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from calibration.targets import COST_COLUMNS, TOP3
+
+HOSPITAL = ("cost_nel", "cost_other_hospital")
+
+
+def achieved_one(persons: pd.DataFrame, scale: float) -> dict[str, float]:
+    """One replication's year (persons: the person log of that year)."""
+    out: dict[str, float] = {}
+    by = persons.groupby("stratum_concurrent", observed=True)
+    heads = by.size()
+    sums = by[[*COST_COLUMNS.values(), "nel_admissions", "cost_total"]].sum()
+    for stratum in heads.index:
+        for key, col in COST_COLUMNS.items():
+            out[f"{stratum}:{key}"] = sums.loc[stratum, col] / heads[stratum]
+        out[f"{stratum}:nel_admissions"] = sums.loc[stratum, "nel_admissions"] / heads[stratum]
+    top = sums.index.isin(TOP3)
+    total = sums["cost_total"].sum()
+    out["total_spend"] = total / scale / 1e6
+    out["share_top3_total"] = sums.loc[top, "cost_total"].sum() / total
+    hospital = sums[list(HOSPITAL)].sum(axis=1)
+    out["share_top3_hospital"] = hospital[top].sum() / hospital.sum()
+    out["share_top3_sc"] = sums.loc[top, "cost_sc"].sum() / sums["cost_sc"].sum()
+    for leaf, cost in persons.groupby("leaf").cost_total.mean().items():
+        out[f"tree:{int(leaf)}"] = float(cost)
+    return out
+
+
+def achieved(frames: list[pd.DataFrame], scale: float) -> dict[str, float]:
+    """Mean over replications."""
+    each = [achieved_one(f, scale) for f in frames]
+    keys = set().union(*each)
+    return {k: float(np.mean([e.get(k, np.nan) for e in each])) for k in sorted(keys)}

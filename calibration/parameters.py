@@ -1,0 +1,79 @@
+"""The free parameters the fit moves, as a vector: for each cost column, a scale on the rates and
+a shift of the elasticities of the activity that drives it, plus the spread of need."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+# column -> the rate-and-elasticity parameters (dotted paths in the model data) that drive it
+DRIVERS = {
+    "nel": ("crisis.hazard",),
+    "other_hospital": ("routine_contacts.outpatient", "routine_contacts.elective", "routine_contacts.ae_minor"),
+    "ooh": ("routine_contacts.gp", "routine_contacts.practice_nurse", "routine_contacts.district_nurse"),
+    "sc": ("routine_contacts.other_social_care",),
+}
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    lower: float
+    upper: float
+    step: float  # finite-difference step
+
+
+PARAMETERS = (
+    *(p for col in DRIVERS for p in (Parameter(f"{col}:log_scale", -3.0, 3.0, 0.08),
+                                      Parameter(f"{col}:elasticity_shift", -1.5, 1.5, 0.08))),
+    Parameter("need.frailty_sigma", 0.05, 2.5, 0.05),
+    Parameter("need.shock_sigma", 0.05, 2.0, 0.05),
+)
+NAMES = tuple(p.name for p in PARAMETERS)
+
+
+def _node(data: dict, path: str) -> dict:
+    for k in path.split("."):
+        data = data[k]
+    return data
+
+
+def start(data: dict) -> np.ndarray:
+    """The prior as a vector: no scale, no shift, the prior spreads of need."""
+    x = np.zeros(len(PARAMETERS))
+    for k, name in enumerate(NAMES):
+        if name in SIGMAS:
+            x[k] = _node(data, name)["value"]
+    return x
+
+
+def apply(data: dict, x: np.ndarray) -> dict:
+    """A copy of the model data with the vector applied to its priors."""
+    out = copy.deepcopy(data)
+    for k, name in enumerate(NAMES):
+        if name in SIGMAS:
+            _node(out, name)["value"] = float(x[k])
+            continue
+        column, what = name.split(":")
+        for path in DRIVERS[column]:
+            node = _node(out, path)
+            if what == "log_scale":
+                node["rate"]["value"] = float(node["rate"]["value"] * np.exp(x[k]))
+            else:
+                node["elasticity"]["value"] = float(max(0.0, node["elasticity"]["value"] + x[k]))
+    return out
+
+
+def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
+    """Every model value the vector sets, by dotted path, for the fitted file."""
+    applied = apply(data, x)
+    out = {name: _node(applied, name)["value"] for name in SIGMAS}
+    for paths in DRIVERS.values():
+        for path in paths:
+            node = _node(applied, path)
+            out[f"{path}.rate"] = node["rate"]["value"]
+            out[f"{path}.elasticity"] = node["elasticity"]["value"]
+    return out

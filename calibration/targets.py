@@ -1,0 +1,53 @@
+"""The calibration targets and their tolerances, read from calibration/data (CSV with sources)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+DATA = Path(__file__).resolve().parent / "data"
+TOP3 = ("very_high", "high", "moderate")
+COST_COLUMNS = {
+    "nel_cost": "cost_nel",
+    "other_hospital_cost": "cost_other_hospital",
+    "ooh_cost": "cost_ooh",
+    "sc_cost": "cost_sc",
+}
+TREE_MIN_PEOPLE = 500
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    value: float
+    tolerance: float  # absolute: the issue's acceptance band around the value
+    group: str
+
+
+def strata_table() -> pd.DataFrame:
+    return pd.read_csv(DATA / "strata_2010.csv").set_index("stratum")
+
+
+def load_targets() -> list[Target]:
+    """Per-stratum costs and admissions per head, total spend, concentration and the cost tree."""
+    out: list[Target] = []
+    strata = strata_table()
+    for stratum, row in strata.iterrows():
+        top = stratum in TOP3
+        for key in COST_COLUMNS:
+            v = float(row[f"{key}_per_capita"])
+            tol = 0.05 * v if top else max(0.10 * v, 2.0)  # GBP per head
+            out.append(Target(f"{stratum}:{key}", v, tol, "strata"))
+        v = float(row["nel_admissions_per_capita"])
+        tol = 0.05 * v if top else max(0.10 * v, 0.001)  # 0.001 admissions is about 2 GBP a head
+        out.append(Target(f"{stratum}:nel_admissions", v, tol, "strata"))
+    totals = pd.read_csv(DATA / "totals_2010.csv").set_index("measure").value
+    out.append(Target("total_spend", float(totals["total_spend"]), 0.03 * float(totals["total_spend"]), "totals"))
+    for share in ("share_top3_total", "share_top3_hospital", "share_top3_sc"):
+        out.append(Target(share, float(totals[share]), 0.03, "concentration"))
+    tree = pd.read_csv(DATA / "cost_tree.csv")
+    for _, leaf in tree[tree.n >= TREE_MIN_PEOPLE].iterrows():
+        out.append(Target(f"tree:{int(leaf.leaf)}", float(leaf.mean_cost), 0.15 * float(leaf.mean_cost), "cost tree"))
+    return out

@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Refit business as usual to the 2010/11 data and check it at full population (see README).
+calibrate: $(STAMP)
+	$(BIN)/wsic calibrate
+
 bench: $(STAMP)
 	$(BIN)/wsic bench --population 50000 --years 5
 	$(BIN)/wsic bench --population 466921 --years 5

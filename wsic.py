@@ -119,15 +119,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     _load_all([args.model])
     out = Path(args.out)
     data = resolved_data(args.model)
-    spec = fit.FitSpec(scale=args.scale, seeds=tuple(args.seeds), jobs=args.jobs,
-                       max_evaluations=args.max_evaluations)
+    spec = fit.FitSpec(scale=args.scale, seeds=tuple(args.seeds), jobs=args.jobs, max_evaluations=args.max_evaluations)
     cache = out.with_suffix(".cache.json")
     if args.check_only:
         x, evaluations, objective = start(data), 0, None
         print(f"checking the current parameters of {args.model}", file=sys.stderr)
     else:
-        print(f"fitting {len(start(data))} parameters at scale {spec.scale}, seeds {list(spec.seeds)} "
-              f"(cache {cache}; rerun to resume)", file=sys.stderr)
+        print(
+            f"fitting {len(start(data))} parameters at scale {spec.scale}, seeds {list(spec.seeds)} "
+            f"(cache {cache}; rerun to resume)",
+            file=sys.stderr,
+        )
         x, obj = fit.fit(data, spec, cache_path=cache)
         evaluations, objective = obj.evaluations, float(obj.best[0])
     print(f"checking at scale {args.check_scale}, {args.check_reps} replications ...", file=sys.stderr)
@@ -150,11 +152,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.check_only:
         fit.write_fitted(out, data, np.asarray(x), record)
         print(f"fitted parameters written to {out}")
-    path = report.build(rows, Path(args.report), "Calibration of business as usual to the tri-borough 2010/11",
-                        [f"Checked at scale {args.check_scale} over {args.check_reps} replications (year 1 after "
-                         "the warm-up); strata are the year-end (concurrent) risk strata.",
-                         f"Code {record['code_version']}; fit scale {spec.scale}, seeds {list(spec.seeds)}."],
-                        what_if, cba.observed())
+    path = report.build(
+        rows,
+        Path(args.report),
+        "Calibration of business as usual to the tri-borough 2010/11",
+        [
+            f"Checked at scale {args.check_scale} over {args.check_reps} replications (year 1 after "
+            "the warm-up); strata are the year-end (concurrent) risk strata.",
+            f"Code {record['code_version']}; fit scale {spec.scale}, seeds {list(spec.seeds)}.",
+        ],
+        what_if,
+        cba.observed(),
+    )
     within = sum(r["within"] for r in rows)
     print(f"{within} of {len(rows)} targets within tolerance. Fit report: {path}")
     for r in rows:

@@ -9,8 +9,12 @@ import pandas as pd
 
 from calibration.targets import DATA
 
-COLUMNS = {"nel_reduction": "cost_nel", "other_hospital_reduction": "cost_other_hospital",
-           "ooh_reduction": "cost_ooh", "sc_reduction": "cost_sc"}
+COLUMNS = {
+    "nel_reduction": "cost_nel",
+    "other_hospital_reduction": "cost_other_hospital",
+    "ooh_reduction": "cost_ooh",
+    "sc_reduction": "cost_sc",
+}
 
 
 def what_if(frames: list[pd.DataFrame], scale: float) -> pd.DataFrame:
@@ -23,8 +27,16 @@ def what_if(frames: list[pd.DataFrame], scale: float) -> pd.DataFrame:
             gross = sum(s[k] * cost[col] for k, col in COLUMNS.items())
             reinvest = s["reinvestment_share"] * cost["cost_total"]
             for stratum in cost.index:
-                rows.append({"rep": rep, "scenario": name, "stratum": stratum, "gross": gross[stratum] / 1e6,
-                             "reinvest": reinvest[stratum] / 1e6, "net": (gross - reinvest)[stratum] / 1e6})
+                rows.append(
+                    {
+                        "rep": rep,
+                        "scenario": name,
+                        "stratum": stratum,
+                        "gross": gross[stratum] / 1e6,
+                        "reinvest": reinvest[stratum] / 1e6,
+                        "net": (gross - reinvest)[stratum] / 1e6,
+                    }
+                )
     table = pd.DataFrame(rows).groupby(["scenario", "stratum"])[["gross", "reinvest", "net"]].mean()
     totals = table.groupby(level="scenario").sum()
     totals["stratum"] = "total"
@@ -37,6 +49,13 @@ def observed() -> pd.DataFrame:
     rows = []
     for _, r in t.iterrows():
         for scenario in ("lower", "upper"):
-            rows.append({"scenario": scenario, "stratum": r.stratum, "gross": r[f"gross_{scenario}"],
-                         "reinvest": r[f"reinvest_{scenario}"], "net": r[f"net_{scenario}"]})
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "stratum": r.stratum,
+                    "gross": r[f"gross_{scenario}"],
+                    "reinvest": r[f"reinvest_{scenario}"],
+                    "net": r[f"net_{scenario}"],
+                }
+            )
     return pd.DataFrame(rows)

@@ -36,6 +36,7 @@ class FitSpec:
     seeds: tuple[int, ...] = (101, 102)
     jobs: int = 2
     max_evaluations: int = 40  # optimiser steps (each with a Jacobian of len(PARAMETERS) runs)
+    free: tuple[int, ...] | None = None  # indices of the parameters to fit; the rest stay at x0
 
 
 def simulate(data: dict, x: np.ndarray, scale: float, seed: int):
@@ -109,23 +110,47 @@ class Objective:
         return J
 
 
-def fit(data: dict, spec: FitSpec, cache_path: Path | None = None,
-        progress: Callable[[str], None] | None = None, x0: np.ndarray | None = None) -> tuple[np.ndarray, Objective]:
+def fit(
+    data: dict,
+    spec: FitSpec,
+    cache_path: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    x0: np.ndarray | None = None,
+    targets: list[Target] | None = None,
+) -> tuple[np.ndarray, Objective]:
     """Run the optimiser from the priors (or x0); return the best vector found and the objective."""
-    obj = Objective(data, spec, cache_path)
+    obj = Objective(data, spec, cache_path) if targets is None else Objective(data, spec, cache_path, targets)
     if progress is not None:
         obj.progress = progress
-    x0 = start(data) if x0 is None else x0
-    lower = np.array([p.lower for p in PARAMETERS])
-    upper = np.array([p.upper for p in PARAMETERS])
-    least_squares(obj.fun, np.clip(x0, lower, upper), jac=obj.jac, bounds=(lower, upper), method="trf",
-                  x_scale=np.array([p.step for p in PARAMETERS]), max_nfev=spec.max_evaluations,
-                  xtol=1e-4, ftol=1e-4)
+    x0 = np.clip(
+        start(data) if x0 is None else np.asarray(x0, float),
+        [p.lower for p in PARAMETERS],
+        [p.upper for p in PARAMETERS],
+    )
+    free = np.array(spec.free if spec.free is not None else range(len(PARAMETERS)))
+
+    def full(z: np.ndarray) -> np.ndarray:
+        x = x0.copy()
+        x[free] = z
+        return x
+
+    least_squares(
+        lambda z: obj.fun(full(z)),
+        x0[free],
+        jac=lambda z: obj.jac(full(z))[:, free],
+        bounds=([PARAMETERS[k].lower for k in free], [PARAMETERS[k].upper for k in free]),
+        method="trf",
+        x_scale=np.array([PARAMETERS[k].step for k in free]),
+        max_nfev=spec.max_evaluations,
+        xtol=1e-4,
+        ftol=1e-4,
+    )
     return obj.best[1], obj
 
 
-def check(data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: int = 2,
-          first_seed: int = 1) -> dict[str, float]:
+def check(
+    data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: int = 2, first_seed: int = 1
+) -> dict[str, float]:
     """Mean over replications of year 1 after the warm-up, at the given scale (the acceptance test)."""
     seeds = list(range(first_seed, first_seed + reps))
     frames = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s) for s in seeds)
@@ -134,8 +159,13 @@ def check(data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: in
 
 def code_version() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parent, timeout=10)
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            timeout=10,
+        )
         if rev.returncode == 0:
             return f"wsic-sim {metadata.version('wsic-sim')} ({rev.stdout.strip()})"
     except (OSError, subprocess.SubprocessError):
@@ -150,8 +180,10 @@ def _toml_value(path: str, value: float, note: str, unit: str) -> str:
 def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
     """Rewrite the fitted-parameter file: the fitted values and how they were fitted."""
     values = fitted_values(data, x)
-    note = (f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
-            f"scale {record['scale']}, seeds {record['seeds']}")
+    note = (
+        f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
+        f"scale {record['scale']}, seeds {record['seeds']}"
+    )
 
     def node(p: str) -> dict:
         d = data
@@ -166,7 +198,10 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "",
         "[need]",
     ]
-    for name in ("need.frailty_sigma", "need.shock_sigma"):
+    for name in ("need.frailty_sigma", "need.shock_sigma"):  # [need] first
+        lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
+    lines += ["", "[risk.weights]"]
+    for name in (n for n in values if n.startswith("risk.weights.")):
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
     lines += ["", "[crisis]"]
     hz = node("crisis.hazard")
@@ -181,8 +216,18 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         elasticity = _toml_value("", values[f"routine_contacts.{name}.elasticity"], note, c["elasticity"]["unit"])
         lines.append(f"{name} = {{ rate = {rate}, elasticity = {elasticity} }}")
     lines += ["", "[calibration]"]
-    for k in ("status", "fitted_on", "code_version", "seeds", "scale", "reps", "evaluations", "objective",
-              "check_scale", "check_reps"):
+    for k in (
+        "status",
+        "fitted_on",
+        "code_version",
+        "seeds",
+        "scale",
+        "reps",
+        "evaluations",
+        "objective",
+        "check_scale",
+        "check_reps",
+    ):
         if k in record and record[k] is not None:
             lines.append(f"{k} = {json.dumps(record[k])}")
     for t in record.get("targets", []):
@@ -197,8 +242,16 @@ def target_rows(targets: list[Target], ach: dict[str, float]) -> list[dict]:
     rows = []
     for t in targets:
         a = float(ach.get(t.name, float("nan")))
-        rows.append({"name": t.name, "group": t.group, "target": t.value, "achieved": a, "tolerance": t.tolerance,
-                     "within": bool(abs(a - t.value) <= t.tolerance)})
+        rows.append(
+            {
+                "name": t.name,
+                "group": t.group,
+                "target": t.value,
+                "achieved": a,
+                "tolerance": t.tolerance,
+                "within": bool(abs(a - t.value) <= t.tolerance),
+            }
+        )
     return rows
 
 

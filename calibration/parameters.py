@@ -15,7 +15,8 @@ DRIVERS = {
     "ooh": ("routine_contacts.gp", "routine_contacts.practice_nurse", "routine_contacts.district_nurse"),
     "sc": ("routine_contacts.other_social_care",),
 }
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma")
+WEIGHTS = tuple(f"risk.weights.{w}" for w in ("outpatient", "elective", "ae_attendances", "home_care", "care_home"))
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS)  # set directly, not as scale or shift
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,14 @@ class Parameter:
 
 
 PARAMETERS = (
-    *(p for col in DRIVERS for p in (Parameter(f"{col}:log_scale", -3.0, 3.0, 0.08),
-                                      Parameter(f"{col}:elasticity_shift", -1.5, 1.5, 0.08))),
+    *(
+        p
+        for col in DRIVERS
+        for p in (Parameter(f"{col}:log_scale", -3.0, 3.0, 0.08), Parameter(f"{col}:elasticity_shift", -1.5, 1.5, 0.08))
+    ),
     Parameter("need.frailty_sigma", 0.05, 2.5, 0.05),
     Parameter("need.shock_sigma", 0.05, 2.0, 0.05),
+    *(Parameter(w, 0.0, 4.0, 0.1) for w in WEIGHTS),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 

@@ -10,16 +10,26 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 STRATA = ("very_high", "high", "moderate", "low", "very_low")
-COLUMNS = (("nel_cost", "Non-elective admissions"), ("other_hospital_cost", "Other hospital"),
-           ("ooh_cost", "Out of hospital"), ("sc_cost", "Social care"))
+COLUMNS = (
+    ("nel_cost", "Non-elective admissions"),
+    ("other_hospital_cost", "Other hospital"),
+    ("ooh_cost", "Out of hospital"),
+    ("sc_cost", "Social care"),
+)
 
 
 def _fmt(v: float) -> str:
     return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"
 
 
-def build(rows: list[dict], path: Path, title: str, notes: list[str], cba: pd.DataFrame | None = None,
-          cba_observed: pd.DataFrame | None = None) -> Path:
+def build(
+    rows: list[dict],
+    path: Path,
+    title: str,
+    notes: list[str],
+    cba: pd.DataFrame | None = None,
+    cba_observed: pd.DataFrame | None = None,
+) -> Path:
     t = pd.DataFrame(rows)
     parts = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{html.escape(n)}</p>" for n in notes]
     parts.append(f"<p><b>{int(t.within.sum())} of {len(t)} targets within tolerance.</b></p>")
@@ -28,14 +38,17 @@ def build(rows: list[dict], path: Path, title: str, notes: list[str], cba: pd.Da
             f"<tr><td class='l'>{html.escape(r['name'])}</td><td>{_fmt(r['target'])}</td><td>{_fmt(r['achieved'])}</td>"
             f"<td>{_fmt(r['tolerance'])}</td><td>{(r['achieved'] - r['target']) / r['target']:+.1%}</td>"
             f"<td class='{'ok' if r['within'] else 'no'}'>{'yes' if r['within'] else 'no'}</td></tr>"
-            if r["target"] else
-            f"<tr><td class='l'>{html.escape(r['name'])}</td><td>{_fmt(r['target'])}</td><td>{_fmt(r['achieved'])}</td>"
+            if r["target"]
+            else f"<tr><td class='l'>{html.escape(r['name'])}</td><td>{_fmt(r['target'])}</td>"
+            f"<td>{_fmt(r['achieved'])}</td>"
             f"<td>{_fmt(r['tolerance'])}</td><td>–</td><td class='{'ok' if r['within'] else 'no'}'>"
             f"{'yes' if r['within'] else 'no'}</td></tr>"
             for _, r in g.iterrows()
         )
-        parts.append(f"<h2>{html.escape(group)}</h2><table><tr><th class='l'>target</th><th>observed</th>"
-                     f"<th>simulated</th><th>tolerance (±)</th><th>error</th><th>within</th></tr>{body}</table>")
+        parts.append(
+            f"<h2>{html.escape(group)}</h2><table><tr><th class='l'>target</th><th>observed</th>"
+            f"<th>simulated</th><th>tolerance (±)</th><th>error</th><th>within</th></tr>{body}</table>"
+        )
     figs = []
     for key, label in COLUMNS:
         fig = go.Figure()
@@ -43,14 +56,24 @@ def build(rows: list[dict], path: Path, title: str, notes: list[str], cba: pd.Da
         sim = [t.set_index("name").achieved.get(f"{s}:{key}") for s in STRATA]
         fig.add_trace(go.Bar(x=list(STRATA), y=obs, name="2010/11 table"))
         fig.add_trace(go.Bar(x=list(STRATA), y=sim, name="simulated"))
-        fig.update_layout(title=f"{label}: GBP per head by stratum", barmode="group", template="plotly_white",
-                          height=360, yaxis_type="log")
+        fig.update_layout(
+            title=f"{label}: GBP per head by stratum",
+            barmode="group",
+            template="plotly_white",
+            height=360,
+            yaxis_type="log",
+        )
         figs.append(fig.to_html(full_html=False, include_plotlyjs=False))
     tree = t[t.group == "cost tree"]
-    fig = go.Figure([go.Bar(x=tree.name, y=tree.target, name="cost tree"),
-                     go.Bar(x=tree.name, y=tree.achieved, name="simulated")])
-    fig.update_layout(title="Mean annual cost per cost-tree leaf (leaves of 500+ people), GBP", barmode="group",
-                      template="plotly_white", height=360)
+    fig = go.Figure(
+        [go.Bar(x=tree.name, y=tree.target, name="cost tree"), go.Bar(x=tree.name, y=tree.achieved, name="simulated")]
+    )
+    fig.update_layout(
+        title="Mean annual cost per cost-tree leaf (leaves of 500+ people), GBP",
+        barmode="group",
+        template="plotly_white",
+        height=360,
+    )
     figs.append(fig.to_html(full_html=False, include_plotlyjs=False))
     parts.append("<h2>Plots</h2>" + "".join(figs))
     if cba is not None and cba_observed is not None:
@@ -61,13 +84,19 @@ def build(rows: list[dict], path: Path, title: str, notes: list[str], cba: pd.Da
             + "</tr>"
             for _, r in m.iterrows()
         )
-        parts.append("<h2>CBA what-if (GBP m): table, then simulated</h2><table><tr><th>range</th><th>stratum</th>"
-                     "<th>gross</th><th></th><th>reinvest</th><th></th><th>net</th><th></th></tr>" + body + "</table>")
-    style = ("body{font-family:Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}"
-             ".l{text-align:left}.ok{background:#dfd}.no{background:#fdd}")
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style><script>{get_plotlyjs()}</script></head><body>{''.join(parts)}</body></html>")
+        parts.append(
+            "<h2>CBA what-if (GBP m): table, then simulated</h2><table><tr><th>range</th><th>stratum</th>"
+            "<th>gross</th><th></th><th>reinvest</th><th></th><th>net</th><th></th></tr>" + body + "</table>"
+        )
+    style = (
+        "body{font-family:Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}"
+        ".l{text-align:left}.ok{background:#dfd}.no{background:#fdd}"
+    )
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{style}</style><script>{get_plotlyjs()}</script></head><body>{''.join(parts)}</body></html>"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

@@ -20,6 +20,7 @@ RISK_FEATURES = (
     "ae_attendances",
     "bed_days",
     "outpatient",
+    "elective",
     "gp_contacts",
     "district_nurse",
     "home_care",

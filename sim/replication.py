@@ -54,6 +54,7 @@ PRIOR_USE = (
     "ae_attendances",
     "bed_days",
     "outpatient",
+    "elective",
     "gp_contacts",
     "district_nurse_contacts",
     "sc_hours",
@@ -293,8 +294,8 @@ class Replication:
                     "age": self.age_at_start[idx].astype(np.float32),
                     "stratum": pd.Categorical.from_codes(pop.stratum[idx], STRATA),
                     "risk_score": pop.risk_score[idx].astype(np.float32),
-                "stratum_concurrent": pd.Categorical.from_codes(self.concurrent[idx], STRATA),
-                "leaf": self.leaf_at_start[idx],
+                    "stratum_concurrent": pd.Categorical.from_codes(self.concurrent[idx], STRATA),
+                    "leaf": self.leaf_at_start[idx],
                     **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
                     "died": died,
                 }

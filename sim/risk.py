@@ -24,6 +24,7 @@ def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) 
         "ae_attendances": "ae_attendances",
         "bed_days": "bed_days",
         "outpatient": "outpatient",
+        "elective": "elective",
         "gp_contacts": "gp_contacts",
         "district_nurse": "district_nurse_contacts",
     }

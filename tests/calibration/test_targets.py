@@ -1,0 +1,66 @@
+"""The targets as transcribed, and the CBA arithmetic that calibration is checked against."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from calibration import cba
+from calibration.targets import DATA, load_targets, strata_table
+
+
+def test_every_table_has_units_year_and_source():
+    for path in DATA.glob("*.csv"):
+        table = pd.read_csv(path)
+        for col in ("units", "year", "source"):
+            assert col in table.columns, (path.name, col)
+            assert table[col].notna().all(), (path.name, col)
+
+
+def test_strata_table_adds_up():
+    t = strata_table()
+    parts = t[
+        ["nel_cost_per_capita", "other_hospital_cost_per_capita", "ooh_cost_per_capita", "sc_cost_per_capita"]
+    ].sum(axis=1)
+    assert (abs(parts - t.total_cost_per_capita) <= 2).all(), "columns sum to the total per head"
+    spend = (t.population * t.total_cost_per_capita).sum() / 1e6
+    assert spend == pytest.approx(589.5, abs=1.0)
+    top = t.loc[["very_high", "high", "moderate"]]
+    assert (top.population * top.total_cost_per_capita).sum() / 1e6 / spend == pytest.approx(0.77, abs=0.01)
+
+
+def test_targets_and_tolerances():
+    targets = {t.name: t for t in load_targets()}
+    assert len(targets) == 39
+    assert targets["very_high:sc_cost"].tolerance == pytest.approx(0.05 * 13357)
+    assert targets["low:nel_cost"].tolerance == 2.0, "10% or 2 pounds a head, whichever is larger"
+    assert targets["total_spend"].tolerance == pytest.approx(0.03 * 589.5)
+    assert targets["tree:0"].tolerance == pytest.approx(0.15 * 429.1)
+    assert "tree:2" not in targets, "leaves under 500 people are not targets"
+
+
+def test_cba_arithmetic_reproduces_the_seed_table_from_the_seed_costs():
+    """Feeding the table's own per-head costs through the what-if gives the CBA table: this is
+    how the table was read, and what the fitted model is held to."""
+    t = strata_table()
+    rows = []
+    for stratum, r in t.iterrows():
+        for _ in range(1):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "stratum_concurrent": [stratum],
+                        "cost_nel": [r.nel_cost_per_capita * r.population],
+                        "cost_other_hospital": [r.other_hospital_cost_per_capita * r.population],
+                        "cost_ooh": [r.ooh_cost_per_capita * r.population],
+                        "cost_sc": [r.sc_cost_per_capita * r.population],
+                        "cost_total": [r.total_cost_per_capita * r.population],
+                    }
+                )
+            )
+    persons = pd.concat(rows, ignore_index=True)
+    got = cba.what_if([persons], scale=1.0).set_index(["scenario", "stratum"])
+    want = cba.observed().set_index(["scenario", "stratum"])
+    for scenario in ("lower", "upper"):
+        for col in ("gross", "reinvest", "net"):
+            assert got.loc[(scenario, "total"), col] == pytest.approx(want.loc[(scenario, "total"), col], rel=0.05)

@@ -204,17 +204,20 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
     for name in (n for n in values if n.startswith("risk.weights.")):
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
     lines += ["", "[crisis]"]
+    leaf_unit = "d log rate / d log need of the cost-tree leaf"
     hz = node("crisis.hazard")
     lines.append(
         f"hazard = {{ rate = {_toml_value('', values['crisis.hazard.rate'], note, hz['rate']['unit'])}, "
-        f"elasticity = {_toml_value('', values['crisis.hazard.elasticity'], note, hz['elasticity']['unit'])} }}"
+        f"elasticity = {_toml_value('', values['crisis.hazard.elasticity'], note, hz['elasticity']['unit'])}, "
+        f"leaf_elasticity = {_toml_value('', values['crisis.hazard.leaf_elasticity'], note, leaf_unit)} }}"
     )
     lines += ["", "[routine_contacts]"]
     for name in ("gp", "practice_nurse", "district_nurse", "outpatient", "elective", "ae_minor", "other_social_care"):
         c = node(f"routine_contacts.{name}")
         rate = _toml_value("", values[f"routine_contacts.{name}.rate"], note, c["rate"]["unit"])
         elasticity = _toml_value("", values[f"routine_contacts.{name}.elasticity"], note, c["elasticity"]["unit"])
-        lines.append(f"{name} = {{ rate = {rate}, elasticity = {elasticity} }}")
+        leaf = _toml_value("", values[f"routine_contacts.{name}.leaf_elasticity"], note, leaf_unit)
+        lines.append(f"{name} = {{ rate = {rate}, elasticity = {elasticity}, leaf_elasticity = {leaf} }}")
     lines += ["", "[calibration]"]
     for k in (
         "status",

@@ -36,6 +36,7 @@ PARAMETERS = (
     Parameter("need.frailty_sigma", 0.05, 2.5, 0.05),
     Parameter("need.shock_sigma", 0.05, 2.0, 0.05),
     *(Parameter(w, 0.0, 4.0, 0.1) for w in WEIGHTS),
+    *(Parameter(f"{col}:leaf_shift", -1.5, 1.5, 0.08) for col in DRIVERS),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 
@@ -44,6 +45,10 @@ def _node(data: dict, path: str) -> dict:
     for k in path.split("."):
         data = data[k]
     return data
+
+
+def prior_elasticity(data: dict, path: str) -> float:
+    return float(_node(data, path)["elasticity"]["value"])
 
 
 def start(data: dict) -> np.ndarray:
@@ -67,8 +72,15 @@ def apply(data: dict, x: np.ndarray) -> dict:
             node = _node(out, path)
             if what == "log_scale":
                 node["rate"]["value"] = float(node["rate"]["value"] * np.exp(x[k]))
-            else:
-                node["elasticity"]["value"] = float(max(0.0, node["elasticity"]["value"] + x[k]))
+            elif what == "elasticity_shift":
+                node["elasticity"]["value"] = float(max(0.0, prior_elasticity(data, path) + x[k]))
+            else:  # unshifted, the leaf elasticity equals the prior elasticity: the same rates
+                prior = _node(data, path).get("leaf_elasticity") or {"value": prior_elasticity(data, path)}
+                node["leaf_elasticity"] = {
+                    "value": float(max(0.0, prior["value"] + x[k])),
+                    "unit": "d log rate / d log need of the cost-tree leaf",
+                    "source": "assumption (to calibrate)",
+                }
     return out
 
 
@@ -81,4 +93,5 @@ def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
             node = _node(applied, path)
             out[f"{path}.rate"] = node["rate"]["value"]
             out[f"{path}.elasticity"] = node["elasticity"]["value"]
+            out[f"{path}.leaf_elasticity"] = node["leaf_elasticity"]["value"]
     return out

@@ -227,10 +227,15 @@ class Need(_Strict):
 
 
 class Hazard(_Strict):
-    """Annual rate for a person whose need equals the reference, and its elasticity to need."""
+    """Annual rate for a person whose need equals the reference, and its elasticity to need.
+
+    With ``leaf_elasticity`` the rate follows the cost-tree leaf's need (conditions and age) with
+    that elasticity and the person's own frailty and shock with ``elasticity``; without it, one
+    elasticity applies to need as a whole."""
 
     rate: NonNegative
     elasticity: NonNegative
+    leaf_elasticity: NonNegative | None = None
 
 
 class Crisis(_Strict):
@@ -316,6 +321,7 @@ class Contact(_Strict):
 
     rate: NonNegative
     elasticity: NonNegative
+    leaf_elasticity: NonNegative | None = None
     care_home_multiplier: NonNegative
     minutes: NonNegative
 

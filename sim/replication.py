@@ -176,7 +176,8 @@ class Replication:
         rel = pop.need / ref
         c = m.crisis
         self.crisis_rate = (
-            c.hazard.rate.value * rel**c.hazard.elasticity.value * np.asarray(c.age_multiplier.value)[s.band]
+            routine.need_rate(pop, m, c.hazard.rate.value, c.hazard.elasticity.value, c.hazard.leaf_elasticity)
+            * np.asarray(c.age_multiplier.value)[s.band]
         )
         mort = m.mortality
         self.death_rate = (

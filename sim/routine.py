@@ -27,13 +27,20 @@ ROLE_OF = {"gp": "gp", "practice_nurse": "practice_nurse", "district_nurse": "di
 
 def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
     """Contacts per person-year at home for each contact type, from current need."""
-    ref = model.need.reference.value
-    rel = pop.need / ref
     out = {}
     for name in CONTACTS:
         c = getattr(model.routine_contacts, name)
-        out[name] = c.rate.value * rel**c.elasticity.value
+        out[name] = need_rate(pop, model, c.rate.value, c.elasticity.value, c.leaf_elasticity)
     return out
+
+
+def need_rate(pop: Population, model: CareModel, rate: float, elasticity: float, leaf_elasticity) -> np.ndarray:
+    """A rate per person-year from need: rate x (need / reference) ** elasticity, or, with a leaf
+    elasticity, rate x (leaf need / reference) ** leaf x (need / leaf need) ** elasticity."""
+    ref = model.need.reference.value
+    if leaf_elasticity is None:
+        return rate * (pop.need / ref) ** elasticity
+    return rate * (pop.base_need / ref) ** leaf_elasticity.value * (pop.need / pop.base_need) ** elasticity
 
 
 def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rng: np.random.Generator) -> None:

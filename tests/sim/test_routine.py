@@ -1,0 +1,32 @@
+"""Rates from need: one elasticity on need as a whole, or separate ones between and within leaves."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from models.schema import Number
+from sim.routine import need_rate
+
+
+def test_one_elasticity_applies_to_need_as_a_whole(baseline):
+    pop = SimpleNamespace(need=np.array([500.0, 2000.0]), base_need=np.array([1000.0, 1000.0]))
+    got = need_rate(pop, baseline, 3.0, 0.5, None)
+    assert got == pytest.approx([3.0 * 0.5**0.5, 3.0 * 2.0**0.5])
+
+
+def test_leaf_elasticity_separates_conditions_from_frailty(baseline):
+    # two leaves (need 1000 and 4000), each with a frail and a robust resident
+    pop = SimpleNamespace(
+        need=np.array([500.0, 2000.0, 2000.0, 8000.0]), base_need=np.array([1000.0, 1000.0, 4000.0, 4000.0])
+    )
+    leaf = Number(value=1.0, unit="d log rate / d log leaf need", source="test")
+    got = need_rate(pop, baseline, 2.0, 0.3, leaf)
+    # across leaves the rate is proportional to leaf need; within a leaf it follows elasticity 0.3
+    assert got[2] / got[0] == pytest.approx(4.0)
+    assert got[1] / got[0] == pytest.approx(4.0**0.3)
+    # equal elasticities give the one-elasticity rates exactly
+    same = Number(value=0.3, unit="x", source="test")
+    assert need_rate(pop, baseline, 2.0, 0.3, same) == pytest.approx(need_rate(pop, baseline, 2.0, 0.3, None))

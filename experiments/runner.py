@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 from scipy import stats
@@ -331,7 +330,3 @@ def run_experiment(
     )
     write_json(manifest, out / "manifest.json")
     return manifest
-
-
-def replication_seconds(manifest: dict) -> float:
-    return float(np.sum([r["wall_seconds"] for r in manifest["replications"]]))

@@ -453,17 +453,12 @@ class Replication:
                 for key in ("demand_hours", "supply_hours", "served_hours"):
                     s.tally.add(b, f"{role}_{key}", float(r[key][b]) * inv)
                 s.tally.sample(b, f"{role}_wait_days", float(r["wait_days"][b]))
-        for name, pools, per_period in (
-            ("rapid_response_nurse", s.rapid_response.pools, True),
-            ("social_worker", s.social_work.pools, True),
-        ):
+        for name, pools in (("rapid_response_nurse", s.rapid_response.pools), ("social_worker", s.social_work.pools)):
             role = self.model.workforce[name]
             for b, pool in enumerate(pools):
-                if per_period:
-                    supply = role.fte.value[b] * role.productive_hours.value / self.ppy
-                    s.tally.add(b, f"{name}_supply_hours", supply)
-                    s.tally.add(b, f"{name}_busy_hours", pool.busy_hours * inv)
-                    pool.busy_hours = 0.0
+                s.tally.add(b, f"{name}_supply_hours", role.fte.value[b] * role.productive_hours.value / self.ppy)
+                s.tally.add(b, f"{name}_busy_hours", pool.busy_hours * inv)
+                pool.busy_hours = 0.0
         h = s.hospital
         s.tally.sample(-1, "beds_capacity", h.capacity * inv)
         s.tally.sample(-1, "beds_occupied", h.beds.count * inv)

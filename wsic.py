@@ -113,13 +113,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.targets import load_targets
     from models.loader import resolved_data
 
-    if not 0 < args.scale <= 1 or not 0 < args.check_scale <= 1 or args.check_reps < 1:
-        print("wsic calibrate: --scale and --check-scale must be in (0, 1]; --check-reps at least 1", file=sys.stderr)
+    if (
+        not 0 < args.scale <= 1
+        or not 0 < args.check_scale <= 1
+        or min(args.check_reps, args.rounds, args.max_evaluations) < 1
+    ):
+        print(
+            "wsic calibrate: --scale and --check-scale must be in (0, 1]; "
+            "--check-reps, --rounds and --max-evaluations at least 1",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     _load_all([args.model])
     out = Path(args.out)
     data = resolved_data(args.model)
-    spec = fit.FitSpec(scale=args.scale, seeds=tuple(args.seeds), jobs=args.jobs, max_evaluations=args.max_evaluations)
+    spec = fit.FitSpec(
+        scale=args.scale,
+        seeds=tuple(args.seeds),
+        jobs=args.jobs,
+        max_evaluations=args.max_evaluations,
+        rounds=args.rounds,
+    )
     cache = out.with_suffix(".cache.json")
     if args.check_only:
         x, evaluations, objective = start(data), 0, None
@@ -131,7 +145,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         x, obj = fit.fit(data, spec, cache_path=cache)
-        evaluations, objective = obj.evaluations, float(obj.best[0])
+        data, evaluations, objective = obj.data, obj.evaluations, float(obj.best[0])
     print(f"checking at scale {args.check_scale}, {args.check_reps} replications ...", file=sys.stderr)
     ach, frames = fit.check(data, x, scale=args.check_scale, reps=args.check_reps, jobs=args.jobs)
     rows = fit.target_rows(load_targets(), ach)
@@ -233,7 +247,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default=str(fitted))
     c.add_argument("--scale", type=float, default=0.25, help="population fraction simulated while fitting")
     c.add_argument("--seeds", type=int, nargs="+", default=[101, 102], help="fixed seeds of the objective")
-    c.add_argument("--max-evaluations", type=int, default=40, help="optimiser steps at most")
+    c.add_argument("--max-evaluations", type=int, default=6, help="optimiser steps per round")
+    c.add_argument("--rounds", type=int, default=6, help="rounds of (leaf fixed point, optimiser steps)")
     c.add_argument("--jobs", type=int, default=2)
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")

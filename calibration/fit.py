@@ -23,8 +23,9 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 
+from calibration import leaves
 from calibration.measure import achieved
-from calibration.parameters import NAMES, PARAMETERS, apply, fitted_values, start
+from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, fitted_values, start
 from calibration.targets import Target, load_targets
 from models.schema import CareModel
 from sim.replication import run_replication
@@ -35,7 +36,9 @@ class FitSpec:
     scale: float = 0.25
     seeds: tuple[int, ...] = (101, 102)
     jobs: int = 2
-    max_evaluations: int = 40  # optimiser steps (each with a Jacobian of len(PARAMETERS) runs)
+    max_evaluations: int = 6  # optimiser steps per round (each with a Jacobian of the free parameters)
+    rounds: int = 6  # rounds of (leaf fixed point, optimiser)
+    leaf_steps: int = 2  # fixed-point steps on the leaves' need per round (0: leave the leaves alone)
     free: tuple[int, ...] | None = None  # indices of the parameters to fit; the rest stay at x0
 
 
@@ -69,7 +72,10 @@ class Objective:
         self.best: tuple[float, np.ndarray] | None = None
 
     def _key(self, x: np.ndarray) -> str:
-        return json.dumps([self.spec.scale, list(self.spec.seeds), [round(float(v), 9) for v in x]])
+        m = leaves.multipliers(self.data)
+        return json.dumps(
+            [self.spec.scale, list(self.spec.seeds), [round(float(v), 9) for v in x], [round(float(v), 6) for v in m]]
+        )
 
     def achieved_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
         todo = [x for x in xs if self._key(x) not in self.cache]
@@ -118,7 +124,11 @@ def fit(
     x0: np.ndarray | None = None,
     targets: list[Target] | None = None,
 ) -> tuple[np.ndarray, Objective]:
-    """Run the optimiser from the priors (or x0); return the best vector found and the objective."""
+    """Alternate a fixed point on the cost-tree leaves' need with optimiser steps on the vector.
+
+    The leaves (18 multipliers) are fitted by a fixed point because each leaf's cost answers to its
+    own multiplier alone, which a finite-difference Jacobian would pay 18 runs to learn. Returns
+    the best vector of the last round and the objective, whose ``data`` carries the fitted leaves."""
     obj = Objective(data, spec, cache_path) if targets is None else Objective(data, spec, cache_path, targets)
     if progress is not None:
         obj.progress = progress
@@ -127,25 +137,33 @@ def fit(
         [p.lower for p in PARAMETERS],
         [p.upper for p in PARAMETERS],
     )
-    free = np.array(spec.free if spec.free is not None else range(len(PARAMETERS)))
+    free = np.array(spec.free if spec.free is not None else DEFAULT_FREE)
 
     def full(z: np.ndarray) -> np.ndarray:
         x = x0.copy()
         x[free] = z
         return x
 
-    least_squares(
-        lambda z: obj.fun(full(z)),
-        x0[free],
-        jac=lambda z: obj.jac(full(z))[:, free],
-        bounds=([PARAMETERS[k].lower for k in free], [PARAMETERS[k].upper for k in free]),
-        method="trf",
-        x_scale=np.array([PARAMETERS[k].step for k in free]),
-        max_nfev=spec.max_evaluations,
-        xtol=1e-4,
-        ftol=1e-4,
-    )
-    return obj.best[1], obj
+    x = x0
+    for r in range(spec.rounds):
+        for _ in range(spec.leaf_steps):
+            ach = obj.achieved_many([x])[0]
+            obj.data = leaves.with_multipliers(obj.data, leaves.step(leaves.multipliers(obj.data), ach))
+        obj.best = None
+        obj.progress(f"round {r + 1}/{spec.rounds}")
+        least_squares(
+            lambda z: obj.fun(full(z)),
+            x[free],
+            jac=lambda z: obj.jac(full(z))[:, free],
+            bounds=([PARAMETERS[k].lower for k in free], [PARAMETERS[k].upper for k in free]),
+            method="trf",
+            x_scale=np.array([PARAMETERS[k].step for k in free]),
+            max_nfev=spec.max_evaluations,
+            xtol=1e-4,
+            ftol=1e-4,
+        )
+        x = x0 = obj.best[1]
+    return x, obj
 
 
 def check(
@@ -200,6 +218,8 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
     ]
     for name in ("need.frailty_sigma", "need.shock_sigma"):  # [need] first
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
+    m = ", ".join(f"{v:.6g}" for v in leaves.multipliers(data))
+    lines.append(f'segment_need_multiplier = {{ value = [{m}], unit = "{leaves.UNIT}", source = "{note}" }}')
     lines += ["", "[risk.weights]"]
     for name in (n for n in values if n.startswith("risk.weights.")):
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
@@ -212,12 +232,38 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         f"leaf_elasticity = {_toml_value('', values['crisis.hazard.leaf_elasticity'], note, leaf_unit)} }}"
     )
     lines += ["", "[routine_contacts]"]
-    for name in ("gp", "practice_nurse", "district_nurse", "outpatient", "elective", "ae_minor", "other_social_care"):
+    for name in (
+        "gp",
+        "practice_nurse",
+        "district_nurse",
+        "outpatient",
+        "elective",
+        "ae_minor",
+        "other_social_care",
+        "other_community",
+    ):
         c = node(f"routine_contacts.{name}")
+        if f"routine_contacts.{name}.rate" not in values:  # not fitted: kept as it stands, with its source
+            kept = [
+                f'{k} = {{ value = {c[k]["value"]:.6g}, unit = "{c[k]["unit"]}", source = "{c[k]["source"]}" }}'
+                for k in ("rate", "elasticity", "leaf_elasticity")
+                if c.get(k) is not None
+            ]
+            lines.append(f"{name} = {{ {', '.join(kept)} }}")
+            continue
         rate = _toml_value("", values[f"routine_contacts.{name}.rate"], note, c["rate"]["unit"])
         elasticity = _toml_value("", values[f"routine_contacts.{name}.elasticity"], note, c["elasticity"]["unit"])
         leaf = _toml_value("", values[f"routine_contacts.{name}.leaf_elasticity"], note, leaf_unit)
         lines.append(f"{name} = {{ rate = {rate}, elasticity = {elasticity}, leaf_elasticity = {leaf} }}")
+    lines += ["", "[home_care]"]
+    ref = node("home_care.referral")
+    lines.append(
+        f"referral = {{ rate = {_toml_value('', values['home_care.referral.rate'], note, ref['rate']['unit'])}, "
+        f"elasticity = {_toml_value('', values['home_care.referral.elasticity'], note, ref['elasticity']['unit'])} }}"
+    )
+    lines += ["", "[initial_state]"]
+    name = "initial_state.home_care_utilisation"
+    lines.append(f"home_care_utilisation = {_toml_value(name, values[name], note, node(name)['unit'])}")
     lines += ["", "[calibration]"]
     for k in (
         "status",

@@ -12,11 +12,20 @@ import numpy as np
 DRIVERS = {
     "nel": ("crisis.hazard",),
     "other_hospital": ("routine_contacts.outpatient", "routine_contacts.elective", "routine_contacts.ae_minor"),
-    "ooh": ("routine_contacts.gp", "routine_contacts.practice_nurse", "routine_contacts.district_nurse"),
+    # GP, practice and district nursing rates stay at their priors: scaling them to the column
+    # would ask more of those workforces than they have; the rest of the column is other community
+    "ooh": ("routine_contacts.other_community",),
     "sc": ("routine_contacts.other_social_care",),
 }
-WEIGHTS = tuple(f"risk.weights.{w}" for w in ("outpatient", "elective", "ae_attendances", "home_care", "care_home"))
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS)  # set directly, not as scale or shift
+WEIGHTS = tuple(
+    f"risk.weights.{w}"
+    for w in ("outpatient", "elective", "ae_attendances", "home_care", "care_home", "nel_admissions", "ltc_count")
+)
+GP_WEIGHT = "risk.weights.gp_contacts"  # per contact, and contacts run to tens a year: a finer step
+# scales the referral rate for home care and the share of the market in use at the start together,
+# so that the starting stock of packages and its inflow move as one
+HOME_CARE = "home_care:log_scale"
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT)  # set directly, not as scale or shift
 
 
 @dataclass(frozen=True)
@@ -35,10 +44,15 @@ PARAMETERS = (
     ),
     Parameter("need.frailty_sigma", 0.05, 2.5, 0.05),
     Parameter("need.shock_sigma", 0.05, 2.0, 0.05),
-    *(Parameter(w, 0.0, 4.0, 0.1) for w in WEIGHTS),
+    *(Parameter(w, 0.0, 8.0, 0.3 if w.endswith("elective") else 0.1) for w in WEIGHTS),
     *(Parameter(f"{col}:leaf_shift", -1.5, 1.5, 0.08) for col in DRIVERS),
+    Parameter(GP_WEIGHT, 0.0, 0.5, 0.01),
+    Parameter(HOME_CARE, -2.0, 1.0, 0.08),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
+# Fitted unless a spec says otherwise. The leaf shifts are held at their values: the leaves' need
+# multipliers (calibration/leaves.py) set how cost rises across the cost tree.
+DEFAULT_FREE = tuple(k for k, name in enumerate(NAMES) if not name.endswith(":leaf_shift"))
 
 
 def _node(data: dict, path: str) -> dict:
@@ -67,6 +81,12 @@ def apply(data: dict, x: np.ndarray) -> dict:
         if name in SIGMAS:
             _node(out, name)["value"] = float(x[k])
             continue
+        if name == HOME_CARE:
+            rate = _node(out, "home_care.referral.rate")
+            rate["value"] = float(_node(data, "home_care.referral.rate")["value"] * np.exp(x[k]))
+            used = _node(out, "initial_state.home_care_utilisation")
+            used["value"] = float(min(1.0, _node(data, "initial_state.home_care_utilisation")["value"] * np.exp(x[k])))
+            continue
         column, what = name.split(":")
         for path in DRIVERS[column]:
             node = _node(out, path)
@@ -88,6 +108,8 @@ def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
     """Every model value the vector sets, by dotted path, for the fitted file."""
     applied = apply(data, x)
     out = {name: _node(applied, name)["value"] for name in SIGMAS}
+    for path in ("home_care.referral.rate", "home_care.referral.elasticity", "initial_state.home_care_utilisation"):
+        out[path] = _node(applied, path)["value"]
     for paths in DRIVERS.values():
         for path in paths:
             node = _node(applied, path)

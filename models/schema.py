@@ -212,6 +212,8 @@ class Population(_Strict):
 
 class Need(_Strict):
     segment_mean_cost: Series
+    # fitted: scales each leaf's need so that its simulated mean cost meets the tree (None = 1)
+    segment_need_multiplier: Series | None = None
     smi_multiplier: Positive
     frailty_sigma: NonNegative
     frailty_persistence: Probability
@@ -223,6 +225,9 @@ class Need(_Strict):
     def _segments(self) -> Need:
         if len(self.segment_mean_cost.value) != 18:
             raise ValueError("segment_mean_cost needs the 18 leaves of the cost tree")
+        m = self.segment_need_multiplier
+        if m is not None and (len(m.value) != 18 or min(m.value) <= 0):
+            raise ValueError("segment_need_multiplier needs 18 positive multipliers, one per cost-tree leaf")
         return self
 
 
@@ -316,12 +321,21 @@ class Mortality(_Strict):
     need_elasticity: NonNegative
 
 
+class EpisodeSize(_Documented):
+    value: float = Field(ge=1)
+
+
 class Contact(_Strict):
-    """A routine contact accrued in bulk from its rate."""
+    """A routine contact accrued in bulk from its rate.
+
+    With ``episode_size`` contacts come in episodes (a referral's first appointment and its
+    follow-ups) of that mean size, so fewer people have more contacts each than plain Poisson
+    counts give; the mean is unchanged."""
 
     rate: NonNegative
     elasticity: NonNegative
     leaf_elasticity: NonNegative | None = None
+    episode_size: EpisodeSize | None = None
     care_home_multiplier: NonNegative
     minutes: NonNegative
 
@@ -334,6 +348,7 @@ class RoutineContacts(_Strict):
     elective: Contact
     ae_minor: Contact
     other_social_care: Contact
+    other_community: Contact
 
 
 class Risk(_Strict):
@@ -484,6 +499,7 @@ class UnitCosts(_Strict):
     reablement_episode: UnitCost
     sw_assessment: UnitCost
     other_social_care_unit: UnitCost
+    other_community_contact: UnitCost
 
 
 class InitialState(_Strict):

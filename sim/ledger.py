@@ -44,6 +44,7 @@ COUNTED = (
     "ae_minor",
     "sc_hours",
     "other_sc_units",
+    "other_community_contacts",
     "packages_started",
     "sw_assessments",
     "assessment_wait_days",
@@ -62,6 +63,7 @@ COST_ITEMS = (
     ("gp_contacts", "gp_contact", "cost_ooh"),
     ("practice_nurse_contacts", "practice_nurse_contact", "cost_ooh"),
     ("district_nurse_contacts", "district_nurse_contact", "cost_ooh"),
+    ("other_community_contacts", "other_community_contact", "cost_ooh"),
     ("access_point_calls", "access_point_call", "cost_ooh"),
     ("rr_episodes", "rr_episode", "cost_ooh"),
     ("vw_days", "vw_day", "cost_ooh"),
@@ -104,6 +106,7 @@ REPORTED = (
     "gp_contacts",
     "practice_nurse_contacts",
     "district_nurse_contacts",
+    "other_community_contacts",
     "ooh_contacts",
     "outpatient",
     "elective",
@@ -179,6 +182,7 @@ def year_record(ledger: Ledger, model: CareModel) -> dict[str, np.ndarray]:
         m["gp_contacts"]
         + m["practice_nurse_contacts"]
         + m["district_nurse_contacts"]
+        + m["other_community_contacts"]
         + m["rr_episodes"]
         + m["vw_days"]
         + m["ic_days"]

@@ -2,7 +2,8 @@
 
 The joint distribution of age, long-term conditions (LTCs), dementia, cancer, learning disability
 and serious mental illness follows the model file; latent need (GBP of expected annual cost) is
-the cost-tree leaf mean for those attributes times a persistent frailty and a transient shock.
+the cost-tree leaf mean for those attributes (times a fitted multiplier per leaf) times a
+persistent frailty and a transient shock.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Population:
     smi: np.ndarray  # bool, serious mental illness
     frailty: np.ndarray  # float64, persistent need multiplier, mean 1
     shock: np.ndarray  # float64, log of the transient need component
-    base_need: np.ndarray = field(default_factory=lambda: np.empty(0))  # leaf mean x SMI
+    base_need: np.ndarray = field(default_factory=lambda: np.empty(0))  # leaf need x SMI
     need: np.ndarray = field(default_factory=lambda: np.empty(0))  # GBP per year
     setting: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     placement: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
@@ -164,7 +165,10 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
 def update_need(pop: Population, model: CareModel) -> None:
     """Recompute base and current need from attributes, frailty and shock."""
     leaf = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
-    base = np.asarray(model.need.segment_mean_cost.value)[leaf]
+    base = np.asarray(model.need.segment_mean_cost.value)
+    if model.need.segment_need_multiplier is not None:
+        base = base * np.asarray(model.need.segment_need_multiplier.value)
+    base = base[leaf]
     base = np.where(pop.smi, base * model.need.smi_multiplier.value, base)
     s = model.need.shock_sigma.value
     pop.base_need = base

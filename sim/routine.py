@@ -1,6 +1,7 @@
-"""Routine contacts accrued in bulk: GP, practice nurse, district nurse, outpatient, elective and
-minor A&E. Each resident's expected contacts follow their need and the days they spent at home or
-in a care home; counts are drawn once a year, and the workforce hours they need once a period.
+"""Routine contacts accrued in bulk: GP, practice nurse, district nurse, other community health,
+outpatient, elective, minor A&E and other social care. Each resident's expected contacts follow
+their need and the days they spent at home or in a care home; counts are drawn once a year, and the
+workforce hours they need once a period.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ CONTACTS = {
     "elective": "elective",
     "ae_minor": "ae_minor",
     "other_social_care": "other_sc_units",
+    "other_community": "other_community_contacts",
 }
 # contact types delivered by a modelled workforce role
 ROLE_OF = {"gp": "gp", "practice_nurse": "practice_nurse", "district_nurse": "district_nurse"}
@@ -51,8 +53,18 @@ def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rn
     for name, measure in CONTACTS.items():
         mult = getattr(model.routine_contacts, name).care_home_multiplier.value
         mean = rates[name] * (home_years + mult * care_home_years)
-        m[measure] += rng.poisson(mean)
+        m[measure] += episode_counts(mean, getattr(model.routine_contacts, name).episode_size, rng)
     m["ae_attendances"] += m["ae_minor"]
+
+
+def episode_counts(mean: np.ndarray, episode_size, rng: np.random.Generator) -> np.ndarray:
+    """Contacts with the given means: plain Poisson, or Poisson episodes of mean size k, each one
+    contact plus Poisson(k - 1) more (a compound Poisson count with the same mean)."""
+    if episode_size is None or episode_size.value <= 1.0:
+        return rng.poisson(mean)
+    k = episode_size.value
+    episodes = rng.poisson(mean / k)
+    return episodes + rng.poisson((k - 1.0) * episodes)
 
 
 def period_demand_hours(

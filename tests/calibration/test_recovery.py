@@ -34,7 +34,7 @@ def test_fit_recovers_chosen_parameters_on_a_small_population():
         for c in ("nel_cost", "other_hospital_cost", "ooh_cost", "sc_cost")
     ] + ["total_spend"]
     targets = [Target(n, observed[n], max(0.05 * abs(observed[n]), 1.0), "recovery") for n in names if observed[n] > 0]
-    spec = FitSpec(scale=scale, seeds=seeds, jobs=2, max_evaluations=20, free=free)
+    spec = FitSpec(scale=scale, seeds=seeds, jobs=2, max_evaluations=20, free=free, rounds=1, leaf_steps=0)
     found, obj = fit(data, spec, x0=x0, targets=targets, progress=lambda line: None)
     error = np.abs(found[list(free)] - truth[list(free)])
     assert error.max() < 0.1, dict(zip(CHOSEN, error.round(3), strict=True))

@@ -445,6 +445,13 @@ def test_cost_tree_needs_all_leaves(tmp_path):
     assert "18 leaves" in rejected(tmp_path, data, "need.segment_mean_cost")
 
 
+@pytest.mark.parametrize("value", [[1.0] * 17, [1.0] * 17 + [0.0]])
+def test_leaf_need_multipliers_need_18_positive_values(tmp_path, value):
+    data = baseline_data()
+    data["need"]["segment_need_multiplier"] = {"value": value, "unit": "multiplier", "source": "test"}
+    assert "18 positive multipliers" in rejected(tmp_path, data, "need.segment_need_multiplier")
+
+
 # --- files that are not model files -----------------------------------------------------------
 
 

@@ -1,0 +1,64 @@
+"""The cost-tree leaves' fixed point: its targets, its steps, and that it finds known multipliers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration import leaves
+from calibration.fit import _evaluate
+from calibration.parameters import start
+from calibration.targets import DATA
+from models.loader import resolved_data
+
+BASELINE = Path(__file__).resolve().parents[2] / "models" / "baseline.toml"
+
+
+def test_leaf_targets_are_the_tree_scaled_to_the_tri_borough_spend_per_head():
+    tree = pd.read_csv(DATA / "cost_tree.csv").sort_values("leaf")
+    t = leaves.leaf_targets()
+    assert np.average(t, weights=tree.n) == pytest.approx(589.5e6 / 466_920, rel=1e-9)
+    ratio = t / tree.mean_cost.to_numpy()
+    assert np.ptp(ratio) < 1e-12, "one factor for every leaf"
+    assert 0.85 < ratio[0] < 0.95, "inside the tree's 15% band"
+
+
+def test_a_step_moves_each_leaf_towards_its_target_relative_to_leaf_0():
+    target = np.full(leaves.LEAVES, 100.0)
+    sim = {f"tree:{k}": 100.0 * (1.2 if k == 3 else 1.0) for k in range(leaves.LEAVES)}
+    del sim["tree:5"]  # an empty leaf keeps its multiplier
+    m = leaves.step(np.ones(leaves.LEAVES), sim, damping=1.0, target=target)
+    assert m[3] == pytest.approx(1 / 1.2)
+    assert m[5] == 1.0 and m[0] == 1.0
+    sim["tree:0"] = 50.0  # leaf 0 under: the others fall relative to it
+    m = leaves.step(np.ones(leaves.LEAVES), sim, damping=1.0, target=target)
+    assert m[0] == 1.0 and m[1] == pytest.approx(0.5)
+
+
+def test_a_step_is_bounded():
+    target = np.full(leaves.LEAVES, 100.0)
+    sim = {f"tree:{k}": 1.0 for k in range(1, leaves.LEAVES)} | {"tree:0": 100.0}
+    m = leaves.step(np.ones(leaves.LEAVES), sim, damping=1.0, max_factor=1.5, target=target)
+    assert np.allclose(m[1:], 1.5)
+
+
+def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population():
+    """Simulate with chosen multipliers; iterate from ones on their leaf costs; get them back."""
+    data = resolved_data(BASELINE)
+    x = start(data)
+    truth = np.ones(leaves.LEAVES)
+    chosen = {5: 1.6, 9: 0.7, 11: 1.3}  # the big condition leaves, so a small population suffices
+    for k, v in chosen.items():
+        truth[k] = v
+    scale, seeds = 0.05, (3,)
+    observed = _evaluate(leaves.with_multipliers(data, truth), x, scale, seeds)
+    target = np.array([observed.get(f"tree:{k}", np.nan) for k in range(leaves.LEAVES)])
+    m = np.ones(leaves.LEAVES)
+    for _ in range(6):
+        ach = _evaluate(leaves.with_multipliers(data, m), x, scale, seeds)
+        m = leaves.step(m, ach, target=np.where(np.isfinite(target), target, 1.0))
+    for k, v in chosen.items():
+        assert m[k] == pytest.approx(v, rel=0.1), (k, m[k])

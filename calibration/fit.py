@@ -100,19 +100,20 @@ class Objective:
         self.progress(f"  cost {cost:10.2f}  within tolerance {within}/{len(r)}  worst {np.max(np.abs(r)):.1f}")
         return r
 
-    def jac(self, x: np.ndarray) -> np.ndarray:
-        steps = []
-        for k, p in enumerate(PARAMETERS):
-            h = p.step if x[k] + p.step <= p.upper else -p.step
-            steps.append(h)
-        xs = [x.copy() for _ in PARAMETERS]
-        for k, h in enumerate(steps):
-            xs[k][k] += h
+    def jac(self, x: np.ndarray, free: np.ndarray) -> np.ndarray:
+        """Forward differences in the free parameters only, all runs in parallel."""
+        steps = [
+            PARAMETERS[k].step if x[k] + PARAMETERS[k].step <= PARAMETERS[k].upper else -PARAMETERS[k].step
+            for k in free
+        ]
+        xs = [x.copy() for _ in free]
+        for j, (k, h) in enumerate(zip(free, steps, strict=True)):
+            xs[j][k] += h
         base = np.nan_to_num(residuals(self.achieved_many([x])[0], self.targets), nan=50.0)
         cols = self.achieved_many(xs)
-        J = np.empty((len(base), len(PARAMETERS)))
-        for k, (ach, h) in enumerate(zip(cols, steps, strict=True)):
-            J[:, k] = (np.nan_to_num(residuals(ach, self.targets), nan=50.0) - base) / h
+        J = np.empty((len(base), len(free)))
+        for j, (ach, h) in enumerate(zip(cols, steps, strict=True)):
+            J[:, j] = (np.nan_to_num(residuals(ach, self.targets), nan=50.0) - base) / h
         return J
 
 
@@ -154,7 +155,7 @@ def fit(
         least_squares(
             lambda z: obj.fun(full(z)),
             x[free],
-            jac=lambda z: obj.jac(full(z))[:, free],
+            jac=lambda z: obj.jac(full(z), free),
             bounds=([PARAMETERS[k].lower for k in free], [PARAMETERS[k].upper for k in free]),
             method="trf",
             x_scale=np.array([PARAMETERS[k].step for k in free]),

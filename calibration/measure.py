@@ -21,6 +21,8 @@ def achieved_one(persons: pd.DataFrame, scale: float) -> dict[str, float]:
         for key, col in COST_COLUMNS.items():
             out[f"{stratum}:{key}"] = sums.loc[stratum, col] / heads[stratum]
         out[f"{stratum}:nel_admissions"] = sums.loc[stratum, "nel_admissions"] / heads[stratum]
+    for key, col in COST_COLUMNS.items():  # the whole population: smooth in the parameters, unlike a stratum
+        out[f"all:{key}"] = sums[col].sum() / heads.sum()
     top = sums.index.isin(TOP3)
     total = sums["cost_total"].sum()
     out["total_spend"] = total / scale / 1e6

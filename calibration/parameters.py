@@ -11,7 +11,10 @@ import numpy as np
 # column -> the rate-and-elasticity parameters (dotted paths in the model data) that drive it
 DRIVERS = {
     "nel": ("crisis.hazard",),
-    "other_hospital": ("routine_contacts.outpatient", "routine_contacts.elective", "routine_contacts.ae_minor"),
+    # elective admissions apart: they carry most of the column's cost and, through the risk score,
+    # decide who is in the moderate and high strata
+    "other_hospital": ("routine_contacts.outpatient", "routine_contacts.ae_minor"),
+    "elective": ("routine_contacts.elective",),
     # GP, practice and district nursing rates stay at their priors: scaling them to the column
     # would ask more of those workforces than they have; the rest of the column is other community
     "ooh": ("routine_contacts.other_community",),

@@ -33,9 +33,9 @@ def test_a_step_moves_each_leaf_towards_its_target_relative_to_leaf_0():
     m = leaves.step(np.ones(leaves.LEAVES), sim, damping=1.0, target=target)
     assert m[3] == pytest.approx(1 / 1.2)
     assert m[5] == 1.0 and m[0] == 1.0
-    sim["tree:0"] = 50.0  # leaf 0 under: the others fall relative to it
+    sim["tree:0"] = 80.0  # leaf 0 under: the others fall relative to it
     m = leaves.step(np.ones(leaves.LEAVES), sim, damping=1.0, target=target)
-    assert m[0] == 1.0 and m[1] == pytest.approx(0.5)
+    assert m[0] == 1.0 and m[1] == pytest.approx(0.8)
 
 
 def test_a_step_is_bounded():
@@ -53,7 +53,7 @@ def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population():
     chosen = {5: 1.6, 9: 0.7, 11: 1.3}  # the big condition leaves, so a small population suffices
     for k, v in chosen.items():
         truth[k] = v
-    scale, seeds = 0.05, (3,)
+    scale, seeds = 0.1, (3,)  # at 0.05 a leaf of a few hundred people misses by 13% on noise
     observed = _evaluate(leaves.with_multipliers(data, truth), x, scale, seeds)
     target = np.array([observed.get(f"tree:{k}", np.nan) for k in range(leaves.LEAVES)])
     m = np.ones(leaves.LEAVES)
@@ -62,3 +62,4 @@ def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population():
         m = leaves.step(m, ach, target=np.where(np.isfinite(target), target, 1.0))
     for k, v in chosen.items():
         assert m[k] == pytest.approx(v, rel=0.1), (k, m[k])
+        assert ach[f"tree:{k}"] == pytest.approx(target[k], rel=0.05), k

@@ -26,11 +26,13 @@ def test_fit_recovers_chosen_parameters_on_a_small_population():
     free = tuple(NAMES.index(n) for n in CHOSEN)
     for name, value in CHOSEN.items():
         truth[NAMES.index(name)] = value
-    scale, seeds = 0.03, (9,)
+    scale, seeds = 0.06, (9,)
     observed = _evaluate(data, truth, scale, seeds)
+    # the whole population's columns and the two big strata: on a few thousand people the top
+    # strata hold tens, and who is in them turns on single admissions
     names = [
         f"{s}:{c}"
-        for s in ("very_high", "high", "moderate", "low", "very_low")
+        for s in ("all", "moderate", "low")
         for c in ("nel_cost", "other_hospital_cost", "ooh_cost", "sc_cost")
     ] + ["total_spend"]
     targets = [Target(n, observed[n], max(0.05 * abs(observed[n]), 1.0), "recovery") for n in names if observed[n] > 0]

@@ -146,10 +146,12 @@ def fit(
         return x
 
     x = x0
+    fixed_point = leaves.FixedPoint()
     for r in range(spec.rounds):
+        fixed_point.last = None  # the vector moved since: no secant across rounds, but keep the elasticities
         for _ in range(spec.leaf_steps):
             ach = obj.achieved_many([x])[0]
-            obj.data = leaves.with_multipliers(obj.data, leaves.step(leaves.multipliers(obj.data), ach))
+            obj.data = leaves.with_multipliers(obj.data, fixed_point(leaves.multipliers(obj.data), ach))
         obj.best = None
         obj.progress(f"round {r + 1}/{spec.rounds}")
         least_squares(

@@ -23,6 +23,7 @@ def achieved_one(persons: pd.DataFrame, scale: float) -> dict[str, float]:
         out[f"{stratum}:nel_admissions"] = sums.loc[stratum, "nel_admissions"] / heads[stratum]
     for key, col in COST_COLUMNS.items():  # the whole population: smooth in the parameters, unlike a stratum
         out[f"all:{key}"] = sums[col].sum() / heads.sum()
+    out["excess_bed_day_share"] = float(persons.excess_bed_days.sum() / max(persons.bed_days.sum(), 1e-9))
     top = sums.index.isin(TOP3)
     total = sums["cost_total"].sum()
     out["total_spend"] = total / scale / 1e6

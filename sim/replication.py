@@ -63,6 +63,7 @@ PERSON_LOG_MEASURES = (
     "ae_attendances",
     "nel_admissions",
     "bed_days",
+    "excess_bed_days",
     "care_home_days",
     "cost_nel",
     "cost_other_hospital",

@@ -18,9 +18,22 @@ def baseline() -> CareModel:
     return load_model(BASELINE).model
 
 
-def variant(**changes) -> CareModel:
-    """The baseline with parameters replaced, keyed by dotted path to a value, e.g.
-    ``variant(**{"hospital.beds": 5})`` sets hospital.beds.value to 5."""
+# Downstream services with room for everyone. At small scales a borough's social work or
+# reablement is one or two servers, whose queues near full run far longer than the full system's
+# (Erlang C), and residents compete for the same few places, so tests of a mechanism that is not
+# itself about capacity take these away.
+AMPLE = {
+    "workforce.social_worker.fte": [500, 500, 500],
+    "home_care.hours_capacity": [1e6, 1e6, 1e6],
+    "care_homes.residential_places": 100_000,
+    "care_homes.nursing_places": 100_000,
+    "reablement.places": [100_000, 100_000, 100_000],
+}
+
+
+def changed_data(**changes) -> dict:
+    """The baseline's resolved data with parameters replaced, keyed by dotted path to a value, e.g.
+    ``changed_data(**{"hospital.beds": 5})`` sets hospital.beds.value to 5."""
     data = resolved_data(BASELINE)
     for path, value in changes.items():
         node = data
@@ -32,7 +45,21 @@ def variant(**changes) -> CareModel:
             leaf["value"] = value
         else:
             node[keys[-1]] = value
-    return CareModel.model_validate(data)
+    return data
+
+
+def variant(**changes) -> CareModel:
+    return CareModel.model_validate(changed_data(**changes))
+
+
+@pytest.fixture(scope="session")
+def ample() -> dict:
+    return dict(AMPLE)
+
+
+@pytest.fixture(scope="session")
+def make_data():
+    return changed_data
 
 
 @pytest.fixture(scope="session")

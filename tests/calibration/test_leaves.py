@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,9 +10,6 @@ from calibration import leaves
 from calibration.fit import _evaluate
 from calibration.parameters import start
 from calibration.targets import DATA
-from models.loader import resolved_data
-
-BASELINE = Path(__file__).resolve().parents[2] / "models" / "baseline.toml"
 
 
 def test_leaf_targets_are_the_tree_scaled_to_the_tri_borough_spend_per_head():
@@ -45,9 +40,36 @@ def test_a_step_is_bounded():
     assert np.allclose(m[1:], 1.5)
 
 
-def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population():
-    """Simulate with chosen multipliers; iterate from ones on their leaf costs; get them back."""
-    data = resolved_data(BASELINE)
+def test_secant_elasticity_of_each_leaf():
+    m0, m1 = np.ones(leaves.LEAVES), np.ones(leaves.LEAVES)
+    m1[3], m1[4], m1[6] = 1.2, 1.01, 1.2
+    c0 = np.full(leaves.LEAVES, 100.0)
+    c1 = c0.copy()
+    c1[3] = 100.0 * 1.2**0.3  # cost answers at 0.3
+    c1[4] = 150.0  # moved too little to tell
+    c1[6] = 90.0  # the wrong way, on noise
+    e = leaves.elasticity(m0, c0, m1, c1)
+    assert e[3] == pytest.approx(0.3)
+    assert e[4] == 1.0 and e[6] == 1.0 and e[0] == 1.0
+
+
+def test_a_step_with_a_low_elasticity_moves_further():
+    target = np.full(leaves.LEAVES, 100.0)
+    sim = {f"tree:{k}": 100.0 for k in range(leaves.LEAVES)} | {"tree:3": 100.0 / 1.1}
+    e = np.ones(leaves.LEAVES)
+    e[3] = 0.5
+    m = leaves.step(np.ones(leaves.LEAVES), sim, damping=1.0, target=target, elasticity=e)
+    assert m[3] == pytest.approx(1.1**2), "a 10% gap at elasticity 0.5 needs 21% more need"
+
+
+def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population(make_data, ample):
+    """Simulate with chosen multipliers; iterate from ones on their leaf costs; get them back.
+
+    With the system's own capacities, leaves compete for the same home-care hours and care-home
+    places, so on a small population one leaf's cost moves with the others' need (leaf 11's by 7%
+    when leaves 5 and 9 move by 7%) and the small leaves' noise carries the big ones off; capacity
+    is made ample here so each leaf answers to its own need."""
+    data = make_data(**ample)
     x = start(data)
     truth = np.ones(leaves.LEAVES)
     chosen = {5: 1.6, 9: 0.7, 11: 1.3}  # the big condition leaves, so a small population suffices
@@ -56,10 +78,12 @@ def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population():
     scale, seeds = 0.1, (3,)  # at 0.05 a leaf of a few hundred people misses by 13% on noise
     observed = _evaluate(leaves.with_multipliers(data, truth), x, scale, seeds)
     target = np.array([observed.get(f"tree:{k}", np.nan) for k in range(leaves.LEAVES)])
+    fixed_point = leaves.FixedPoint(np.where(np.isfinite(target), target, 1.0))
     m = np.ones(leaves.LEAVES)
     for _ in range(6):
         ach = _evaluate(leaves.with_multipliers(data, m), x, scale, seeds)
-        m = leaves.step(m, ach, target=np.where(np.isfinite(target), target, 1.0))
+        m = fixed_point(m, ach)
+    assert 0.1 < fixed_point.e[9] < 0.7, "two LTCs' cost answers to need well below one for one"
     for k, v in chosen.items():
         assert m[k] == pytest.approx(v, rel=0.1), (k, m[k])
         assert ach[f"tree:{k}"] == pytest.approx(target[k], rel=0.05), k

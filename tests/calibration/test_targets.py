@@ -31,7 +31,9 @@ def test_strata_table_adds_up():
 
 def test_targets_and_tolerances():
     targets = {t.name: t for t in load_targets()}
-    assert len(targets) == 39
+    assert len(targets) == 40
+    assert sum(t.group == "guard" for t in targets.values()) == 1, "39 acceptance targets and the guard"
+    assert targets["excess_bed_day_share"].tolerance == pytest.approx(0.03)
     assert targets["very_high:sc_cost"].tolerance == pytest.approx(0.05 * 13357)
     assert targets["low:nel_cost"].tolerance == 2.0, "10% or 2 pounds a head, whichever is larger"
     assert targets["total_spend"].tolerance == pytest.approx(0.03 * 589.5)

@@ -25,7 +25,16 @@ from scipy.optimize import least_squares
 
 from calibration import leaves
 from calibration.measure import achieved
-from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, fitted_values, start
+from calibration.parameters import (
+    DEFAULT_FREE,
+    NAMES,
+    PARAMETERS,
+    UNOBSERVED,
+    UNOBSERVED_NODE,
+    apply,
+    fitted_values,
+    start,
+)
 from calibration.targets import Target, load_targets
 from models.schema import CareModel
 from sim.replication import run_replication
@@ -223,6 +232,8 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
     m = ", ".join(f"{v:.6g}" for v in leaves.multipliers(data))
     lines.append(f'segment_need_multiplier = {{ value = [{m}], unit = "{leaves.UNIT}", source = "{note}" }}')
+    lines += ["", "[risk]"]
+    lines.append(f"unobserved_sigma = {_toml_value(UNOBSERVED, values[UNOBSERVED], note, UNOBSERVED_NODE['unit'])}")
     lines += ["", "[risk.weights]"]
     for name in (n for n in values if n.startswith("risk.weights.")):
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")

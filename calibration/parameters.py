@@ -28,7 +28,14 @@ GP_WEIGHT = "risk.weights.gp_contacts"  # per contact, and contacts run to tens 
 # scales the referral rate for home care and the share of the market in use at the start together,
 # so that the starting stock of packages and its inflow move as one
 HOME_CARE = "home_care:log_scale"
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT)  # set directly, not as scale or shift
+# the risk score's spread from what the simulation does not hold: blurs the strata's edges, so the
+# bottom strata keep some of the use the real score leaves there
+UNOBSERVED = "risk.unobserved_sigma"
+UNOBSERVED_NODE = {
+    "unit": "sd of log odds, persistent per resident",
+    "source": "assumption (to calibrate): what the real score sees and the simulation does not hold",
+}
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED)  # set directly
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ PARAMETERS = (
     *(Parameter(f"{col}:leaf_shift", -1.5, 1.5, 0.08) for col in DRIVERS),
     Parameter(GP_WEIGHT, 0.0, 0.5, 0.01),
     Parameter(HOME_CARE, -2.0, 1.0, 0.08),
+    Parameter(UNOBSERVED, 0.0, 3.0, 0.1),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 # Fitted unless a spec says otherwise. The leaf shifts are held at their values: the leaves' need
@@ -59,6 +67,8 @@ DEFAULT_FREE = tuple(k for k, name in enumerate(NAMES) if not name.endswith(":le
 
 
 def _node(data: dict, path: str) -> dict:
+    if path == UNOBSERVED and "unobserved_sigma" not in data["risk"]:  # off unless set: zero
+        data["risk"]["unobserved_sigma"] = {"value": 0.0, **UNOBSERVED_NODE}
     for k in path.split("."):
         data = data[k]
     return data
@@ -71,6 +81,7 @@ def prior_elasticity(data: dict, path: str) -> float:
 def start(data: dict) -> np.ndarray:
     """The prior as a vector: no scale, no shift, the prior spreads of need."""
     x = np.zeros(len(PARAMETERS))
+    data = copy.deepcopy(data)
     for k, name in enumerate(NAMES):
         if name in SIGMAS:
             x[k] = _node(data, name)["value"]

@@ -355,6 +355,9 @@ class Risk(_Strict):
     strata_share: Series
     intercept: Number
     weights: dict[Literal[RISK_FEATURES], Number]  # type: ignore[valid-type]
+    # what the real score sees and the simulation does not hold (diagnoses beyond its conditions,
+    # deprivation, coding): a persistent normal term per resident, off unless set
+    unobserved_sigma: NonNegative | None = None
 
     @model_validator(mode="after")
     def _shares(self) -> Risk:

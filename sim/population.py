@@ -56,6 +56,7 @@ class Population:
     stratum: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     risk_score: np.ndarray = field(default_factory=lambda: np.empty(0))
     death_time: np.ndarray = field(default_factory=lambda: np.empty(0))
+    unobserved: np.ndarray = field(default_factory=lambda: np.empty(0))  # standard normal, risk score only
 
     @property
     def size(self) -> int:
@@ -158,6 +159,7 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
     pop.stratum = np.full(n, -1, dtype=np.int8)
     pop.risk_score = np.zeros(n)
     pop.death_time = np.full(n, np.nan)
+    pop.unobserved = rng.standard_normal(n)  # drawn last, so the draws above do not move with it
     update_need(pop, model)
     return pop
 

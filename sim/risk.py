@@ -44,6 +44,8 @@ def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) 
     lp += w.get("cancer", 0.0) * pop.cancer
     lp += w.get("learning_disability", 0.0) * pop.learning_disability
     lp += w.get("smi", 0.0) * pop.smi
+    if model.risk.unobserved_sigma is not None:
+        lp += model.risk.unobserved_sigma.value * pop.unobserved
     return 1.0 / (1.0 + np.exp(-lp))
 
 

@@ -41,7 +41,7 @@ def changed_data(**changes) -> dict:
         for k in keys[:-1]:
             node = node[k]
         leaf = node.get(keys[-1])
-        if isinstance(leaf, dict) and "value" in leaf:
+        if isinstance(leaf, dict) and "value" in leaf and not isinstance(value, dict):
             leaf["value"] = value
         else:
             node[keys[-1]] = value

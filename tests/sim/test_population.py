@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sim.population import DEAD, HOME, age_band, cost_tree_leaf, synthesise
-from sim.risk import stratify
+from sim.risk import risk_score, stratify
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,21 @@ def test_stratify_gives_exact_shares_and_ranks_by_score(baseline):
     # everyone in a higher stratum scores at least as high as anyone in a lower one
     for k in range(4):
         assert score[alive & (strata == k)].min() >= score[alive & (strata == k + 1)].max()
+
+
+def test_unobserved_risk_spreads_the_score_of_alike_residents(pop, make_variant):
+    """Off, residents alike in what the simulation holds score alike; on, their log odds spread by
+    the set sd and no more (what the score sees of use is the same)."""
+    prior: dict[str, np.ndarray] = {}
+    alike = (pop.ltc == 0) & (pop.age >= 30) & (pop.age < 40) & ~pop.smi & ~pop.learning_disability & ~pop.cancer
+
+    def score(sigma: float) -> np.ndarray:
+        node = {"value": sigma, "unit": "sd of log odds", "source": "assumption"}
+        return risk_score(pop, prior, make_variant(**{"risk.unobserved_sigma": node}))
+
+    assert np.ptp(score(0.0)[alike]) == 0
+    sigma = 0.6
+    on = score(sigma)
+    log_odds = np.log(on / (1 - on))
+    assert np.std(log_odds[alike]) == pytest.approx(sigma, rel=0.03)
+    assert np.corrcoef(log_odds, pop.unobserved)[0, 1] > 0.3

@@ -140,7 +140,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"checking the current parameters of {args.model}", file=sys.stderr)
     else:
         print(
-            f"fitting {len(start(data))} parameters at scale {spec.scale}, seeds {list(spec.seeds)} "
+            f"fitting {len(fit.DEFAULT_FREE)} of {len(start(data))} parameters, and the cost-tree leaves' need "
+            f"by fixed point, at scale {spec.scale}, seeds {list(spec.seeds)} "
             f"(cache {cache}; rerun to resume)",
             file=sys.stderr,
         )

@@ -184,6 +184,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for r in rows:
         flag = "ok " if r["within"] else "OUT"
         print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
+    print("CBA what-if, GBP m (within 5% of the table?):")
+    got = what_if.set_index(["scenario", "stratum"])
+    for (scenario, stratum), want in cba.observed().set_index(["scenario", "stratum"]).iterrows():
+        if stratum != "total":
+            continue
+        for measure in ("gross", "reinvest", "net"):
+            g, w = got.loc[(scenario, "total"), measure], want[measure]
+            flag = "ok " if abs(g - w) <= 0.05 * abs(w) else "OUT"
+            print(f"  {flag} {scenario:5s} {measure:8s}  table {w:6.1f}  simulated {g:6.1f}")
     return 0
 
 

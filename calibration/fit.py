@@ -11,6 +11,7 @@ replaying the cache.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from calibration.parameters import (
     DEFAULT_FREE,
     NAMES,
     PARAMETERS,
+    PLANNED,
+    PLANNED_NODE,
     UNOBSERVED,
     UNOBSERVED_NODE,
     apply,
@@ -79,11 +82,20 @@ class Objective:
         if self.cache_path is not None and self.cache_path.exists():
             self.cache = json.loads(self.cache_path.read_text())
         self.best: tuple[float, np.ndarray] | None = None
+        # the vector is relative to the start's priors, so the start is part of every key: a cache
+        # left by a fit from another start (an earlier fitted file) is never mistaken for this one's
+        self.start = hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:16]
 
     def _key(self, x: np.ndarray) -> str:
         m = leaves.multipliers(self.data)
         return json.dumps(
-            [self.spec.scale, list(self.spec.seeds), [round(float(v), 9) for v in x], [round(float(v), 6) for v in m]]
+            [
+                self.start,
+                self.spec.scale,
+                list(self.spec.seeds),
+                [round(float(v), 9) for v in x],
+                [round(float(v), 6) for v in m],
+            ]
         )
 
     def achieved_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
@@ -228,8 +240,9 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "",
         "[need]",
     ]
-    for name in ("need.frailty_sigma", "need.shock_sigma"):  # [need] first
-        lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
+    for name in ("need.frailty_sigma", "need.shock_sigma", PLANNED):  # [need] first
+        unit = node(name)["unit"] if name != PLANNED else PLANNED_NODE["unit"]
+        lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, unit)}")
     m = ", ".join(f"{v:.6g}" for v in leaves.multipliers(data))
     lines.append(f'segment_need_multiplier = {{ value = [{m}], unit = "{leaves.UNIT}", source = "{note}" }}')
     lines += ["", "[risk]"]

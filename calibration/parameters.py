@@ -35,7 +35,16 @@ UNOBSERVED_NODE = {
     "unit": "sd of log odds, persistent per resident",
     "source": "assumption (to calibrate): what the real score sees and the simulation does not hold",
 }
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED)  # set directly
+# the spread of planned hospital care (outpatient, elective) apart from need: lets the heavy users
+# of planned care sit in the high stratum without being the frailest
+PLANNED = "need.planned_care_sigma"
+PLANNED_NODE = {
+    "unit": "sd of log of a mean-one propensity, persistent per resident",
+    "source": "assumption (to calibrate): planned care follows specific conditions more than frailty",
+}
+# optional sigmas, off (zero) unless the model sets them
+OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE}
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED)  # set directly
 
 
 @dataclass(frozen=True)
@@ -59,16 +68,21 @@ PARAMETERS = (
     Parameter(GP_WEIGHT, 0.0, 0.5, 0.01),
     Parameter(HOME_CARE, -2.0, 1.0, 0.08),
     Parameter(UNOBSERVED, 0.0, 3.0, 0.1),
+    Parameter(PLANNED, 0.0, 2.5, 0.1),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
-# Fitted unless a spec says otherwise. The leaf shifts are held at their values: the leaves' need
-# multipliers (calibration/leaves.py) set how cost rises across the cost tree.
-DEFAULT_FREE = tuple(k for k, name in enumerate(NAMES) if not name.endswith(":leaf_shift"))
+# Fitted unless a spec says otherwise. The leaves' need multipliers (calibration/leaves.py) set how
+# cost rises across the cost tree, so most leaf shifts are held at their values; planned care's are
+# fitted, since how far it rises across the leaves decides whether its heavy users rank high or
+# very high on the risk score.
+FREE_LEAF_SHIFTS = ("other_hospital:leaf_shift", "elective:leaf_shift")
+DEFAULT_FREE = tuple(k for k, name in enumerate(NAMES) if not name.endswith(":leaf_shift") or name in FREE_LEAF_SHIFTS)
 
 
 def _node(data: dict, path: str) -> dict:
-    if path == UNOBSERVED and "unobserved_sigma" not in data["risk"]:  # off unless set: zero
-        data["risk"]["unobserved_sigma"] = {"value": 0.0, **UNOBSERVED_NODE}
+    if path in OPTIONAL:  # off unless set: zero
+        section, key = path.split(".")
+        data[section].setdefault(key, {"value": 0.0, **OPTIONAL[path]})
     for k in path.split("."):
         data = data[k]
     return data

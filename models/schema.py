@@ -220,6 +220,10 @@ class Need(_Strict):
     shock_sigma: NonNegative
     shock_persistence: Probability
     reference: Positive
+    # planned hospital care (outpatient, elective) follows specific conditions (cancer, joints,
+    # eyes) more than frailty: a persistent lognormal propensity of mean one per resident, off
+    # unless set, multiplies those two rates
+    planned_care_sigma: NonNegative | None = None
 
     @model_validator(mode="after")
     def _segments(self) -> Need:

@@ -57,6 +57,7 @@ class Population:
     risk_score: np.ndarray = field(default_factory=lambda: np.empty(0))
     death_time: np.ndarray = field(default_factory=lambda: np.empty(0))
     unobserved: np.ndarray = field(default_factory=lambda: np.empty(0))  # standard normal, risk score only
+    planned: np.ndarray = field(default_factory=lambda: np.empty(0))  # standard normal, planned care only
 
     @property
     def size(self) -> int:
@@ -160,6 +161,7 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
     pop.risk_score = np.zeros(n)
     pop.death_time = np.full(n, np.nan)
     pop.unobserved = rng.standard_normal(n)  # drawn last, so the draws above do not move with it
+    pop.planned = rng.standard_normal(n)  # and after it, for the same reason
     update_need(pop, model)
     return pop
 

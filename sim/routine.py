@@ -25,6 +25,8 @@ CONTACTS = {
 }
 # contact types delivered by a modelled workforce role
 ROLE_OF = {"gp": "gp", "practice_nurse": "practice_nurse", "district_nurse": "district_nurse"}
+# planned hospital care, scaled by each resident's planned-care propensity
+PLANNED = ("outpatient", "elective")
 
 
 def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
@@ -33,6 +35,11 @@ def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
     for name in CONTACTS:
         c = getattr(model.routine_contacts, name)
         out[name] = need_rate(pop, model, c.rate.value, c.elasticity.value, c.leaf_elasticity)
+    sigma = model.need.planned_care_sigma
+    if sigma is not None and sigma.value > 0:
+        propensity = np.exp(sigma.value * pop.planned - 0.5 * sigma.value**2)  # lognormal, mean one
+        for name in PLANNED:
+            out[name] = out[name] * propensity
     return out
 
 

@@ -2,11 +2,12 @@
 
 Social care's scale is left out: most social care spend is capacity-bound (home care, care homes),
 so on a small population the other-social-care scale is weakly identified (recovered to about
-0.25 in log scale in trials). Downstream capacity is made ample: at 0.06 of the population a
-borough's social work and reablement are a server or two, whose queues jam (Erlang C) and make the
-objective rough, so that the admissions and other-hospital scales traded off against each other
-(0.12 each way) in trials with the system's own capacities. With ample capacity the three below
-came back to within 0.07 (0.022, 0.027, 0.067)."""
+0.25 in log scale in trials). Social work and reablement are made ample: at 0.06 of the
+population a borough's social work and reablement are a server or two, whose queues jam (Erlang C)
+and make the objective rough. Home care and care homes keep their modelled capacity: made ample,
+the fitted model's demand for them runs to five times the table's social care spend, which then
+decides who is in each stratum and turns the strata's costs on single placements (the fit stayed
+at its start in trials). So set, the three below came back to within 0.02 (0.007, 0.017, 0.012)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ CHOSEN = {"nel:log_scale": 0.3, "other_hospital:log_scale": 0.2, "ooh:log_scale"
 
 
 def test_fit_recovers_chosen_parameters_on_a_small_population(make_data, ample):
-    data = make_data(**ample)
+    # social work and reablement ample; home care and care homes as modelled
+    data = make_data(**{k: v for k, v in ample.items() if k.startswith(("workforce.", "reablement."))})
     x0 = start(data)
     truth = x0.copy()
     free = tuple(NAMES.index(n) for n in CHOSEN)
@@ -39,5 +41,5 @@ def test_fit_recovers_chosen_parameters_on_a_small_population(make_data, ample):
     spec = FitSpec(scale=scale, seeds=seeds, jobs=2, max_evaluations=20, free=free, rounds=1, leaf_steps=0)
     found, obj = fit(data, spec, x0=x0, targets=targets, progress=lambda line: None)
     error = np.abs(found[list(free)] - truth[list(free)])
-    assert error.max() < 0.1, dict(zip(CHOSEN, error.round(3), strict=True))
+    assert error.max() < 0.06, dict(zip(CHOSEN, error.round(3), strict=True))
     assert obj.best[0] < 0.5 * len(targets), "the targets are back within their bands on average"

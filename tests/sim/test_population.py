@@ -103,3 +103,21 @@ def test_unobserved_risk_spreads_the_score_of_alike_residents(pop, make_variant)
     log_odds = np.log(on / (1 - on))
     assert np.std(log_odds[alike]) == pytest.approx(sigma, rel=0.03)
     assert np.corrcoef(log_odds, pop.unobserved)[0, 1] > 0.3
+
+
+def test_planned_care_propensity_spreads_planned_care_alone(pop, make_variant):
+    """On, outpatient and elective rates of alike residents spread by the set sd of log, with the
+    mean kept (the propensity has mean one); the other contacts do not move."""
+    from sim.routine import annual_rates
+
+    def rates(sigma: float) -> dict[str, np.ndarray]:
+        node = {"value": sigma, "unit": "sd of log", "source": "assumption"}
+        return annual_rates(pop, make_variant(**{"need.planned_care_sigma": node}))
+
+    off, on = rates(0.0), rates(0.8)
+    for name in ("outpatient", "elective"):
+        ratio = np.log(on[name] / off[name])
+        assert np.std(ratio) == pytest.approx(0.8, rel=0.02)
+        assert on[name].sum() / off[name].sum() == pytest.approx(1.0, abs=0.03)
+    for name in ("gp", "ae_minor", "other_community", "other_social_care"):
+        assert np.array_equal(on[name], off[name])

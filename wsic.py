@@ -256,9 +256,9 @@ def parser() -> argparse.ArgumentParser:
     fitted = Path(__file__).resolve().parent / "models" / "fitted" / "tri_borough_2010.toml"
     c.add_argument("--out", default=str(fitted))
     c.add_argument("--scale", type=float, default=0.25, help="population fraction simulated while fitting")
-    c.add_argument("--seeds", type=int, nargs="+", default=[101, 102], help="fixed seeds of the objective")
+    c.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104], help="fixed seeds of the objective")
     c.add_argument("--max-evaluations", type=int, default=6, help="optimiser steps per round")
-    c.add_argument("--rounds", type=int, default=6, help="rounds of (leaf fixed point, optimiser steps)")
+    c.add_argument("--rounds", type=int, default=4, help="rounds of (leaf fixed point, optimiser steps)")
     c.add_argument("--jobs", type=int, default=2)
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")

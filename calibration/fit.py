@@ -46,10 +46,10 @@ from sim.replication import run_replication
 @dataclass
 class FitSpec:
     scale: float = 0.25
-    seeds: tuple[int, ...] = (101, 102)
+    seeds: tuple[int, ...] = (101, 102, 103, 104)
     jobs: int = 2
     max_evaluations: int = 6  # optimiser steps per round (each with a Jacobian of the free parameters)
-    rounds: int = 6  # rounds of (leaf fixed point, optimiser)
+    rounds: int = 4  # rounds of (leaf fixed point, optimiser)
     leaf_steps: int = 2  # fixed-point steps on the leaves' need per round (0: leave the leaves alone)
     free: tuple[int, ...] | None = None  # indices of the parameters to fit; the rest stay at x0
 

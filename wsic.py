@@ -116,10 +116,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if (
         not 0 < args.scale <= 1
         or not 0 < args.check_scale <= 1
+        or not 0 < args.correct_to_scale <= 1
         or min(args.check_reps, args.rounds, args.max_evaluations) < 1
     ):
         print(
-            "wsic calibrate: --scale and --check-scale must be in (0, 1]; "
+            "wsic calibrate: --scale, --check-scale and --correct-to-scale must be in (0, 1]; "
             "--check-reps, --rounds and --max-evaluations at least 1",
             file=sys.stderr,
         )
@@ -133,6 +134,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         max_evaluations=args.max_evaluations,
         rounds=args.rounds,
+        correct_to_scale=args.correct_to_scale,
     )
     cache = out.with_suffix(".cache.json")
     if args.check_only:
@@ -160,6 +162,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "reps": len(spec.seeds),
         "evaluations": evaluations,
         "objective": objective,
+        "correct_to_scale": None if args.check_only else spec.correct_to_scale,
         "check_scale": args.check_scale,
         "check_reps": args.check_reps,
         "targets": rows,
@@ -260,6 +263,13 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--max-evaluations", type=int, default=6, help="optimiser steps per round")
     c.add_argument("--rounds", type=int, default=4, help="rounds of (leaf fixed point, optimiser steps)")
     c.add_argument("--jobs", type=int, default=2)
+    c.add_argument(
+        "--correct-to-scale",
+        type=float,
+        default=1.0,
+        help="each round, measure the gap between this scale and --scale on the fit's seeds and aim "
+        "the fit at this scale's results (default 1, the whole population; equal to --scale: off)",
+    )
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")
     c.add_argument("--check-only", action="store_true", help="only check the current parameters")

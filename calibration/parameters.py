@@ -25,6 +25,9 @@ WEIGHTS = tuple(
     for w in ("outpatient", "elective", "ae_attendances", "home_care", "care_home", "nel_admissions", "ltc_count")
 )
 GP_WEIGHT = "risk.weights.gp_contacts"  # per contact, and contacts run to tens a year: a finer step
+# per district nurse visit, tens a year too; it decides how many of the frailest, whose community
+# nursing drives the out-of-hospital column, rank high rather than very high
+DN_WEIGHT = "risk.weights.district_nurse"
 # scales the referral rate for home care and the share of the market in use at the start together,
 # so that the starting stock of packages and its inflow move as one
 HOME_CARE = "home_care:log_scale"
@@ -44,7 +47,7 @@ PLANNED_NODE = {
 }
 # optional sigmas, off (zero) unless the model sets them
 OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE}
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED)  # set directly
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED, DN_WEIGHT)  # set directly
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ PARAMETERS = (
     Parameter(HOME_CARE, -2.0, 1.0, 0.08),
     Parameter(UNOBSERVED, 0.0, 3.0, 0.1),
     Parameter(PLANNED, 0.0, 2.5, 0.1),
+    Parameter(DN_WEIGHT, 0.0, 0.5, 0.01),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 # Fitted unless a spec says otherwise. The leaves' need multipliers (calibration/leaves.py) set how

@@ -117,11 +117,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         not 0 < args.scale <= 1
         or not 0 < args.check_scale <= 1
         or not 0 < args.correct_to_scale <= 1
-        or min(args.check_reps, args.rounds, args.max_evaluations) < 1
+        or min(args.check_reps, args.rounds, args.max_evaluations, args.check_seed) < 1
     ):
         print(
             "wsic calibrate: --scale, --check-scale and --correct-to-scale must be in (0, 1]; "
-            "--check-reps, --rounds and --max-evaluations at least 1",
+            "--check-reps, --check-seed, --rounds and --max-evaluations at least 1",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -150,7 +150,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         x, obj = fit.fit(data, spec, cache_path=cache)
         data, evaluations, objective = obj.data, obj.evaluations, float(obj.best[0])
     print(f"checking at scale {args.check_scale}, {args.check_reps} replications ...", file=sys.stderr)
-    ach, frames = fit.check(data, x, scale=args.check_scale, reps=args.check_reps, jobs=args.jobs)
+    ach, frames = fit.check(
+        data, x, scale=args.check_scale, reps=args.check_reps, jobs=args.jobs, first_seed=args.check_seed
+    )
     rows = fit.target_rows(load_targets(), ach)
     what_if = cba.what_if(frames, args.check_scale)
     record = {
@@ -165,6 +167,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "correct_to_scale": None if args.check_only else spec.correct_to_scale,
         "check_scale": args.check_scale,
         "check_reps": args.check_reps,
+        "check_seed": args.check_seed,
         "targets": rows,
     }
     if not args.check_only:
@@ -175,8 +178,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         Path(args.report),
         "Calibration of business as usual to the tri-borough 2010/11",
         [
-            f"Checked at scale {args.check_scale} over {args.check_reps} replications (year 1 after "
-            "the warm-up); strata are the year-end (concurrent) risk strata.",
+            f"Checked at scale {args.check_scale} over {args.check_reps} replications, seeds "
+            f"{args.check_seed} to {args.check_seed + args.check_reps - 1} (year 1 after the warm-up); "
+            "strata are the year-end (concurrent) risk strata.",
             f"Code {record['code_version']}; fit scale {spec.scale}, seeds {list(spec.seeds)}.",
         ],
         what_if,
@@ -272,6 +276,12 @@ def parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")
+    c.add_argument(
+        "--check-seed",
+        type=int,
+        default=1,
+        help="seed of the check's first replication (default 1); another gives a check on unseen seeds",
+    )
     c.add_argument("--check-only", action="store_true", help="only check the current parameters")
     c.add_argument("--report", default="runs/calibration/fit_report.html")
     c.set_defaults(func=cmd_calibrate)

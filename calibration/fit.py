@@ -294,9 +294,11 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "other_community",
     ):
         c = node(f"routine_contacts.{name}")
-        if f"routine_contacts.{name}.rate" not in values:  # not fitted: kept as it stands, with its source
+        if f"routine_contacts.{name}.rate" not in values:  # the rate not fitted: what is not, kept with its source
             kept = [
-                f'{k} = {{ value = {c[k]["value"]:.6g}, unit = "{c[k]["unit"]}", source = "{c[k]["source"]}" }}'
+                f"{k} = {_toml_value('', values[f'routine_contacts.{name}.{k}'], note, c[k]['unit'])}"
+                if f"routine_contacts.{name}.{k}" in values
+                else f'{k} = {{ value = {c[k]["value"]:.6g}, unit = "{c[k]["unit"]}", source = "{c[k]["source"]}" }}'
                 for k in ("rate", "elasticity", "leaf_elasticity")
                 if c.get(k) is not None
             ]
@@ -328,6 +330,7 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "correct_to_scale",
         "check_scale",
         "check_reps",
+        "check_seed",
     ):
         if k in record and record[k] is not None:
             lines.append(f"{k} = {json.dumps(record[k])}")

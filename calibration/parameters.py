@@ -28,6 +28,10 @@ GP_WEIGHT = "risk.weights.gp_contacts"  # per contact, and contacts run to tens 
 # per district nurse visit, tens a year too; it decides how many of the frailest, whose community
 # nursing drives the out-of-hospital column, rank high rather than very high
 DN_WEIGHT = "risk.weights.district_nurse"
+# how steeply district nursing rises with need; its rate stays at its prior (see DRIVERS). Nursing
+# visits concentrate in the very high stratum far more than in the high one, so this sets how the
+# out-of-hospital column divides between the two
+DN_ELASTICITY = "routine_contacts.district_nurse.elasticity"
 # scales the referral rate for home care and the share of the market in use at the start together,
 # so that the starting stock of packages and its inflow move as one
 HOME_CARE = "home_care:log_scale"
@@ -47,7 +51,8 @@ PLANNED_NODE = {
 }
 # optional sigmas, off (zero) unless the model sets them
 OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE}
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED, DN_WEIGHT)  # set directly
+# set directly
+SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED, DN_WEIGHT, DN_ELASTICITY)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ PARAMETERS = (
     Parameter(UNOBSERVED, 0.0, 3.0, 0.1),
     Parameter(PLANNED, 0.0, 2.5, 0.1),
     Parameter(DN_WEIGHT, 0.0, 0.5, 0.01),
+    Parameter(DN_ELASTICITY, 0.3, 2.5, 0.08),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 # Fitted unless a spec says otherwise. The leaves' need multipliers (calibration/leaves.py) set how

@@ -541,6 +541,7 @@ class CalibrationRecord(_Strict):
     correct_to_scale: float | None = None  # the scale whose results the fit aimed at
     check_scale: float | None = None
     check_reps: int | None = None
+    check_seed: int | None = None  # the check's first seed
     targets: list[CalibrationTarget] = []
 
 

@@ -270,3 +270,32 @@ def test_run_in_a_subprocess_shows_no_traceback_and_writes_nothing(tmp_path, bad
     else:
         assert lines == ["wsic run: --reps must be at least 1 (got 0)"]
     assert not out_dir.exists()
+
+
+# --- wsic calibrate -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--scale", "0"],
+        ["--check-scale", "1.5"],
+        ["--correct-to-scale", "0"],
+        ["--check-reps", "0"],
+        ["--check-seed", "0"],
+        ["--rounds", "0"],
+    ],
+)
+def test_calibrate_rejects_bad_flags_before_fitting(tmp_path, capsys, monkeypatch, flags):
+    import calibration.fit
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("wsic calibrate started despite bad flags")
+
+    monkeypatch.setattr(calibration.fit, "fit", refuse)
+    monkeypatch.setattr(calibration.fit, "check", refuse)
+    out = tmp_path / "fitted.toml"
+    assert wsic.main(["calibrate", "--model", str(BASELINE), "--out", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert flags[0] in err, err
+    assert not out.exists()

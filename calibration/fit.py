@@ -27,6 +27,7 @@ from scipy.optimize import least_squares
 from calibration import leaves
 from calibration.measure import achieved
 from calibration.parameters import (
+    CARE_HOME_UNIT,
     DEFAULT_FREE,
     NAMES,
     PARAMETERS,
@@ -294,20 +295,16 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "other_community",
     ):
         c = node(f"routine_contacts.{name}")
-        if f"routine_contacts.{name}.rate" not in values:  # the rate not fitted: what is not, kept with its source
-            kept = [
-                f"{k} = {_toml_value('', values[f'routine_contacts.{name}.{k}'], note, c[k]['unit'])}"
-                if f"routine_contacts.{name}.{k}" in values
-                else f'{k} = {{ value = {c[k]["value"]:.6g}, unit = "{c[k]["unit"]}", source = "{c[k]["source"]}" }}'
-                for k in ("rate", "elasticity", "leaf_elasticity")
-                if c.get(k) is not None
-            ]
-            lines.append(f"{name} = {{ {', '.join(kept)} }}")
-            continue
-        rate = _toml_value("", values[f"routine_contacts.{name}.rate"], note, c["rate"]["unit"])
-        elasticity = _toml_value("", values[f"routine_contacts.{name}.elasticity"], note, c["elasticity"]["unit"])
-        leaf = _toml_value("", values[f"routine_contacts.{name}.leaf_elasticity"], note, leaf_unit)
-        lines.append(f"{name} = {{ rate = {rate}, elasticity = {elasticity}, leaf_elasticity = {leaf} }}")
+        units = {"leaf_elasticity": leaf_unit, "care_home_multiplier": CARE_HOME_UNIT}
+        parts = []
+        for k in ("rate", "elasticity", "leaf_elasticity", "care_home_multiplier"):
+            key = f"routine_contacts.{name}.{k}"
+            if key in values:  # fitted
+                parts.append(f"{k} = {_toml_value(key, values[key], note, units.get(k) or c[k]['unit'])}")
+            elif k != "care_home_multiplier" and c.get(k) is not None:  # not fitted: kept with its source
+                v = c[k]
+                parts.append(f'{k} = {{ value = {v["value"]:.6g}, unit = "{v["unit"]}", source = "{v["source"]}" }}')
+        lines.append(f"{name} = {{ {', '.join(parts)} }}")
     lines += ["", "[home_care]"]
     ref = node("home_care.referral")
     lines.append(

@@ -32,6 +32,12 @@ DN_WEIGHT = "risk.weights.district_nurse"
 # visits concentrate in the very high stratum far more than in the high one, so this sets how the
 # out-of-hospital column divides between the two
 DN_ELASTICITY = "routine_contacts.district_nurse.elasticity"
+# a scale on how much district nursing and other community health care residents of care homes
+# draw, against people at home of the same need: they sit almost all in the very high stratum,
+# so this sets that stratum's out-of-hospital cost apart from the high one's
+CARE_HOME_OOH = "ooh:care_home_log_scale"
+CARE_HOME_OOH_CONTACTS = ("routine_contacts.district_nurse", "routine_contacts.other_community")
+CARE_HOME_UNIT = "multiplier of the rate at home, for care home residents"
 # scales the referral rate for home care and the share of the market in use at the start together,
 # so that the starting stock of packages and its inflow move as one
 HOME_CARE = "home_care:log_scale"
@@ -79,6 +85,7 @@ PARAMETERS = (
     Parameter(PLANNED, 0.0, 2.5, 0.1),
     Parameter(DN_WEIGHT, 0.0, 0.5, 0.01),
     Parameter(DN_ELASTICITY, 0.3, 2.5, 0.08),
+    Parameter(CARE_HOME_OOH, -1.5, 1.5, 0.1),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 # Fitted unless a spec says otherwise. The leaves' need multipliers (calibration/leaves.py) set how
@@ -125,6 +132,11 @@ def apply(data: dict, x: np.ndarray) -> dict:
             used = _node(out, "initial_state.home_care_utilisation")
             used["value"] = float(min(1.0, _node(data, "initial_state.home_care_utilisation")["value"] * np.exp(x[k])))
             continue
+        if name == CARE_HOME_OOH:
+            for path in CARE_HOME_OOH_CONTACTS:
+                prior = _node(data, path)["care_home_multiplier"]
+                _node(out, path)["care_home_multiplier"] = {**prior, "value": float(prior["value"] * np.exp(x[k]))}
+            continue
         column, what = name.split(":")
         for path in DRIVERS[column]:
             node = _node(out, path)
@@ -148,6 +160,8 @@ def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
     out = {name: _node(applied, name)["value"] for name in SIGMAS}
     for path in ("home_care.referral.rate", "home_care.referral.elasticity", "initial_state.home_care_utilisation"):
         out[path] = _node(applied, path)["value"]
+    for path in CARE_HOME_OOH_CONTACTS:
+        out[f"{path}.care_home_multiplier"] = _node(applied, path)["care_home_multiplier"]["value"]
     for paths in DRIVERS.values():
         for path in paths:
             node = _node(applied, path)

@@ -324,6 +324,7 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "reps",
         "evaluations",
         "objective",
+        "method",
         "correct_to_scale",
         "check_scale",
         "check_reps",

@@ -538,6 +538,7 @@ class CalibrationRecord(_Strict):
     reps: int | None = None
     evaluations: int | None = None
     objective: float | None = None
+    method: str | None = None  # how the values were reached, where more than one run of the fit
     correct_to_scale: float | None = None  # the scale whose results the fit aimed at
     check_scale: float | None = None
     check_reps: int | None = None

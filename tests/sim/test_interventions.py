@@ -101,14 +101,15 @@ def test_shorter_discharge_delay_cuts_excess_bed_days(make_variant, ample):
     assert credited == pytest.approx(saved, rel=0.35)
 
 
-def test_care_home_entry_hazard_is_thinned_and_credited(base, make_variant):
-    got = arm(
-        make_variant,
-        stay_home=intervention(
-            [{"kind": "hazard", "target": "care_home_entry", "effect": effect(0.0)}],
-            strata=["very_high", "high", "moderate", "low", "very_low"],
-        ),
+def test_care_home_entry_hazard_is_thinned_and_credited(make_variant, ample):
+    # ample places: where places are full, a place freed by an entry avoided from home goes to
+    # someone discharged from hospital, and admissions are set by the places, not the hazard
+    base = totals(make_variant(**ample))
+    stay_home = intervention(
+        [{"kind": "hazard", "target": "care_home_entry", "effect": effect(0.0)}],
+        strata=["very_high", "high", "moderate", "low", "very_low"],
     )
+    got = totals(make_variant(**ample, interventions={"stay_home": stay_home}))
     assert got["credited"]["stay_home"]["avoided_care_home_admissions"] > 0
     assert got["all"]["care_home_admissions"] < base["all"]["care_home_admissions"]
 
@@ -193,9 +194,10 @@ def test_effects_are_sampled_once_per_replication(make_variant):
 
 def test_wsic_beats_baseline_in_the_targeted_strata(base):
     """On the fitted model WSIC cuts the top strata's admissions by about 5% over two years
-    (0.941, 0.929, 0.970 of baseline at seeds 21 to 23) and their bed days by about 9% (0.906,
-    0.879, 0.945). The fitted high stratum holds heavy users of planned care with few crises, so
-    the cut is smaller than on earlier fits (about 6%)."""
+    (0.933, 0.945, 0.966 of baseline at seeds 21 to 23, scale 0.04) and their bed days by about 7%
+    (0.924, 0.872, 0.983; on a few thousand people bed days turn on a few long delayed discharges).
+    The fitted high stratum holds heavy users of planned care with few crises, so the cut is smaller
+    than on earlier fits (about 6%)."""
     wsic = totals(load_model("models/wsic.toml").model)
     assert wsic["top"]["nel_admissions"] < 0.975 * base["top"]["nel_admissions"]
     assert wsic["top"]["bed_days"] < 0.95 * base["top"]["bed_days"]

@@ -7,8 +7,8 @@ population a borough's social work and reablement are a server or two, whose que
 and make the objective rough. Home care and care homes keep their modelled capacity: made ample,
 the fitted model's demand for them runs to five times the table's social care spend, which then
 decides who is in each stratum and turns the strata's costs on single placements (the fit stayed
-at its start in trials). So set, on the committed fit, they came back to 0.031, 0.032 and 0.024
-(on the fit before it 0.014, 0.095 and 0.007): other hospital's scale is the weakest identified,
+at its start in trials). So set, on the committed fit, they came back to 0.031, 0.037 and 0.008
+(on the fit before it 0.031, 0.032 and 0.024): other hospital's scale is the weakest identified,
 since on a small population outpatient and elective counts also move residents between the low
 and moderate strata."""
 

@@ -105,6 +105,48 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def calibrate_problems(args: argparse.Namespace) -> list[str]:
+    """Every bad flag of wsic calibrate, one line each, before an hour of fitting starts."""
+    problems = []
+    for flag, value in (
+        ("--scale", args.scale),
+        ("--check-scale", args.check_scale),
+        ("--correct-to-scale", args.correct_to_scale),
+    ):
+        if value is not None and not 0 < value <= 1:  # --correct-to-scale None: --check-scale's
+            problems.append(f"{flag} must be a fraction of the population in (0, 1] (got {value})")
+    for flag, value in (
+        ("--check-reps", args.check_reps),
+        ("--rounds", args.rounds),
+        ("--max-evaluations", args.max_evaluations),
+    ):
+        if value < 1:
+            problems.append(f"{flag} must be at least 1 (got {value})")
+    if args.jobs == 0 or args.jobs < -1:
+        problems.append(f"--jobs must be a positive integer or -1 for all cores (got {args.jobs})")
+    if args.check_seed < 0:
+        problems.append(f"--check-seed must be a non-negative integer (got {args.check_seed})")
+    if any(s < 0 for s in args.seeds):
+        problems.append(f"--seeds must be non-negative integers (got {' '.join(map(str, args.seeds))})")
+    elif len(set(args.seeds)) < len(args.seeds):
+        problems.append(f"--seeds must be distinct (got {' '.join(map(str, args.seeds))})")
+    return problems
+
+
+def fit_method(args: argparse.Namespace, data: dict) -> str:
+    """How this fit was run and what it started from, so the fitted file says how it was reached."""
+    before = data.get("calibration") or {}
+    start = f"the parameters of {Path(args.model).name}"
+    if before.get("status") == "fitted":
+        start += f" (the fit of {before.get('fitted_on')}, {before.get('code_version')})"
+    text = (
+        f"wsic calibrate --scale {args.scale} --seeds {' '.join(map(str, args.seeds))} "
+        f"--rounds {args.rounds} --max-evaluations {args.max_evaluations} "
+        f"--correct-to-scale {args.correct_to_scale}, started from {start}"
+    )
+    return f"{text}; {args.note}" if args.note else text
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -113,18 +155,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.targets import load_targets
     from models.loader import resolved_data
 
-    if (
-        not 0 < args.scale <= 1
-        or not 0 < args.check_scale <= 1
-        or not 0 < args.correct_to_scale <= 1
-        or min(args.check_reps, args.rounds, args.max_evaluations, args.check_seed) < 1
-    ):
-        print(
-            "wsic calibrate: --scale, --check-scale and --correct-to-scale must be in (0, 1]; "
-            "--check-reps, --check-seed, --rounds and --max-evaluations at least 1",
-            file=sys.stderr,
-        )
+    problems = calibrate_problems(args)
+    if problems:
+        for p in problems:
+            print(f"wsic calibrate: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.correct_to_scale is None:
+        args.correct_to_scale = args.check_scale
+    shared = sorted(set(args.seeds) & set(range(args.check_seed, args.check_seed + args.check_reps)))
+    if shared and not args.check_only:
+        print(f"note: check seeds {shared} are also the fit's, so it is not a check on unseen seeds", file=sys.stderr)
     _load_all([args.model])
     out = Path(args.out)
     data = resolved_data(args.model)
@@ -164,6 +204,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "reps": len(spec.seeds),
         "evaluations": evaluations,
         "objective": objective,
+        "method": None if args.check_only else fit_method(args, data),
         "correct_to_scale": None if args.check_only else spec.correct_to_scale,
         "check_scale": args.check_scale,
         "check_reps": args.check_reps,
@@ -270,9 +311,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--correct-to-scale",
         type=float,
-        default=1.0,
+        default=None,
         help="each round, measure the gap between this scale and --scale on the fit's seeds and aim "
-        "the fit at this scale's results (default 1, the whole population; equal to --scale: off)",
+        "the fit at this scale's results (default: --check-scale; equal to --scale: off)",
     )
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")
@@ -283,6 +324,12 @@ def parser() -> argparse.ArgumentParser:
         help="seed of the check's first replication (default 1); another gives a check on unseen seeds",
     )
     c.add_argument("--check-only", action="store_true", help="only check the current parameters")
+    c.add_argument(
+        "--note",
+        metavar="TEXT",
+        help="added to the fitted file's method line: anything about how the fit was reached that the "
+        "flags do not say (for example a step made by hand before it)",
+    )
     c.add_argument("--report", default="runs/calibration/fit_report.html")
     c.set_defaults(func=cmd_calibrate)
 

@@ -21,11 +21,12 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 
 from calibration import leaves
-from calibration.measure import achieved
+from calibration.measure import achieved, achieved_one, mean_of
 from calibration.parameters import (
     CARE_HOME_UNIT,
     DEFAULT_FREE,
@@ -60,14 +61,20 @@ class FitSpec:
     correct_to_scale: float | None = None
 
 
-def simulate(data: dict, x: np.ndarray, scale: float, seed: int):
+def simulate(data: dict, x: np.ndarray, scale: float, seed: int) -> pd.DataFrame:
     """The person log of year 1 of one replication with the vector applied."""
     model = CareModel.model_validate(apply(data, x))
     return run_replication(model, 0, seed, years=1, scale=scale, person_log=True).persons
 
 
+def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[str, float]:
+    """One seed's results: a task of its own, so seeds of one point run on different cores."""
+    return achieved_one(simulate(data, x, scale, seed), scale)
+
+
 def _evaluate(data: dict, x: np.ndarray, scale: float, seeds: tuple[int, ...]) -> dict[str, float]:
-    return achieved([simulate(data, x, scale, s) for s in seeds], scale)
+    """The mean over the seeds, run one after another (what the fit's parallel tasks add up to)."""
+    return mean_of([_evaluate_one(data, x, scale, s) for s in seeds])
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:
@@ -98,7 +105,7 @@ class Objective:
         return json.dumps(
             [
                 self.start,
-                self.spec.scale if scale is None else scale,
+                float(self.spec.scale if scale is None else scale),
                 list(self.spec.seeds),
                 [round(float(v), 9) for v in x],
                 [round(float(v), 6) for v in m],
@@ -108,17 +115,27 @@ class Objective:
     def achieved_many(self, xs: list[np.ndarray], scale: float | None = None) -> list[dict[str, float]]:
         """Raw results at the fit's scale (or the one given), from the cache where it has them."""
         scale = self.spec.scale if scale is None else scale
-        todo = [x for x in xs if self._key(x, scale) not in self.cache]
+        return self.achieved_at([(x, scale) for x in xs])
+
+    def achieved_at(self, points: list[tuple[np.ndarray, float]]) -> list[dict[str, float]]:
+        """Raw results at each (vector, scale), every missing (point, seed) run as one parallel task."""
+        keys = [self._key(x, s) for x, s in points]
+        todo = {k: p for k, p in zip(keys, points, strict=True) if k not in self.cache}
         if todo:
-            results = Parallel(n_jobs=self.spec.jobs)(
-                delayed(_evaluate)(self.data, x, scale, self.spec.seeds) for x in todo
+            # the largest scales first, so the longest tasks do not trail at the end
+            tasks = sorted(
+                ((k, x, s, seed) for k, (x, s) in todo.items() for seed in self.spec.seeds),
+                key=lambda t: -t[2],
             )
-            for x, ach in zip(todo, results, strict=True):
-                self.cache[self._key(x, scale)] = ach
+            each = Parallel(n_jobs=self.spec.jobs)(
+                delayed(_evaluate_one)(self.data, x, s, seed) for _, x, s, seed in tasks
+            )
+            for k in todo:
+                self.cache[k] = mean_of([e for t, e in zip(tasks, each, strict=True) if t[0] == k])
             self.evaluations += len(todo)
             if self.cache_path is not None:
                 self.cache_path.write_text(json.dumps(self.cache))
-        return [self.cache[self._key(x, scale)] for x in xs]
+        return [self.cache[k] for k in keys]
 
     def corrected_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
         """Results at the fit's scale plus the round's measured gap to the scale aimed at."""
@@ -131,7 +148,7 @@ class Objective:
         if aim is None or aim == self.spec.scale:
             return
         self.progress(f"measuring the gap to scale {aim} on seeds {list(self.spec.seeds)}")
-        own, full = self.achieved_many([x])[0], self.achieved_many([x], aim)[0]
+        own, full = self.achieved_at([(x, self.spec.scale), (x, aim)])
         self.offset = {k: full[k] - own[k] for k in own.keys() & full.keys() if np.isfinite(full[k] - own[k])}
 
     def fun(self, x: np.ndarray) -> np.ndarray:
@@ -217,8 +234,9 @@ def fit(
 
 def check(
     data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: int = 2, first_seed: int = 1
-) -> dict[str, float]:
-    """Mean over replications of year 1 after the warm-up, at the given scale (the acceptance test)."""
+) -> tuple[dict[str, float], list[pd.DataFrame]]:
+    """Mean over replications of year 1 after the warm-up, at the given scale (the acceptance test),
+    and the person logs it was measured on (the CBA what-if thins their activity)."""
     seeds = list(range(first_seed, first_seed + reps))
     frames = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s) for s in seeds)
     return achieved(frames, scale), frames
@@ -241,7 +259,7 @@ def code_version() -> str:
 
 
 def _toml_value(path: str, value: float, note: str, unit: str) -> str:
-    return f'{{ value = {value:.6g}, unit = "{unit}", source = "{note}" }}'
+    return f"{{ value = {value:.6g}, unit = {json.dumps(unit)}, source = {json.dumps(note)} }}"
 
 
 def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
@@ -269,7 +287,9 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         unit = node(name)["unit"] if name != PLANNED else PLANNED_NODE["unit"]
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, unit)}")
     m = ", ".join(f"{v:.6g}" for v in leaves.multipliers(data))
-    lines.append(f'segment_need_multiplier = {{ value = [{m}], unit = "{leaves.UNIT}", source = "{note}" }}')
+    lines.append(
+        f"segment_need_multiplier = {{ value = [{m}], unit = {json.dumps(leaves.UNIT)}, source = {json.dumps(note)} }}"
+    )
     lines += ["", "[risk]"]
     lines.append(f"unobserved_sigma = {_toml_value(UNOBSERVED, values[UNOBSERVED], note, UNOBSERVED_NODE['unit'])}")
     lines += ["", "[risk.weights]"]
@@ -303,7 +323,7 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
                 parts.append(f"{k} = {_toml_value(key, values[key], note, units.get(k) or c[k]['unit'])}")
             elif k != "care_home_multiplier" and c.get(k) is not None:  # not fitted: kept with its source
                 v = c[k]
-                parts.append(f'{k} = {{ value = {v["value"]:.6g}, unit = "{v["unit"]}", source = "{v["source"]}" }}')
+                parts.append(f"{k} = {_toml_value(key, v['value'], v['source'], v['unit'])}")
         lines.append(f"{name} = {{ {', '.join(parts)} }}")
     lines += ["", "[home_care]"]
     ref = node("home_care.referral")

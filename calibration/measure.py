@@ -38,6 +38,10 @@ def achieved_one(persons: pd.DataFrame, scale: float) -> dict[str, float]:
 
 def achieved(frames: list[pd.DataFrame], scale: float) -> dict[str, float]:
     """Mean over replications."""
-    each = [achieved_one(f, scale) for f in frames]
+    return mean_of([achieved_one(f, scale) for f in frames])
+
+
+def mean_of(each: list[dict[str, float]]) -> dict[str, float]:
+    """Mean over replications of their results (a key a replication lacks counts as missing)."""
     keys = set().union(*each)
     return {k: float(np.mean([e.get(k, np.nan) for e in each])) for k in sorted(keys)}

@@ -59,3 +59,43 @@ def test_a_round_aims_at_the_larger_scale_by_the_gap_measured_at_its_start(make_
         plain.cache = dict(obj.cache)
         plain.correct(x)
         assert plain.corrected_many([moved])[0]["total_spend"] == 510.0
+
+
+def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data, monkeypatch):
+    """With every target biased by two bands at the fit's scale and true at the larger scale, the
+    fit lands where the larger scale's results meet the targets, not where the small scale's do:
+    the measured gap reaches the objective. Each (point, seed) is one task and the
+    point's result is the mean over its seeds."""
+    import calibration.fit as F
+    from calibration.parameters import NAMES, PARAMETERS
+    from calibration.targets import load_targets
+
+    data = make_data()
+    targets = load_targets()
+    k = NAMES.index("nel:log_scale")
+    x0 = start(data)
+    truth = x0[k] + 0.05
+    assert PARAMETERS[k].lower < truth < PARAMETERS[k].upper
+    runs = []
+
+    def fake(d, x, scale, seed):
+        runs.append((float(x[k]), scale, seed))
+        bias = 2.0 if scale == 0.25 else 0.0
+        noise = 0.1 * (seed - 1.5)  # the seeds' mean is the noiseless value
+        return {
+            t.name: t.value + t.tolerance * (3 * (x[k] - truth) / PARAMETERS[k].step + bias + noise) for t in targets
+        }
+
+    monkeypatch.setattr(F, "_evaluate_one", fake)
+    spec = FitSpec(jobs=1, rounds=2, leaf_steps=0, max_evaluations=10, free=(k,), seeds=(1, 2), correct_to_scale=1.0)
+    x, obj = F.fit(data, spec, progress=lambda line: None, x0=x0)
+    assert abs(x[k] - truth) < 0.01 * PARAMETERS[k].step, (x[k], truth)
+    aimed = [r for r in runs if r[1] == 1.0]
+    assert len({r[0] for r in aimed}) == 2, "the gap is measured once at the start of each round"
+    assert sorted(r[2] for r in aimed) == [1, 1, 2, 2]
+    assert obj.evaluations == len({(r[0], r[1]) for r in runs})
+    # without the correction the same fit settles two bands' worth below the truth
+    runs.clear()
+    plain, _ = F.fit(data, FitSpec(**{**spec.__dict__, "correct_to_scale": None}), progress=lambda line: None, x0=x0)
+    assert abs(plain[k] - (truth - 2 * PARAMETERS[k].step / 3)) < 0.01 * PARAMETERS[k].step
+    assert all(r[1] == 0.25 for r in runs)

@@ -5,6 +5,7 @@ its prior when the file is committed."""
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +26,36 @@ def test_written_values_read_back_the_same(tmp_path):
     # every parameter moved by a step of its own, inside its bounds
     for k, p in enumerate(PARAMETERS):
         x[k] = x[k] + p.step if x[k] + p.step <= p.upper else x[k] - p.step
-    record = {"status": "fitted", "fitted_on": "2026-01-01", "scale": 0.25, "seeds": [1, 2]}
-    write_fitted(models / "fitted" / "tri_borough_2010.toml", data, x, record)
+    record = {
+        "status": "fitted",
+        "fitted_on": "2026-01-01",
+        "code_version": "wsic-sim 0.1.0 (abc1234)",
+        "scale": 0.25,
+        "seeds": [1, 2],
+        "reps": 2,
+        "evaluations": 40,
+        "objective": 3.5,
+        "method": 'wsic calibrate --rounds 2, started from "x"; a step by hand (C:\\runs)',
+        "correct_to_scale": 1.0,
+        "check_scale": 1.0,
+        "check_reps": 5,
+        "check_seed": 6,
+        "targets": [{"name": "total_spend", "target": 589.5, "achieved": 590.1, "tolerance": 17.7, "within": True}],
+    }
+    # a kept parameter's source with quotes and a backslash is written as a valid string
+    data["routine_contacts"]["gp"]["rate"]["source"] = 'table "A" \\ note'
+    written = models / "fitted" / "tri_borough_2010.toml"
+    write_fitted(written, data, x, record)
 
+    with written.open("rb") as f:
+        calibration = tomllib.load(f)["calibration"]
+    assert calibration.pop("targets") == record["targets"]
+    assert calibration == {k: v for k, v in record.items() if k != "targets"}
     again = resolved_data(models / "baseline.toml")
     CareModel.model_validate(again)
+    assert again["routine_contacts"]["gp"]["rate"]["source"] == 'table "A" \\ note'
     want = fitted_values(data, x)
     got = fitted_values(again, start(again))
-    assert set(got) == set(want)
     for path, value in want.items():
         assert np.isclose(got[path], value, rtol=1e-5, atol=1e-9), (path, got[path], value)
     # and the written file is the start of the next fit: its vector is the one written, less the

@@ -276,17 +276,22 @@ def test_run_in_a_subprocess_shows_no_traceback_and_writes_nothing(tmp_path, bad
 
 
 @pytest.mark.parametrize(
-    "flags",
+    ("flags", "line"),
     [
-        ["--scale", "0"],
-        ["--check-scale", "1.5"],
-        ["--correct-to-scale", "0"],
-        ["--check-reps", "0"],
-        ["--check-seed", "0"],
-        ["--rounds", "0"],
+        (["--scale", "0"], "--scale must be a fraction of the population in (0, 1] (got 0.0)"),
+        (["--check-scale", "1.5"], "--check-scale must be a fraction of the population in (0, 1] (got 1.5)"),
+        (["--correct-to-scale", "0"], "--correct-to-scale must be a fraction of the population in (0, 1] (got 0.0)"),
+        (["--check-reps", "0"], "--check-reps must be at least 1 (got 0)"),
+        (["--rounds", "0"], "--rounds must be at least 1 (got 0)"),
+        (["--max-evaluations", "-2"], "--max-evaluations must be at least 1 (got -2)"),
+        (["--jobs", "0"], "--jobs must be a positive integer or -1 for all cores (got 0)"),
+        (["--jobs", "-3"], "--jobs must be a positive integer or -1 for all cores (got -3)"),
+        (["--check-seed", "-1"], "--check-seed must be a non-negative integer (got -1)"),
+        (["--seeds", "3", "-1"], "--seeds must be non-negative integers (got 3 -1)"),
+        (["--seeds", "7", "8", "7"], "--seeds must be distinct (got 7 8 7)"),
     ],
 )
-def test_calibrate_rejects_bad_flags_before_fitting(tmp_path, capsys, monkeypatch, flags):
+def test_calibrate_rejects_bad_flags_before_fitting(tmp_path, capsys, monkeypatch, flags, line):
     import calibration.fit
 
     def refuse(*args, **kwargs):
@@ -296,6 +301,32 @@ def test_calibrate_rejects_bad_flags_before_fitting(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(calibration.fit, "check", refuse)
     out = tmp_path / "fitted.toml"
     assert wsic.main(["calibrate", "--model", str(BASELINE), "--out", str(out), *flags]) == 2
-    err = capsys.readouterr().err
-    assert flags[0] in err, err
+    assert capsys.readouterr().err.splitlines() == [f"wsic calibrate: {line}"]
     assert not out.exists()
+
+
+def test_calibrate_reports_every_bad_flag_at_once_and_takes_seed_0(tmp_path, capsys, monkeypatch):
+    import calibration.fit
+
+    monkeypatch.setattr(calibration.fit, "fit", lambda *a, **k: pytest.fail("fitted despite bad flags"))
+    out = tmp_path / "fitted.toml"
+    flags = ["--scale", "2", "--rounds", "0", "--check-seed", "0", "--seeds", "0", "1"]
+    assert wsic.main(["calibrate", "--model", str(BASELINE), "--out", str(out), *flags]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "wsic calibrate: --scale must be a fraction of the population in (0, 1] (got 2.0)",
+        "wsic calibrate: --rounds must be at least 1 (got 0)",
+    ]
+
+
+def test_calibrate_method_line_says_how_the_fit_was_run_and_what_it_started_from():
+    args = wsic.parser().parse_args(
+        ["calibrate", "--seeds", "5", "6", "--rounds", "3", "--correct-to-scale", "0.5", "--note", 'a "hand" step']
+    )
+    data = {"calibration": {"status": "fitted", "fitted_on": "2026-01-02", "code_version": "wsic-sim 0.1.0 (abc)"}}
+    assert wsic.fit_method(args, data) == (
+        "wsic calibrate --scale 0.25 --seeds 5 6 --rounds 3 --max-evaluations 6 --correct-to-scale 0.5, "
+        "started from the parameters of baseline.toml (the fit of 2026-01-02, wsic-sim 0.1.0 (abc)); "
+        'a "hand" step'
+    )
+    args.note = None
+    assert wsic.fit_method(args, {}).endswith("started from the parameters of baseline.toml")

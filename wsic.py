@@ -126,6 +126,8 @@ def calibrate_problems(args: argparse.Namespace) -> list[str]:
         problems.append(f"--jobs must be a positive integer or -1 for all cores (got {args.jobs})")
     if args.check_seed < 0:
         problems.append(f"--check-seed must be a non-negative integer (got {args.check_seed})")
+    if Path(args.out).is_dir():
+        problems.append(f"--out must be the fitted file's path, not a directory (got {args.out})")
     if any(s < 0 for s in args.seeds):
         problems.append(f"--seeds must be non-negative integers (got {' '.join(map(str, args.seeds))})")
     elif len(set(args.seeds)) < len(args.seeds):
@@ -167,6 +169,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"note: check seeds {shared} are also the fit's, so it is not a check on unseen seeds", file=sys.stderr)
     _load_all([args.model])
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)  # the cache beside it is written from the first step
     data = resolved_data(args.model)
     spec = fit.FitSpec(
         scale=args.scale,

@@ -318,6 +318,30 @@ def test_calibrate_reports_every_bad_flag_at_once_and_takes_seed_0(tmp_path, cap
     ]
 
 
+def test_calibrate_rejects_a_directory_for_the_fitted_file(tmp_path, capsys):
+    assert wsic.main(["calibrate", "--model", str(BASELINE), "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"wsic calibrate: --out must be the fitted file's path, not a directory (got {tmp_path})"
+    ]
+
+
+def test_calibrate_makes_the_fitted_file_s_directory_before_the_first_step(tmp_path, monkeypatch):
+    """The cache beside the fitted file is written from the first evaluation."""
+    import calibration.fit
+
+    class Started(Exception):
+        pass
+
+    def started(data, spec, cache_path):
+        assert cache_path == tmp_path / "new" / "dir" / "fitted.cache.json"
+        assert cache_path.parent.is_dir()
+        raise Started
+
+    monkeypatch.setattr(calibration.fit, "fit", started)
+    with pytest.raises(Started):
+        wsic.main(["calibrate", "--model", str(BASELINE), "--out", str(tmp_path / "new" / "dir" / "fitted.toml")])
+
+
 def test_calibrate_method_line_says_how_the_fit_was_run_and_what_it_started_from():
     args = wsic.parser().parse_args(
         ["calibrate", "--seeds", "5", "6", "--rounds", "3", "--correct-to-scale", "0.5", "--note", 'a "hand" step']

@@ -105,6 +105,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_path_problem(path: Path) -> str | None:
+    """Why a file cannot be written at path (its missing directories are made), or None."""
+    if path.is_dir():
+        return "not a directory"
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    return None if parent.is_dir() else f"but {parent} is a file"
+
+
 def calibrate_problems(args: argparse.Namespace) -> list[str]:
     """Every bad flag of wsic calibrate, one line each, before an hour of fitting starts."""
     problems = []
@@ -126,8 +136,12 @@ def calibrate_problems(args: argparse.Namespace) -> list[str]:
         problems.append(f"--jobs must be a positive integer or -1 for all cores (got {args.jobs})")
     if args.check_seed < 0:
         problems.append(f"--check-seed must be a non-negative integer (got {args.check_seed})")
-    if Path(args.out).is_dir():
-        problems.append(f"--out must be the fitted file's path, not a directory (got {args.out})")
+    for flag, path, what in (("--out", args.out, "the fitted file"), ("--report", args.report, "the fit report")):
+        problem = _file_path_problem(Path(path))
+        if problem:
+            problems.append(f"{flag} must be {what}'s path, {problem} (got {path})")
+    if args.note is not None and any("\ud800" <= ch <= "\udfff" for ch in args.note):
+        problems.append("--note must be valid text (got bytes that are not UTF-8)")
     if any(s < 0 for s in args.seeds):
         problems.append(f"--seeds must be non-negative integers (got {' '.join(map(str, args.seeds))})")
     elif len(set(args.seeds)) < len(args.seeds):
@@ -169,7 +183,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"note: check seeds {shared} are also the fit's, so it is not a check on unseen seeds", file=sys.stderr)
     _load_all([args.model])
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)  # the cache beside it is written from the first step
+    if not args.check_only:
+        out.parent.mkdir(parents=True, exist_ok=True)  # the cache beside it is written from the first step
     data = resolved_data(args.model)
     spec = fit.FitSpec(
         scale=args.scale,

@@ -258,8 +258,18 @@ def code_version() -> str:
     return f"wsic-sim {metadata.version('wsic-sim')}"
 
 
+def _toml_str(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, but TOML takes no surrogate pairs (so no
+    ASCII-only escaping of characters beyond U+FFFF) and wants DEL escaped."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml(v: object) -> str:
+    return _toml_str(v) if isinstance(v, str) else json.dumps(v)
+
+
 def _toml_value(path: str, value: float, note: str, unit: str) -> str:
-    return f"{{ value = {value:.6g}, unit = {json.dumps(unit)}, source = {json.dumps(note)} }}"
+    return f"{{ value = {value:.6g}, unit = {_toml_str(unit)}, source = {_toml_str(note)} }}"
 
 
 def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
@@ -288,7 +298,7 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, unit)}")
     m = ", ".join(f"{v:.6g}" for v in leaves.multipliers(data))
     lines.append(
-        f"segment_need_multiplier = {{ value = [{m}], unit = {json.dumps(leaves.UNIT)}, source = {json.dumps(note)} }}"
+        f"segment_need_multiplier = {{ value = [{m}], unit = {_toml_str(leaves.UNIT)}, source = {_toml_str(note)} }}"
     )
     lines += ["", "[risk]"]
     lines.append(f"unobserved_sigma = {_toml_value(UNOBSERVED, values[UNOBSERVED], note, UNOBSERVED_NODE['unit'])}")
@@ -351,13 +361,13 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
         "check_seed",
     ):
         if k in record and record[k] is not None:
-            lines.append(f"{k} = {json.dumps(record[k])}")
+            lines.append(f"{k} = {_toml(record[k])}")
     for t in record.get("targets", []):
         lines += ["", "[[calibration.targets]]"]
         for k in ("name", "target", "achieved", "tolerance", "within"):
             v = t[k]
-            lines.append(f"{k} = {json.dumps(v) if not isinstance(v, float) else repr(float(v))}")
-    path.write_text("\n".join(lines) + "\n")
+            lines.append(f"{k} = {_toml(v) if not isinstance(v, float) else repr(float(v))}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def target_rows(targets: list[Target], ach: dict[str, float]) -> list[dict]:

@@ -87,6 +87,17 @@ def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data
         }
 
     monkeypatch.setattr(F, "_evaluate_one", fake)
+    batches = []
+
+    def parallel(n_jobs):
+        def run(tasks):
+            tasks = list(tasks)
+            batches.append(len(tasks))
+            return [f(*a, **kw) for f, a, kw in tasks]
+
+        return run
+
+    monkeypatch.setattr(F, "Parallel", parallel)
     spec = FitSpec(jobs=1, rounds=2, leaf_steps=0, max_evaluations=10, free=(k,), seeds=(1, 2), correct_to_scale=1.0)
     x, obj = F.fit(data, spec, progress=lambda line: None, x0=x0)
     assert abs(x[k] - truth) < 0.01 * PARAMETERS[k].step, (x[k], truth)
@@ -94,6 +105,8 @@ def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data
     assert len({r[0] for r in aimed}) == 2, "the gap is measured once at the start of each round"
     assert sorted(r[2] for r in aimed) == [1, 1, 2, 2]
     assert obj.evaluations == len({(r[0], r[1]) for r in runs})
+    assert sum(batches) == len(runs) == 2 * obj.evaluations, "one task per (point, seed)"
+    assert 4 in batches, "the gap's two scales and two seeds run as one batch of tasks"
     # without the correction the same fit settles two bands' worth below the truth
     runs.clear()
     plain, _ = F.fit(data, FitSpec(**{**spec.__dict__, "correct_to_scale": None}), progress=lambda line: None, x0=x0)

@@ -35,7 +35,7 @@ def test_written_values_read_back_the_same(tmp_path):
         "reps": 2,
         "evaluations": 40,
         "objective": 3.5,
-        "method": 'wsic calibrate --rounds 2, started from "x"; a step by hand (C:\\runs)',
+        "method": 'wsic calibrate --rounds 2, started from "x"; a step by hand (C:\\runs) \u2713 \U0001f44d \x7f',
         "correct_to_scale": 1.0,
         "check_scale": 1.0,
         "check_reps": 5,
@@ -56,6 +56,7 @@ def test_written_values_read_back_the_same(tmp_path):
     assert again["routine_contacts"]["gp"]["rate"]["source"] == 'table "A" \\ note'
     want = fitted_values(data, x)
     got = fitted_values(again, start(again))
+    assert set(got) == set(want)
     for path, value in want.items():
         assert np.isclose(got[path], value, rtol=1e-5, atol=1e-9), (path, got[path], value)
     # and the written file is the start of the next fit: its vector is the one written, less the

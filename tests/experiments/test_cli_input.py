@@ -318,11 +318,29 @@ def test_calibrate_reports_every_bad_flag_at_once_and_takes_seed_0(tmp_path, cap
     ]
 
 
-def test_calibrate_rejects_a_directory_for_the_fitted_file(tmp_path, capsys):
-    assert wsic.main(["calibrate", "--model", str(BASELINE), "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        f"wsic calibrate: --out must be the fitted file's path, not a directory (got {tmp_path})"
+def test_calibrate_rejects_paths_it_cannot_write_and_notes_that_are_not_text(tmp_path, capsys, monkeypatch):
+    import calibration.fit
+
+    monkeypatch.setattr(calibration.fit, "fit", lambda *a, **k: pytest.fail("fitted despite bad flags"))
+    monkeypatch.setattr(calibration.fit, "check", lambda *a, **k: pytest.fail("checked despite bad flags"))
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    cases = [
+        (["--out", str(tmp_path)], f"--out must be the fitted file's path, not a directory (got {tmp_path})"),
+        (
+            ["--out", str(afile / "x" / "f.toml")],
+            f"--out must be the fitted file's path, but {afile} is a file (got {afile / 'x' / 'f.toml'})",
+        ),
+        (["--report", str(tmp_path)], f"--report must be the fit report's path, not a directory (got {tmp_path})"),
+        (["--note", "step \udcff"], "--note must be valid text (got bytes that are not UTF-8)"),
     ]
+    for flags, line in cases:
+        args = ["calibrate", "--model", str(BASELINE), *flags]
+        if "--out" not in flags:
+            args += ["--out", str(tmp_path / "f.toml")]
+        assert wsic.main(args) == 2
+        assert capsys.readouterr().err.splitlines() == [f"wsic calibrate: {line}"]
+    assert sorted(tmp_path.iterdir()) == [afile]
 
 
 def test_calibrate_makes_the_fitted_file_s_directory_before_the_first_step(tmp_path, monkeypatch):

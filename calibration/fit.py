@@ -269,11 +269,15 @@ def _toml(v: object) -> str:
 
 
 def _toml_value(path: str, value: float, note: str, unit: str) -> str:
-    return f"{{ value = {value:.6g}, unit = {_toml_str(unit)}, source = {_toml_str(note)} }}"
+    return f"{{ value = {float(value)!r}, unit = {_toml_str(unit)}, source = {_toml_str(note)} }}"
 
 
 def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
-    """Rewrite the fitted-parameter file: the fitted values and how they were fitted."""
+    """Rewrite the fitted-parameter file: the fitted values and how they were fitted.
+
+    Values are written in full (shortest round-tripping) precision: a parameter rounded to six
+    digits moves a few residents across a threshold, and the cascade shifts a stratum's cost by
+    up to 1%, so the file would no longer reproduce the figures recorded in it."""
     values = fitted_values(data, x)
     note = (
         f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
@@ -296,7 +300,7 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
     for name in ("need.frailty_sigma", "need.shock_sigma", PLANNED):  # [need] first
         unit = node(name)["unit"] if name != PLANNED else PLANNED_NODE["unit"]
         lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, unit)}")
-    m = ", ".join(f"{v:.6g}" for v in leaves.multipliers(data))
+    m = ", ".join(repr(float(v)) for v in leaves.multipliers(data))
     lines.append(
         f"segment_need_multiplier = {{ value = [{m}], unit = {_toml_str(leaves.UNIT)}, source = {_toml_str(note)} }}"
     )

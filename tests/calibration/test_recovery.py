@@ -7,10 +7,11 @@ population a borough's social work and reablement are a server or two, whose que
 and make the objective rough. Home care and care homes keep their modelled capacity: made ample,
 the fitted model's demand for them runs to five times the table's social care spend, which then
 decides who is in each stratum and turns the strata's costs on single placements (the fit stayed
-at its start in trials). So set, on the committed fit, they came back to 0.031, 0.037 and 0.008
-(on the fit before it 0.031, 0.032 and 0.024): other hospital's scale is the weakest identified,
-since on a small population outpatient and elective counts also move residents between the low
-and moderate strata."""
+at its start in trials). So set, on four seeds, they came back to 0.036, 0.022 and 0.008 on the
+committed fit (0.031, 0.028 and 0.021 on the fit before it). Two seeds are too few: on the committed
+fit other hospital's scale came back 0.111 off. It is the weakest identified, since on a small
+population outpatient and elective counts also move residents between the low and moderate
+strata."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_fit_recovers_chosen_parameters_on_a_small_population(make_data, ample):
     free = tuple(NAMES.index(n) for n in CHOSEN)
     for name, value in CHOSEN.items():
         truth[NAMES.index(name)] = value
-    scale, seeds = 0.06, (9, 10)
+    scale, seeds = 0.06, (9, 10, 11, 12)
     observed = _evaluate(data, truth, scale, seeds)
     # the whole population's columns and the two big strata: on a few thousand people the top
     # strata hold tens, and who is in them turns on single admissions

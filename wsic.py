@@ -117,6 +117,8 @@ def _file_path_problem(path: Path) -> str | None:
 
 def calibrate_problems(args: argparse.Namespace) -> list[str]:
     """Every bad flag of wsic calibrate, one line each, before an hour of fitting starts."""
+    from experiments.runner import jobs_problem
+
     problems = []
     for flag, value in (
         ("--scale", args.scale),
@@ -132,8 +134,8 @@ def calibrate_problems(args: argparse.Namespace) -> list[str]:
     ):
         if value < 1:
             problems.append(f"{flag} must be at least 1 (got {value})")
-    if args.jobs == 0 or args.jobs < -1:
-        problems.append(f"--jobs must be a positive integer or -1 for all cores (got {args.jobs})")
+    if jobs_problem(args.jobs):
+        problems.append(jobs_problem(args.jobs))
     if args.check_seed < 0:
         problems.append(f"--check-seed must be a non-negative integer (got {args.check_seed})")
     for flag, path, what in (("--out", args.out, "the fitted file"), ("--report", args.report, "the fit report")):
@@ -142,10 +144,11 @@ def calibrate_problems(args: argparse.Namespace) -> list[str]:
             problems.append(f"{flag} must be {what}'s path, {problem} (got {path})")
     if args.note is not None and any("\ud800" <= ch <= "\udfff" for ch in args.note):
         problems.append("--note must be valid text (got bytes that are not UTF-8)")
+    seeds = " ".join(map(str, args.seeds))
     if any(s < 0 for s in args.seeds):
-        problems.append(f"--seeds must be non-negative integers (got {' '.join(map(str, args.seeds))})")
+        problems.append(f"--seeds must be non-negative integers (got {seeds})")
     elif len(set(args.seeds)) < len(args.seeds):
-        problems.append(f"--seeds must be distinct (got {' '.join(map(str, args.seeds))})")
+        problems.append(f"--seeds must be distinct (got {seeds})")
     return problems
 
 

@@ -130,8 +130,10 @@ class Objective:
             each = Parallel(n_jobs=self.spec.jobs)(
                 delayed(_evaluate_one)(self.data, x, s, seed) for _, x, s, seed in tasks
             )
-            for k in todo:
-                self.cache[k] = mean_of([e for t, e in zip(tasks, each, strict=True) if t[0] == k])
+            by_point: dict[str, list[dict[str, float]]] = {k: [] for k in todo}
+            for t, e in zip(tasks, each, strict=True):
+                by_point[t[0]].append(e)
+            self.cache.update({k: mean_of(e) for k, e in by_point.items()})
             self.evaluations += len(todo)
             if self.cache_path is not None:
                 self.cache_path.write_text(json.dumps(self.cache))
@@ -265,7 +267,10 @@ def _toml_str(text: str) -> str:
 
 
 def _toml(v: object) -> str:
-    return _toml_str(v) if isinstance(v, str) else json.dumps(v)
+    """A TOML value: floats by repr (TOML's nan, where JSON's NaN is invalid), the rest as JSON."""
+    if isinstance(v, str):
+        return _toml_str(v)
+    return repr(float(v)) if isinstance(v, float) else json.dumps(v)
 
 
 def _toml_value(path: str, value: float, note: str, unit: str) -> str:
@@ -369,8 +374,7 @@ def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
     for t in record.get("targets", []):
         lines += ["", "[[calibration.targets]]"]
         for k in ("name", "target", "achieved", "tolerance", "within"):
-            v = t[k]
-            lines.append(f"{k} = {_toml(v) if not isinstance(v, float) else repr(float(v))}")
+            lines.append(f"{k} = {_toml(t[k])}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

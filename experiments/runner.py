@@ -40,6 +40,13 @@ class ExperimentError(Exception):
     """An experiment that cannot run as asked (the CLI reports it and exits 2)."""
 
 
+def jobs_problem(jobs: int) -> str | None:
+    """joblib's n_jobs: a worker count, or -1 for all cores (0 and below -1 are not what users mean)."""
+    if jobs == 0 or jobs < -1:
+        return f"--jobs must be a positive integer or -1 for all cores (got {jobs})"
+    return None
+
+
 @dataclass(frozen=True)
 class RunSpec:
     reps: int
@@ -65,8 +72,8 @@ class RunSpec:
             problems.append(f"--scale must be in (0, 1] (got {self.scale})")
         if self.seed < 0:
             problems.append(f"--seed must be a non-negative integer (got {self.seed})")
-        if self.jobs == 0 or self.jobs < -1:
-            problems.append(f"--jobs must be a positive integer or -1 for all cores (got {self.jobs})")
+        if jobs_problem(self.jobs):
+            problems.append(jobs_problem(self.jobs))
         if self.backend not in ("loky", "dask"):
             problems.append(f"--backend must be loky or dask (got {self.backend})")
         if self.backend == "dask" and not self.scheduler:

@@ -1,0 +1,71 @@
+"""Fixed-seed outputs that a change of structure must leave identical.
+
+``python -m tests.sim.golden_cases`` records them into tests/sim/golden/: each case's tidy results
+in full (parquet) and digests of its event and person logs. The committed files were recorded
+from main at commit 491f669, before the replication was split into parts; re-record them only
+for a change that is meant to move the numbers, and say so in its commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.loader import load_model
+from sim.replication import run_replication
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+# (case, model file, replication, seed, years, scale)
+CASES = (
+    ("baseline", "models/baseline.toml", 0, 7, 2, 0.02),
+    ("baseline_rep1", "models/baseline.toml", 1, 7, 2, 0.02),
+    ("wsic", "models/wsic.toml", 0, 7, 2, 0.02),
+    ("wsic_three_years", "models/wsic.toml", 2, 11, 3, 0.05),
+)
+# the person log's columns in the recording (a later column, such as a weight, is not compared)
+PERSON_COLUMNS = (
+    "replication", "person", "year", "borough", "age", "stratum", "risk_score", "stratum_concurrent", "leaf",
+    "ae_attendances", "nel_admissions", "bed_days", "excess_bed_days", "care_home_days", "cost_nel",
+    "cost_other_hospital", "cost_ooh", "cost_sc", "cost_total", "died",
+)
+EVENT_COLUMNS = ("replication", "person", "time", "event", "setting")
+
+
+def digest(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    """sha256 of the columns' values in row order, exact to the last bit."""
+    h = hashlib.sha256()
+    for c in columns:
+        col = frame[c]
+        values = col.astype(str).to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy()
+        h.update(c.encode())
+        h.update(np.ascontiguousarray(values).tobytes() if values.dtype != object else "\x1f".join(values).encode())
+    return h.hexdigest()
+
+
+def run_case(model_path: str, replication: int, seed: int, years: int, scale: float):
+    model = load_model(ROOT / model_path).model
+    return run_replication(model, replication, seed, years, scale, event_log=True, person_log=True)
+
+
+def record() -> None:
+    GOLDEN.mkdir(exist_ok=True)
+    digests = {}
+    for name, path, rep, seed, years, scale in CASES:
+        out = run_case(path, rep, seed, years, scale)
+        out.results.to_parquet(GOLDEN / f"{name}.results.parquet", index=False)
+        digests[name] = {
+            "events": digest(out.events, EVENT_COLUMNS),
+            "events_rows": len(out.events),
+            "persons": digest(out.persons, PERSON_COLUMNS),
+            "persons_rows": len(out.persons),
+        }
+    (GOLDEN / "digests.json").write_text(json.dumps(digests, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    record()

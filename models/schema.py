@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-BOROUGHS = ("hammersmith_fulham", "kensington_chelsea", "westminster")
-STRATA = ("very_high", "high", "moderate", "low", "very_low")
+from models.vocabulary import BOROUGHS, CONDITIONS, EVENT_ROLES, MECHANISMS, ROLES, STRATA, TASKS
+
 RISK_FEATURES = (
     "nel_admissions",
     "ae_attendances",
@@ -33,43 +33,6 @@ RISK_FEATURES = (
     "cancer",
     "learning_disability",
     "smi",
-)
-CONDITIONS = ("ltc", "multimorbidity", "dementia", "cancer", "learning_disability", "smi")
-MECHANISMS = {
-    "hazard": ("crisis", "fall", "care_home_entry", "death"),
-    "divert": ("rapid_response", "virtual_ward", "intermediate_care"),
-    "shorten": ("length_of_stay", "discharge_delay"),
-    "end_of_life": ("home",),
-}
-TASKS = (
-    "gp_contact",
-    "practice_nurse_contact",
-    "district_nurse_visit",
-    "rapid_response",
-    "basic_nursing",
-    "home_care",
-    "care_coordination",
-    "care_planning",
-    "case_conference",
-    "assessment",
-    "specialist_opinion",
-    "self_care_support",
-    "mental_health_liaison",
-    "end_of_life_care",
-    "falls_prevention",
-    "reablement",
-    "care_home_support",
-    "peer_review",
-)
-EVENT_ROLES = ("rapid_response_nurse", "social_worker")
-ROLES = (
-    "gp",
-    "practice_nurse",
-    "district_nurse",
-    "rapid_response_nurse",
-    "hybrid_worker",
-    "care_coordinator",
-    "social_worker",
 )
 
 
@@ -153,7 +116,7 @@ class Meta(_Strict):
     price_year: str
 
 
-class Population(_Strict):
+class PopulationSpec(_Strict):
     total: Count
     boroughs: list[Literal[BOROUGHS]] = Field(min_length=1)  # type: ignore[valid-type]
     borough_share: Series
@@ -178,7 +141,7 @@ class Population(_Strict):
     dementia_incidence: ProbabilitySeries
 
     @model_validator(mode="after")
-    def _shapes(self) -> Population:
+    def _shapes(self) -> PopulationSpec:
         problems: list[str] = []
         bands = len(self.age_band_lower.value)
         checks = {
@@ -254,7 +217,7 @@ class Crisis(_Strict):
     fall_share: ProbabilitySeries
 
 
-class AccessPoint(_Strict):
+class AccessPointSpec(_Strict):
     share_of_crises: Probability
     triage_lines: Count
     triage_minutes: Positive
@@ -262,7 +225,7 @@ class AccessPoint(_Strict):
     p_rapid_response: Probability
 
 
-class RapidResponse(_Strict):
+class RapidResponseSpec(_Strict):
     min_age: NonNegative
     travel_minutes: Positive
     visit_hours: Positive
@@ -271,13 +234,13 @@ class RapidResponse(_Strict):
     p_virtual_ward: Probability
 
 
-class VirtualWard(_Strict):
+class VirtualWardSpec(_Strict):
     places: Series
     mean_stay_days: Positive
     p_escalate: Probability
 
 
-class Hospital(_Strict):
+class HospitalSpec(_Strict):
     beds: Count
     p_admit: ProbabilitySeries
     mean_los_days: Series
@@ -288,12 +251,12 @@ class Hospital(_Strict):
     dementia_care_home_multiplier: Positive
 
 
-class SocialWork(_Strict):
+class SocialWorkSpec(_Strict):
     assessment_hours: Positive
     arrangement_days: NonNegative
 
 
-class HomeCare(_Strict):
+class HomeCareSpec(_Strict):
     hours_capacity: Series
     package_hours_mean: Positive
     package_hours_need_elasticity: NonNegative
@@ -302,14 +265,14 @@ class HomeCare(_Strict):
     end_rate: NonNegative
 
 
-class Reablement(_Strict):
+class ReablementSpec(_Strict):
     places: Series
     duration_days: Positive
     p_package: Probability
     p_care_home: Probability
 
 
-class CareHomes(_Strict):
+class CareHomesSpec(_Strict):
     residential_places: Count
     nursing_places: Count
     p_nursing: Probability
@@ -386,7 +349,7 @@ class Role(_Strict):
     tasks: list[Literal[TASKS]]  # type: ignore[valid-type]
 
 
-class IntermediateCare(_Strict):
+class IntermediateCareSpec(_Strict):
     places: Series
     mean_stay_days: Positive
     p_escalate: Probability
@@ -552,18 +515,18 @@ class CareModel(_Strict):
     meta: Meta
     run: Run
     initial_state: InitialState
-    population: Population
+    population: PopulationSpec
     need: Need
     crisis: Crisis
-    access_point: AccessPoint
-    rapid_response: RapidResponse
-    virtual_ward: VirtualWard
-    intermediate_care: IntermediateCare
-    hospital: Hospital
-    social_work: SocialWork
-    home_care: HomeCare
-    reablement: Reablement
-    care_homes: CareHomes
+    access_point: AccessPointSpec
+    rapid_response: RapidResponseSpec
+    virtual_ward: VirtualWardSpec
+    intermediate_care: IntermediateCareSpec
+    hospital: HospitalSpec
+    social_work: SocialWorkSpec
+    home_care: HomeCareSpec
+    reablement: ReablementSpec
+    care_homes: CareHomesSpec
     mortality: Mortality
     routine_contacts: RoutineContacts
     risk: Risk

@@ -504,6 +504,7 @@ class Replication:
         results = pd.concat(self.rows, ignore_index=True)
         results.insert(0, "replication", self.replication)
         results.insert(0, "scenario", self.scenario)
+        results["scale"] = self.scale  # values are already for the whole population
         events = None
         if self.sys.log.enabled:
             events = self.sys.log.frame(self.replication)
@@ -512,6 +513,7 @@ class Replication:
         if self.person_log:
             persons = pd.concat(self.person_frames, ignore_index=True)
             persons.insert(0, "replication", np.int32(self.replication))
+            persons["scale"] = self.scale  # each row is one sampled resident: it stands for 1 / scale
         stats = {
             "residents": self.initial_residents,
             "rows": self.sys.pop.size,

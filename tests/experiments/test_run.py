@@ -35,6 +35,7 @@ def test_results_are_tidy_and_complete(run_dir):
         "intervention",
         "measure",
         "value",
+        "scale",
     ]
     assert sorted(r.replication.unique()) == [0, 1]
     assert sorted(r.year.unique()) == [1, 2]

@@ -174,6 +174,7 @@ def test_every_measure_is_produced_and_active(run):
         "intervention",
         "measure",
         "value",
+        "scale",
     ]
     assert sorted(r.year.unique()) == list(range(1, YEARS + 1))
     people = r[r.stratum != "all"]

@@ -1,4 +1,5 @@
-"""Places (beds, care home places, ward and team places) as a simpy resource with O(1) release.
+"""Capacity: places (beds, care home places, ward and team places) as a simpy resource with O(1)
+release, and the one rule by which a capacity follows --scale.
 
 simpy's Resource keeps its users in a list, so each release searches it: with a thousand beds
 that search dominates a full-population run. Here users live in an insertion-ordered dict with
@@ -8,6 +9,14 @@ the list methods simpy calls (append, remove, len), and behaviour is otherwise s
 from __future__ import annotations
 
 import simpy
+
+
+def scaled(capacity: float, scale: float) -> int:
+    """Whole units of a capacity for a fraction of the population: none stays none, and anything
+    else keeps at least one unit, so a small sample never loses a service the system has."""
+    if capacity <= 0:
+        return 0
+    return max(1, round(capacity * scale))
 
 
 class _Users(dict):
@@ -27,3 +36,9 @@ class Places(simpy.Resource):
     def __init__(self, env: simpy.Environment, capacity: int = 1):
         super().__init__(env, capacity)
         self.users = _Users()  # type: ignore[assignment]
+
+
+def places(env: simpy.Environment, capacity: float, scale: float) -> Places | None:
+    """The scaled places of one unit, or None where it has none."""
+    n = scaled(capacity, scale)
+    return Places(env, capacity=n) if n else None

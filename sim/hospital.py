@@ -9,18 +9,32 @@ from collections.abc import Generator
 
 import numpy as np
 
-from sim.capacity import Places
+from sim.capacity import Places, scaled
+from sim.draws import C_DEST, C_DIE, C_LOS
 from sim.population import DEAD, HOSPITAL
-from sim.system import C_DEST, C_DIE, C_LOS, System
+from sim.reablement import Reablement
+from sim.social_care import CareHomes, HomeCare, SocialWork
+from sim.system import System
 
 TO_HOME, TO_PACKAGE, TO_REABLEMENT, TO_CARE_HOME = range(4)
 
 
 class Hospital:
-    def __init__(self, system: System):
+    def __init__(
+        self,
+        system: System,
+        social_work: SocialWork,
+        home_care: HomeCare,
+        reablement: Reablement,
+        care_homes: CareHomes,
+    ):
         self.sys = system
+        self.social_work = social_work
+        self.home_care = home_care
+        self.reablement = reablement
+        self.care_homes = care_homes
         h = system.model.hospital
-        self.capacity = max(1, round(h.beds.value * system.scale))
+        self.capacity = scaled(h.beds.value, system.scale)
         self.beds = Places(system.env, capacity=self.capacity)
         sigma = h.los_sigma.value
         self.sigma = sigma
@@ -30,9 +44,6 @@ class Hospital:
         self.discharge = np.asarray(h.discharge.value)
         self.dementia_ch = h.dementia_care_home_multiplier.value
         self.arrangement_days = system.model.social_work.arrangement_days.value
-
-    def occupied(self) -> int:
-        return self.beds.count
 
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
@@ -97,24 +108,23 @@ class Hospital:
                 iv.share_avoided(i, s.group[i], ("discharge_delay",), saved)
             s.excess.start(i, env.now)
             if dest == TO_PACKAGE:
-                yield from s.social_work.assess(i)
+                yield from self.social_work.assess(i)
                 yield env.timeout(arrangement)
-                yield from s.home_care.start(i, row)
+                yield from self.home_care.start(i, row)
             elif dest == TO_REABLEMENT:
-                reablement_req = yield from s.reablement.reserve(i)
+                reablement_req = yield from self.reablement.reserve(i)
                 if reablement_req is not None and s.pop.placement[i]:
                     # a care home place came through while waiting: reablement is no longer needed
-                    s.reablement.team_of(i).release(reablement_req)
+                    self.reablement.team_of(i).release(reablement_req)
                     reablement_req = None
             else:
-                yield from s.social_work.assess(i)
+                yield from self.social_work.assess(i)
                 yield env.timeout(arrangement)
-                yield from s.care_homes.place(i, row)
+                yield from self.care_homes.place(i, row)
             s.excess.stop(i, env.now)
         s.bed.stop(i, env.now)
         self.beds.release(req)
         s.log.add(i, env.now, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:
-            s.reablement.current[i] = reablement_req
-            env.process(s.reablement.episode(i, row, reablement_req))
+            self.reablement.begin(i, row, reablement_req)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import CARE_HOME, HOME, NURSING, RESIDENTIAL
-from sim.system import System
+from sim.population import HOME, NURSING, RESIDENTIAL
+from sim.settings import Settings
 
 
 def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
@@ -18,12 +18,13 @@ def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
 
 
 def populate(
-    system: System, care_home_weight: np.ndarray, package_weight: np.ndarray, rng: np.random.Generator
+    settings: Settings, care_home_weight: np.ndarray, package_weight: np.ndarray, rng: np.random.Generator
 ) -> None:
     """Fill care homes and home-care markets to the model's starting levels."""
-    s, pop, m = system, system.pop, system.model
+    s = settings.system
+    pop, m = s.pop, s.model
     init = m.initial_state
-    ch = s.care_homes
+    ch = settings.care_homes
     eligible = (pop.setting == HOME) & (pop.age >= m.care_homes.min_age.value)
     for kind in (RESIDENTIAL, NURSING):
         home = ch.homes[kind]
@@ -31,29 +32,23 @@ def populate(
             continue
         k = round(init.care_home_occupancy.value * home.capacity)
         who = _pick(rng, np.where(eligible, care_home_weight, 0.0), k)
-        for i in who.tolist():
-            ch.held[i] = home.request()  # granted at once: the home has room
-            pop.placement[i] = kind
-            s.community.stop(i, 0.0)
-            pop.setting[i] = CARE_HOME
-            s.care_home[kind].start(i, 0.0)
+        ch.fill_at_start(who, kind)
         eligible[who] = False
 
     eligible &= pop.age >= 18
     u = rng.random(pop.size)
-    for b, market in enumerate(s.home_care.markets):
+    hc = settings.home_care
+    for b, market in enumerate(hc.markets):
         if market is None:
             continue
         target = init.home_care_utilisation.value * market.capacity
         weight = np.where(eligible & (pop.borough == b), package_weight, 0.0)
-        mean_hours = s.home_care.mean * 1.0
+        mean_hours = hc.mean * 1.0
         candidates = _pick(rng, weight, int(target / max(mean_hours, 1.0)) * 2)
         used = 0
         for i in candidates.tolist():
-            hours = s.home_care.package_size(i, float(u[i]))
+            hours = hc.package_size(i, float(u[i]))
             if used + hours > target:
                 break
-            market.get(hours)  # granted at once: the market has the hours
+            hc.fill_at_start(i, hours)
             used += hours
-            pop.package_hours[i] = hours
-            s.sc.start(i, 0.0, hours / 7.0)

@@ -24,12 +24,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.schema import STRATA, CareModel, Intervention
+from models.schema import CareModel, Intervention
+from models.vocabulary import (
+    BULK_ROLES,
+    DAYS_PER_WEEK,
+    DIVERT_TARGETS,
+    HAZARD_TARGETS,
+    SHORTEN_TARGETS,
+    STRATA,
+    WEEKS_PER_YEAR,
+)
 from sim.population import CARE_HOME, HOME, REABLEMENT, Population
 from sim.streams import Streams
 
-BULK_ROLES = ("gp", "practice_nurse", "district_nurse")
-WEEKS_PER_YEAR = 52.0
 ATTRIBUTED = (
     "enrolled_person_years",
     "enrolments",
@@ -44,9 +51,6 @@ ATTRIBUTED = (
     "deaths_at_home_supported",
 )
 ATTRIBUTED_INDEX = {m: k for k, m in enumerate(ATTRIBUTED)}
-HAZARD_TARGETS = ("crisis", "fall", "care_home_entry", "death")
-SHORTEN_TARGETS = ("length_of_stay", "discharge_delay")
-DIVERT_TARGETS = ("rapid_response", "virtual_ward", "intermediate_care")
 
 
 def sample_effect(effect, rng: np.random.Generator) -> float:
@@ -122,7 +126,6 @@ class Interventions:
         ns = len(STRATA)
         self.groups = self.nb * ns
         self.attributed = np.zeros((len(self.active), len(ATTRIBUTED), self.groups))
-        self.system_rows: list[tuple[str, int, str, float]] = []
         self.year_index = 0
         self.running = np.zeros(len(self.active), dtype=bool)
 
@@ -272,28 +275,6 @@ class Interventions:
         return None
 
     # ----- per period and per year -------------------------------------------------------------------
-    def period_tally(self, key: np.ndarray, days: float, tally, inv_scale: float) -> None:
-        """Enrolled person-time by group, backlog and caseload by borough, bulk-role hours demanded."""
-        borough = self.pop.borough
-        for act in self.active:
-            self.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]] += np.bincount(
-                key[act.enrolled], minlength=self.groups
-            ) * (days / 365.0)
-            if not self.running[act.index]:
-                continue
-            enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
-            waiting_b = np.bincount(borough[act.waiting], minlength=self.nb)
-            for b in range(self.nb):
-                tally.sample_intervention(act.name, b, "enrolled", enrolled_b[b] * inv_scale)
-                tally.sample_intervention(act.name, b, "backlog", waiting_b[b] * inv_scale)
-                tally.add_intervention(act.name, b, "waiting_person_days", waiting_b[b] * days * inv_scale)
-                for role, _h in act.capping:
-                    fte = self.model.workforce[role].fte.value[b]
-                    if fte > 0:
-                        tally.sample_intervention(
-                            act.name, b, f"caseload_per_{role}_fte", enrolled_b[b] * inv_scale / fte
-                        )
-
     def bulk_demand_hours(self, period_days: float) -> dict[str, np.ndarray]:
         """Hours of GP, practice and district nurse time interventions ask for in a period, by borough."""
         out = {r: np.zeros(self.nb) for r in BULK_ROLES}
@@ -303,48 +284,8 @@ class Interventions:
                 continue
             enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
             for role, h in act.bulk_hours.items():
-                out[role] += enrolled_b * h * period_days / 7.0
+                out[role] += enrolled_b * h * period_days / DAYS_PER_WEEK
         return out
-
-    def year_costs(self, year: int, tally) -> None:
-        """Set-up, running and per-person costs of interventions; FTE-costed workforce."""
-        nb = self.nb
-        for act in self.active:
-            if not self.running[act.index]:
-                continue
-            costs = act.spec.costs
-            person_years = self.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]]
-            py_b = person_years.reshape(nb, -1).sum(axis=1) / self.scale
-            items = [("per_person", costs.per_person, py_b)]
-            if year == act.spec.start_year:
-                items.append(("set_up", costs.set_up, None))
-            items.append(("per_year", costs.per_year, None))
-            for label, unit, per_b in items:
-                payer = "nhs" if unit.payer == "NHS" else "council"
-                if per_b is None:
-                    tally.add_intervention(act.name, -1, f"cost_interventions_{payer}", unit.value)
-                    tally.add_intervention(act.name, -1, f"cost_{label}", unit.value)
-                else:
-                    for b in range(nb):
-                        tally.add_intervention(act.name, b, f"cost_interventions_{payer}", unit.value * per_b[b])
-                        tally.add_intervention(act.name, b, f"cost_{label}", unit.value * per_b[b])
-        for act in self.active:
-            if not self.running[act.index]:
-                continue
-            joined = self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]].reshape(nb, -1).sum(axis=1)
-            for b in range(nb):
-                waited = tally.sums.get((act.name, b, "waiting_person_days"), 0.0) * self.scale
-                if joined[b] > 0:
-                    # Little's law: waiting person-days over people who joined is the mean wait to enrol
-                    tally.add_intervention(act.name, b, "mean_wait_to_enrol_days", waited / joined[b])
-        for role, spec in self.model.workforce.items():
-            if spec.costed != "fte":
-                continue
-            payer = "nhs" if spec.cost_per_fte.payer == "NHS" else "council"
-            for b, fte in enumerate(spec.fte.value):
-                if fte > 0:
-                    tally.add(b, f"cost_workforce_{payer}", fte * spec.cost_per_fte.value)
-                    tally.add(b, f"{role}_fte", fte)
 
     def reset_year(self) -> None:
         self.attributed.fill(0.0)

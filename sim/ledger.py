@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.schema import CareModel
-
-YEAR_DAYS = 365.0
+from models.vocabulary import COST_COLUMNS, DAYS_PER_YEAR
 
 # Counted per resident as the year runs.
 COUNTED = (
@@ -76,7 +75,6 @@ COST_ITEMS = (
     ("sw_assessments", "sw_assessment", "cost_sc"),
 )
 CARE_HOME_ITEMS = ("care_home_days_residential", "care_home_days_nursing")
-COST_COLUMNS = ("cost_nel", "cost_other_hospital", "cost_ooh", "cost_sc")
 
 # Person-level measures reported, in order.
 REPORTED = (
@@ -161,10 +159,6 @@ class Accrual:
             self.acc[i] += (t - s) * self.rate[i]
             self.since[i] = np.nan
 
-    def active(self, i: int) -> bool:
-        s = self.since[i]
-        return bool(s == s)
-
     def settle(self, t: float) -> None:
         """Credit everything accrued up to t, as at a year end."""
         on = ~np.isnan(self.since)
@@ -176,7 +170,7 @@ def year_record(ledger: Ledger, model: CareModel) -> dict[str, np.ndarray]:
     """Derived measures and costs per resident for the year just settled."""
     m = ledger.m
     r = dict(m)
-    r["person_years"] = m["person_days"] / YEAR_DAYS
+    r["person_years"] = m["person_days"] / DAYS_PER_YEAR
     r["care_home_days"] = m["care_home_days_residential"] + m["care_home_days_nursing"]
     r["ooh_contacts"] = (
         m["gp_contacts"]

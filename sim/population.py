@@ -8,7 +8,7 @@ persistent frailty and a transient shock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,9 +67,6 @@ class Population:
     def alive(self) -> np.ndarray:
         return self.setting < DEAD
 
-    def nbytes(self) -> int:
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
-
 
 def age_band(age: np.ndarray, lower: np.ndarray) -> np.ndarray:
     """Index of each age's band, given the bands' lower bounds."""
@@ -103,6 +100,20 @@ def cost_tree_leaf(age, ltc, dementia, cancer, ld) -> np.ndarray:
     return leaf
 
 
+def _ltc_counts(p, ltc_tab: np.ndarray, band: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """LTC counts by age band: the table's groups (0, 1, 2-3, 4+), split within by the shares."""
+    n = band.shape[0]
+    cum = np.cumsum(ltc_tab, axis=1)[band]
+    group = (rng.random(n)[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
+    ltc = np.choose(group, [0, 1, 2, 4]).astype(np.int8)
+    u = rng.random(n)
+    ltc[(group == 2) & (u < p.ltc_three_within_two_three.value)] = 3
+    p6, p5 = p.ltc_six_within_four_plus.value, p.ltc_five_within_four_plus.value
+    ltc[(group == 3) & (u < p6)] = 6
+    ltc[(group == 3) & (u >= p6) & (u < p6 + p5)] = 5
+    return ltc
+
+
 def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population:
     """Draw n residents whose mix follows the model's population tables."""
     p = model.population
@@ -118,15 +129,7 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
     network = (offset[borough] + np.floor(rng.random(n) * nets[borough])).astype(np.int16)
 
     ltc_tab = np.asarray(p.ltc_by_age.value)
-    cum = np.cumsum(ltc_tab, axis=1)[band]
-    group = (rng.random(n)[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
-    ltc = np.choose(group, [0, 1, 2, 4]).astype(np.int8)
-    u = rng.random(n)
-    ltc[(group == 2) & (u < p.ltc_three_within_two_three.value)] = 3
-    p6, p5 = p.ltc_six_within_four_plus.value, p.ltc_five_within_four_plus.value
-    ltc[(group == 3) & (u < p6)] = 6
-    ltc[(group == 3) & (u >= p6) & (u < p6 + p5)] = 5
-
+    ltc = _ltc_counts(p, ltc_tab, band, rng)
     many = ltc >= 2
     p_many = ltc_tab[:, 2] + ltc_tab[:, 3]
     p_dem = np.divide(np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0)

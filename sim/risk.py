@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.schema import STRATA, CareModel
+from models.schema import CareModel
 from sim.population import CARE_HOME, Population
 
 
@@ -67,5 +67,3 @@ def stratify(score: np.ndarray, alive: np.ndarray, shares: np.ndarray, rng: np.r
     strata[idx[order]] = labels
     return strata
 
-
-STRATUM_NAMES = STRATA

@@ -9,24 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from models.schema import CareModel
-from sim.ledger import YEAR_DAYS, Ledger
+from models.vocabulary import CONTACT_MEASURES, CONTACTS, DAYS_PER_YEAR, PLANNED_CONTACTS, ROLE_CONTACTS
+from sim.ledger import Ledger
 from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population
-
-# contact type -> ledger measure
-CONTACTS = {
-    "gp": "gp_contacts",
-    "practice_nurse": "practice_nurse_contacts",
-    "district_nurse": "district_nurse_contacts",
-    "outpatient": "outpatient",
-    "elective": "elective",
-    "ae_minor": "ae_minor",
-    "other_social_care": "other_sc_units",
-    "other_community": "other_community_contacts",
-}
-# contact types delivered by a modelled workforce role
-ROLE_OF = {"gp": "gp", "practice_nurse": "practice_nurse", "district_nurse": "district_nurse"}
-# planned hospital care, scaled by each resident's planned-care propensity
-PLANNED = ("outpatient", "elective")
 
 
 def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
@@ -38,7 +23,7 @@ def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
     sigma = model.need.planned_care_sigma
     if sigma is not None and sigma.value > 0:
         propensity = np.exp(sigma.value * pop.planned - 0.5 * sigma.value**2)  # lognormal, mean one
-        for name in PLANNED:
+        for name in PLANNED_CONTACTS:
             out[name] = out[name] * propensity
     return out
 
@@ -55,9 +40,9 @@ def need_rate(pop: Population, model: CareModel, rate: float, elasticity: float,
 def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rng: np.random.Generator) -> None:
     """Add the year's routine contacts to the ledger, given days at home and in care homes."""
     m = ledger.m
-    home_years = m["community_days"] / YEAR_DAYS
-    care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / YEAR_DAYS
-    for name, measure in CONTACTS.items():
+    home_years = m["community_days"] / DAYS_PER_YEAR
+    care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / DAYS_PER_YEAR
+    for name, measure in CONTACT_MEASURES.items():
         mult = getattr(model.routine_contacts, name).care_home_multiplier.value
         mean = rates[name] * (home_years + mult * care_home_years)
         m[measure] += episode_counts(mean, getattr(model.routine_contacts, name).episode_size, rng)
@@ -82,9 +67,9 @@ def period_demand_hours(
     home = (s == HOME) | (s == REABLEMENT) | (s == VIRTUAL_WARD)
     care = s == CARE_HOME
     out = {}
-    for name, role in ROLE_OF.items():
+    for name in ROLE_CONTACTS:
         c = getattr(model.routine_contacts, name)
         weight = rates[name] * (home + c.care_home_multiplier.value * care)
-        contacts = np.bincount(pop.borough, weights=weight, minlength=n_boroughs) * period_days / YEAR_DAYS
-        out[role] = contacts * c.minutes.value / 60.0
+        contacts = np.bincount(pop.borough, weights=weight, minlength=n_boroughs) * period_days / DAYS_PER_YEAR
+        out[name] = contacts * c.minutes.value / 60.0
     return out

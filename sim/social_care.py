@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
+import numpy as np
 import simpy
 
-from sim.capacity import Places
+from models.vocabulary import HOURS_PER_DAY
+from sim.capacity import places, scaled
+from sim.draws import C_HOURS, C_NURSING
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
-from sim.system import C_HOURS, C_NURSING, DAY_HOURS, System
+from sim.system import System
 from sim.workforce import Pool
 
 
@@ -35,7 +38,7 @@ class SocialWork:
             s.wait_end("assessment_wait_days", i)
             if s.is_dead(i):
                 return
-            yield s.env.timeout(self.hours * pool.time_factor / DAY_HOURS)
+            yield s.env.timeout(self.hours * pool.time_factor / HOURS_PER_DAY)
         pool.busy_hours += self.hours  # work done; the stretch is only how rounding is paid for
         s.count("sw_assessments", i)
         s.log.add(i, s.env.now, "assessment", "social_work")
@@ -54,24 +57,30 @@ class SocialWork:
 class HomeCare:
     """Packages of home care drawn from each borough's weekly hours; a package waits for hours."""
 
-    def __init__(self, system: System):
+    def __init__(self, system: System, social_work: SocialWork):
         self.sys = system
+        self.social_work = social_work
         hc = system.model.home_care
         self.markets: list[simpy.Container | None] = []
         for hours in hc.hours_capacity.value:
-            cap = round(hours * system.scale)
+            cap = scaled(hours, system.scale)
             self.markets.append(simpy.Container(system.env, capacity=cap, init=cap) if cap > 0 else None)
         self.mean = hc.package_hours_mean.value
         self.elasticity = hc.package_hours_need_elasticity.value
         self.max = hc.package_hours_max.value
         self.ref = system.model.need.reference.value
-        self.arrangement_days = system.model.social_work.arrangement_days.value
 
     def package_size(self, i: int, u: float) -> int:
         need = self.sys.pop.need[i] / self.ref
         hours = self.mean * need**self.elasticity * (0.5 + u)
         market = self.markets[self.sys.pop.borough[i]]
         return int(min(max(1, round(hours)), self.max, market.capacity if market else 1))
+
+    def fill_at_start(self, i: int, hours: int) -> None:
+        """A package already running when the simulation starts (the market has the hours)."""
+        self.markets[self.sys.pop.borough[i]].get(hours)
+        self.sys.pop.package_hours[i] = hours
+        self.sys.start_package(i, hours)
 
     def start(self, i: int, row: list[float]) -> Generator:
         """Wait for the package's hours; it runs from then (or from discharge, if in hospital)."""
@@ -92,7 +101,7 @@ class HomeCare:
         s.count("packages_started", i)
         s.log.add(i, s.env.now, "package_start", "home")
         if s.at_home(i) or s.pop.setting[i] == VIRTUAL_WARD:
-            s.sc.start(i, s.env.now, hours / 7.0)
+            s.start_package(i, hours)
 
     def end(self, i: int) -> None:
         s = self.sys
@@ -106,22 +115,40 @@ class HomeCare:
 
     def referral(self, i: int, row: list[float]) -> Generator:
         """A request for care from the community: assessment, arrangement, then the package."""
-        yield from self.sys.social_work.referral(i, lambda: self.start(i, row))
+        yield from self.social_work.referral(i, lambda: self.start(i, row))
+
+    def resident_died(self, i: int) -> None:
+        if self.sys.pop.package_hours[i] > 0:
+            self.end(i)
+
+    def hours_in_use(self, b: int) -> float | None:
+        market = self.markets[b]
+        return None if market is None else market.capacity - market.level
 
 
 class CareHomes:
     """Residential and nursing places; a placement is held until death."""
 
-    def __init__(self, system: System):
+    def __init__(self, system: System, social_work: SocialWork, home_care: HomeCare):
         self.sys = system
+        self.social_work = social_work
+        self.home_care = home_care
         ch = system.model.care_homes
-        self.homes: dict[int, simpy.Resource | None] = {}
-        for kind, places in ((RESIDENTIAL, ch.residential_places.value), (NURSING, ch.nursing_places.value)):
-            cap = max(1, round(places * system.scale)) if places > 0 else 0
-            self.homes[kind] = Places(system.env, capacity=cap) if cap else None
+        self.homes: dict[int, simpy.Resource | None] = {
+            RESIDENTIAL: places(system.env, ch.residential_places.value, system.scale),
+            NURSING: places(system.env, ch.nursing_places.value, system.scale),
+        }
         self.p_nursing = ch.p_nursing.value
         self.held: dict[int, simpy.resources.resource.Request] = {}
-        self.arrangement_days = system.model.social_work.arrangement_days.value
+
+    def fill_at_start(self, who: np.ndarray, kind: int) -> None:
+        """Residents already placed when the simulation starts (the home has room for them)."""
+        s = self.sys
+        home = self.homes[kind]
+        for i in who.tolist():
+            self.held[i] = home.request()  # granted at once
+            s.pop.placement[i] = kind
+            s.enter_care_home(i)
 
     def place(self, i: int, row: list[float]) -> Generator:
         """Wait for a place of the assessed kind; move in now if at home, else at discharge."""
@@ -146,7 +173,7 @@ class CareHomes:
         s.count("care_home_admissions", i)
         s.log.add(i, s.env.now, "care_home_admission", "care_home")
         if s.pop.package_hours[i] > 0:
-            s.home_care.end(i)
+            self.home_care.end(i)
         if s.pop.setting[i] != HOSPITAL:
             s.enter_care_home(i)
 
@@ -160,6 +187,15 @@ class CareHomes:
         home = self.homes[kind]
         return home.count if home is not None else 0
 
+    def queued(self, kind: int) -> int:
+        home = self.homes[kind]
+        return len(home.queue) if home is not None else 0
+
     def referral(self, i: int, row: list[float]) -> Generator:
         """Referral from the community: assessment, arrangement, then wait at home for a place."""
-        yield from self.sys.social_work.referral(i, lambda: self.place(i, row))
+        yield from self.social_work.referral(i, lambda: self.place(i, row))
+
+    def resident_died(self, i: int) -> None:
+        if self.sys.pop.placement[i]:
+            self.release(i)
+

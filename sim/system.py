@@ -1,19 +1,24 @@
-"""The state one replication shares: residents, their tallies, and the moves between settings.
+"""The residents' state in one replication, and the one protocol by which a resident moves.
 
-Every change of a resident's setting goes through ``enter_hospital``, ``leave_hospital``,
-``enter_care_home`` or ``die`` so that accruals (bed days, care-home days, hours of home care,
-community days) start and stop in exactly one place.
+Every change of a resident's setting goes through a method here (``enter_hospital``,
+``leave_hospital``, ``enter_virtual_ward``, ``enter_care_home``, ``die``...), so that what accrues
+(bed days, care-home days, hours of home care, community days) starts and stops in one place. What
+a move implies for a care setting (a reablement place given back, a care home place or a package
+released at death) is that setting's own business: it registers a hook here and the move calls it.
+This module knows no care setting, so the settings can depend on it and not the other way round.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 
 from models.schema import CareModel
+from models.vocabulary import DAYS_PER_WEEK, HOURS_PER_DAY
 from sim.events import EventLog
+from sim.interventions import Interventions
 from sim.ledger import Accrual, Ledger
 from sim.population import (
     CARE_HOME,
@@ -24,49 +29,40 @@ from sim.population import (
     NURSING,
     REABLEMENT,
     RESIDENTIAL,
+    VIRTUAL_WARD,
     Population,
     age_band,
 )
-from sim.workforce import SystemTally
+from sim.tally import SystemTally
 
-if TYPE_CHECKING:
-    from sim.community_services import IntermediateCare, Reablement, VirtualWard
-    from sim.hospital import Hospital
-    from sim.interventions import Interventions
-    from sim.social_care import CareHomes, HomeCare, SocialWork
-    from sim.urgent_care import AccessPoint, EmergencyDepartment, RapidResponse
-
-# Columns of the uniform draws that travel with each event (one row per event).
-C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DIE, C_DEST = range(8)
-C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(8, 16)
-DRAW_COLUMNS = 16
-NORMAL_COLUMNS = (C_LOS,)  # these columns hold standard normals, not uniforms
-
-DAY_HOURS = 24.0
+WAITS = (
+    "assessment_wait_days",
+    "package_wait_days",
+    "placement_wait_days",
+    "reablement_wait_days",
+    "bed_wait_hours",
+)
 
 
 class System:
-    """Everything a replication's processes read and change."""
+    """Everything a replication's processes read, and the moves they make."""
 
-    hospital: Hospital
-    access_point: AccessPoint
-    rapid_response: RapidResponse
-    emergency: EmergencyDepartment
-    virtual_ward: VirtualWard
-    intermediate_care: IntermediateCare
-    interventions: Interventions
-    reablement: Reablement
-    social_work: SocialWork
-    home_care: HomeCare
-    care_homes: CareHomes
-
-    def __init__(self, env: simpy.Environment, model: CareModel, pop: Population, scale: float, log: EventLog):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        model: CareModel,
+        pop: Population,
+        scale: float,
+        log: EventLog,
+        interventions: Interventions,
+    ):
         self.env = env
         self.model = model
         self.pop = pop
         self.scale = scale
         self.inv_scale = 1.0 / scale
         self.log = log
+        self.interventions = interventions
         self.ledger = Ledger(pop.size)
         self.tally = SystemTally()
         self.alive_acc = Accrual(self.ledger, "person_days")
@@ -81,16 +77,7 @@ class System:
         }
         self.sc = Accrual(self.ledger, "sc_hours")
         # time spent waiting, credited to the year it is spent in (also for those still waiting)
-        self.waiting = {
-            name: Accrual(self.ledger, name)
-            for name in (
-                "assessment_wait_days",
-                "package_wait_days",
-                "placement_wait_days",
-                "reablement_wait_days",
-                "bed_wait_hours",
-            )
-        }
+        self.waiting = {name: Accrual(self.ledger, name) for name in WAITS}
         self.accruals = [
             self.alive_acc,
             self.ic,
@@ -106,7 +93,6 @@ class System:
         for acc in (self.alive_acc, self.community):
             acc.since[here] = 0.0
             acc.rate[here] = 1.0
-        self.band = np.zeros(pop.size, dtype=np.int8)
         self.fall_share = list(model.crisis.fall_share.value)
         # crises are drawn at the highest rate any setting has and thinned to the setting's own
         ch = model.crisis.care_home_multiplier.value
@@ -115,13 +101,32 @@ class System:
         self.crisis_keep_care_home = ch / self.crisis_max_factor
         self.group = np.zeros(pop.size, dtype=np.int64)  # borough x stratum at the year start
         self.pending: dict[int, list] = {}  # queued requests for packages and places, by resident
+        self._on_leave: list[Callable[[int, int], None]] = []
+        self._on_death: list[Callable[[int], None]] = []
+        self.band = np.zeros(pop.size, dtype=np.int8)
         self.update_bands()
 
+    # ----- hooks --------------------------------------------------------------------------------
+    def on_leave(self, hook: Callable[[int, int], None]) -> None:
+        """Call hook(i, setting left) whenever a resident is moved out of a setting by a move
+        that is not the setting's own (readmission, a care home place, death)."""
+        self._on_leave.append(hook)
+
+    def on_death(self, hook: Callable[[int], None]) -> None:
+        """Call hook(i) once a resident's death is recorded, in the order registered."""
+        self._on_death.append(hook)
+
+    def _left(self, i: int) -> None:
+        old = int(self.pop.setting[i])
+        for hook in self._on_leave:
+            hook(i, old)
+
+    # ----- state --------------------------------------------------------------------------------
     def update_bands(self) -> None:
         self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(np.int8)
 
     def wait_start(self, measure: str, i: int) -> None:
-        self.waiting[measure].start(i, self.env.now, DAY_HOURS if measure.endswith("_hours") else 1.0)
+        self.waiting[measure].start(i, self.env.now, HOURS_PER_DAY if measure.endswith("_hours") else 1.0)
 
     def wait_end(self, measure: str, i: int) -> None:
         self.waiting[measure].stop(i, self.env.now)
@@ -141,7 +146,26 @@ class System:
     def count(self, measure: str, i: int, amount: float = 1.0) -> None:
         self.ledger.m[measure][i] += amount
 
-    # ----- moves between settings -------------------------------------------------------------
+    def start_package(self, i: int, hours: int) -> None:
+        """Hours of home care a week begin to accrue (they pause while away from home)."""
+        self.sc.start(i, self.env.now, hours / DAYS_PER_WEEK)
+
+    def at_home(self, i: int) -> bool:
+        return self.pop.setting[i] in (HOME, REABLEMENT)
+
+    def is_dead(self, i: int) -> bool:
+        return self.pop.setting[i] == DEAD
+
+    # ----- moves between settings -----------------------------------------------------------------
+    def arrive(self, i: int) -> None:
+        """A newcomer (birth or in-migration) takes up a reserved row, at home."""
+        t = self.env.now
+        self.pop.setting[i] = HOME
+        for acc in (self.alive_acc, self.community):
+            acc.since[i] = t
+            acc.rate[i] = 1.0
+        self.log.add(i, t, "arrival", "home")
+
     def enter_hospital(self, i: int) -> None:
         t = self.env.now
         pop = self.pop
@@ -150,8 +174,7 @@ class System:
         else:
             self.community.stop(i, t)
         self.sc.stop(i, t)
-        if pop.setting[i] == REABLEMENT:
-            self.reablement.end_early(i)
+        self._left(i)
         pop.setting[i] = HOSPITAL
 
     def leave_hospital(self, i: int, to_reablement: bool = False) -> None:
@@ -164,7 +187,20 @@ class System:
         pop.setting[i] = REABLEMENT if to_reablement else HOME
         self.community.start(i, t)
         if pop.package_hours[i] > 0:
-            self.sc.start(i, t, pop.package_hours[i] / 7.0)
+            self.start_package(i, int(pop.package_hours[i]))
+
+    def finish_reablement(self, i: int) -> None:
+        """A reablement episode ends at home; community care and any package carry on."""
+        self.pop.setting[i] = HOME
+
+    def enter_virtual_ward(self, i: int) -> None:
+        """Hospital-level care at home: the resident stays home, so routine care goes on."""
+        self.pop.setting[i] = VIRTUAL_WARD
+        self.vw.start(i, self.env.now)
+
+    def leave_virtual_ward(self, i: int) -> None:
+        self.vw.stop(i, self.env.now)
+        self.pop.setting[i] = HOME
 
     def enter_intermediate_care(self, i: int) -> None:
         """Step-up to a community bed: like a hospital stay for what accrues."""
@@ -182,7 +218,7 @@ class System:
         self.pop.setting[i] = HOME
         self.community.start(i, t)
         if self.pop.package_hours[i] > 0:
-            self.sc.start(i, t, self.pop.package_hours[i] / 7.0)
+            self.start_package(i, int(self.pop.package_hours[i]))
 
     def enter_care_home(self, i: int) -> None:
         """A resident at home moves into the care home place they now hold."""
@@ -190,8 +226,7 @@ class System:
         pop = self.pop
         for acc in (self.community, self.vw, self.ic):
             acc.stop(i, t)
-        if pop.setting[i] == REABLEMENT:
-            self.reablement.end_early(i)
+        self._left(i)
         pop.setting[i] = CARE_HOME
         self.care_home[int(pop.placement[i])].start(i, t)
 
@@ -200,8 +235,7 @@ class System:
         pop = self.pop
         for acc in self.accruals:
             acc.stop(i, t)
-        if pop.setting[i] == REABLEMENT:
-            self.reablement.end_early(i)
+        self._left(i)
         for request in self.pending.pop(i, ()):
             if not request.triggered:
                 request.cancel()  # leave the queue: the dead wait for nothing
@@ -210,14 +244,5 @@ class System:
         pop.referred[i] = 0
         self.count("deaths", i)
         self.log.add(i, t, "death", where)
-        if pop.placement[i]:
-            self.care_homes.release(i)
-        if pop.package_hours[i] > 0:
-            self.home_care.end(i)
-
-    def at_home(self, i: int) -> bool:
-        s = self.pop.setting[i]
-        return s in (HOME, REABLEMENT)
-
-    def is_dead(self, i: int) -> bool:
-        return self.pop.setting[i] == DEAD
+        for hook in self._on_death:
+            hook(i)

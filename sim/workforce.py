@@ -9,14 +9,13 @@ shortage shows as a growing wait, never silently.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import simpy
 
-from sim.capacity import Places
-
-HOURS_PER_YEAR = 24 * 365.0
+from models.schema import CareModel
+from models.vocabulary import BULK_ROLES, HOURS_PER_YEAR
+from sim.capacity import Places, scaled
+from sim.tally import SystemTally
 
 
 def on_duty(fte: float, productive_hours: float, scale: float) -> float:
@@ -35,7 +34,7 @@ class Pool:
 
     def __init__(self, env: simpy.Environment, fte: float, productive_hours: float, scale: float):
         exact = on_duty(fte, productive_hours, scale)
-        self.capacity = max(1, round(exact)) if exact > 0 else 0
+        self.capacity = scaled(exact, 1.0)
         self.time_factor = self.capacity / exact if exact > 0 else 1.0
         self.resource = Places(env, capacity=self.capacity) if self.capacity > 0 else None
         self.busy_hours = 0.0
@@ -68,35 +67,26 @@ class FluidQueue:
         }
 
 
-class SystemTally:
-    """Yearly system-level measures keyed by (intervention, borough, measure).
+class BulkWorkforce:
+    """The bulk roles (GPs, practice and district nurses) of every borough as fluid queues."""
 
-    Borough is an index, or -1 for the whole system; intervention is "all" for measures that
-    belong to no intervention.
-    """
+    def __init__(self, model: CareModel, scale: float, periods_per_year: int, period_days: float):
+        self.queues = {
+            role: FluidQueue(
+                np.asarray(model.workforce[role].fte.value)
+                * model.workforce[role].productive_hours.value
+                * scale
+                / periods_per_year,
+                period_days,
+            )
+            for role in BULK_ROLES
+        }
 
-    def __init__(self) -> None:
-        self.sums: dict[tuple[str, int, str], float] = defaultdict(float)
-        self.means: dict[tuple[str, int, str], list[float]] = defaultdict(list)
-
-    def add(self, borough: int, measure: str, value: float) -> None:
-        self.sums[("all", borough, measure)] += value
-
-    def sample(self, borough: int, measure: str, value: float) -> None:
-        """A level observed once a period; reported as the year's mean."""
-        self.means[("all", borough, measure)].append(value)
-
-    def add_intervention(self, intervention: str, borough: int, measure: str, value: float) -> None:
-        self.sums[(intervention, borough, measure)] += value
-
-    def sample_intervention(self, intervention: str, borough: int, measure: str, value: float) -> None:
-        self.means[(intervention, borough, measure)].append(value)
-
-    def rows(self) -> list[tuple[str, int, str, float]]:
-        out = [(iv, b, m, v) for (iv, b, m), v in self.sums.items()]
-        out += [(iv, b, m, float(np.mean(v))) for (iv, b, m), v in self.means.items()]
-        return out
-
-    def reset(self) -> None:
-        self.sums.clear()
-        self.means.clear()
+    def step(self, demand: dict[str, np.ndarray], tally: SystemTally, inv_scale: float) -> None:
+        """Serve a period's hours demanded by role and borough, and tally them for the whole system."""
+        for role, q in self.queues.items():
+            r = q.step(demand[role])
+            for b in range(r["demand_hours"].shape[0]):
+                for key in ("demand_hours", "supply_hours", "served_hours"):
+                    tally.add(b, f"{role}_{key}", float(r[key][b]) * inv_scale)
+                tally.sample(b, f"{role}_wait_days", float(r["wait_days"][b]))

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.ledger import COST_COLUMNS, COST_ITEMS, REPORTED, YEAR_DAYS
+from models.vocabulary import COST_COLUMNS
+from models.vocabulary import DAYS_PER_YEAR as YEAR_DAYS
+from sim.ledger import COST_ITEMS, REPORTED
 from sim.population import (
     CARE_HOME,
     DEAD,
@@ -24,10 +26,11 @@ YEARS = 2
 
 
 def _probe(snapshots: list[dict]):
-    def probe(s) -> None:
+    def probe(st) -> None:
+        s = st.system
         pop = s.pop
         setting = pop.setting
-        beds = s.hospital.beds
+        beds = st.hospital.beds
         snap = {
             "n": pop.size,
             "counted": int(np.bincount(setting, minlength=8).sum()),
@@ -37,24 +40,25 @@ def _probe(snapshots: list[dict]):
             "bed_queue": len(beds.queue),
             "beds_capacity": beds.capacity,
             "in_virtual_ward": int((setting == VIRTUAL_WARD).sum()),
-            "vw_used": sum(w.count for w in s.virtual_ward.wards if w is not None),
-            "vw_capacity": sum(w.capacity for w in s.virtual_ward.wards if w is not None),
+            "vw_used": sum(w.count for w in st.virtual_ward.units if w is not None),
+            "vw_capacity": sum(w.capacity for w in st.virtual_ward.units if w is not None),
             "dead_holding": int(((setting == DEAD) & ((pop.placement > 0) | (pop.package_hours > 0))).sum()),
             "in_care_home_without_place": int(((setting == CARE_HOME) & (pop.placement == 0)).sum()),
-            "reablement_mismatch": set(np.flatnonzero(setting == REABLEMENT).tolist()) ^ set(s.reablement.current),
-            "reablement_places_used": sum(t.count for t in s.reablement.teams if t is not None),
+            "reablement_mismatch": set(np.flatnonzero(setting == REABLEMENT).tolist()) ^ set(st.reablement.current),
+            "reablement_places_used": sum(t.count for t in st.reablement.teams if t is not None),
+            "reablement_episodes_running": len(st.reablement.current),
         }
         for kind in (RESIDENTIAL, NURSING):
-            home = s.care_homes.homes[kind]
+            home = st.care_homes.homes[kind]
             snap[f"placed_{kind}"] = int((pop.placement == kind).sum())
             snap[f"home_used_{kind}"] = home.count
             snap[f"home_capacity_{kind}"] = home.capacity
         snap["markets"] = [
             (m.capacity, m.level, int(pop.package_hours[pop.borough == b].sum()))
-            for b, m in enumerate(s.home_care.markets)
+            for b, m in enumerate(st.home_care.markets)
         ]
         for name in ("rapid_response", "social_work"):
-            for pool in getattr(s, name).pools:
+            for pool in getattr(st, name).pools:
                 assert pool.resource.count <= pool.capacity
         snapshots.append(snap)
 
@@ -63,7 +67,7 @@ def _probe(snapshots: list[dict]):
 
 @pytest.fixture(scope="module")
 def run(baseline):
-    rep = Replication(baseline, replication=0, seed=11, years=YEARS, scale=SCALE, event_log=True)
+    rep = Replication(baseline, replication=0, seed=11, years=YEARS, scale=SCALE, event_log=True, person_log=True)
     snapshots: list[dict] = []
     rep.period_probes.append(_probe(snapshots))
     result = rep.run()
@@ -80,7 +84,7 @@ def test_nobody_is_lost(run):
         assert s["dead_holding"] == 0, "the dead hold no care home place and no package"
         assert s["in_care_home_without_place"] == 0
         assert not s["reablement_mismatch"], "in reablement exactly while an episode holds a place"
-        assert s["reablement_places_used"] >= len(s["reablement_mismatch"] or ()), "places are held"
+        assert s["reablement_places_used"] == s["reablement_episodes_running"], "each episode holds one place"
 
 
 def test_occupancy_never_exceeds_capacity(run):
@@ -235,9 +239,27 @@ def test_strata_hold_their_shares_and_concentrate_use(run, baseline):
 
 
 def test_year_boundaries_split_stays(run):
-    """Bed days in a year can never exceed 365 per resident."""
+    """A stay that crosses a year end is split between the years, so nobody has more than 365 bed
+    days in a year, and each year holds at least the part of the stay that fell in it."""
     rep, result, _ = run
+    persons = result.persons
+    assert (persons.bed_days <= YEAR_DAYS + 1e-6).all()
+    assert (persons.bed_days + persons.care_home_days <= YEAR_DAYS + 1e-6).all()
     ev = result.events
     assert (ev.time >= -rep.warmup * YEAR_DAYS).all()
     assert (ev.time <= YEARS * YEAR_DAYS).all()
     assert isinstance(ev.event.dtype, pd.CategoricalDtype)
+    admitted = ev[ev.event == "admission"].groupby("person").time.apply(list)
+    left = ev[(ev.event == "discharge") | ((ev.event == "death") & (ev.setting == "hospital"))]
+    left = left.groupby("person").time.apply(sorted)
+    bed = persons.set_index(["person", "year"]).bed_days
+    crossing = 0
+    for person, starts in admitted.items():
+        for t0 in starts:
+            t1 = next((t for t in left.get(person, []) if t >= t0), None)
+            if t1 is None or not (0 <= t0 < YEAR_DAYS < t1 <= 2 * YEAR_DAYS):
+                continue
+            crossing += 1
+            assert bed[(person, 1)] >= YEAR_DAYS - t0 - 1e-3
+            assert bed[(person, 2)] >= t1 - YEAR_DAYS - 1e-3
+    assert crossing > 0, "some stays cross the end of year 1"

@@ -1,0 +1,154 @@
+"""The community events of each period (crises, deaths outside hospital, referrals for care,
+packages ending), drawn in bulk for everyone and played in time order by a single process.
+
+A resident gets a process of their own only when one of these events starts something that
+waits (a call in a queue, a stay, a referral). Each event kind and period has a stream of its own,
+so a difference between scenarios in one period cannot shift the draws of the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+
+from models.vocabulary import DAYS_PER_YEAR
+from sim.draws import DRAW_COLUMNS, NORMAL_COLUMNS
+from sim.hazards import Hazards
+from sim.population import CARE_HOME, DEAD, HOME, NURSING, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
+from sim.settings import Settings
+from sim.streams import Streams
+
+CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END = range(5)
+DIES_HERE = (HOME, REABLEMENT, VIRTUAL_WARD, CARE_HOME)  # elsewhere a setting's own risks decide
+
+
+class CommunityEvents:
+    def __init__(self, settings: Settings, streams: Streams, period_days: float):
+        self.settings = settings
+        self.sys = settings.system
+        self.model = self.sys.model
+        self.streams = streams
+        self.period_days = period_days
+        self.hazards: Hazards | None = None  # set at each year start
+
+    def _stream(self, name: str, t0: float) -> np.random.Generator:
+        return self.streams[f"{name}:{round(t0 / self.period_days)}"]
+
+    def _draws(self, name: str, k: int, t0: float) -> list[list[float]]:
+        rng = self._stream(name, t0)
+        u = rng.random((k, DRAW_COLUMNS))
+        for c in NORMAL_COLUMNS:
+            u[:, c] = rng.standard_normal(k)
+        return u.tolist()
+
+    def _bernoulli_times(
+        self,
+        name: str,
+        rate: np.ndarray,
+        eligible: np.ndarray,
+        t0: float,
+        target: str | None = None,
+        avoided_measure: str | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Residents with an event this period, and when. With ``target``, the interventions'
+        multipliers thin the events drawn at the baseline rate, and what they avoid is credited."""
+        rng = self._stream(name, t0)
+        u = rng.random(rate.shape[0])
+        when = t0 + rng.random(rate.shape[0]) * self.period_days  # drawn for all: aligned across scenarios
+        p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
+        hit = eligible & (u < p)
+        iv = self.sys.interventions
+        if target is not None and iv.any:
+            mult = iv.mult[target]
+            thinned = hit & (u >= -np.expm1(-rate * mult * (self.period_days / DAYS_PER_YEAR)))
+            for i in np.flatnonzero(thinned).tolist():
+                iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0})
+            hit &= ~thinned
+        who = np.flatnonzero(hit)
+        return who, when[who]
+
+    def _crises(self, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]]]:
+        """Crises are drawn for every row at a rate that does not depend on the scenario's state
+        (the highest a setting allows), so each scenario sees the same candidate crises; the
+        setting at the moment, the interventions and being alive then thin them."""
+        pop = self.sys.pop
+        rng = self._stream("crisis", t0)
+        k = rng.poisson(self.hazards.crisis * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR))
+        c_all = np.repeat(np.arange(pop.size), k)
+        t_all = t0 + rng.random(c_all.size) * self.period_days
+        rows = self._draws("crisis_draws", c_all.size, t0)
+        live = np.flatnonzero(pop.alive[c_all])
+        return c_all[live], t_all[live], live, rows
+
+    def draw_period(self, t0: float):
+        """All community events of the period starting at t0, in time order."""
+        pop, m, hz = self.sys.pop, self.model, self.hazards
+        at_home = pop.setting == HOME
+        in_care_home = pop.setting == CARE_HOME
+        c_who, c_t, c_rows, crisis_rows = self._crises(t0)
+        ch = m.care_homes
+        death_rate = np.where(
+            in_care_home,
+            np.where(
+                pop.placement == NURSING,
+                ch.annual_death_rate_nursing.value,
+                ch.annual_death_rate_residential.value,
+            ),
+            hz.death,
+        )
+        d_who, d_t = self._bernoulli_times("death", death_rate, pop.alive, t0, "death", "avoided_deaths")
+        free = at_home & (pop.referred == 0) & (pop.placement == 0)
+        p_who, p_t = self._bernoulli_times(
+            "package_referral", hz.package_referral, free & (pop.package_hours == 0) & (pop.age >= 18), t0
+        )
+        h_who, h_t = self._bernoulli_times(
+            "care_home_referral",
+            hz.care_home_referral,
+            free & (pop.age >= ch.min_age.value),
+            t0,
+            "care_home_entry",
+            "avoided_care_home_admissions",
+        )
+        e_who, e_t = self._bernoulli_times(
+            "package_end", np.full(pop.size, m.home_care.end_rate.value), pop.package_hours > 0, t0
+        )
+        groups = ((CRISIS, c_who), (DEATH, d_who), (PACKAGE_REFERRAL, p_who), (CARE_HOME_REFERRAL, h_who))
+        groups += ((PACKAGE_END, e_who),)
+        times = np.concatenate([c_t, d_t, p_t, h_t, e_t])
+        who = np.concatenate([a for _, a in groups])
+        kind = np.concatenate([np.full(a.size, kd, dtype=np.int8) for kd, a in groups])
+        row = np.concatenate([c_rows, *(np.arange(a.size) for a in (d_who, p_who, h_who, e_who))])
+        order = np.argsort(times, kind="stable")
+        draws = {
+            CRISIS: crisis_rows,
+            PACKAGE_REFERRAL: self._draws("package_draws", p_who.size, t0),
+            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who.size, t0),
+        }
+        return times[order].tolist(), who[order].tolist(), kind[order].tolist(), row[order].tolist(), draws
+
+    def dispatch(self, t0: float) -> Generator:
+        """Play the period's events in time order, each as the resident's state is by then."""
+        st = self.settings
+        s = self.sys
+        env = s.env
+        setting = s.pop.setting
+        times, who, kinds, rows, draws = self.draw_period(t0)
+        crisis_rows = draws[CRISIS]
+        for t, i, kd, j in zip(times, who, kinds, rows, strict=True):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if kd == CRISIS:
+                st.crises.crisis(i, crisis_rows[j])
+            elif kd == DEATH:
+                where = setting[i]
+                if where in DIES_HERE:
+                    s.die(i, SETTING_NAMES[where])
+            elif kd == PACKAGE_REFERRAL:
+                if setting[i] == HOME and s.pop.referred[i] == 0 and s.pop.package_hours[i] == 0:
+                    env.process(st.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))
+            elif kd == CARE_HOME_REFERRAL:
+                if setting[i] == HOME and s.pop.referred[i] == 0 and not s.pop.placement[i]:
+                    env.process(st.care_homes.referral(i, draws[CARE_HOME_REFERRAL][j]))
+            elif kd == PACKAGE_END and setting[i] != DEAD:
+                st.home_care.end(i)

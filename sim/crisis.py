@@ -1,0 +1,146 @@
+"""A resident's health crisis, from the moment it happens to the service that takes it: A&E
+directly or through the access point, or, where an intervention says so, a community setting
+instead. Interventions act here by thinning crises, diverting them, or supporting a death at home,
+and what they avoid is credited against where the crisis would have gone without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+from models.vocabulary import DIVERT_TARGETS
+from sim.draws import C_ACCEPT, C_ADMIT, C_DIE, C_DIVERT, C_EOL, C_FALL, C_LOS, C_ROUTE, C_RR, C_TRIAGE
+from sim.hospital import Hospital
+from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
+from sim.step_up import IntermediateCare, VirtualWard
+from sim.system import System
+from sim.urgent_care import TO_AE, AccessPoint, EmergencyDepartment, RapidResponse
+
+
+class CrisisPathway:
+    def __init__(
+        self,
+        system: System,
+        access_point: AccessPoint,
+        emergency: EmergencyDepartment,
+        rapid_response: RapidResponse,
+        virtual_ward: VirtualWard,
+        intermediate_care: IntermediateCare,
+        hospital: Hospital,
+    ):
+        self.sys = system
+        self.access_point = access_point
+        self.emergency = emergency
+        self.rapid_response = rapid_response
+        self.virtual_ward = virtual_ward
+        self.intermediate_care = intermediate_care
+        self.hospital = hospital
+        # whether each community setting can take a diverted crisis now
+        self.has_room: dict[str, Callable[[int], bool]] = {
+            "rapid_response": rapid_response.has_free_nurse,
+            "virtual_ward": lambda i: system.pop.setting[i] == HOME and virtual_ward.has_place(i),
+            "intermediate_care": lambda i: system.pop.setting[i] == HOME and intermediate_care.has_place(i),
+        }
+
+    def crisis(self, i: int, row: list[float]) -> None:
+        """A crisis drawn for resident i, at the moment it happens."""
+        s = self.sys
+        setting = s.pop.setting[i]
+        if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE):
+            return
+        base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
+        if row[C_ACCEPT] >= base_keep:
+            return  # not a crisis at this setting's own rate
+        iv = s.interventions
+        is_fall = row[C_FALL] < s.fall_share[s.band[i]]
+        if iv.any:
+            keep = base_keep * iv.mult["crisis"][i] * (iv.mult["fall"][i] if is_fall else 1.0)
+            if row[C_ACCEPT] >= keep:
+                targets = ("crisis", "fall") if is_fall else ("crisis",)
+                iv.share_avoided(i, s.group[i], targets, self.avoided(i, row, {"avoided_crises": 1.0}))
+                return
+        s.count("crises", i)
+        s.log.add(i, s.env.now, "crisis", "home" if setting != CARE_HOME else "care_home")
+        if iv.any:
+            if iv.end_of_life[i] > 0 and row[C_EOL] < iv.end_of_life[i] and self._dies_if_admitted(i, row):
+                s.env.process(self._death_at_home(i, row))
+                return
+            if setting != CARE_HOME and self._divert(i, row):
+                return
+        ap = self.access_point
+        if ap.resource is not None and row[C_ROUTE] < ap.share:
+            s.env.process(ap.call(i, row))
+        else:
+            self.emergency.attend(i, row)
+
+    def would_be(self, i: int, row: list[float]) -> tuple[bool, bool, float]:
+        """Where this crisis would have gone with no intervention and room everywhere:
+        (reaches A&E, admitted, length of stay)."""
+        ap = self.access_point
+        if ap.resource is not None and row[C_ROUTE] < ap.share:
+            u = row[C_TRIAGE]
+            if u < ap.p_advice:
+                return False, False, 0.0
+            rr = self.rapid_response
+            if u < ap.p_advice + ap.p_rr and rr.can_attend(i) and row[C_RR] < rr.p_home + rr.p_vw:
+                return False, False, 0.0
+        if row[C_ADMIT] < self.emergency.p_admit[self.sys.band[i]]:
+            return True, True, self.hospital.length_of_stay(i, row[C_LOS], with_interventions=False)
+        return True, False, 0.0
+
+    def avoided(self, i: int, row: list[float], extra: dict[str, float]) -> dict[str, float]:
+        """What an intervention is credited with for keeping this crisis from its pathway."""
+        ae, admitted, los = self.would_be(i, row)
+        out = dict(extra)
+        if ae:
+            out["avoided_ae_attendances"] = 1.0
+        if admitted:
+            out["avoided_nel_admissions"] = 1.0
+            out["avoided_bed_days"] = los
+        return out
+
+    def _dies_if_admitted(self, i: int, row: list[float]) -> bool:
+        _, admitted, _ = self.would_be(i, row)
+        return admitted and row[C_DIE] < self.hospital.p_die[self.sys.band[i]]
+
+    def _death_at_home(self, i: int, row: list[float]) -> Generator:
+        """End-of-life care at home: the death that would have come in hospital comes at home."""
+        s = self.sys
+        k = s.interventions.first_enrolled("end_of_life", "home", i)
+        amounts = self.avoided(i, row, {"deaths_at_home_supported": 1.0})
+        s.interventions.credit(k, s.group[i], amounts)
+        yield s.env.timeout(amounts.get("avoided_bed_days", 0.0))
+        if s.pop.setting[i] in (HOME, REABLEMENT):
+            s.die(i, "home")
+
+    def _divert(self, i: int, row: list[float]) -> bool:
+        """Send the crisis to a community setting if an intervention says so and it has room."""
+        s = self.sys
+        iv = s.interventions
+        u = row[C_DIVERT]
+        edge = 0.0
+        for target in DIVERT_TARGETS:
+            p = iv.divert[target][i]
+            if p <= 0:
+                continue
+            if edge <= u < edge + p:
+                if not self.has_room[target](i):
+                    return False
+                k = iv.first_enrolled("divert", target, i)
+                iv.credit(k, s.group[i], {"diverted_crises": 1.0})
+                s.env.process(self._diverted(i, row, target, k))
+                return True
+            edge += p
+        return False
+
+    def _diverted(self, i: int, row: list[float], target: str, k: int) -> Generator:
+        s = self.sys
+        if target == "rapid_response":
+            outcome = yield from self.rapid_response.episode(i, row, s.env.now)
+            reached_ae = outcome == TO_AE
+        elif target == "virtual_ward":
+            reached_ae = yield from self.virtual_ward.stay(i, row)
+        else:
+            reached_ae = yield from self.intermediate_care.stay(i, row)
+        if not reached_ae:
+            s.interventions.credit(k, s.group[i], self.avoided(i, row, {}))

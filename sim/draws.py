@@ -1,0 +1,13 @@
+"""The columns of the random draws that travel with each community event, one row per event.
+
+A crisis carries one row from the moment it is drawn to the end of its pathway, so every decision
+on the way (triage, admission, length of stay, destination) uses the same number in every
+scenario, whatever the pathway did before (common random numbers by construction).
+"""
+
+from __future__ import annotations
+
+C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DIE, C_DEST = range(8)
+C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(8, 16)
+DRAW_COLUMNS = 16
+NORMAL_COLUMNS = (C_LOS,)  # these columns hold standard normals, not uniforms

@@ -1,0 +1,88 @@
+"""Step-up care in the community instead of a hospital bed: the virtual ward (care at home) and
+intermediate care beds. A stay begins only if a place is free now (there is no queue); it ends at
+home or, with some probability, in a hospital admission.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+from sim.capacity import places
+from sim.draws import C_ESCALATE, C_VW_STAY
+from sim.hospital import Hospital
+from sim.population import INTERMEDIATE_CARE, SETTING_NAMES, VIRTUAL_WARD
+from sim.system import System
+
+
+class StepUp:
+    setting: int
+    name: str  # event-log and measure prefix
+
+    def __init__(self, system: System, spec, hospital: Hospital):
+        self.sys = system
+        self.hospital = hospital
+        self.units = [places(system.env, v, system.scale) for v in spec.places.value]
+        self.mean_stay = spec.mean_stay_days.value
+        self.p_escalate = spec.p_escalate.value
+
+    def has_place(self, i: int) -> bool:
+        unit = self.units[self.sys.pop.borough[i]]
+        return unit is not None and unit.count < unit.capacity
+
+    def enter(self, i: int) -> None:
+        raise NotImplementedError
+
+    def leave(self, i: int) -> None:
+        raise NotImplementedError
+
+    def stay(self, i: int, row: list[float]) -> Generator:
+        """Return True if the stay ended in a hospital admission."""
+        s = self.sys
+        env = s.env
+        with self.units[s.pop.borough[i]].request() as req:
+            yield req
+            self.enter(i)
+            s.count(f"{self.name}_admissions", i)
+            s.log.add(i, env.now, f"{self.name}_admission", SETTING_NAMES[self.setting])
+            yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
+        if s.pop.setting[i] != self.setting:
+            return False  # moved on meanwhile (a care home place came through, or death)
+        self.leave(i)
+        s.log.add(i, env.now, f"{self.name}_discharge", SETTING_NAMES[self.setting])
+        if row[C_ESCALATE] < self.p_escalate:
+            yield from self.hospital.admission(i, row)
+            return True
+        return False
+
+
+class VirtualWard(StepUp):
+    """Hospital-level care at home: the resident stays home, so routine care goes on."""
+
+    setting = VIRTUAL_WARD
+    name = "vw"
+
+    def __init__(self, system: System, hospital: Hospital):
+        super().__init__(system, system.model.virtual_ward, hospital)
+
+    def enter(self, i: int) -> None:
+        self.sys.enter_virtual_ward(i)
+
+    def leave(self, i: int) -> None:
+        self.sys.leave_virtual_ward(i)
+
+
+class IntermediateCare(StepUp):
+    """Step-up community beds: for what accrues, like a short hospital stay."""
+
+    setting = INTERMEDIATE_CARE
+    name = "ic"
+
+    def __init__(self, system: System, hospital: Hospital):
+        super().__init__(system, system.model.intermediate_care, hospital)
+
+    def enter(self, i: int) -> None:
+        self.sys.enter_intermediate_care(i)
+
+    def leave(self, i: int) -> None:
+        self.sys.leave_intermediate_care(i)

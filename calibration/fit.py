@@ -92,10 +92,9 @@ class Objective:
             ]
         )
 
-    def achieved_many(self, xs: list[np.ndarray], scale: float | None = None) -> list[dict[str, float]]:
-        """Raw results at the fit's scale (or the one given), from the cache where it has them."""
-        scale = self.spec.scale if scale is None else scale
-        return self.achieved_at([(x, scale) for x in xs])
+    def achieved_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
+        """Raw results at the fit's scale, from the cache where it has them."""
+        return self.achieved_at([(x, self.spec.scale) for x in xs])
 
     def achieved_at(self, points: list[tuple[np.ndarray, float]]) -> list[dict[str, float]]:
         """Raw results at each (vector, scale), every missing (point, seed) run as one parallel task."""

@@ -105,163 +105,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _file_path_problem(path: Path) -> str | None:
-    """Why a file cannot be written at path (its missing directories are made), or None."""
-    if path.is_dir():
-        return "not a directory"
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    return None if parent.is_dir() else f"but {parent} is a file"
-
-
-def calibrate_problems(args: argparse.Namespace) -> list[str]:
-    """Every bad flag of wsic calibrate, one line each, before an hour of fitting starts."""
-    from experiments.runner import jobs_problem
-
-    problems = []
-    for flag, value in (
-        ("--scale", args.scale),
-        ("--check-scale", args.check_scale),
-        ("--correct-to-scale", args.correct_to_scale),
-    ):
-        if value is not None and not 0 < value <= 1:  # --correct-to-scale None: --check-scale's
-            problems.append(f"{flag} must be a fraction of the population in (0, 1] (got {value})")
-    for flag, value in (
-        ("--check-reps", args.check_reps),
-        ("--rounds", args.rounds),
-        ("--max-evaluations", args.max_evaluations),
-    ):
-        if value < 1:
-            problems.append(f"{flag} must be at least 1 (got {value})")
-    if jobs_problem(args.jobs):
-        problems.append(jobs_problem(args.jobs))
-    if args.check_seed < 0:
-        problems.append(f"--check-seed must be a non-negative integer (got {args.check_seed})")
-    for flag, path, what in (("--out", args.out, "the fitted file"), ("--report", args.report, "the fit report")):
-        problem = _file_path_problem(Path(path))
-        if problem:
-            problems.append(f"{flag} must be {what}'s path, {problem} (got {path})")
-    if args.note is not None and any("\ud800" <= ch <= "\udfff" for ch in args.note):
-        problems.append("--note must be valid text (got bytes that are not UTF-8)")
-    seeds = " ".join(map(str, args.seeds))
-    if any(s < 0 for s in args.seeds):
-        problems.append(f"--seeds must be non-negative integers (got {seeds})")
-    elif len(set(args.seeds)) < len(args.seeds):
-        problems.append(f"--seeds must be distinct (got {seeds})")
-    return problems
-
-
-def fit_method(args: argparse.Namespace, data: dict) -> str:
-    """How this fit was run and what it started from, so the fitted file says how it was reached."""
-    before = data.get("calibration") or {}
-    start = f"the parameters of {Path(args.model).name}"
-    if before.get("status") == "fitted":
-        start += f" (the fit of {before.get('fitted_on')}, {before.get('code_version')})"
-    text = (
-        f"wsic calibrate --scale {args.scale} --seeds {' '.join(map(str, args.seeds))} "
-        f"--rounds {args.rounds} --max-evaluations {args.max_evaluations} "
-        f"--correct-to-scale {args.correct_to_scale}, started from {start}"
-    )
-    return f"{text}; {args.note}" if args.note else text
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    import numpy as np
+    from calibration.calibrate import CalibrateSpec, calibrate
 
-    from calibration import cba, fit, report
-    from calibration.parameters import start
-    from calibration.targets import load_targets
-    from models.loader import resolved_data
-
-    problems = calibrate_problems(args)
+    spec = CalibrateSpec(
+        model=args.model,
+        out=args.out,
+        report=args.report,
+        scale=args.scale,
+        seeds=tuple(args.seeds),
+        rounds=args.rounds,
+        max_evaluations=args.max_evaluations,
+        jobs=args.jobs,
+        correct_to_scale=args.correct_to_scale,
+        check_scale=args.check_scale,
+        check_reps=args.check_reps,
+        check_seed=args.check_seed,
+        check_only=args.check_only,
+        note=args.note,
+    )
+    problems = spec.check()
     if problems:
         for p in problems:
             print(f"wsic calibrate: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.correct_to_scale is None:
-        args.correct_to_scale = args.check_scale
-    shared = sorted(set(args.seeds) & set(range(args.check_seed, args.check_seed + args.check_reps)))
-    if shared and not args.check_only:
-        print(f"note: check seeds {shared} are also the fit's, so it is not a check on unseen seeds", file=sys.stderr)
-    _load_all([args.model])
-    out = Path(args.out)
-    if not args.check_only:
-        out.parent.mkdir(parents=True, exist_ok=True)  # the cache beside it is written from the first step
-    data = resolved_data(args.model)
-    spec = fit.FitSpec(
-        scale=args.scale,
-        seeds=tuple(args.seeds),
-        jobs=args.jobs,
-        max_evaluations=args.max_evaluations,
-        rounds=args.rounds,
-        correct_to_scale=args.correct_to_scale,
-    )
-    cache = out.with_suffix(".cache.json")
-    if args.check_only:
-        x, evaluations, objective = start(data), 0, None
-        print(f"checking the current parameters of {args.model}", file=sys.stderr)
-    else:
-        print(
-            f"fitting {len(fit.DEFAULT_FREE)} of {len(start(data))} parameters, and the cost-tree leaves' need "
-            f"by fixed point, at scale {spec.scale}, seeds {list(spec.seeds)} "
-            f"(cache {cache}; rerun to resume)",
-            file=sys.stderr,
-        )
-        x, obj = fit.fit(data, spec, cache_path=cache)
-        data, evaluations, objective = obj.data, obj.evaluations, float(obj.best[0])
-    print(f"checking at scale {args.check_scale}, {args.check_reps} replications ...", file=sys.stderr)
-    ach, frames = fit.check(
-        data, x, scale=args.check_scale, reps=args.check_reps, jobs=args.jobs, first_seed=args.check_seed
-    )
-    rows = fit.target_rows(load_targets(), ach)
-    what_if = cba.what_if(frames, args.check_scale)
-    record = {
-        "status": "fitted" if not args.check_only else "checked",
-        "fitted_on": fit.today(),
-        "code_version": fit.code_version(),
-        "seeds": list(spec.seeds),
-        "scale": spec.scale,
-        "reps": len(spec.seeds),
-        "evaluations": evaluations,
-        "objective": objective,
-        "method": None if args.check_only else fit_method(args, data),
-        "correct_to_scale": None if args.check_only else spec.correct_to_scale,
-        "check_scale": args.check_scale,
-        "check_reps": args.check_reps,
-        "check_seed": args.check_seed,
-        "targets": rows,
-    }
-    if not args.check_only:
-        fit.write_fitted(out, data, np.asarray(x), record)
-        print(f"fitted parameters written to {out}")
-    path = report.build(
-        rows,
-        Path(args.report),
-        "Calibration of business as usual to the tri-borough 2010/11",
-        [
-            f"Checked at scale {args.check_scale} over {args.check_reps} replications, seeds "
-            f"{args.check_seed} to {args.check_seed + args.check_reps - 1} (year 1 after the warm-up); "
-            "strata are the year-end (concurrent) risk strata.",
-            f"Code {record['code_version']}; fit scale {spec.scale}, seeds {list(spec.seeds)}.",
-        ],
-        what_if,
-        cba.observed(),
-    )
-    within = sum(r["within"] for r in rows)
-    print(f"{within} of {len(rows)} targets within tolerance. Fit report: {path}")
-    for r in rows:
+    result = calibrate(spec, progress=lambda line: print(line, file=sys.stderr))
+    if result.fitted is not None:
+        print(f"fitted parameters written to {result.fitted}")
+    print(f"{result.within} of {len(result.rows)} targets within tolerance. Fit report: {result.report}")
+    for r in result.rows:
         flag = "ok " if r["within"] else "OUT"
         print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
     print("CBA what-if, GBP m (within 5% of the table?):")
-    got = what_if.set_index(["scenario", "stratum"])
-    for (scenario, stratum), want in cba.observed().set_index(["scenario", "stratum"]).iterrows():
-        if stratum != "total":
-            continue
-        for measure in ("gross", "reinvest", "net"):
-            g, w = got.loc[(scenario, "total"), measure], want[measure]
-            flag = "ok " if abs(g - w) <= 0.05 * abs(w) else "OUT"
-            print(f"  {flag} {scenario:5s} {measure:8s}  table {w:6.1f}  simulated {g:6.1f}")
+    for r in result.cba:
+        flag = "ok " if r["within"] else "OUT"
+        what = f"{r['scenario']:5s} {r['measure']:8s}"
+        print(f"  {flag} {what}  table {r['table']:6.1f}  simulated {r['simulated']:6.1f}")
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from calibration.measure import scale_of
 from calibration.targets import DATA
 
 COLUMNS = {
@@ -17,12 +18,14 @@ COLUMNS = {
 }
 
 
-def what_if(frames: list[pd.DataFrame], scale: float) -> pd.DataFrame:
-    """Gross savings, reinvestment and net savings (GBP m) by stratum and scenario, mean over reps."""
+def what_if(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Gross savings, reinvestment and net savings (GBP m) by stratum and scenario, mean over reps
+    (frames: each replication's person log, at the scale its scale column says)."""
     scenarios = pd.read_csv(DATA / "cba_scenarios.csv").set_index("scenario")
     rows = []
     for rep, persons in enumerate(frames):
-        cost = persons.groupby("stratum_concurrent", observed=True)[[*COLUMNS.values(), "cost_total"]].sum() / scale
+        sums = persons.groupby("stratum_concurrent", observed=True)[[*COLUMNS.values(), "cost_total"]].sum()
+        cost = sums / scale_of(persons)
         for name, s in scenarios.iterrows():
             gross = sum(s[k] * cost[col] for k, col in COLUMNS.items())
             reinvest = s["reinvestment_share"] * cost["cost_total"]
@@ -59,3 +62,23 @@ def observed() -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def against_table(what_if: pd.DataFrame, table: pd.DataFrame, within: float = 0.05) -> list[dict]:
+    """Each scenario's total gross savings, reinvestment and net savings, simulated against the
+    table, and whether within the given share of it: what the fit's acceptance reads."""
+    got = what_if.set_index(["scenario", "stratum"])
+    rows = []
+    for scenario, want in table[table.stratum == "total"].set_index("scenario").iterrows():
+        for measure in ("gross", "reinvest", "net"):
+            simulated, in_table = float(got.loc[(scenario, "total"), measure]), float(want[measure])
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "measure": measure,
+                    "table": in_table,
+                    "simulated": simulated,
+                    "within": abs(simulated - in_table) <= within * abs(in_table),
+                }
+            )
+    return rows

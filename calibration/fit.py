@@ -10,14 +10,11 @@ replaying the cache.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +24,7 @@ from scipy.optimize import least_squares
 
 from calibration import leaves
 from calibration.measure import achieved, achieved_one, mean_of
-from calibration.parameters import (
-    CARE_HOME_UNIT,
-    DEFAULT_FREE,
-    NAMES,
-    PARAMETERS,
-    PLANNED,
-    PLANNED_NODE,
-    UNOBSERVED,
-    UNOBSERVED_NODE,
-    apply,
-    fitted_values,
-    start,
-)
+from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, start
 from calibration.targets import Target, load_targets
 from models.schema import CareModel
 from sim.replication import run_replication
@@ -69,12 +54,7 @@ def simulate(data: dict, x: np.ndarray, scale: float, seed: int) -> pd.DataFrame
 
 def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[str, float]:
     """One seed's results: a task of its own, so seeds of one point run on different cores."""
-    return achieved_one(simulate(data, x, scale, seed), scale)
-
-
-def _evaluate(data: dict, x: np.ndarray, scale: float, seeds: tuple[int, ...]) -> dict[str, float]:
-    """The mean over the seeds, run one after another (what the fit's parallel tasks add up to)."""
-    return mean_of([_evaluate_one(data, x, scale, s) for s in seeds])
+    return achieved_one(simulate(data, x, scale, seed))
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:
@@ -112,10 +92,9 @@ class Objective:
             ]
         )
 
-    def achieved_many(self, xs: list[np.ndarray], scale: float | None = None) -> list[dict[str, float]]:
-        """Raw results at the fit's scale (or the one given), from the cache where it has them."""
-        scale = self.spec.scale if scale is None else scale
-        return self.achieved_at([(x, scale) for x in xs])
+    def achieved_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
+        """Raw results at the fit's scale, from the cache where it has them."""
+        return self.achieved_at([(x, self.spec.scale) for x in xs])
 
     def achieved_at(self, points: list[tuple[np.ndarray, float]]) -> list[dict[str, float]]:
         """Raw results at each (vector, scale), every missing (point, seed) run as one parallel task."""
@@ -241,141 +220,7 @@ def check(
     and the person logs it was measured on (the CBA what-if thins their activity)."""
     seeds = list(range(first_seed, first_seed + reps))
     frames = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s) for s in seeds)
-    return achieved(frames, scale), frames
-
-
-def code_version() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent,
-            timeout=10,
-        )
-        if rev.returncode == 0:
-            return f"wsic-sim {metadata.version('wsic-sim')} ({rev.stdout.strip()})"
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return f"wsic-sim {metadata.version('wsic-sim')}"
-
-
-def _toml_str(text: str) -> str:
-    """A TOML basic string: JSON's escapes are TOML's, but TOML takes no surrogate pairs (so no
-    ASCII-only escaping of characters beyond U+FFFF) and wants DEL escaped."""
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml(v: object) -> str:
-    """A TOML value: floats by repr (TOML's nan, where JSON's NaN is invalid), the rest as JSON."""
-    if isinstance(v, str):
-        return _toml_str(v)
-    return repr(float(v)) if isinstance(v, float) else json.dumps(v)
-
-
-def _toml_value(path: str, value: float, note: str, unit: str) -> str:
-    return f"{{ value = {float(value)!r}, unit = {_toml_str(unit)}, source = {_toml_str(note)} }}"
-
-
-def write_fitted(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
-    """Rewrite the fitted-parameter file: the fitted values and how they were fitted.
-
-    Values are written in full (shortest round-tripping) precision: a parameter rounded to six
-    digits moves a few residents across a threshold, and the cascade shifts a stratum's cost by
-    up to 1%, so the file would no longer reproduce the figures recorded in it."""
-    values = fitted_values(data, x)
-    note = (
-        f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
-        f"scale {record['scale']}, seeds {record['seeds']}"
-    )
-
-    def node(p: str) -> dict:
-        d = data
-        for k in p.split("."):
-            d = d[k]
-        return d
-
-    lines = [
-        "# The free parameters of business as usual, fitted by `wsic calibrate` to the tri-borough 2010/11",
-        "# risk-strata table, its totals and the cost tree (calibration/data). baseline.toml extends this",
-        "# file; every other parameter lives there. Rewritten by each calibration run.",
-        "",
-        "[need]",
-    ]
-    for name in ("need.frailty_sigma", "need.shock_sigma", PLANNED):  # [need] first
-        unit = node(name)["unit"] if name != PLANNED else PLANNED_NODE["unit"]
-        lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, unit)}")
-    m = ", ".join(repr(float(v)) for v in leaves.multipliers(data))
-    lines.append(
-        f"segment_need_multiplier = {{ value = [{m}], unit = {_toml_str(leaves.UNIT)}, source = {_toml_str(note)} }}"
-    )
-    lines += ["", "[risk]"]
-    lines.append(f"unobserved_sigma = {_toml_value(UNOBSERVED, values[UNOBSERVED], note, UNOBSERVED_NODE['unit'])}")
-    lines += ["", "[risk.weights]"]
-    for name in (n for n in values if n.startswith("risk.weights.")):
-        lines.append(f"{name.split('.')[-1]} = {_toml_value(name, values[name], note, node(name)['unit'])}")
-    lines += ["", "[crisis]"]
-    leaf_unit = "d log rate / d log need of the cost-tree leaf"
-    hz = node("crisis.hazard")
-    lines.append(
-        f"hazard = {{ rate = {_toml_value('', values['crisis.hazard.rate'], note, hz['rate']['unit'])}, "
-        f"elasticity = {_toml_value('', values['crisis.hazard.elasticity'], note, hz['elasticity']['unit'])}, "
-        f"leaf_elasticity = {_toml_value('', values['crisis.hazard.leaf_elasticity'], note, leaf_unit)} }}"
-    )
-    lines += ["", "[routine_contacts]"]
-    for name in (
-        "gp",
-        "practice_nurse",
-        "district_nurse",
-        "outpatient",
-        "elective",
-        "ae_minor",
-        "other_social_care",
-        "other_community",
-    ):
-        c = node(f"routine_contacts.{name}")
-        units = {"leaf_elasticity": leaf_unit, "care_home_multiplier": CARE_HOME_UNIT}
-        parts = []
-        for k in ("rate", "elasticity", "leaf_elasticity", "care_home_multiplier"):
-            key = f"routine_contacts.{name}.{k}"
-            if key in values:  # fitted
-                parts.append(f"{k} = {_toml_value(key, values[key], note, units.get(k) or c[k]['unit'])}")
-            elif k != "care_home_multiplier" and c.get(k) is not None:  # not fitted: kept with its source
-                v = c[k]
-                parts.append(f"{k} = {_toml_value(key, v['value'], v['source'], v['unit'])}")
-        lines.append(f"{name} = {{ {', '.join(parts)} }}")
-    lines += ["", "[home_care]"]
-    ref = node("home_care.referral")
-    lines.append(
-        f"referral = {{ rate = {_toml_value('', values['home_care.referral.rate'], note, ref['rate']['unit'])}, "
-        f"elasticity = {_toml_value('', values['home_care.referral.elasticity'], note, ref['elasticity']['unit'])} }}"
-    )
-    lines += ["", "[initial_state]"]
-    name = "initial_state.home_care_utilisation"
-    lines.append(f"home_care_utilisation = {_toml_value(name, values[name], note, node(name)['unit'])}")
-    lines += ["", "[calibration]"]
-    for k in (
-        "status",
-        "fitted_on",
-        "code_version",
-        "seeds",
-        "scale",
-        "reps",
-        "evaluations",
-        "objective",
-        "method",
-        "correct_to_scale",
-        "check_scale",
-        "check_reps",
-        "check_seed",
-    ):
-        if k in record and record[k] is not None:
-            lines.append(f"{k} = {_toml(record[k])}")
-    for t in record.get("targets", []):
-        lines += ["", "[[calibration.targets]]"]
-        for k in ("name", "target", "achieved", "tolerance", "within"):
-            lines.append(f"{k} = {_toml(t[k])}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return achieved(frames), frames
 
 
 def target_rows(targets: list[Target], ach: dict[str, float]) -> list[dict]:
@@ -395,8 +240,4 @@ def target_rows(targets: list[Target], ach: dict[str, float]) -> list[dict]:
     return rows
 
 
-def today() -> str:
-    return _dt.date.today().isoformat()
-
-
-__all__ = ["NAMES", "FitSpec", "Objective", "check", "fit", "target_rows", "write_fitted"]
+__all__ = ["NAMES", "FitSpec", "Objective", "check", "fit", "target_rows"]

@@ -33,12 +33,13 @@ def multipliers(data: dict) -> np.ndarray:
     return np.ones(LEAVES) if node is None else np.asarray(node["value"], float)
 
 
-def with_multipliers(data: dict, m: np.ndarray, source: str = "assumption (to calibrate)") -> dict:
+def with_multipliers(data: dict, m: np.ndarray) -> dict:
+    """A copy of the model data with these leaf multipliers (the fitted file gives them its source)."""
     out = copy.deepcopy(data)
     out["need"]["segment_need_multiplier"] = {
         "value": [round(float(v), 6) for v in m],
         "unit": UNIT,
-        "source": source,
+        "source": "assumption (to calibrate)",
     }
     return out
 

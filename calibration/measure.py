@@ -11,8 +11,20 @@ from calibration.targets import COST_COLUMNS, TOP3
 HOSPITAL = ("cost_nel", "cost_other_hospital")
 
 
-def achieved_one(persons: pd.DataFrame, scale: float) -> dict[str, float]:
+def scale_of(persons: pd.DataFrame) -> float:
+    """The fraction of the population one replication's person log simulated: each row stands for
+    1 / scale residents, so totals for the whole population are its sums divided by this."""
+    if "scale" not in persons.columns:
+        raise ValueError("the person log has no scale column (the fraction of the population each row stands for)")
+    scales = persons["scale"].unique()
+    if len(scales) != 1:
+        raise ValueError(f"a person log of one replication has one scale (got {sorted(map(float, scales))})")
+    return float(scales[0])
+
+
+def achieved_one(persons: pd.DataFrame) -> dict[str, float]:
     """One replication's year (persons: the person log of that year)."""
+    scale = scale_of(persons)
     out: dict[str, float] = {}
     by = persons.groupby("stratum_concurrent", observed=True)
     heads = by.size()
@@ -36,9 +48,9 @@ def achieved_one(persons: pd.DataFrame, scale: float) -> dict[str, float]:
     return out
 
 
-def achieved(frames: list[pd.DataFrame], scale: float) -> dict[str, float]:
+def achieved(frames: list[pd.DataFrame]) -> dict[str, float]:
     """Mean over replications."""
-    return mean_of([achieved_one(f, scale) for f in frames])
+    return mean_of([achieved_one(f) for f in frames])
 
 
 def mean_of(each: list[dict[str, float]]) -> dict[str, float]:

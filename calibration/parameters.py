@@ -20,10 +20,17 @@ DRIVERS = {
     "ooh": ("routine_contacts.other_community",),
     "sc": ("routine_contacts.other_social_care",),
 }
-WEIGHTS = tuple(
-    f"risk.weights.{w}"
-    for w in ("outpatient", "elective", "ae_attendances", "home_care", "care_home", "nel_admissions", "ltc_count")
-)
+# the risk score's weights the fit sets, with their units
+WEIGHT_UNITS = {
+    "outpatient": "log odds per attendance",
+    "elective": "log odds per elective admission",
+    "ae_attendances": "log odds per attendance",
+    "home_care": "log odds if a package was active",
+    "care_home": "log odds if living in a care home",
+    "nel_admissions": "log odds per admission in the last 12 months",
+    "ltc_count": "log odds per LTC",
+}
+WEIGHTS = tuple(f"risk.weights.{w}" for w in WEIGHT_UNITS)
 GP_WEIGHT = "risk.weights.gp_contacts"  # per contact, and contacts run to tens a year: a finer step
 # per district nurse visit, tens a year too; it decides how many of the frailest, whose community
 # nursing drives the out-of-hospital column, rank high rather than very high
@@ -59,6 +66,36 @@ PLANNED_NODE = {
 OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE}
 # set directly
 SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED, DN_WEIGHT, DN_ELASTICITY)
+
+ELASTICITY_UNIT = "d log rate / d log need"
+LEAF_ELASTICITY_UNIT = "d log rate / d log need of the cost-tree leaf"
+# the unit of each rate the column scales move (DRIVERS), and of home care's referral (HOME_CARE)
+RATE_UNITS = {
+    "crisis.hazard": "crises per person-year at reference need",
+    "routine_contacts.outpatient": "attendances per person-year at reference need",
+    "routine_contacts.ae_minor": "minor A&E attendances per person-year at reference need",
+    "routine_contacts.elective": "elective admissions per person-year at reference need",
+    "routine_contacts.other_community": "contacts per person-year at reference need",
+    "routine_contacts.other_social_care": "units (about an hour of care) per person-year at reference need",
+    "home_care.referral": "referrals per person-year at reference need, adults at home without a package",
+}
+# the unit of every model value the vector sets (fitted_values' keys): the fitted file writes each
+# value with its unit from here, so a value's unit is declared once, beside the parameter that sets it
+UNITS = {
+    "need.frailty_sigma": "sd of log",
+    "need.shock_sigma": "sd of log",
+    **{f"risk.weights.{w}": unit for w, unit in WEIGHT_UNITS.items()},
+    GP_WEIGHT: "log odds per contact",
+    UNOBSERVED: UNOBSERVED_NODE["unit"],
+    PLANNED: PLANNED_NODE["unit"],
+    DN_WEIGHT: "log odds per visit",
+    DN_ELASTICITY: ELASTICITY_UNIT,
+    "initial_state.home_care_utilisation": "fraction of weekly home-care hours in packages at the start",
+    **{f"{path}.care_home_multiplier": CARE_HOME_UNIT for path in CARE_HOME_OOH_CONTACTS},
+    **{f"{path}.rate": unit for path, unit in RATE_UNITS.items()},
+    **{f"{path}.elasticity": ELASTICITY_UNIT for path in RATE_UNITS},
+    **{f"{path}.leaf_elasticity": LEAF_ELASTICITY_UNIT for paths in DRIVERS.values() for path in paths},
+}
 
 
 @dataclass(frozen=True)
@@ -148,7 +185,7 @@ def apply(data: dict, x: np.ndarray) -> dict:
                 prior = _node(data, path).get("leaf_elasticity") or {"value": prior_elasticity(data, path)}
                 node["leaf_elasticity"] = {
                     "value": float(max(0.0, prior["value"] + x[k])),
-                    "unit": "d log rate / d log need of the cost-tree leaf",
+                    "unit": LEAF_ELASTICITY_UNIT,
                     "source": "assumption (to calibrate)",
                 }
     return out

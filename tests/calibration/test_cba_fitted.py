@@ -20,7 +20,7 @@ SCALE = 0.25
 @pytest.fixture(scope="module")
 def what_if(baseline):
     persons = run_replication(baseline, 0, 1, years=1, scale=SCALE, person_log=True).persons
-    return cba.what_if([persons], SCALE).set_index(["scenario", "stratum"])
+    return cba.what_if([persons]).set_index(["scenario", "stratum"])
 
 
 @pytest.mark.parametrize("scenario", ["lower", "upper"])

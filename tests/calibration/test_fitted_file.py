@@ -1,6 +1,7 @@
 """The fitted file carries every value the fit sets: written from a vector and read back through
 baseline.toml's `extends`, the model holds the same values, so nothing the fit moved is left at
-its prior when the file is committed."""
+its prior when the file is committed. Each value's unit is the one declared beside the parameters,
+and the committed file is what the writer writes from its own values."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from calibration.fit import write_fitted
-from calibration.parameters import NAMES, PARAMETERS, apply, fitted_values, start
-from models.loader import resolved_data
+from calibration import fitted_file
+from calibration.parameters import NAMES, PARAMETERS, UNITS, _node, apply, fitted_values, start
+from models.loader import load_model, resolved_data
 from models.schema import CareModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +47,7 @@ def test_written_values_read_back_the_same(tmp_path):
     # a kept parameter's source with quotes and a backslash is written as a valid string
     data["routine_contacts"]["gp"]["rate"]["source"] = 'table "A" \\ note'
     written = models / "fitted" / "tri_borough_2010.toml"
-    write_fitted(written, data, x, record)
+    fitted_file.write(written, data, x, record)
 
     with written.open("rb") as f:
         calibration = tomllib.load(f)["calibration"]
@@ -67,6 +69,43 @@ def test_written_values_read_back_the_same(tmp_path):
     # scales and shifts, which are folded into the rates and elasticities
     sigmas = [k for k, name in enumerate(NAMES) if ":" not in name]
     np.testing.assert_array_equal(start(again)[sigmas], x[sigmas])
+    # each fitted value carries its declared unit and the fit's source
+    note = fitted_file.source(record)
+    for path, unit in UNITS.items():
+        assert _node(again, path)["unit"] == unit, path
+        assert _node(again, path)["source"] == note, path
+    assert tomllib.loads(written.read_text(encoding="utf-8"))["need"]["frailty_sigma"]["source"] == (
+        "fitted by wsic calibrate on 2026-01-01 to calibration/data (2010/11), scale 0.25, seeds [1, 2]"
+    )
+
+
+def test_the_declared_units_are_the_model_s_own():
+    """UNITS holds a unit for every value the vector sets, the unit the committed model gives it."""
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    values = fitted_values(data, start(data))
+    assert set(UNITS) == set(values)
+    assert {path: _node(data, path)["unit"] for path in values} == UNITS
+
+
+def test_the_committed_file_is_what_the_writer_writes_from_its_own_values(tmp_path):
+    """Rewritten from the values it gives the model, with its own record, the committed file comes
+    back byte for byte, and the model read through it is the committed model bit for bit."""
+    committed = ROOT / "models" / "fitted" / "tri_borough_2010.toml"
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    record = tomllib.loads(committed.read_text(encoding="utf-8"))["calibration"]
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    rewritten = models / "fitted" / "tri_borough_2010.toml"
+    fitted_file.write(rewritten, data, start(data), record)
+    assert rewritten.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+    before = load_model(ROOT / "models" / "baseline.toml").model.model_dump()
+    after = load_model(models / "baseline.toml").model.model_dump()
+    assert repr(after) == repr(before), "every float to the last bit (repr tells -0.0 and each digit apart)"
+
+
+def test_a_value_outside_the_file_s_tables_is_refused():
+    with pytest.raises(ValueError, match=r"hospital\.beds: not in any of the fitted file's tables"):
+        fitted_file.section_of("hospital.beds")
 
 
 def _values(d: object) -> object:

@@ -43,26 +43,24 @@ def test_targets_and_tolerances():
 
 def test_cba_arithmetic_reproduces_the_seed_table_from_the_seed_costs():
     """Feeding the table's own per-head costs through the what-if gives the CBA table: this is
-    how the table was read, and what the fitted model is held to."""
+    how the table was read, and what the fitted model is held to. The person log is the table's
+    population, one row per resident with its stratum's costs per head, so the what-if sums it as it
+    sums a simulated one; the table's totals are whole GBP m."""
     t = strata_table()
-    rows = []
-    for stratum, r in t.iterrows():
-        for _ in range(1):
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "stratum_concurrent": [stratum],
-                        "cost_nel": [r.nel_cost_per_capita * r.population],
-                        "cost_other_hospital": [r.other_hospital_cost_per_capita * r.population],
-                        "cost_ooh": [r.ooh_cost_per_capita * r.population],
-                        "cost_sc": [r.sc_cost_per_capita * r.population],
-                        "cost_total": [r.total_cost_per_capita * r.population],
-                    }
-                )
-            )
-    persons = pd.concat(rows, ignore_index=True)
-    got = cba.what_if([persons], scale=1.0).set_index(["scenario", "stratum"])
+    columns = {
+        "cost_nel": t.nel_cost_per_capita,
+        "cost_other_hospital": t.other_hospital_cost_per_capita,
+        "cost_ooh": t.ooh_cost_per_capita,
+        "cost_sc": t.sc_cost_per_capita,
+        "cost_total": t.total_cost_per_capita,
+    }
+    residents = t.index.repeat(t.population)
+    persons = pd.DataFrame({c: v.loc[residents].to_numpy() for c, v in columns.items()})
+    persons.insert(0, "stratum_concurrent", residents)
+    persons["scale"] = 1.0
+    assert len(persons) == t.population.sum() == 466_920
+    got = cba.what_if([persons]).set_index(["scenario", "stratum"])
     want = cba.observed().set_index(["scenario", "stratum"])
     for scenario in ("lower", "upper"):
         for col in ("gross", "reinvest", "net"):
-            assert got.loc[(scenario, "total"), col] == pytest.approx(want.loc[(scenario, "total"), col], rel=0.05)
+            assert got.loc[(scenario, "total"), col] == pytest.approx(want.loc[(scenario, "total"), col], abs=0.5)

@@ -1,0 +1,246 @@
+"""One calibration as `wsic calibrate` runs it: fit (or not), check at the acceptance scale, write the
+fitted file and the fit report, and hand back what was found for the caller to print."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration import cba, fit, fitted_file, report
+from calibration.parameters import start
+from calibration.targets import load_targets
+from experiments.runner import jobs_problem
+from models.loader import load_model, resolved_data
+
+REPORT_TITLE = "Calibration of business as usual to the tri-borough 2010/11"
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why a file cannot be written at path (its missing directories are made), or None."""
+    if path.is_dir():
+        return "not a directory"
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    return None if parent.is_dir() else f"but {parent} is a file"
+
+
+@dataclass(frozen=True)
+class CalibrateSpec:
+    """Every flag of `wsic calibrate`; the defaults are the command's."""
+
+    model: str | Path
+    out: str | Path
+    report: str | Path
+    scale: float = 0.25
+    seeds: tuple[int, ...] = (101, 102, 103, 104)
+    rounds: int = 4
+    max_evaluations: int = 6
+    jobs: int = 2
+    correct_to_scale: float | None = None  # None: the check's scale (see aim_scale)
+    check_scale: float = 1.0
+    check_reps: int = 5
+    check_seed: int = 1
+    check_only: bool = False
+    note: str | None = None
+
+    @property
+    def aim_scale(self) -> float:
+        """The scale whose results the fit aims at: --correct-to-scale, or by default the check's."""
+        return self.check_scale if self.correct_to_scale is None else self.correct_to_scale
+
+    @property
+    def check_seeds(self) -> list[int]:
+        return list(range(self.check_seed, self.check_seed + self.check_reps))
+
+    @property
+    def shared_seeds(self) -> list[int]:
+        """The check's seeds that the fit also ran on (then the check is not on unseen seeds)."""
+        return sorted(set(self.seeds) & set(self.check_seeds))
+
+    def check(self) -> list[str]:
+        """Every bad flag, one line each, before an hour of fitting starts."""
+        problems = []
+        for flag, value in (
+            ("--scale", self.scale),
+            ("--check-scale", self.check_scale),
+            ("--correct-to-scale", self.correct_to_scale),
+        ):
+            if value is not None and not 0 < value <= 1:
+                problems.append(f"{flag} must be a fraction of the population in (0, 1] (got {value})")
+        for flag, value in (
+            ("--check-reps", self.check_reps),
+            ("--rounds", self.rounds),
+            ("--max-evaluations", self.max_evaluations),
+        ):
+            if value < 1:
+                problems.append(f"{flag} must be at least 1 (got {value})")
+        if jobs_problem(self.jobs):
+            problems.append(jobs_problem(self.jobs))
+        if self.check_seed < 0:
+            problems.append(f"--check-seed must be a non-negative integer (got {self.check_seed})")
+        for flag, path, what in (("--out", self.out, "the fitted file"), ("--report", self.report, "the fit report")):
+            problem = _unwritable(Path(path))
+            if problem:
+                problems.append(f"{flag} must be {what}'s path, {problem} (got {path})")
+        if self.note is not None and any("\ud800" <= ch <= "\udfff" for ch in self.note):
+            problems.append("--note must be valid text (got bytes that are not UTF-8)")
+        seeds = " ".join(map(str, self.seeds))
+        if any(s < 0 for s in self.seeds):
+            problems.append(f"--seeds must be non-negative integers (got {seeds})")
+        elif len(set(self.seeds)) < len(self.seeds):
+            problems.append(f"--seeds must be distinct (got {seeds})")
+        return problems
+
+    def method(self, data: dict) -> str:
+        """How this fit was run and what it started from, so the fitted file says how it was reached."""
+        before = data.get("calibration") or {}
+        begin = f"the parameters of {Path(self.model).name}"
+        if before.get("status") == "fitted":
+            begin += f" (the fit of {before.get('fitted_on')}, {before.get('code_version')})"
+        text = (
+            f"wsic calibrate --scale {self.scale} --seeds {' '.join(map(str, self.seeds))} "
+            f"--rounds {self.rounds} --max-evaluations {self.max_evaluations} "
+            f"--correct-to-scale {self.aim_scale}, started from {begin}"
+        )
+        return f"{text}; {self.note}" if self.note else text
+
+    def fit_spec(self) -> fit.FitSpec:
+        return fit.FitSpec(
+            scale=self.scale,
+            seeds=tuple(self.seeds),
+            jobs=self.jobs,
+            max_evaluations=self.max_evaluations,
+            rounds=self.rounds,
+            correct_to_scale=self.aim_scale,
+        )
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """What a calibration found: each target against the check, the CBA what-if, and where it wrote."""
+
+    rows: list[dict]  # each target: name, group, target, achieved, tolerance, within
+    what_if: pd.DataFrame  # by scenario and stratum, as cba.what_if
+    cba: list[dict]  # each scenario's totals against the table, as cba.against_table
+    fitted: Path | None  # the fitted file, None when only checking
+    report: str | Path
+    shared_seeds: list[int]  # the check's seeds the fit also ran on
+
+    @property
+    def within(self) -> int:
+        return sum(r["within"] for r in self.rows)
+
+
+def code_version() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            timeout=10,
+        )
+        if rev.returncode == 0:
+            return f"wsic-sim {metadata.version('wsic-sim')} ({rev.stdout.strip()})"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"wsic-sim {metadata.version('wsic-sim')}"
+
+
+def today() -> str:
+    return _dt.date.today().isoformat()
+
+
+def _fit(
+    spec: CalibrateSpec, data: dict, progress: Callable[[str], None]
+) -> tuple[np.ndarray, dict, int, float | None]:
+    """The vector to check, the model data it applies to, the evaluations run and the objective."""
+    if spec.check_only:
+        progress(f"checking the current parameters of {spec.model}")
+        return start(data), data, 0, None
+    fit_spec = spec.fit_spec()
+    cache = Path(spec.out).with_suffix(".cache.json")
+    progress(
+        f"fitting {len(fit.DEFAULT_FREE)} of {len(start(data))} parameters, and the cost-tree leaves' need "
+        f"by fixed point, at scale {fit_spec.scale}, seeds {list(fit_spec.seeds)} "
+        f"(cache {cache}; rerun to resume)"
+    )
+    x, obj = fit.fit(data, fit_spec, cache_path=cache, progress=progress)
+    return x, obj.data, obj.evaluations, float(obj.best[0])
+
+
+def _record(spec: CalibrateSpec, data: dict, rows: list[dict], evaluations: int, objective: float | None) -> dict:
+    """The fitted file's [calibration] table: how the values were reached and what they met."""
+    return {
+        "status": "checked" if spec.check_only else "fitted",
+        "fitted_on": today(),
+        "code_version": code_version(),
+        "seeds": list(spec.seeds),
+        "scale": spec.scale,
+        "reps": len(spec.seeds),
+        "evaluations": evaluations,
+        "objective": objective,
+        "method": None if spec.check_only else spec.method(data),
+        "correct_to_scale": None if spec.check_only else spec.aim_scale,
+        "check_scale": spec.check_scale,
+        "check_reps": spec.check_reps,
+        "check_seed": spec.check_seed,
+        "targets": rows,
+    }
+
+
+def _report_notes(spec: CalibrateSpec, record: dict) -> list[str]:
+    return [
+        f"Checked at scale {spec.check_scale} over {spec.check_reps} replications, seeds "
+        f"{spec.check_seed} to {spec.check_seed + spec.check_reps - 1} (year 1 after the warm-up); "
+        "strata are the year-end (concurrent) risk strata.",
+        f"Code {record['code_version']}; fit scale {spec.scale}, seeds {list(spec.seeds)}.",
+    ]
+
+
+def calibrate(spec: CalibrateSpec, progress: Callable[[str], None] = _stderr) -> CalibrationResult:
+    """Fit (unless only checking), check, write the fitted file and the fit report.
+
+    progress receives a line for each stage and each step of the fit. A bad model file raises
+    models.loader.ModelFileError; a spec with problems (CalibrateSpec.check) raises ValueError."""
+    problems = spec.check()
+    if problems:
+        raise ValueError("; ".join(problems))
+    if spec.shared_seeds and not spec.check_only:
+        progress(f"note: check seeds {spec.shared_seeds} are also the fit's, so it is not a check on unseen seeds")
+    load_model(spec.model)
+    out = Path(spec.out)
+    if not spec.check_only:
+        out.parent.mkdir(parents=True, exist_ok=True)  # the cache beside it is written from the first step
+    x, data, evaluations, objective = _fit(spec, resolved_data(spec.model), progress)
+    progress(f"checking at scale {spec.check_scale}, {spec.check_reps} replications ...")
+    ach, frames = fit.check(
+        data, x, scale=spec.check_scale, reps=spec.check_reps, jobs=spec.jobs, first_seed=spec.check_seed
+    )
+    rows = fit.target_rows(load_targets(), ach)
+    what_if, observed = cba.what_if(frames), cba.observed()
+    record = _record(spec, data, rows, evaluations, objective)
+    if not spec.check_only:
+        fitted_file.write(out, data, np.asarray(x), record)
+    path = report.build(rows, Path(spec.report), REPORT_TITLE, _report_notes(spec, record), what_if, observed)
+    return CalibrationResult(
+        rows=rows,
+        what_if=what_if,
+        cba=cba.against_table(what_if, observed),
+        fitted=None if spec.check_only else out,
+        report=path,
+        shared_seeds=spec.shared_seeds,
+    )

@@ -1,0 +1,150 @@
+"""The fitted-parameter file that models/baseline.toml extends: every value the fit sets, with its
+unit and source, and the record of how it was fitted, written as TOML by tomlkit.
+
+Values are written in full (shortest round-tripping) precision: a parameter rounded to six digits
+moves a few residents across a threshold, and the cascade shifts a stratum's cost by up to 1%, so
+the file would no longer reproduce the figures recorded in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tomlkit
+from tomlkit.items import InlineTable, Table
+
+from calibration import leaves
+from calibration.parameters import UNITS, fitted_values
+
+HEADER = (
+    "The free parameters of business as usual, fitted by `wsic calibrate` to the tri-borough 2010/11",
+    "risk-strata table, its totals and the cost tree (calibration/data). baseline.toml extends this",
+    "file; every other parameter lives there. Rewritten by each calibration run.",
+)
+# the file's tables, in the order written; a value belongs to the longest that prefixes its path
+SECTIONS = ("need", "risk", "risk.weights", "crisis", "routine_contacts", "home_care", "initial_state")
+LEAF_MULTIPLIERS = "need.segment_need_multiplier"
+# routine contacts' rates and elasticities live in this file, fitted or not; one the fit does not set
+# is kept with its own unit and source (a care-home multiplier it does not set lives in baseline.toml)
+CONTACTS = (
+    "gp",
+    "practice_nurse",
+    "district_nurse",
+    "outpatient",
+    "elective",
+    "ae_minor",
+    "other_social_care",
+    "other_community",
+)
+CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity", "care_home_multiplier")
+KEPT_CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity")
+RECORD_KEYS = (
+    "status",
+    "fitted_on",
+    "code_version",
+    "seeds",
+    "scale",
+    "reps",
+    "evaluations",
+    "objective",
+    "method",
+    "correct_to_scale",
+    "check_scale",
+    "check_reps",
+    "check_seed",
+)
+TARGET_KEYS = ("name", "target", "achieved", "tolerance", "within")
+
+
+def source(record: dict) -> str:
+    """The source every fitted value carries: when, to what and on which runs it was fitted."""
+    return (
+        f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
+        f"scale {record['scale']}, seeds {record['seeds']}"
+    )
+
+
+def entries(data: dict, x: np.ndarray, record: dict) -> dict[str, dict]:
+    """Every parameter the file holds, by dotted path, each a {value, unit, source} table."""
+    note = source(record)
+    out = {path: {"value": float(v), "unit": UNITS[path], "source": note} for path, v in fitted_values(data, x).items()}
+    out[LEAF_MULTIPLIERS] = {
+        "value": [float(v) for v in leaves.multipliers(data)],
+        "unit": leaves.UNIT,
+        "source": note,
+    }
+    contacts = data["routine_contacts"]
+    for name in CONTACTS:
+        for key in KEPT_CONTACT_KEYS:
+            path = f"routine_contacts.{name}.{key}"
+            kept = contacts[name].get(key)
+            if path not in out and kept is not None:
+                out[path] = {"value": kept["value"], "unit": kept["unit"], "source": kept["source"]}
+    return out
+
+
+def section_of(path: str) -> str:
+    """The file's table a value is written under."""
+    held = [s for s in SECTIONS if path.startswith(f"{s}.")]
+    if not held:
+        raise ValueError(f"{path}: not in any of the fitted file's tables ({', '.join(SECTIONS)})")
+    return max(held, key=len)
+
+
+def _ordered(values: dict[str, dict]) -> list[tuple[str, dict]]:
+    """The values in the file's order: by table, routine contacts by contact and key, the rest as given."""
+    contacts = [f"routine_contacts.{n}.{k}" for n in CONTACTS for k in CONTACT_KEYS]
+    rank = {path: k for k, path in enumerate(contacts)}
+    unknown = [p for p in values if section_of(p) == "routine_contacts" and p not in rank]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not a routine contact's {' or '.join(CONTACT_KEYS)}")
+    items = list(values.items())
+    return sorted(items, key=lambda item: (SECTIONS.index(section_of(item[0])), rank.get(item[0], 0)))
+
+
+def _inline(entry: dict) -> InlineTable:
+    table = tomlkit.inline_table()
+    table.update(entry)
+    return table
+
+
+def _put(table: Table | InlineTable, keys: list[str], entry: dict) -> None:
+    """Write one value under its keys, the ones above its own as nested inline tables."""
+    head, *rest = keys
+    if not rest:
+        table.add(head, _inline(entry))
+        return
+    if head not in table:
+        table.add(head, tomlkit.inline_table())
+    _put(table[head], rest, entry)
+
+
+def document(data: dict, x: np.ndarray, record: dict) -> tomlkit.TOMLDocument:
+    """The fitted file: the header, each table of fitted values, then the calibration record."""
+    doc = tomlkit.document()
+    for line in HEADER:
+        doc.add(tomlkit.comment(line))
+    tables = {section: tomlkit.table() for section in SECTIONS}
+    for path, entry in _ordered(entries(data, x, record)):
+        section = section_of(path)
+        _put(tables[section], path[len(section) + 1 :].split("."), entry)
+    for section in SECTIONS:
+        parent, _, child = section.rpartition(".")
+        (tables[parent] if parent else doc).add(child, tables[section])
+    calibration = tomlkit.table()
+    for key in RECORD_KEYS:
+        if record.get(key) is not None:
+            calibration.add(key, record[key])
+    targets = tomlkit.aot()
+    for row in record.get("targets", []):
+        targets.append({key: row[key] for key in TARGET_KEYS})
+    if targets:
+        calibration.add("targets", targets)
+    doc.add("calibration", calibration)
+    return doc
+
+
+def write(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
+    """Rewrite the fitted file with the vector's values and the record of the fit."""
+    path.write_text(tomlkit.dumps(document(data, x, record)), encoding="utf-8")

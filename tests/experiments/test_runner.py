@@ -62,6 +62,7 @@ def test_each_replication_is_its_own_file(local):
     assert len(manifest["replications"]) == 4
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_local_numbers(models, local, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
@@ -72,6 +73,7 @@ def test_dask_cluster_gives_the_local_numbers(models, local, tmp_path):
     pd.testing.assert_frame_equal(sorted_results(out), sorted_results(local))
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_reported(models, tmp_path):
     with pytest.raises(ExperimentError, match="cannot reach the dask scheduler"):
         run_experiment(models, spec(backend="dask", scheduler="tcp://127.0.0.1:9"), tmp_path / "x", show_progress=False)

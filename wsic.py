@@ -263,10 +263,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from experiments.bench import measure_in_subprocess, report
+    from experiments.bench import bench_problems, measure_in_subprocess, report
 
-    if args.years < 1 or any(p < 1 for p in args.population):
-        print("wsic bench: --population and --years must be at least 1", file=sys.stderr)
+    problems = bench_problems(args.population, args.years, args.seed)
+    if problems:
+        for p in problems:
+            print(f"wsic bench: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
     _load_all([args.model])
     rows = [measure_in_subprocess(args.model, p, args.years, args.seed) for p in args.population]

@@ -110,6 +110,7 @@ def test_precision_adds_replications_until_reached_or_capped(models, tmp_path):
     assert pd.read_parquet(tmp_path / "tight" / "results.parquet").replication.nunique() == 5
 
 
+@pytest.mark.slow  # 24 replications: about 3 s on a quiet machine
 def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp_path):
     # a fixed effect, so the difference has no parameter uncertainty that common numbers cannot remove
     variant = tmp_path / "fewer_crises.toml"

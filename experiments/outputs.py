@@ -51,12 +51,25 @@ def write_outputs(out: Path, results: pd.DataFrame, manifest: dict, models: list
 
 
 def read_run(out: Path) -> tuple[pd.DataFrame, dict, list[CareModel]]:
-    """A finished run's results, manifest and models, read back from DIR."""
+    """A finished run's results, manifest and models, read back from DIR; a directory that holds no
+    finished run is refused naming the file and what was expected of it."""
     missing = [f for f in RUN_FILES if not (out / f).exists()]
     if missing:
         raise ExperimentError(f"{out} has no {' or '.join(missing)}; run `wsic run ... --out {out}` first")
-    results = pd.read_parquet(out / "results.parquet")
-    manifest = json.loads((out / "manifest.json").read_text())
+    path = out / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExperimentError(f"{path}: expected the JSON manifest wsic run writes ({exc})") from None
+    status = manifest.get("status") if isinstance(manifest, dict) else None
+    if status != "complete":
+        raise ExperimentError(
+            f"{path}: status: expected complete (got {status}); rerun the same `wsic run` command to finish the run"
+        )
+    try:
+        results = pd.read_parquet(out / "results.parquet")
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"{out / 'results.parquet'}: expected the results wsic run writes ({exc})") from None
     models = [load_model(m["path"]).model for m in manifest["models"]]
     return results, manifest, models
 

@@ -73,3 +73,24 @@ def test_report_names_what_is_missing(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"wsic report: {tmp_path} has no manifest.json; run `wsic run ... --out {tmp_path}` first\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("manifest", "results", "line"),
+    [
+        ("{not json", None, "manifest.json: expected the JSON manifest wsic run writes"),
+        ('{"status": "running"}', None, "manifest.json: status: expected complete (got running); rerun"),
+        (None, b"not parquet", "results.parquet: expected the results wsic run writes"),
+    ],
+)
+def test_report_refuses_a_run_it_cannot_read(run_dir, tmp_path, capsys, manifest, results, line):
+    copy = shutil.copytree(run_dir, tmp_path / "copy")
+    if manifest is not None:
+        (copy / "manifest.json").write_text(manifest, encoding="utf-8")
+    if results is not None:
+        (copy / "results.parquet").write_bytes(results)
+    (copy / "report.html").unlink()
+    assert wsic.main(["report", str(copy)]) == 2
+    (err,) = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"wsic report: {copy / line.split(':')[0]}: {line.split(': ', 1)[1]}"), err
+    assert not (copy / "report.html").exists()

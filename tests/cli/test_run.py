@@ -150,6 +150,34 @@ def test_results_do_not_depend_on_jobs(run_dir, tmp_path):
     pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True))
 
 
+def test_run_summarises_what_it_holds_without_reading_it_back(tmp_path, monkeypatch):
+    """The combined results are summarised from memory, and the replication table is built once for
+    the summary and the report together."""
+    import experiments.outputs
+    import experiments.summary
+
+    read_back, tables = [], []
+    read_parquet, replication_table = pd.read_parquet, experiments.summary.replication_table
+
+    def reading(path, *args, **kwargs):
+        if Path(path).name == "results.parquet":
+            read_back.append(path)
+        return read_parquet(path, *args, **kwargs)
+
+    def counted(results):
+        tables.append(len(results))
+        return replication_table(results)
+
+    monkeypatch.setattr(pd, "read_parquet", reading)
+    monkeypatch.setattr(experiments.summary, "replication_table", counted)
+    monkeypatch.setattr(experiments.outputs, "replication_table", counted)
+    models = [str(BASELINE), str(ROOT / "models" / "wsic.toml")]
+    assert wsic.main(["run", *models, "--reps", "2", "--years", "1", "--scale", "0.003", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "results.parquet").exists() and (tmp_path / "report.html").exists()
+    assert read_back == []
+    assert len(tables) == 1
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 

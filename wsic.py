@@ -36,10 +36,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from experiments.headline import headline
-    from experiments.report import build_report
+    from experiments.outputs import write_outputs
     from experiments.runner import ExperimentError, RunSpec, run_experiment
 
     spec = RunSpec(
@@ -64,14 +62,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     models = _load_all(args.models)
     out = Path(args.out)
     try:
-        manifest = run_experiment(models, spec, out, argv=sys.argv)
+        run = run_experiment(models, spec, out, argv=sys.argv)
     except ExperimentError as exc:
         print(f"wsic run: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    manifest = run.manifest
     if not args.no_report:
-        report = build_report(out, [m.model for m in models])
+        report = write_outputs(out, run.results, manifest, [m.model for m in models])
         print(f"Report: {report}  (summary.csv and board.csv beside it)")
-    print(headline(pd.read_parquet(out / "results.parquet")))
+    print(headline(run.results))
     if "precision" in manifest:
         p = manifest["precision"]
         state = "reached" if p["reached"] else f"not reached by --max-reps {spec.max_reps}"
@@ -91,17 +90,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from experiments.report import build_report
+    from experiments.outputs import rebuild_outputs
+    from experiments.runner import ExperimentError
 
-    out = Path(args.dir)
-    missing = [f for f in ("results.parquet", "manifest.json") if not (out / f).exists()]
-    if missing:
-        print(
-            f"wsic report: {out} has no {' or '.join(missing)}; run `wsic run ... --out {out}` first",
-            file=sys.stderr,
-        )
+    try:
+        report = rebuild_outputs(Path(args.dir))
+    except ExperimentError as exc:
+        print(f"wsic report: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"Report: {build_report(out)}")
+    print(f"Report: {report}  (summary.csv and board.csv beside it)")
     return 0
 
 
@@ -145,10 +142,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from experiments.bench import measure_in_subprocess, report
+    from experiments.bench import bench_problems, measure_in_subprocess, report
 
-    if args.years < 1 or any(p < 1 for p in args.population):
-        print("wsic bench: --population and --years must be at least 1", file=sys.stderr)
+    problems = bench_problems(args.population, args.years, args.seed)
+    if problems:
+        for p in problems:
+            print(f"wsic bench: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
     _load_all([args.model])
     rows = [measure_in_subprocess(args.model, p, args.years, args.seed) for p in args.population]

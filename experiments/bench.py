@@ -15,6 +15,19 @@ from models.loader import LoadedModel
 from sim.replication import Replication
 
 
+def bench_problems(population: list[int], years: int, seed: int) -> list[str]:
+    """Every bad flag of wsic bench, one line each, before any replication starts."""
+    problems = []
+    bad = [p for p in population if p < 1]
+    if bad:
+        problems.append(f"--population must be positive numbers of residents (got {' '.join(map(str, bad))})")
+    if years < 1:
+        problems.append(f"--years must be at least 1 (got {years})")
+    if seed < 0:
+        problems.append(f"--seed must be a non-negative integer (got {seed})")
+    return problems
+
+
 def measure(model: LoadedModel, population: int, years: int, seed: int) -> dict:
     """Run one replication in this process and report its speed and this process's peak memory."""
     total = model.model.population.total.value
@@ -39,6 +52,7 @@ def measure(model: LoadedModel, population: int, years: int, seed: int) -> dict:
 
 
 def measure_in_subprocess(model_path: str, population: int, years: int, seed: int) -> dict:
+    """measure() in a fresh interpreter, so that the peak memory is this population's alone."""
     cmd = [
         sys.executable,
         "-c",
@@ -50,6 +64,7 @@ def measure_in_subprocess(model_path: str, population: int, years: int, seed: in
 
 
 def report(rows: list[dict]) -> str:
+    """A table of the measurements, with each row's time per resident-year against the first's."""
     base = rows[0]["seconds_per_million_resident_years"]
     lines = [
         f"{'residents':>10} {'years':>5} {'wall s':>8} {'res-yr/s':>10} {'events':>10} {'events/s':>10} "

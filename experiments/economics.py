@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from experiments.interval import half_width
+from models.vocabulary import COST_COLUMNS
 
 DISCOUNT_RATE = 0.035
-SETTINGS = {
-    "cost_nel": "emergency admissions",
-    "cost_other_hospital": "other hospital",
-    "cost_ooh": "community and primary care",
-    "cost_sc": "social care",
-}
+SETTING_LABELS = ("emergency admissions", "other hospital", "community and primary care", "social care")
+SETTINGS = dict(zip(COST_COLUMNS, SETTING_LABELS, strict=True))  # cost column -> the setting it pays for
 PAYERS = {"cost_nhs": "NHS", "cost_council": "council"}
 INVESTMENT = (
     "cost_interventions_nhs",
@@ -117,7 +115,7 @@ def board_figures(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
             v = values.dropna().astype(float)
             n = len(v)
             mean = v.mean() if n else np.nan
-            half = stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            half = half_width(v.std(ddof=1), n)
             records.append(
                 {
                     "scenario": scenario,

@@ -1,4 +1,5 @@
-"""The board's report: one self-contained HTML file (plotly.js embedded, no network needed)."""
+"""The board's report: one self-contained HTML file (plotly.js embedded, no network needed), rendered
+from summaries computed elsewhere (experiments.outputs), so the report computes nothing of its own."""
 
 from __future__ import annotations
 
@@ -8,22 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from experiments.economics import board_figures
-from experiments.summary import replication_table, summarise
-
-SERIES = (
-    ("nel_admissions", "Emergency admissions", 1),
-    ("bed_days", "Bed days", 1),
-    ("excess_bed_days", "Delayed discharge (excess) bed days", 1),
-    ("ae_attendances", "A&E attendances", 1),
-    ("care_home_admissions", "Care home admissions", 1),
-    ("cost_total", "Total cost of care, GBP m", 1e6),
-)
-COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6")
-STRATA = ("very_high", "high", "moderate", "low", "very_low")
+from experiments.plots import savings_plots, series_plots, service_plots
 
 ERROR_CAPTURE = """
 <script>
@@ -78,40 +66,10 @@ def _fmt(v: float, unit: str = "") -> str:
     return f"{v:,.1f}"
 
 
-def _interval(mean: float, lo: float, hi: float, unit: str = "") -> str:
+def _with_interval(mean: float, lo: float, hi: float, unit: str = "") -> str:
     if not np.isfinite(lo):
         return _fmt(mean, unit)
     return f"{_fmt(mean, unit)} <span class='small'>({_fmt(lo, unit)} to {_fmt(hi, unit)})</span>"
-
-
-def _plot(fig: go.Figure, div_id: str) -> str:
-    horizontal = any(getattr(t, "orientation", None) == "h" for t in fig.data)
-    fig.update_layout(
-        template="plotly_white",
-        margin={"l": 230 if horizontal else 60, "r": 20, "t": 50, "b": 50},
-        height=520 if horizontal else 380,
-    )
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
-
-
-def _band(fig: go.Figure, x, mean, lo, hi, name: str, colour: str, row=None) -> None:
-    x = list(x)
-    fig.add_trace(
-        go.Scatter(
-            x=x + x[::-1],
-            y=list(hi) + list(lo)[::-1],
-            fill="toself",
-            fillcolor=colour,
-            opacity=0.18,
-            line={"width": 0},
-            hoverinfo="skip",
-            showlegend=False,
-            legendgroup=name,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(x=x, y=list(mean), mode="lines+markers", name=name, line={"color": colour}, legendgroup=name)
-    )
 
 
 def headline_table(board: pd.DataFrame, scenarios: list[str], years: int) -> str:
@@ -130,7 +88,7 @@ def headline_table(board: pd.DataFrame, scenarios: list[str], years: int) -> str
                 continue
             r = r.iloc[0]
             unit = r.unit
-            text = _interval(r["mean"], r["ci_low"], r["ci_high"], unit)
+            text = _with_interval(r["mean"], r["ci_low"], r["ci_high"], unit)
             if unit == "year" and r["share_of_replications"] < 1:
                 text += f" <span class='small'>in {r['share_of_replications']:.0%} of replications</span>"
             cells.append(f"<td>{text}</td>")
@@ -142,180 +100,6 @@ def headline_table(board: pd.DataFrame, scenarios: list[str], years: int) -> str
         f"<table><tr><th class='label'>{years} years against {html.escape(scenarios[0])}</th>"
         f"<th class='label'>unit</th>{head}</tr>{''.join(rows)}</table>"
     )
-
-
-def _whole(summary: pd.DataFrame) -> pd.DataFrame:
-    s = summary[(summary.borough == "all") & (summary.stratum == "all") & (summary.intervention == "all")]
-    return s[s.year != "total"].assign(year=lambda d: d.year.astype(int))
-
-
-def series_plots(summary: pd.DataFrame, scenarios: list[str]) -> str:
-    whole = _whole(summary)
-    parts = []
-    for k, (measure, title, div) in enumerate(SERIES):
-        fig = go.Figure()
-        for j, s in enumerate(scenarios):
-            d = whole[(whole.scenario == s) & (whole.measure == measure)].sort_values("year")
-            if d.empty:
-                continue
-            lo = d.ci_low.fillna(d["mean"])
-            hi = d.ci_high.fillna(d["mean"])
-            _band(fig, d.year, d["mean"] / div, lo / div, hi / div, s, COLOURS[j % len(COLOURS)])
-        fig.update_layout(title=title, xaxis_title="year", xaxis={"dtick": 1})
-        parts.append(_plot(fig, f"series-{k}"))
-    return "".join(parts)
-
-
-def savings_plots(paired_board: pd.DataFrame, summary: pd.DataFrame, scenarios: list[str]) -> str:
-    if len(scenarios) < 2:
-        return ""
-    parts = []
-    fig = go.Figure()
-    for j, s in enumerate(scenarios[1:]):
-        b = paired_board[(paired_board.scenario == s) & paired_board.figure.str.startswith("gross savings: ")]
-        b = b[~b.figure.isin(["gross savings: NHS", "gross savings: council"])]
-        fig.add_trace(
-            go.Bar(
-                x=b.figure.str.removeprefix("gross savings: "),
-                y=b["mean"],
-                name=s,
-                marker_color=COLOURS[(j + 1) % len(COLOURS)],
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (b.ci_high - b["mean"]).fillna(0),
-                    "arrayminus": (b["mean"] - b.ci_low).fillna(0),
-                },
-            )
-        )
-    fig.update_layout(title="Gross savings over all years by setting, GBP m", barmode="group")
-    parts.append(_plot(fig, "savings-setting"))
-
-    total = summary[
-        (summary.year == "total")
-        & (summary.borough == "all")
-        & (summary.intervention == "all")
-        & (summary.measure == "cost_total")
-        & summary.stratum.isin(STRATA)
-    ]
-    fig = go.Figure()
-    for j, s in enumerate(scenarios[1:]):
-        d = total[total.scenario == s].set_index("stratum").reindex(list(STRATA))
-        fig.add_trace(
-            go.Bar(
-                x=list(STRATA),
-                y=-d.diff_mean / 1e6,
-                name=s,
-                marker_color=COLOURS[(j + 1) % 6],
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": ((d.diff_mean - d.diff_ci_low) / 1e6).fillna(0),
-                    "arrayminus": ((d.diff_ci_high - d.diff_mean) / 1e6).fillna(0),
-                },
-            )
-        )
-    fig.update_layout(title="Gross savings over all years by risk stratum, GBP m", barmode="group")
-    parts.append(_plot(fig, "savings-stratum"))
-
-    credited = summary[
-        (summary.year == "total")
-        & (summary.borough == "all")
-        & (summary.stratum == "all")
-        & (summary.intervention != "all")
-    ]
-    for k, (measure, title) in enumerate(
-        (("avoided_nel_admissions", "Emergency admissions avoided"), ("avoided_bed_days", "Bed days avoided"))
-    ):
-        fig = go.Figure()
-        for j, s in enumerate(scenarios[1:]):
-            d = credited[(credited.scenario == s) & (credited.measure == measure)].sort_values("mean")
-            if d.empty:
-                continue
-            fig.add_trace(
-                go.Bar(
-                    y=d.intervention,
-                    x=d["mean"],
-                    orientation="h",
-                    name=s,
-                    marker_color=COLOURS[(j + 1) % 6],
-                    error_x={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": (d.ci_high - d["mean"]).fillna(0),
-                        "arrayminus": (d["mean"] - d.ci_low).fillna(0),
-                    },
-                )
-            )
-        if fig.data:
-            fig.update_layout(title=f"{title} over all years, by intervention")
-            html_part = _plot(fig, f"savings-intervention-{k}")
-            parts.append(html_part)
-    return "".join(parts)
-
-
-def service_plots(results: pd.DataFrame, summary: pd.DataFrame, scenarios: list[str]) -> str:
-    parts = []
-    table = replication_table(results)
-    whole = table[
-        (table.borough == "all") & (table.stratum == "all") & (table.intervention == "all") & (table.year != "total")
-    ]
-    rr = (
-        whole[whole.measure.isin(["rr_within_2h", "rr_episodes"])]
-        .pivot_table(index=["scenario", "replication", "year"], columns="measure", values="value")
-        .reset_index()
-    )
-    rr["rate"] = rr.rr_within_2h / rr.rr_episodes * 100
-    fig = go.Figure()
-    for j, s in enumerate(scenarios):
-        d = rr[rr.scenario == s].groupby("year").rate.agg(["mean", "std", "count"]).reset_index()
-        d["year"] = d.year.astype(int)
-        d = d.sort_values("year")
-        half = 1.96 * d["std"].fillna(0) / np.sqrt(d["count"])
-        _band(fig, d.year, d["mean"], d["mean"] - half, d["mean"] + half, s, COLOURS[j % 6])
-    fig.update_layout(title="Rapid response within two hours, % of episodes", xaxis={"dtick": 1})
-    parts.append(_plot(fig, "service-rr"))
-
-    w = _whole(summary)
-    fig = go.Figure()
-    roles = ("gp", "practice_nurse", "district_nurse")
-    for j, s in enumerate(scenarios):
-        for role in roles:
-            dem = w[(w.scenario == s) & (w.measure == f"{role}_demand_hours")].set_index("year")["mean"]
-            sup = w[(w.scenario == s) & (w.measure == f"{role}_supply_hours")].set_index("year")["mean"]
-            if dem.empty or sup.empty:
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=list(dem.index),
-                    y=list(100 * dem / sup),
-                    mode="lines+markers",
-                    name=f"{s}: {role.replace('_', ' ')}",
-                    line={"color": COLOURS[j % 6]},
-                    marker={"symbol": ["circle", "square", "diamond"][roles.index(role)]},
-                )
-            )
-    fig.update_layout(title="Workforce load: hours demanded as % of hours available", xaxis={"dtick": 1})
-    parts.append(_plot(fig, "service-workforce"))
-
-    iv = summary[
-        (summary.year != "total")
-        & (summary.borough == "all")
-        & (summary.stratum == "all")
-        & (summary.intervention != "all")
-        & (summary.measure == "backlog")
-    ]
-    if not iv.empty:
-        fig = go.Figure()
-        for name, d in iv.groupby("intervention"):
-            d = d.assign(year=d.year.astype(int)).sort_values("year")
-            if d["mean"].max() <= 0:
-                continue
-            fig.add_trace(go.Scatter(x=d.year, y=d["mean"], mode="lines+markers", name=f"{d.scenario.iat[0]}: {name}"))
-        if fig.data:
-            fig.update_layout(title="People waiting to enrol (backlog), mean over the year", xaxis={"dtick": 1})
-            parts.append(_plot(fig, "service-backlog"))
-    return "".join(parts)
 
 
 def assumptions_html(manifest: dict, models: list) -> str:
@@ -362,19 +146,20 @@ def assumptions_html(manifest: dict, models: list) -> str:
     return "".join(parts)
 
 
-def build_report(out: Path, models: list | None = None) -> Path:
-    """Write DIR/report.html from DIR/results.parquet and DIR/manifest.json; return its path."""
-    from models.loader import load_model  # only the report needs the model files themselves
-
-    results = pd.read_parquet(out / "results.parquet")
-    manifest = json.loads((out / "manifest.json").read_text())
+def build_report(
+    path: Path,
+    summary: pd.DataFrame,
+    board: pd.DataFrame,
+    replications: pd.DataFrame,
+    manifest: dict,
+    models: list,
+) -> Path:
+    """Write the report to path and return it. summary, board and replications are summary.summarise,
+    economics.board_figures and summary.replication_table of the run's results; models are the
+    CareModels of manifest["models"], in order."""
     scenarios = [m["scenario"] for m in manifest["models"]]
-    if models is None:
-        models = [load_model(m["path"]).model for m in manifest["models"]]
-    summary = summarise(results, scenarios[0])
-    board = board_figures(results, scenarios[0])
-    reps = int(results.replication.nunique())
-    years = int(results.year.max())
+    reps = int(replications.replication.nunique())
+    years = int(replications.year[replications.year != "total"].astype(int).max())
     body = [
         f"<h1>Whole-system simulation: {' vs '.join(html.escape(s) for s in scenarios)}</h1>",
         f"<p>{reps} replications of {manifest.get('residents', 0):,} residents over {years} years "
@@ -392,7 +177,7 @@ def build_report(out: Path, models: list | None = None) -> Path:
         body += ["<h2>Where the savings come from</h2>", savings_plots(board, summary, scenarios)]
     body += [
         "<h2>Workforce load and service levels</h2>",
-        service_plots(results, summary, scenarios),
+        service_plots(replications, summary, scenarios),
         "<h2>Model assumptions</h2>",
         assumptions_html(manifest, models),
         "<h2>Runs</h2>",
@@ -408,8 +193,5 @@ def build_report(out: Path, models: list | None = None) -> Path:
         + READY_CHECK
         + "</body></html>"
     )
-    path = out / "report.html"
     path.write_text(page, encoding="utf-8")
-    summary.to_csv(out / "summary.csv", index=False)
-    board.to_csv(out / "board.csv", index=False)
     return path

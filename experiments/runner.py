@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
-from scipy import stats
 from tqdm import tqdm
 
+from experiments.interval import half_width
 from models.loader import LoadedModel
 from sim.replication import ReplicationResult, run_replication
 
@@ -223,7 +223,7 @@ def precision_reached(frames: pd.DataFrame, precision: float) -> tuple[bool, flo
         n = len(values)
         if n < 3:
             return False, math.inf
-        half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n)
+        half = half_width(values.std(ddof=1), n)
         worst = max(worst, half / abs(values.mean()) if values.mean() else math.inf)
     return worst <= precision, worst
 
@@ -250,20 +250,18 @@ def _check_resume(out: Path, models: list[LoadedModel], spec: RunSpec) -> None:
         )
 
 
-def run_experiment(
-    models: list[LoadedModel],
-    spec: RunSpec,
-    out: Path,
-    argv: list[str] | None = None,
-    show_progress: bool | None = None,
-) -> dict:
-    """Run every (scenario, replication) not already done; combine, summarise and report."""
-    started = time.perf_counter()
-    show = sys.stderr.isatty() if show_progress is None else show_progress
-    names = scenario_names(models)
-    out.mkdir(parents=True, exist_ok=True)
-    _check_resume(out, models, spec)
-    manifest = {
+@dataclass(frozen=True)
+class ExperimentRun:
+    """A finished run: its manifest and every replication's results, kept in memory so that what
+    comes next (summaries, report, headline) need not read results.parquet back."""
+
+    manifest: dict
+    results: pd.DataFrame
+
+
+def _manifest(models: list[LoadedModel], names: list[str], spec: RunSpec, argv: list[str] | None) -> dict:
+    """What a run was asked for, written before it starts so that a rerun can check it resumes the same."""
+    return {
         "command": argv or [],
         "status": "running",
         "inputs": spec.inputs(),
@@ -285,8 +283,13 @@ def run_experiment(
         "backend": spec.backend,
         "versions": versions(),
     }
-    write_json(manifest, out / "manifest.json")
 
+
+def _run_replications(
+    models: list[LoadedModel], names: list[str], spec: RunSpec, out: Path, show: bool, manifest: dict
+) -> int:
+    """Run what is not done; with a precision target, add replications until it is met or capped.
+    Returns the number of replications per scenario."""
     reps = spec.reps
     while True:
         todo = [
@@ -297,43 +300,64 @@ def run_experiment(
         ]
         _run_tasks(todo, spec, out, show)
         if spec.precision is None:
-            break
+            return reps
         done, worst = precision_reached(_load(out, names, reps, "results"), spec.precision)
         if done or reps >= spec.max_reps:
             manifest["precision"] = {"target": spec.precision, "achieved": worst, "reached": done}
-            break
+            return reps
         # the replications algorithm: n grows with the square of the precision shortfall
         grow = math.ceil(reps * (worst / spec.precision) ** 2) if math.isfinite(worst) else reps + 1
         reps = min(spec.max_reps, max(reps + max(1, spec.jobs if spec.jobs > 0 else 2), grow))
 
+
+def _completed(manifest: dict, out: Path, names: list[str], reps: int, wall_seconds: float) -> dict:
+    """The manifest of a finished run: replications, residents and the time each replication took."""
+    stats_files = [
+        json.loads(rep_path(out, name, r, "stats").read_text()) | {"scenario": name, "replication": r}
+        for name in names
+        for r in range(reps)
+    ]
+    return manifest | {
+        "status": "complete",
+        "reps": reps,
+        "residents": stats_files[0]["residents"],
+        "warmup_years": stats_files[0]["warmup_years"],
+        "wall_seconds": round(wall_seconds, 3),
+        "replications": [
+            {
+                "scenario": s["scenario"],
+                "replication": s["replication"],
+                "wall_seconds": round(s["wall_seconds"], 3),
+                "events": s["events"],
+            }
+            for s in stats_files
+        ],
+    }
+
+
+def run_experiment(
+    models: list[LoadedModel],
+    spec: RunSpec,
+    out: Path,
+    argv: list[str] | None = None,
+    show_progress: bool | None = None,
+) -> ExperimentRun:
+    """Run every (scenario, replication) not already done and combine them into DIR/results.parquet
+    (and the event and person logs if asked for). Summaries and the report are experiments.outputs'."""
+    started = time.perf_counter()
+    show = sys.stderr.isatty() if show_progress is None else show_progress
+    names = scenario_names(models)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_resume(out, models, spec)
+    manifest = _manifest(models, names, spec, argv)
+    write_json(manifest, out / "manifest.json")
+    reps = _run_replications(models, names, spec, out, show, manifest)
     results = _load(out, names, reps, "results")
     write_parquet(results, out / "results.parquet")
     if spec.event_log:
         write_parquet(_load(out, names, reps, "events"), out / "events.parquet")
     if spec.person_log:
         write_parquet(_load(out, names, reps, "persons"), out / "persons.parquet")
-    stats_files = [
-        json.loads(rep_path(out, name, r, "stats").read_text()) | {"scenario": name, "replication": r}
-        for name in names
-        for r in range(reps)
-    ]
-    manifest.update(
-        {
-            "status": "complete",
-            "reps": reps,
-            "residents": stats_files[0]["residents"],
-            "warmup_years": stats_files[0]["warmup_years"],
-            "wall_seconds": round(time.perf_counter() - started, 3),
-            "replications": [
-                {
-                    "scenario": s["scenario"],
-                    "replication": s["replication"],
-                    "wall_seconds": round(s["wall_seconds"], 3),
-                    "events": s["events"],
-                }
-                for s in stats_files
-            ],
-        }
-    )
+    manifest = _completed(manifest, out, names, reps, time.perf_counter() - started)
     write_json(manifest, out / "manifest.json")
-    return manifest
+    return ExperimentRun(manifest, results)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from experiments.interval import half_width
 
 KEYS = ["year", "borough", "stratum", "intervention", "measure"]
 LEVEL_SUFFIXES = ("_occupied", "_queue", "_capacity", "_in_use", "_fte")
@@ -57,17 +58,16 @@ def replication_table(results: pd.DataFrame) -> pd.DataFrame:
 
 def _interval(grouped) -> pd.DataFrame:
     out = grouped.agg(n="count", mean="mean", sd="std")
-    t = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1))
-    half = np.where(out["n"] > 1, t * out["sd"] / np.sqrt(out["n"]), np.nan)
+    half = half_width(out["sd"], out["n"])
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     return out
 
 
-def summarise(results: pd.DataFrame, comparator: str | None = None) -> pd.DataFrame:
-    """The summary table written to summary.csv."""
-    table = replication_table(results)
-    comparator = comparator or str(results["scenario"].iat[0])
+def summarise(table: pd.DataFrame, comparator: str) -> pd.DataFrame:
+    """The summary table written to summary.csv, from the replication table (replication_table) so
+    that the report, which needs that table too, does not compute it again. The comparator is named:
+    the table's row order does not keep the order of the scenarios."""
     summary = _interval(table.groupby(["scenario", *KEYS], observed=True).value).reset_index()
     comp = table[table.scenario == comparator].set_index([*KEYS, "replication"]).value
     diffs = []

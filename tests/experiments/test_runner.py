@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.runner import ExperimentError, RunSpec, rep_path, run_experiment
-from experiments.summary import summarise
+from experiments.runner import ExperimentError, ExperimentRun, RunSpec, rep_path, run_experiment
+from experiments.summary import replication_table, summarise
 from models.loader import load_model
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -32,10 +32,22 @@ def sorted_results(out: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def local(models, tmp_path_factory) -> Path:
+def local_run(models, tmp_path_factory) -> tuple[Path, ExperimentRun]:
     out = tmp_path_factory.mktemp("local")
-    run_experiment(models, spec(), out, show_progress=False)
-    return out
+    return out, run_experiment(models, spec(), out, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def local(local_run) -> Path:
+    return local_run[0]
+
+
+def test_the_run_hands_back_the_results_and_manifest_it_wrote(local_run):
+    """So that the summaries and the report need not read results.parquet back."""
+    out, run = local_run
+    pd.testing.assert_frame_equal(run.results, pd.read_parquet(out / "results.parquet"))
+    assert run.manifest == json.loads((out / "manifest.json").read_text())
+    assert run.manifest["status"] == "complete"
 
 
 def test_each_replication_is_its_own_file(local):
@@ -50,6 +62,7 @@ def test_each_replication_is_its_own_file(local):
     assert len(manifest["replications"]) == 4
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_local_numbers(models, local, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
@@ -60,6 +73,7 @@ def test_dask_cluster_gives_the_local_numbers(models, local, tmp_path):
     pd.testing.assert_frame_equal(sorted_results(out), sorted_results(local))
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_reported(models, tmp_path):
     with pytest.raises(ExperimentError, match="cannot reach the dask scheduler"):
         run_experiment(models, spec(backend="dask", scheduler="tcp://127.0.0.1:9"), tmp_path / "x", show_progress=False)
@@ -86,16 +100,17 @@ def test_rerun_with_other_inputs_is_refused(models, local):
 def test_precision_adds_replications_until_reached_or_capped(models, tmp_path):
     loose = run_experiment(
         models[:1], spec(reps=2, precision=0.5, max_reps=10), tmp_path / "loose", show_progress=False
-    )
+    ).manifest
     assert loose["precision"]["reached"] and loose["reps"] >= 3
     tight = run_experiment(
         models[:1], spec(reps=2, precision=1e-6, max_reps=5), tmp_path / "tight", show_progress=False
-    )
+    ).manifest
     assert not tight["precision"]["reached"]
     assert tight["reps"] == 5
     assert pd.read_parquet(tmp_path / "tight" / "results.parquet").replication.nunique() == 5
 
 
+@pytest.mark.slow  # 24 replications: about 3 s on a quiet machine
 def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp_path):
     # a fixed effect, so the difference has no parameter uncertainty that common numbers cannot remove
     variant = tmp_path / "fewer_crises.toml"
@@ -117,7 +132,7 @@ def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp
     for crn in (True, False):
         out = tmp_path / f"crn_{crn}"
         run_experiment(pair, spec(reps=6, scale=0.02, common_random_numbers=crn), out, show_progress=False)
-        s = summarise(pd.read_parquet(out / "results.parquet"))
+        s = summarise(replication_table(pd.read_parquet(out / "results.parquet")), "baseline")
         row = s[
             (s.scenario == "fewer_crises")
             & (s.measure == "nel_admissions")
@@ -131,7 +146,7 @@ def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp
 
 
 def test_summary_intervals_and_paired_differences(local):
-    s = summarise(pd.read_parquet(local / "results.parquet"))
+    s = summarise(replication_table(pd.read_parquet(local / "results.parquet")), "baseline")
     row = s[
         (s.scenario == "wsic")
         & (s.measure == "cost_total")

@@ -1,4 +1,5 @@
-"""`wsic run BASE.toml SCENARIO.toml`: scenarios side by side, and a workforce gap made visible."""
+"""Scenarios side by side (the comparator first, as `wsic run BASE.toml SCENARIO.toml` runs them),
+and a workforce gap made visible."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import wsic
+from experiments.runner import RunSpec, run_experiment
+from models.loader import load_model
+from models.vocabulary import TOP_STRATA
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -23,25 +26,9 @@ def results(tmp_path_factory) -> pd.DataFrame:
         "[workforce.care_coordinator]\n"
         'fte = { value = [0, 0, 0], unit = "FTE per borough", source = "test: no coordinators recruited" }\n'
     )
-    out = tmp / "out"
-    args = [
-        "run",
-        str(MODELS / "baseline.toml"),
-        str(MODELS / "wsic.toml"),
-        str(no_cc),
-        "--reps",
-        "1",
-        "--years",
-        "2",
-        "--scale",
-        "0.03",
-        "--seed",
-        "8",
-        "--out",
-        str(out),
-    ]
-    assert wsic.main(args) == 0
-    return pd.read_parquet(out / "results.parquet")
+    models = [load_model(MODELS / "baseline.toml"), load_model(MODELS / "wsic.toml"), load_model(no_cc)]
+    spec = RunSpec(reps=1, years=2, scale=0.03, seed=8)
+    return run_experiment(models, spec, tmp / "out", show_progress=False).results
 
 
 def test_every_scenario_is_reported(results):
@@ -49,7 +36,7 @@ def test_every_scenario_is_reported(results):
 
 
 def test_wsic_has_fewer_admissions_and_bed_days_in_the_targeted_strata(results):
-    top = results[(results.intervention == "all") & results.stratum.isin(["very_high", "high", "moderate"])]
+    top = results[(results.intervention == "all") & results.stratum.isin(TOP_STRATA)]
     by = top.groupby(["scenario", "measure"]).value.sum()
     for measure in ("nel_admissions", "bed_days"):
         assert by[("wsic", measure)] < by[("baseline", measure)], measure

@@ -1,4 +1,8 @@
-"""The board's report opens offline in headless Chromium with every plot drawn and no errors."""
+"""A run's outputs: the board's figures add up, and the report is self-contained and opens offline in
+headless Chromium with every plot drawn and no errors.
+
+The run behind them takes about 5 s, so the module is in the slow set; tests/cli/test_report.py
+covers the same path on a smaller run in the quick loop."""
 
 from __future__ import annotations
 
@@ -12,34 +16,24 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import wsic
 from experiments.economics import board_figures, paired_yearly
+from experiments.outputs import write_outputs
+from experiments.runner import RunSpec, run_experiment
+from models.loader import load_model
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    args = [
-        "run",
-        str(MODELS / "baseline.toml"),
-        str(MODELS / "wsic.toml"),
-        "--reps",
-        "3",
-        "--years",
-        "3",
-        "--scale",
-        "0.02",
-        "--seed",
-        "5",
-        "--jobs",
-        "2",
-        "--out",
-        str(out),
-    ]
-    assert wsic.main(args) == 0
+    models = [load_model(MODELS / "baseline.toml"), load_model(MODELS / "wsic.toml")]
+    spec = RunSpec(reps=3, years=3, scale=0.02, seed=5, jobs=2)
+    run = run_experiment(models, spec, out, show_progress=False)
+    write_outputs(out, run.results, run.manifest, [m.model for m in models])
     return out
 
 
@@ -116,11 +110,3 @@ def test_board_figures_add_up(run_dir):
     )
     written = pd.read_csv(run_dir / "board.csv")
     assert set(written.figure) == set(board.index)
-
-
-def test_report_command_rebuilds_and_rejects_an_empty_dir(run_dir, tmp_path, capsys):
-    (run_dir / "report.html").unlink()
-    assert wsic.main(["report", str(run_dir)]) == 0
-    assert (run_dir / "report.html").exists()
-    assert wsic.main(["report", str(tmp_path)]) == 2
-    assert "no results.parquet" in capsys.readouterr().err

@@ -1,0 +1,79 @@
+"""A run's outputs beside its results: summary.csv, board.csv and report.html, from summaries that
+are computed once from the results and handed to each file that shows them.
+
+`wsic run` passes the results it holds in memory; `wsic report DIR` reads them back from DIR.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.economics import board_figures
+from experiments.report import build_report
+from experiments.runner import ExperimentError
+from experiments.summary import replication_table, summarise
+from models.loader import load_model
+from models.schema import CareModel
+
+RUN_FILES = ("results.parquet", "manifest.json")
+
+
+@dataclass(frozen=True)
+class RunSummaries:
+    """Everything the outputs show, computed from the results once."""
+
+    replications: pd.DataFrame  # every measure per replication at each level (summary.replication_table)
+    summary: pd.DataFrame  # summary.csv: intervals and paired differences (summary.summarise)
+    board: pd.DataFrame  # board.csv: the headline figures (economics.board_figures)
+
+
+def summarise_run(results: pd.DataFrame, comparator: str) -> RunSummaries:
+    """The replication table, the summary and the board's figures, each computed once."""
+    table = replication_table(results)
+    return RunSummaries(table, summarise(table, comparator), board_figures(results, comparator))
+
+
+def write_outputs(out: Path, results: pd.DataFrame, manifest: dict, models: list[CareModel]) -> Path:
+    """Write DIR/summary.csv, DIR/board.csv and DIR/report.html; return the report's path.
+
+    models are the CareModels of manifest["models"], in order; the first scenario is the comparator.
+    """
+    summaries = summarise_run(results, manifest["models"][0]["scenario"])
+    summaries.summary.to_csv(out / "summary.csv", index=False)
+    summaries.board.to_csv(out / "board.csv", index=False)
+    return build_report(
+        out / "report.html", summaries.summary, summaries.board, summaries.replications, manifest, models
+    )
+
+
+def read_run(out: Path) -> tuple[pd.DataFrame, dict, list[CareModel]]:
+    """A finished run's results, manifest and models, read back from DIR; a directory that holds no
+    finished run is refused naming the file and what was expected of it."""
+    missing = [f for f in RUN_FILES if not (out / f).exists()]
+    if missing:
+        raise ExperimentError(f"{out} has no {' or '.join(missing)}; run `wsic run ... --out {out}` first")
+    path = out / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExperimentError(f"{path}: expected the JSON manifest wsic run writes ({exc})") from None
+    status = manifest.get("status") if isinstance(manifest, dict) else None
+    if status != "complete":
+        raise ExperimentError(
+            f"{path}: status: expected complete (got {status}); rerun the same `wsic run` command to finish the run"
+        )
+    try:
+        results = pd.read_parquet(out / "results.parquet")
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"{out / 'results.parquet'}: expected the results wsic run writes ({exc})") from None
+    models = [load_model(m["path"]).model for m in manifest["models"]]
+    return results, manifest, models
+
+
+def rebuild_outputs(out: Path) -> Path:
+    """`wsic report DIR`: the same outputs as `wsic run` writes, from the files the run left."""
+    return write_outputs(out, *read_run(out))

@@ -1,0 +1,233 @@
+"""The report's plots, each an HTML fragment drawn from summaries already computed: the year-by-year
+series, where the savings come from, and workforce load and service levels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from experiments.interval import half_width
+from models.vocabulary import BULK_ROLES, STRATA
+
+SERIES = (
+    ("nel_admissions", "Emergency admissions", 1),
+    ("bed_days", "Bed days", 1),
+    ("excess_bed_days", "Delayed discharge (excess) bed days", 1),
+    ("ae_attendances", "A&E attendances", 1),
+    ("care_home_admissions", "Care home admissions", 1),
+    ("cost_total", "Total cost of care, GBP m", 1e6),
+)
+CREDITED = (("avoided_nel_admissions", "Emergency admissions avoided"), ("avoided_bed_days", "Bed days avoided"))
+COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6")
+SYMBOLS = ("circle", "square", "diamond", "cross", "triangle-up")  # one per bulk role
+
+
+def _plot(fig: go.Figure, div_id: str) -> str:
+    horizontal = any(getattr(t, "orientation", None) == "h" for t in fig.data)
+    fig.update_layout(
+        template="plotly_white",
+        margin={"l": 230 if horizontal else 60, "r": 20, "t": 50, "b": 50},
+        height=520 if horizontal else 380,
+    )
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
+
+
+def _band(fig: go.Figure, x, mean, lo, hi, name: str, colour: str) -> None:
+    x = list(x)
+    fig.add_trace(
+        go.Scatter(
+            x=x + x[::-1],
+            y=list(hi) + list(lo)[::-1],
+            fill="toself",
+            fillcolor=colour,
+            opacity=0.18,
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+            legendgroup=name,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(x=x, y=list(mean), mode="lines+markers", name=name, line={"color": colour}, legendgroup=name)
+    )
+
+
+def _error_bars(above: pd.Series, below: pd.Series) -> dict:
+    """Asymmetric error bars; none where one replication gives no interval."""
+    return {"type": "data", "symmetric": False, "array": above.fillna(0), "arrayminus": below.fillna(0)}
+
+
+def _whole(summary: pd.DataFrame) -> pd.DataFrame:
+    s = summary[(summary.borough == "all") & (summary.stratum == "all") & (summary.intervention == "all")]
+    return s[s.year != "total"].assign(year=lambda d: d.year.astype(int))
+
+
+def series_plots(summary: pd.DataFrame, scenarios: list[str]) -> str:
+    whole = _whole(summary)
+    parts = []
+    for k, (measure, title, div) in enumerate(SERIES):
+        fig = go.Figure()
+        for j, s in enumerate(scenarios):
+            d = whole[(whole.scenario == s) & (whole.measure == measure)].sort_values("year")
+            if d.empty:
+                continue
+            lo = d.ci_low.fillna(d["mean"])
+            hi = d.ci_high.fillna(d["mean"])
+            _band(fig, d.year, d["mean"] / div, lo / div, hi / div, s, COLOURS[j % len(COLOURS)])
+        fig.update_layout(title=title, xaxis_title="year", xaxis={"dtick": 1})
+        parts.append(_plot(fig, f"series-{k}"))
+    return "".join(parts)
+
+
+def _savings_by_setting(board: pd.DataFrame, scenarios: list[str]) -> str:
+    fig = go.Figure()
+    for j, s in enumerate(scenarios[1:]):
+        b = board[(board.scenario == s) & board.figure.str.startswith("gross savings: ")]
+        b = b[~b.figure.isin(["gross savings: NHS", "gross savings: council"])]
+        fig.add_trace(
+            go.Bar(
+                x=b.figure.str.removeprefix("gross savings: "),
+                y=b["mean"],
+                name=s,
+                marker_color=COLOURS[(j + 1) % len(COLOURS)],
+                error_y=_error_bars(b.ci_high - b["mean"], b["mean"] - b.ci_low),
+            )
+        )
+    fig.update_layout(title="Gross savings over all years by setting, GBP m", barmode="group")
+    return _plot(fig, "savings-setting")
+
+
+def _savings_by_stratum(summary: pd.DataFrame, scenarios: list[str]) -> str:
+    total = summary[
+        (summary.year == "total")
+        & (summary.borough == "all")
+        & (summary.intervention == "all")
+        & (summary.measure == "cost_total")
+        & summary.stratum.isin(STRATA)
+    ]
+    fig = go.Figure()
+    for j, s in enumerate(scenarios[1:]):
+        d = total[total.scenario == s].set_index("stratum").reindex(list(STRATA))
+        fig.add_trace(
+            go.Bar(
+                x=list(STRATA),
+                y=-d.diff_mean / 1e6,
+                name=s,
+                marker_color=COLOURS[(j + 1) % len(COLOURS)],
+                error_y=_error_bars((d.diff_mean - d.diff_ci_low) / 1e6, (d.diff_ci_high - d.diff_mean) / 1e6),
+            )
+        )
+    fig.update_layout(title="Gross savings over all years by risk stratum, GBP m", barmode="group")
+    return _plot(fig, "savings-stratum")
+
+
+def _credited_by_intervention(summary: pd.DataFrame, scenarios: list[str]) -> list[str]:
+    credited = summary[
+        (summary.year == "total")
+        & (summary.borough == "all")
+        & (summary.stratum == "all")
+        & (summary.intervention != "all")
+    ]
+    parts = []
+    for k, (measure, title) in enumerate(CREDITED):
+        fig = go.Figure()
+        for j, s in enumerate(scenarios[1:]):
+            d = credited[(credited.scenario == s) & (credited.measure == measure)].sort_values("mean")
+            if d.empty:
+                continue
+            fig.add_trace(
+                go.Bar(
+                    y=d.intervention,
+                    x=d["mean"],
+                    orientation="h",
+                    name=s,
+                    marker_color=COLOURS[(j + 1) % len(COLOURS)],
+                    error_x=_error_bars(d.ci_high - d["mean"], d["mean"] - d.ci_low),
+                )
+            )
+        if fig.data:
+            fig.update_layout(title=f"{title} over all years, by intervention")
+            parts.append(_plot(fig, f"savings-intervention-{k}"))
+    return parts
+
+
+def savings_plots(board: pd.DataFrame, summary: pd.DataFrame, scenarios: list[str]) -> str:
+    """Savings by setting (board figures), by stratum and credited to each intervention (summary)."""
+    if len(scenarios) < 2:
+        return ""
+    parts = [_savings_by_setting(board, scenarios), _savings_by_stratum(summary, scenarios)]
+    return "".join(parts + _credited_by_intervention(summary, scenarios))
+
+
+def _rapid_response(replications: pd.DataFrame, scenarios: list[str]) -> str:
+    """The two-hour rate is a ratio per replication, so its interval comes from the replication table,
+    not from the summary's intervals of numerator and denominator."""
+    t = replications
+    whole = t[(t.borough == "all") & (t.stratum == "all") & (t.intervention == "all") & (t.year != "total")]
+    rr = (
+        whole[whole.measure.isin(["rr_within_2h", "rr_episodes"])]
+        .pivot_table(index=["scenario", "replication", "year"], columns="measure", values="value")
+        .reset_index()
+    )
+    rr["rate"] = rr.rr_within_2h / rr.rr_episodes * 100
+    fig = go.Figure()
+    for j, s in enumerate(scenarios):
+        d = rr[rr.scenario == s].groupby("year").rate.agg(["mean", "std", "count"]).reset_index()
+        d["year"] = d.year.astype(int)
+        d = d.sort_values("year")
+        half = np.nan_to_num(half_width(d["std"], d["count"]))  # one replication: no band
+        _band(fig, d.year, d["mean"], d["mean"] - half, d["mean"] + half, s, COLOURS[j % len(COLOURS)])
+    fig.update_layout(title="Rapid response within two hours, % of episodes", xaxis={"dtick": 1})
+    return _plot(fig, "service-rr")
+
+
+def _workforce_load(summary: pd.DataFrame, scenarios: list[str]) -> str:
+    w = _whole(summary)
+    fig = go.Figure()
+    for j, s in enumerate(scenarios):
+        for k, role in enumerate(BULK_ROLES):
+            dem = w[(w.scenario == s) & (w.measure == f"{role}_demand_hours")].set_index("year")["mean"]
+            sup = w[(w.scenario == s) & (w.measure == f"{role}_supply_hours")].set_index("year")["mean"]
+            if dem.empty or sup.empty:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=list(dem.index),
+                    y=list(100 * dem / sup),
+                    mode="lines+markers",
+                    name=f"{s}: {role.replace('_', ' ')}",
+                    line={"color": COLOURS[j % len(COLOURS)]},
+                    marker={"symbol": SYMBOLS[k % len(SYMBOLS)]},
+                )
+            )
+    fig.update_layout(title="Workforce load: hours demanded as % of hours available", xaxis={"dtick": 1})
+    return _plot(fig, "service-workforce")
+
+
+def _backlogs(summary: pd.DataFrame) -> list[str]:
+    iv = summary[
+        (summary.year != "total")
+        & (summary.borough == "all")
+        & (summary.stratum == "all")
+        & (summary.intervention != "all")
+        & (summary.measure == "backlog")
+    ]
+    if iv.empty:
+        return []
+    fig = go.Figure()
+    for name, d in iv.groupby("intervention"):
+        d = d.assign(year=d.year.astype(int)).sort_values("year")
+        if d["mean"].max() <= 0:
+            continue
+        fig.add_trace(go.Scatter(x=d.year, y=d["mean"], mode="lines+markers", name=f"{d.scenario.iat[0]}: {name}"))
+    if not fig.data:
+        return []
+    fig.update_layout(title="People waiting to enrol (backlog), mean over the year", xaxis={"dtick": 1})
+    return [_plot(fig, "service-backlog")]
+
+
+def service_plots(replications: pd.DataFrame, summary: pd.DataFrame, scenarios: list[str]) -> str:
+    """The rapid-response rate, workforce load of the bulk roles and intervention backlogs."""
+    parts = [_rapid_response(replications, scenarios), _workforce_load(summary, scenarios)]
+    return "".join(parts + _backlogs(summary))

@@ -30,12 +30,41 @@ class _Users(dict):
             raise ValueError("request is not a user") from None
 
 
+class Held:
+    """A place taken without a request event (see ``Places.take``)."""
+
+    __slots__ = ()
+
+
 class Places(simpy.Resource):
-    """A simpy Resource whose release does not scan its users."""
+    """A simpy Resource whose release does not scan its users, and whose places can be taken and
+    given back without an event when nobody has to wait: most stays find a place free, and a
+    request and a release event each would be two of the few events such a stay needs."""
 
     def __init__(self, env: simpy.Environment, capacity: int = 1):
         super().__init__(env, capacity)
         self.users = _Users()  # type: ignore[assignment]
+
+    def take(self) -> Held | None:
+        """A place now if one is free and nobody is queued for one, else None (then request)."""
+        if len(self.users) < self.capacity and not self.put_queue:
+            held = Held()
+            self.users.append(held)
+            return held
+        return None
+
+    def give_back(self, held) -> None:
+        """Release a place taken or granted; the first in the queue, if any, is granted it now."""
+        try:
+            self.users.remove(held)
+        except ValueError:
+            return  # not holding a place (a request withdrawn before it was granted)
+        self._trigger_put(None)
+
+    def release(self, request) -> None:  # type: ignore[override]
+        """simpy's release, without its event: every place given back passes to the queue at the
+        moment of release, the same way whoever releases it (no caller waits on a release)."""
+        self.give_back(request)
 
 
 def places(env: simpy.Environment, capacity: float, scale: float) -> Places | None:

@@ -68,63 +68,87 @@ class Hospital:
                 return k
         return TO_HOME
 
-    def admission(self, i: int, row: list[float]) -> Generator:
-        """Admitted from A&E (or escalated from a virtual ward) until discharge or death."""
+    def admission(self, i: int, row: list[float]) -> None:
+        """Admitted from A&E (or escalated from a step-up setting): a bed now, or a wait for one.
+
+        A stay that finds a bed free and goes home costs one event (its length); a process runs
+        only where the discharge waits for social work, a package, a place or reablement."""
         s = self.sys
-        env = s.env
         if s.pop.setting[i] == DEAD or s.pop.setting[i] == HOSPITAL:
             return
         s.enter_hospital(i)
         s.count("nel_admissions", i)
         s.wait_start("bed_wait_hours", i)
-        req = self.beds.request()
-        yield req
+        bed = self.beds.take()
+        if bed is not None:
+            self._in_bed(i, row, bed)
+        else:
+            self.beds.request().callbacks.append(lambda req: self._in_bed(i, row, req))
+
+    def _in_bed(self, i: int, row: list[float], bed) -> None:
+        s = self.sys
+        now = s.env.now
         s.wait_end("bed_wait_hours", i)
-        s.bed.start(i, env.now)
-        s.log.add(i, env.now, "admission", "hospital")
+        s.bed.start(i, now)
+        s.log.add(i, now, "admission", "hospital")
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
         if iv.any and iv.mult["length_of_stay"][i] < 1:
             saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
-        yield env.timeout(los)
+        s.env.timeout(los).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
 
+    def _medically_fit(self, i: int, row: list[float], bed) -> None:
+        s = self.sys
         if row[C_DIE] < self.p_die[s.band[i]]:
             s.die(i, "hospital")
-            self.beds.release(req)
+            self.beds.give_back(bed)
             return
-        s.log.add(i, env.now, "medically_fit", "hospital")
+        s.log.add(i, s.env.now, "medically_fit", "hospital")
         dest = TO_HOME if s.pop.placement[i] else self.destination(i, row[C_DEST])
         if dest == TO_PACKAGE and s.pop.package_hours[i] > 0:
             dest = TO_HOME  # their package resumes at discharge
+        if dest == TO_HOME:
+            self._discharge(i, row, bed, None)
+        else:
+            s.env.process(self._arrange(i, row, bed, dest))
+
+    def _arrange(self, i: int, row: list[float], bed, dest: int) -> Generator:
+        """Medically fit, waiting in the bed for what the discharge needs (excess bed days)."""
+        s = self.sys
+        env = s.env
+        iv = s.interventions
         reablement_req = None
         arrangement = self.arrangement_days * iv.mult["discharge_delay"][i]
-        if dest != TO_HOME:
-            if iv.any and dest != TO_REABLEMENT and arrangement < self.arrangement_days:
-                saved = {
-                    "avoided_excess_bed_days": self.arrangement_days - arrangement,
-                    "avoided_bed_days": self.arrangement_days - arrangement,
-                }
-                iv.share_avoided(i, s.group[i], ("discharge_delay",), saved)
-            s.excess.start(i, env.now)
-            if dest == TO_PACKAGE:
-                yield from self.social_work.assess(i)
-                yield env.timeout(arrangement)
-                yield from self.home_care.start(i, row)
-            elif dest == TO_REABLEMENT:
-                reablement_req = yield from self.reablement.reserve(i)
-                if reablement_req is not None and s.pop.placement[i]:
-                    # a care home place came through while waiting: reablement is no longer needed
-                    self.reablement.team_of(i).release(reablement_req)
-                    reablement_req = None
-            else:
-                yield from self.social_work.assess(i)
-                yield env.timeout(arrangement)
-                yield from self.care_homes.place(i, row)
-            s.excess.stop(i, env.now)
-        s.bed.stop(i, env.now)
-        self.beds.release(req)
-        s.log.add(i, env.now, "discharge", "hospital")
+        if iv.any and dest != TO_REABLEMENT and arrangement < self.arrangement_days:
+            saved = {
+                "avoided_excess_bed_days": self.arrangement_days - arrangement,
+                "avoided_bed_days": self.arrangement_days - arrangement,
+            }
+            iv.share_avoided(i, s.group[i], ("discharge_delay",), saved)
+        s.excess.start(i, env.now)
+        if dest == TO_PACKAGE:
+            yield from self.social_work.assess(i)
+            yield env.timeout(arrangement)
+            yield from self.home_care.start(i, row)
+        elif dest == TO_REABLEMENT:
+            reablement_req = yield from self.reablement.reserve(i)
+            if reablement_req is not None and s.pop.placement[i]:
+                # a care home place came through while waiting: reablement is no longer needed
+                self.reablement.team_of(i).release(reablement_req)
+                reablement_req = None
+        else:
+            yield from self.social_work.assess(i)
+            yield env.timeout(arrangement)
+            yield from self.care_homes.place(i, row)
+        s.excess.stop(i, env.now)
+        self._discharge(i, row, bed, reablement_req)
+
+    def _discharge(self, i: int, row: list[float], bed, reablement_req) -> None:
+        s = self.sys
+        s.bed.stop(i, s.env.now)
+        self.beds.give_back(bed)
+        s.log.add(i, s.env.now, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:
             self.reablement.begin(i, row, reablement_req)

@@ -37,7 +37,7 @@ class StepUp:
         raise NotImplementedError
 
     def stay(self, i: int, row: list[float]) -> Generator:
-        """Return True if the stay ended in a hospital admission."""
+        """Return True if the stay ended in a hospital admission (which then runs on its own)."""
         s = self.sys
         env = s.env
         with self.units[s.pop.borough[i]].request() as req:
@@ -51,7 +51,7 @@ class StepUp:
         self.leave(i)
         s.log.add(i, env.now, f"{self.name}_discharge", SETTING_NAMES[self.setting])
         if row[C_ESCALATE] < self.p_escalate:
-            yield from self.hospital.admission(i, row)
+            self.hospital.admission(i, row)
             return True
         return False
 

@@ -33,7 +33,7 @@ class EmergencyDepartment:
         s.count("ae_attendances", i)
         s.log.add(i, s.env.now, "ae_attendance", "emergency_department")
         if row[C_ADMIT] < self.p_admit[s.band[i]]:
-            s.env.process(self.hospital.admission(i, row))
+            self.hospital.admission(i, row)
 
 
 class AccessPoint:

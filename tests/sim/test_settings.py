@@ -42,8 +42,8 @@ def row(**columns: float) -> list[float]:
 def test_a_second_admission_waits_for_the_one_bed(make_variant):
     st = tiny(make_variant(**{"hospital.beds": 1}))
     s, env = st.system, st.system.env
-    env.process(st.hospital.admission(0, row()))
-    env.process(st.hospital.admission(1, row()))
+    st.hospital.admission(0, row())
+    st.hospital.admission(1, row())
     env.run(until=0.001)
     assert st.hospital.beds.count == 1 and len(st.hospital.beds.queue) == 1
     assert s.pop.setting[0] == s.pop.setting[1] == HOSPITAL, "the one waiting is in hospital, not lost"
@@ -60,8 +60,8 @@ def test_a_second_admission_waits_for_the_one_bed(make_variant):
 def test_a_death_in_hospital_frees_the_bed_for_the_next(make_variant):
     st = tiny(make_variant(**{"hospital.beds": 1}))
     s, env = st.system, st.system.env
-    env.process(st.hospital.admission(0, row(die=0.0)))
-    env.process(st.hospital.admission(1, row()))
+    st.hospital.admission(0, row(die=0.0))
+    st.hospital.admission(1, row())
     env.run(until=st.hospital.length_of_stay(0, 0.0) + 0.01)
     assert s.pop.setting[0] == DEAD
     assert s.ledger.m["deaths"][0] == 1
@@ -145,7 +145,7 @@ def test_readmission_from_reablement_gives_the_place_back(make_variant):
     st.reablement.begin(0, row(), req)
     env.run(until=1)
     assert s.pop.setting[0] == REABLEMENT and team.count == 1
-    env.process(st.hospital.admission(0, row()))
+    st.hospital.admission(0, row())
     env.run(until=1.01)
     assert s.pop.setting[0] == HOSPITAL
     assert team.count == 0 and 0 not in st.reablement.current, "the move gave the place back"

@@ -28,9 +28,9 @@ test: $(STAMP)
 calibrate: $(STAMP)
 	$(BIN)/wsic calibrate
 
+# Each model and size against a bare simpy loop of a fixed number of events timed in the same process
 bench: $(STAMP)
-	$(BIN)/wsic bench --population 50000 --years 5
-	$(BIN)/wsic bench --population 466921 --years 5
+	$(BIN)/wsic bench --population 50000 466921 --years 5 --model models/baseline.toml models/wsic.toml
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache

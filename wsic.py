@@ -144,13 +144,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import bench_problems, measure_in_subprocess, report
 
-    problems = bench_problems(args.population, args.years, args.seed)
+    problems = bench_problems(args.population, args.years, args.seed, args.reference_events)
     if problems:
         for p in problems:
             print(f"wsic bench: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    _load_all([args.model])
-    rows = [measure_in_subprocess(args.model, p, args.years, args.seed) for p in args.population]
+    _load_all(args.model)
+    rows = [
+        measure_in_subprocess(m, p, args.years, args.seed, args.reference_events)
+        for p in args.population
+        for m in args.model
+    ]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -232,12 +236,25 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--report", default="runs/calibration/fit_report.html")
     c.set_defaults(func=cmd_calibrate)
 
-    b = sub.add_parser("bench", help="time one replication per population size")
-    b.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))
+    b = sub.add_parser("bench", help="time one replication per model and population size, against a reference loop")
+    b.add_argument(
+        "--model",
+        nargs="+",
+        default=[str(Path(__file__).resolve().parent / "models" / "baseline.toml")],
+        metavar="MODEL.toml",
+        help="model files to time (default business as usual); later ones are compared with the first",
+    )
     b.add_argument("--population", type=int, nargs="+", default=[466921], metavar="N")
     b.add_argument("--years", type=int, default=5)
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    b.add_argument(
+        "--reference-events",
+        type=int,
+        default=3_781_163,
+        metavar="N",
+        help="events of the reference loop (default 3,781,163, the fixed count; fewer only for a quick look)",
+    )
     b.set_defaults(func=cmd_bench)
     return ap
 

@@ -69,7 +69,7 @@ class CrisisPathway:
                 return
         ap = self.access_point
         if ap.resource is not None and row[C_ROUTE] < ap.share:
-            s.env.process(ap.call(i, row))
+            ap.call(i, row)
         else:
             self.emergency.attend(i, row)
 

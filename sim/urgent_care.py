@@ -50,21 +50,32 @@ class AccessPoint:
         self.p_advice = ap.p_advice.value
         self.p_rr = ap.p_rapid_response.value
 
-    def call(self, i: int, row: list[float]) -> Generator:
+    def call(self, i: int, row: list[float]) -> None:
+        """A call takes a free line now or queues for one; triage then closes it with advice, sends
+        rapid response, or refers to A&E. Only a rapid response gets a process of its own."""
         s = self.sys
         t_call = s.env.now
         s.count("access_point_calls", i)
         s.log.add(i, t_call, "access_point_call", "access_point")
-        with self.resource.request() as req:
-            yield req
-            yield s.env.timeout(self.triage_days)
+        line = self.resource.take()
+        if line is not None:
+            self._on_line(i, row, t_call, line)
+        else:
+            self.resource.request().callbacks.append(lambda req: self._on_line(i, row, t_call, req))
+
+    def _on_line(self, i: int, row: list[float], t_call: float, line) -> None:
+        self.sys.env.timeout(self.triage_days).callbacks.append(lambda _ev: self._triaged(i, row, t_call, line))
+
+    def _triaged(self, i: int, row: list[float], t_call: float, line) -> None:
+        s = self.sys
+        self.resource.give_back(line)
         if s.pop.setting[i] not in (HOME, REABLEMENT, CARE_HOME):
             return
         u = row[C_TRIAGE]
         if u < self.p_advice:
             return
         if u < self.p_advice + self.p_rr and self.rapid_response.can_attend(i):
-            yield from self.rapid_response.episode(i, row, t_call)
+            s.env.process(self.rapid_response.episode(i, row, t_call))
         else:
             self.emergency.attend(i, row)
 

@@ -71,8 +71,8 @@ def bench_problems(population: list[int], years: int, seed: int, reference_event
 def measure(
     model: LoadedModel, population: int, years: int, seed: int, reference_events: int = REFERENCE_EVENTS
 ) -> dict:
-    """The reference loop, then one replication, in this process: speed, ratio and peak memory."""
-    reference = reference_loop(reference_events)
+    """One replication, then the reference loop, in this process: speed, ratio and peak memory
+    (read before the reference loop runs, so that it is the replication's alone)."""
     total = model.model.population.total.value
     scale = min(1.0, population / total)
     started = time.perf_counter()
@@ -81,6 +81,10 @@ def measure(
     wall = time.perf_counter() - started
     residents = result.stats["residents"]
     sim_years = years + result.stats["warmup_years"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    events = result.stats["events"]
+    del rep, result
+    reference = reference_loop(reference_events)
     return {
         "model": model.model.meta.name,
         "residents": residents,
@@ -89,9 +93,9 @@ def measure(
         "wall_seconds": round(wall, 3),
         "resident_years_per_second": round(residents * sim_years / wall, 1),
         "seconds_per_million_resident_years": round(wall / (residents * sim_years) * 1e6, 3),
-        "events": result.stats["events"],
-        "events_per_second": round(result.stats["events"] / wall, 1),
-        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "events": events,
+        "events_per_second": round(events / wall, 1),
+        "peak_memory_mb": round(peak, 1),
         "reference_events": reference_events,
         "reference_seconds": round(reference, 3),
         "ratio_to_reference": round(wall / reference, 3),

@@ -1,5 +1,5 @@
 """The community events of each period (crises, deaths outside hospital, referrals for care,
-packages ending), drawn in bulk for everyone and played in time order by a single process.
+packages ending), drawn in bulk for everyone and played in time order by one chain of timeouts.
 
 A resident gets a process of their own only when one of these events starts something that
 waits (a call in a queue, a stay, a referral). Each event kind and period has a stream of its own,
@@ -8,9 +8,8 @@ so a difference between scenarios in one period cannot shift the draws of the ne
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
 import numpy as np
+import simpy
 
 from models.vocabulary import DAYS_PER_YEAR
 from sim.draws import DRAW_COLUMNS, NORMAL_COLUMNS
@@ -31,6 +30,13 @@ class CommunityEvents:
         self.streams = streams
         self.period_days = period_days
         self.hazards: Hazards | None = None  # set at each year start
+        # the period's events, in time order, and the next to play
+        self._times: list[float] = []
+        self._who: list[int] = []
+        self._kinds: list[int] = []
+        self._rows: list[int] = []
+        self._period_draws: dict[int, list[list[float]]] = {}
+        self._next = 0
 
     def _stream(self, name: str, t0: float) -> np.random.Generator:
         return self.streams[f"{name}:{round(t0 / self.period_days)}"]
@@ -127,28 +133,37 @@ class CommunityEvents:
         }
         return times[order].tolist(), who[order].tolist(), kind[order].tolist(), row[order].tolist(), draws
 
-    def dispatch(self, t0: float) -> Generator:
-        """Play the period's events in time order, each as the resident's state is by then."""
-        st = self.settings
-        s = self.sys
+    def start_period(self, t0: float) -> None:
+        """Draw the period's events and play them in time order, each as the resident's state is
+        by then. One timeout is pending at a time, so each event runs exactly when it falls."""
+        self._times, self._who, self._kinds, self._rows, self._period_draws = self.draw_period(t0)
+        self._next = 0
+        self._play()
+
+    def _play(self, _event: simpy.Event | None = None) -> None:
+        st, s = self.settings, self.sys
         env = s.env
-        setting = s.pop.setting
-        times, who, kinds, rows, draws = self.draw_period(t0)
-        crisis_rows = draws[CRISIS]
-        for t, i, kd, j in zip(times, who, kinds, rows, strict=True):
+        setting, pop = s.pop.setting, s.pop
+        times, draws = self._times, self._period_draws
+        while self._next < len(times):
+            k = self._next
+            t = times[k]
             if t > env.now:
-                yield env.timeout(t - env.now)
+                env.timeout(t - env.now).callbacks.append(self._play)
+                return
+            self._next = k + 1
+            i, kd, j = self._who[k], self._kinds[k], self._rows[k]
             if kd == CRISIS:
-                st.crises.crisis(i, crisis_rows[j])
+                st.crises.crisis(i, draws[CRISIS][j])
             elif kd == DEATH:
                 where = setting[i]
                 if where in DIES_HERE:
                     s.die(i, SETTING_NAMES[where])
             elif kd == PACKAGE_REFERRAL:
-                if setting[i] == HOME and s.pop.referred[i] == 0 and s.pop.package_hours[i] == 0:
+                if setting[i] == HOME and pop.referred[i] == 0 and pop.package_hours[i] == 0:
                     env.process(st.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))
             elif kd == CARE_HOME_REFERRAL:
-                if setting[i] == HOME and s.pop.referred[i] == 0 and not s.pop.placement[i]:
+                if setting[i] == HOME and pop.referred[i] == 0 and not pop.placement[i]:
                     env.process(st.care_homes.referral(i, draws[CARE_HOME_REFERRAL][j]))
             elif kd == PACKAGE_END and setting[i] != DEAD:
                 st.home_care.end(i)

@@ -194,7 +194,7 @@ class Replication:
                 self.start_year(y)
             for p in range(self.ppy):
                 t0 = (y * self.ppy + p) * self.period_days
-                yield from self.community.dispatch(t0)
+                self.community.start_period(t0)
                 t1 = t0 + self.period_days
                 if t1 > self.env.now:
                     yield self.env.timeout(t1 - self.env.now)

@@ -82,14 +82,14 @@ def measure(
     residents = result.stats["residents"]
     sim_years = years + result.stats["warmup_years"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    events = result.stats["events"]
+    events, warmup = result.stats["events"], result.stats["warmup_years"]
     del rep, result
     reference = reference_loop(reference_events)
     return {
         "model": model.model.meta.name,
         "residents": residents,
         "years": years,
-        "warmup_years": result.stats["warmup_years"],
+        "warmup_years": warmup,
         "wall_seconds": round(wall, 3),
         "resident_years_per_second": round(residents * sim_years / wall, 1),
         "seconds_per_million_resident_years": round(wall / (residents * sim_years) * 1e6, 3),

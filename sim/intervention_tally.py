@@ -14,13 +14,14 @@ def tally_period(iv: Interventions, key: np.ndarray, days: float, tally: SystemT
     """Enrolled person-time by group, backlog and caseload by borough, bulk-role hours demanded."""
     borough = iv.pop.borough
     for act in iv.active:
+        enrolled = np.flatnonzero(act.enrolled)  # by index: few are enrolled
         iv.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]] += np.bincount(
-            key[act.enrolled], minlength=iv.groups
+            key[enrolled], minlength=iv.groups
         ) * (days / DAYS_PER_YEAR)
         if not iv.running[act.index]:
             continue
-        enrolled_b = np.bincount(borough[act.enrolled], minlength=iv.nb)
-        waiting_b = np.bincount(borough[act.waiting], minlength=iv.nb)
+        enrolled_b = np.bincount(borough[enrolled], minlength=iv.nb)
+        waiting_b = np.bincount(borough[np.flatnonzero(act.waiting)], minlength=iv.nb)
         for b in range(iv.nb):
             tally.sample_intervention(act.name, b, "enrolled", enrolled_b[b] * inv_scale)
             tally.sample_intervention(act.name, b, "backlog", waiting_b[b] * inv_scale)

@@ -92,6 +92,7 @@ class Interventions:
         self.nb = n_boroughs
         n = pop.size
         self.active: list[Active] = []
+        self.any = bool(model.interventions)  # read on every crisis: a plain attribute
         for k, (name, spec) in enumerate(model.interventions.items()):
             rng = streams[f"effect:{name}"]
             effects = {(m.kind, m.target): sample_effect(m.effect, rng) for m in spec.mechanisms}
@@ -128,10 +129,6 @@ class Interventions:
         self.attributed = np.zeros((len(self.active), len(ATTRIBUTED), self.groups))
         self.year_index = 0
         self.running = np.zeros(len(self.active), dtype=bool)
-
-    @property
-    def any(self) -> bool:
-        return bool(self.active)
 
     # ----- enrolment --------------------------------------------------------------------------------
     def coverage(self, act: Active, year: int) -> float:
@@ -228,15 +225,15 @@ class Interventions:
         np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[newly], 1.0)
 
     def _rebuild(self) -> None:
-        """Per-resident mechanism arrays from current enrolment."""
+        """Per-resident mechanism arrays from current enrolment (by index: few are enrolled)."""
         for arr in self.mult.values():
             arr.fill(1.0)
         for arr in self.divert.values():
             arr.fill(0.0)
         self.end_of_life.fill(0.0)
         for act in self.active:
-            on = act.enrolled
-            if not on.any():
+            on = np.flatnonzero(act.enrolled)
+            if not on.size:
                 continue
             for (kind, target), value in act.effects.items():
                 if kind in ("hazard", "shorten"):

@@ -151,6 +151,12 @@ def _non_finite(data: object, loc: tuple = ()) -> Iterator[tuple]:
         yield loc
 
 
+def _about_bad_number(loc: tuple, bad_numbers: list[tuple]) -> bool:
+    """Whether an error is about a NaN or infinite number already reported: the number itself, or
+    the parameter whose value it is (a bound on the parameter sees the same number)."""
+    return any(loc == bad or (bad[: len(loc)] == loc and bad[len(loc)] == "value") for bad in bad_numbers)
+
+
 def _line_of(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
@@ -226,7 +232,7 @@ def load_model(path: str | Path) -> LoadedModel:
         model = CareModel.model_validate(data, strict=True)
     except ValidationError as exc:
         for err in exc.errors():
-            if tuple(err["loc"]) not in bad_numbers:
+            if not _about_bad_number(tuple(err["loc"]), bad_numbers):
                 problems.extend(_format(path, data, err))
     if problems:
         raise ModelFileError(problems)

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import io
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def test_a_few_mutated_models_run_or_are_refused(tmp_path: Path, example) -> Non
 
 
 @pytest.mark.slow
-@settings(max_examples=60, **COMMON)
+@settings(max_examples=int(os.environ.get("WSIC_PROPERTY_EXAMPLES", "60")), **COMMON)
 @given(example=mutated_models())
 def test_mutated_models_run_or_are_refused(tmp_path: Path, example) -> None:
     check_mutated(tmp_path, example)

@@ -37,6 +37,7 @@ NEED_SIGMA = (3, "the lognormal spread of need; beyond 3 one resident in a thous
 STAY_SIGMA = (3, "the lognormal spread of stays; beyond 3 one stay in a thousand is over 100 times the mean")
 STAY_DAYS = (365, "days; a stay of more than a year is not an episode of this service")
 MULTIPLIER = (100, "a multiplier; beyond 100 it is more likely a rate or a count entered in the wrong place")
+LOGIT = (50, "a term of the logistic risk score; beyond 50 it multiplies the odds by more than 10^21")
 # a place, a line or a member of staff for every resident is more than any service has
 CAPACITY_PER_RESIDENT = 1.0
 

@@ -9,6 +9,7 @@ in a model can be traced to a document or is visibly labelled an assumption. Uni
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -20,6 +21,7 @@ from models.bounds import (
     EVENT_RATE,
     HAZARD_RATE,
     HOURS_PER_WEEK,
+    LOGIT,
     MAX_RESIDENTS,
     MULTIPLIER,
     NEED_SIGMA,
@@ -52,6 +54,10 @@ RISK_FEATURES = (
     "learning_disability",
     "smi",
 )
+
+
+# how far from 1 the shares residents are drawn by may sum: numpy's own tolerance is about 1.5e-8
+SHARE_TOLERANCE = 1e-9
 
 
 class _Strict(BaseModel):
@@ -199,10 +205,10 @@ class PopulationSpec(_Strict):
         for r, row in enumerate(self.ltc_by_age.value):
             if len(row) != 4:
                 problems.append(f"ltc_by_age row {r} has {len(row)} columns; expected 4 (0, 1, 2-3, 4+)")
-        if abs(sum(self.borough_share.value) - 1) > 1e-6:
-            problems.append("borough_share must sum to 1")
-        if abs(sum(self.age_band_share.value) - 1) > 1e-6:
-            problems.append("age_band_share must sum to 1")
+        for key in ("borough_share", "age_band_share"):
+            total = math.fsum(getattr(self, key).value)
+            if abs(total - 1) > SHARE_TOLERANCE:  # residents are drawn with these as probabilities
+                problems.append(f"{key} must sum to 1 within {SHARE_TOLERANCE:g} (sums to {total!r})")
         lower = self.age_band_lower.value
         if lower[0] != 0 or any(b <= a for a, b in itertools.pairwise(lower)):
             problems.append("age_band_lower must start at 0 and increase")
@@ -373,8 +379,8 @@ class RoutineContacts(_Strict):
 
 class Risk(_Strict):
     strata_share: Series
-    intercept: Number
-    weights: dict[Literal[RISK_FEATURES], Number]  # type: ignore[valid-type]
+    intercept: Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(LOGIT)]
+    weights: dict[Literal[RISK_FEATURES], Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(LOGIT)]]  # type: ignore[valid-type]
     # what the real score sees and the simulation does not hold (diagnoses beyond its conditions,
     # deprivation, coding): a persistent normal term per resident, off unless set
     unobserved_sigma: Annotated[NonNegative | None, at_most((10, "the spread of the score's hidden term"))] = None

@@ -183,6 +183,9 @@ CROSS = [
         "routine_contacts.district_nurse: expected at most 10,000,000",
     ),
     ({"population.boroughs": ["westminster"] * 3}, "population.boroughs: expected each borough once"),
+    # numpy refuses to draw with probabilities more than about 1.5e-8 from summing to 1
+    ({"population.borough_share": [0.29, 0.29, 0.4200005]}, "population.borough_share: must sum to 1 within 1e-09"),
+    ({"risk.weights.care_home": 500.0}, "risk.weights.care_home: expected at most 50 (got 500): a term of"),
     ({"meta.name": "../elsewhere"}, "meta.name: expected a scenario name, not empty, without / or \\"),
 ]
 

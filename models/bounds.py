@@ -44,8 +44,8 @@ CAPACITY_PER_RESIDENT = 1.0
 # The need of the costliest cost-tree leaf at the one-in-a-million spread of frailty and shock:
 # where the need-driven rates are highest, and where a rate times an elasticity can explode.
 TAIL_Z = 4.75
-MAX_TAIL_CRISES = 100_000  # a year; each crisis is simulated as an event
-MAX_TAIL_CONTACTS = 10_000_000  # a year; contacts are drawn as Poisson counts
+MAX_TAIL_CRISES = 1_000_000  # a year; each crisis is an event to simulate, drawn a period at a time
+MAX_TAIL_CONTACTS = 10**12  # a year; contacts are Poisson counts, whose mean cannot reach about 10^19
 
 
 def _num(x: float) -> str:
@@ -160,6 +160,7 @@ def need_rate_problems(model: CareModel) -> list[str]:
             problems.append(
                 f"routine_contacts.{name} expected at most {_num(MAX_TAIL_CONTACTS)} contacts a year for the "
                 f"resident of highest need (got {_num(round(contacts))}): the rate at the costliest cost-tree leaf "
-                "with one-in-a-million frailty and shock, given rate, elasticities and need spread"
+                "with one-in-a-million frailty and shock, given rate, elasticities and need spread; contacts are "
+                "drawn as Poisson counts, which cannot have a mean much above 10^18"
             )
     return problems

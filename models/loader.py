@@ -69,6 +69,8 @@ def _schema_class(loc: tuple) -> type[BaseModel] | None:
     """The schema class that describes the table at ``loc``, or None if it cannot be told."""
     cls: object = CareModel
     for part in loc:
+        if typing.get_origin(cls) is typing.Annotated:  # a bounded field: the class it bounds
+            cls = typing.get_args(cls)[0]
         if isinstance(cls, type) and issubclass(cls, BaseModel):
             field = cls.model_fields.get(str(part))
             if field is None:
@@ -80,6 +82,8 @@ def _schema_class(loc: tuple) -> type[BaseModel] | None:
             cls = typing.get_args(cls)[0]
         else:
             return None
+    if typing.get_origin(cls) is typing.Annotated:
+        cls = typing.get_args(cls)[0]
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 

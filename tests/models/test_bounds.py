@@ -255,3 +255,9 @@ def test_the_warning_says_what_the_engine_will_do(tmp_path, capsys):
             "reablement; they will go home without it"
         ],
     )
+
+
+def test_a_bounded_parameter_given_as_a_bare_number_is_asked_for_as_a_table(tmp_path):
+    path = tmp_path / "model.toml"
+    path.write_text(tomlkit.dumps({"extends": str(BASELINE), "risk": {"weights": {"care_home": 7}}}), encoding="utf-8")
+    assert problems(path) == [f"{path}: risk.weights.care_home: expected a table {{ value, unit, source }} (got 7)"]

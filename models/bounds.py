@@ -25,6 +25,7 @@ HOURS_PER_WEEK = 168.0
 DAY_MINUTES = 60 * HOURS_PER_DAY
 
 # (limit, why), for use with at_least / at_most
+AGE = (150, "years of age; no resident is that old, so the service would be for no one")
 MAX_RESIDENTS = (
     10_000_000,
     "each resident is a row held in memory; no one care system is larger (London has about 9 million)",

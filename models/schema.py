@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.bounds import (
+    AGE,
     CONTACT_RATE,
     DAY_MINUTES,
     ELASTICITY,
@@ -166,13 +167,13 @@ class PopulationSpec(_Strict):
     dementia_prevalence: ProbabilitySeries
     cancer_by_ltc: ProbabilitySeries
     learning_disability_prevalence: Probability
-    learning_disability_max_age: NonNegative
+    learning_disability_max_age: Annotated[NonNegative, at_most(AGE)]
     newcomers_per_death: NonNegative
     newcomer_reserve: Annotated[
         NonNegative, at_most((1, "rows a resident a year, held in memory from the start; no population grows so fast"))
     ]
     smi_prevalence: Probability
-    smi_min_age: NonNegative
+    smi_min_age: Annotated[NonNegative, at_most(AGE)]
     ltc_incidence: ProbabilitySeries
     dementia_incidence: ProbabilitySeries
 
@@ -279,7 +280,7 @@ class AccessPointSpec(_Strict):
 
 
 class RapidResponseSpec(_Strict):
-    min_age: NonNegative
+    min_age: Annotated[NonNegative, at_most(AGE)]
     travel_minutes: Annotated[Positive, at_most((DAY_MINUTES, "minutes; a journey in a borough takes less than a day"))]
     visit_hours: Annotated[Positive, at_most((24, "hours; a visit takes less than a day"))]
     target_hours: Annotated[Positive, at_most((HOURS_PER_WEEK, "hours; a response target within a week"))]
@@ -339,7 +340,7 @@ class CareHomesSpec(_Strict):
     annual_death_rate_nursing: Annotated[NonNegative, at_most(EVENT_RATE)]
     entry: Hazard
     dementia_entry_multiplier: Positive
-    min_age: NonNegative
+    min_age: Annotated[NonNegative, at_most(AGE)]
 
 
 class Mortality(_Strict):
@@ -467,7 +468,7 @@ class Mechanism(_Strict):
 
 class Eligibility(_Strict):
     strata: list[Literal[STRATA]] = Field(min_length=1)  # type: ignore[valid-type]
-    min_age: float = Field(default=0, ge=0)
+    min_age: Annotated[float, Field(ge=0), at_most(AGE)] = 0
     max_age: float = Field(default=200, ge=0)
     conditions: list[Literal[CONDITIONS]] = []  # type: ignore[valid-type]
     settings: list[Literal["home", "care_home"]] = Field(default=["home"], min_length=1)

@@ -145,6 +145,7 @@ BOUNDS = [
     ("crisis.hazard.rate", 100.0, "expected at most 52 (got 100): events per person-year at the reference need"),
     ("crisis.hazard.elasticity", 10.0, "expected at most 4 (got 10): rates go as need to this power"),
     ("routine_contacts.gp.rate", 1000.0, "expected at most 365 (got 1,000): contacts per person-year"),
+    ("rapid_response.min_age", 18_000.0, "expected at most 150 (got 18,000): years of age; no resident is that old"),
     ("hospital.los_sigma", 5.0, "expected at most 3 (got 5): the lognormal spread of stays"),
     ("reablement.duration_days", 1000.0, "expected at most 365 (got 1,000): days; a stay of more than a year"),
     ("home_care.package_hours_max", 0.5, "expected at least 1 (got 0.5): a package is whole hours a week"),

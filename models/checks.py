@@ -50,6 +50,8 @@ def _triage_reaches_rapid_response(model: CareModel) -> bool:
 
 def _never_starts(model: CareModel, years: int) -> Iterator[tuple[str, str]]:
     for name, iv in model.interventions.items():
+        if iv.uptake.value == 0:
+            yield f"interventions.{name}.uptake", "0; no one takes the intervention up"
         if iv.start_year > years:
             yield (
                 f"interventions.{name}.start_year",

@@ -241,6 +241,11 @@ def test_a_capacity_of_zero_where_there_is_demand_is_warned_about(parent, change
     assert len(found) == 1, found
 
 
+def test_an_intervention_no_one_takes_up_is_warned_about():
+    found = warnings(model_with({"interventions.virtual_wards.uptake": 0.0}, WSIC), 5, "m.toml")
+    assert found == ["m.toml: interventions.virtual_wards.uptake: 0; no one takes the intervention up"]
+
+
 def test_no_warning_for_a_capacity_of_zero_nothing_asks_for():
     # baseline has no interventions: nothing diverts to intermediate care or asks for coordinators
     assert warnings(model_with({"intermediate_care.places": [0, 0, 0]}), 5, "m.toml") == []

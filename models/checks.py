@@ -65,11 +65,10 @@ def _step_up_without_places(model: CareModel) -> Iterator[tuple[str, str]]:
     rr = model.rapid_response
     if rr.p_virtual_ward.value > 0 and (_triage_reaches_rapid_response(model) or _diverting(model, "rapid_response")):
         vw_senders.append("rapid_response.p_virtual_ward")
-    for key, senders in (
-        ("virtual_ward.places", vw_senders),
-        ("intermediate_care.places", _diverting(model, "intermediate_care")),
+    for key, places, senders in (
+        ("virtual_ward.places", model.virtual_ward.places, vw_senders),
+        ("intermediate_care.places", model.intermediate_care.places, _diverting(model, "intermediate_care")),
     ):
-        places = model.virtual_ward.places if key.startswith("virtual") else model.intermediate_care.places
         zero = _zero_in(model, places.value)
         if zero and senders:
             yield (

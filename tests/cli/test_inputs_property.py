@@ -4,7 +4,8 @@ Hypothesis mutates the resolved data of the shipped models (numbers scaled acros
 magnitudes, keys dropped or renamed, types swapped, ``extends`` pointed elsewhere), writes each as
 TOML and runs ``wsic validate`` and a tiny ``wsic run`` on it. Each must exit 0, or exit 2 with
 every stderr line a problem line (or a note, a warning or a flag line) and no output directory;
-a file that validates must run.
+a file that validates must run. The slow test's number of examples (60, under a minute) can be
+raised for a longer search with the environment variable WSIC_PROPERTY_EXAMPLES.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 import wsic
@@ -65,9 +65,9 @@ def _scaled(v: int | float, factor: float) -> int | float:
     return x
 
 
-def _swapped(v: object) -> object:
+def _swapped(v: object, pick: int) -> object:
     if _is_number(v):
-        return str(v)
+        return (str(v), [v], {"value": v})[pick]  # a string, a list or a table
     if isinstance(v, str):
         return 1.5
     if isinstance(v, list):
@@ -101,7 +101,7 @@ def _mutate(draw, data: dict, name: str) -> str:
     if kind == "rename":
         parent[f"{key}_renamed"] = parent.pop(key)
         return f"rename {path}"
-    parent[key] = _swapped(parent[key])
+    parent[key] = _swapped(parent[key], draw(st.integers(0, 2)))
     return f"swap type of {path}"
 
 
@@ -151,11 +151,22 @@ def check_mutated(tmp_path: Path, example: tuple[str, dict, list[str]]) -> None:
         assert (out / "results.parquet").exists()
 
 
+def _scaled_example(name: str, path: tuple, factor: float) -> tuple[str, dict, list[str]]:
+    """A fixed example of one number scaled, so that the quick test surely runs a model too."""
+    data = copy.deepcopy(DATA[name])
+    parent = _get(data, path[:-1])
+    parent[path[-1]] = _scaled(parent[path[-1]], factor)
+    return name, data, [f"{path} x {factor}"]
+
+
 COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
 
 
-@settings(max_examples=4, derandomize=True, database=None, **COMMON)
+@settings(max_examples=3, derandomize=True, database=None, **COMMON)
 @given(example=mutated_models())
+@example(example=_scaled_example("baseline.toml", ("hospital", "los_sigma", "value"), 0.5))  # runs
+@example(example=_scaled_example("wsic.toml", ("virtual_ward", "places", "value", 1), 0.0))  # runs, with a warning
+@example(example=_scaled_example("baseline.toml", ("population", "total", "value"), 0.0))  # refused
 def test_a_few_mutated_models_run_or_are_refused(tmp_path: Path, example) -> None:
     check_mutated(tmp_path, example)
 

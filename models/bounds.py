@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 HOURS_PER_WEEK = 168.0
 DAY_MINUTES = 60 * HOURS_PER_DAY
 
-# (limit, why), for use with at_least / at_most
+# (limit, why), for use as at_most(*LIMIT)
 AGE = (150, "years of age; no resident is that old, so the service would be for no one")
 MAX_RESIDENTS = (
     10_000_000,
@@ -77,8 +77,8 @@ def at_least(limit: float, why: str) -> AfterValidator:
     return _bound(operator.ge, "at least", limit, why)
 
 
-def at_most(bound: tuple[float, str]) -> AfterValidator:
-    return _bound(operator.le, "at most", *bound)
+def at_most(limit: float, why: str) -> AfterValidator:
+    return _bound(operator.le, "at most", limit, why)
 
 
 def positive(why: str) -> AfterValidator:

@@ -152,13 +152,13 @@ class Meta(_Strict):
 
 
 class PopulationSpec(_Strict):
-    total: Annotated[Count, at_least(1, "a run needs residents"), at_most(MAX_RESIDENTS)]
+    total: Annotated[Count, at_least(1, "a run needs residents"), at_most(*MAX_RESIDENTS)]
     boroughs: list[Literal[BOROUGHS]] = Field(min_length=1)  # type: ignore[valid-type]
     borough_share: Series
-    networks_per_borough: Annotated[Series, at_most((1000, "GP networks of a borough; each serves thousands"))]
-    age_band_lower: Annotated[Series, at_most((120, "years; no band can start above any resident's age"))]
+    networks_per_borough: Annotated[Series, at_most(1000, "GP networks of a borough; each serves thousands")]
+    age_band_lower: Annotated[Series, at_most(120, "years; no band can start above any resident's age")]
     age_band_share: Series
-    oldest_band_width: Annotated[Positive, at_most((50, "years; ages in the oldest band run this far past its start"))]
+    oldest_band_width: Annotated[Positive, at_most(50, "years; ages in the oldest band run this far past its start")]
     female_share: Probability
     ltc_by_age: Matrix
     ltc_three_within_two_three: Probability
@@ -167,13 +167,13 @@ class PopulationSpec(_Strict):
     dementia_prevalence: ProbabilitySeries
     cancer_by_ltc: ProbabilitySeries
     learning_disability_prevalence: Probability
-    learning_disability_max_age: Annotated[NonNegative, at_most(AGE)]
+    learning_disability_max_age: Annotated[NonNegative, at_most(*AGE)]
     newcomers_per_death: NonNegative
     newcomer_reserve: Annotated[
-        NonNegative, at_most((1, "rows a resident a year, held in memory from the start; no population grows so fast"))
+        NonNegative, at_most(1, "rows a resident a year, held in memory from the start; no population grows so fast")
     ]
     smi_prevalence: Probability
-    smi_min_age: Annotated[NonNegative, at_most(AGE)]
+    smi_min_age: Annotated[NonNegative, at_most(*AGE)]
     ltc_incidence: ProbabilitySeries
     dementia_incidence: ProbabilitySeries
 
@@ -222,24 +222,24 @@ class Need(_Strict):
     segment_mean_cost: Annotated[
         Series,
         positive("need is a leaf's cost times frailty and shock, and divided by it; a leaf of no cost has no need"),
-        at_most((1_000_000, "GBP a year per person, the mean of a whole cost-tree leaf")),
+        at_most(1_000_000, "GBP a year per person, the mean of a whole cost-tree leaf"),
     ]
     # fitted: scales each leaf's need so that its simulated mean cost meets the tree (None = 1)
-    segment_need_multiplier: Annotated[Series | None, at_most(MULTIPLIER)] = None
-    smi_multiplier: Annotated[Positive, at_most(MULTIPLIER)]
-    frailty_sigma: Annotated[NonNegative, at_most(NEED_SIGMA)]
+    segment_need_multiplier: Annotated[Series | None, at_most(*MULTIPLIER)] = None
+    smi_multiplier: Annotated[Positive, at_most(*MULTIPLIER)]
+    frailty_sigma: Annotated[NonNegative, at_most(*NEED_SIGMA)]
     frailty_persistence: Probability
-    shock_sigma: Annotated[NonNegative, at_most(NEED_SIGMA)]
+    shock_sigma: Annotated[NonNegative, at_most(*NEED_SIGMA)]
     shock_persistence: Probability
     reference: Annotated[
         Positive,
         at_least(1, "GBP a year: rates are given for a resident of this need, and scale with need over it"),
-        at_most((1_000_000, "GBP a year: rates are given for a resident of this need")),
+        at_most(1_000_000, "GBP a year: rates are given for a resident of this need"),
     ]
     # planned hospital care (outpatient, elective) follows specific conditions (cancer, joints,
     # eyes) more than frailty: a persistent lognormal propensity of mean one per resident, off
     # unless set, multiplies those two rates
-    planned_care_sigma: Annotated[NonNegative | None, at_most(NEED_SIGMA)] = None
+    planned_care_sigma: Annotated[NonNegative | None, at_most(*NEED_SIGMA)] = None
 
     @model_validator(mode="after")
     def _segments(self) -> Need:
@@ -258,39 +258,39 @@ class Hazard(_Strict):
     that elasticity and the person's own frailty and shock with ``elasticity``; without it, one
     elasticity applies to need as a whole."""
 
-    rate: Annotated[NonNegative, at_most(HAZARD_RATE)]
-    elasticity: Annotated[NonNegative, at_most(ELASTICITY)]
-    leaf_elasticity: Annotated[NonNegative | None, at_most(ELASTICITY)] = None
+    rate: Annotated[NonNegative, at_most(*HAZARD_RATE)]
+    elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
 
 
 class Crisis(_Strict):
     hazard: Hazard
     # crises are drawn for everyone at the highest rate any setting has, so this multiplies the work
-    care_home_multiplier: Annotated[NonNegative, at_most(MULTIPLIER)]
-    age_multiplier: Annotated[Series, at_most(MULTIPLIER)]
+    care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
+    age_multiplier: Annotated[Series, at_most(*MULTIPLIER)]
     fall_share: ProbabilitySeries
 
 
 class AccessPointSpec(_Strict):
     share_of_crises: Probability
     triage_lines: Count
-    triage_minutes: Annotated[Positive, at_most((DAY_MINUTES, "minutes; a triage call takes less than a day"))]
+    triage_minutes: Annotated[Positive, at_most(DAY_MINUTES, "minutes; a triage call takes less than a day")]
     p_advice: Probability
     p_rapid_response: Probability
 
 
 class RapidResponseSpec(_Strict):
-    min_age: Annotated[NonNegative, at_most(AGE)]
-    travel_minutes: Annotated[Positive, at_most((DAY_MINUTES, "minutes; a journey in a borough takes less than a day"))]
-    visit_hours: Annotated[Positive, at_most((24, "hours; a visit takes less than a day"))]
-    target_hours: Annotated[Positive, at_most((HOURS_PER_WEEK, "hours; a response target within a week"))]
+    min_age: Annotated[NonNegative, at_most(*AGE)]
+    travel_minutes: Annotated[Positive, at_most(DAY_MINUTES, "minutes; a journey in a borough takes less than a day")]
+    visit_hours: Annotated[Positive, at_most(24, "hours; a visit takes less than a day")]
+    target_hours: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours; a response target within a week")]
     p_home: Probability
     p_virtual_ward: Probability
 
 
 class VirtualWardSpec(_Strict):
     places: Series
-    mean_stay_days: Annotated[Positive, at_most(STAY_DAYS)]
+    mean_stay_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_escalate: Probability
 
 
@@ -298,36 +298,36 @@ class HospitalSpec(_Strict):
     beds: Annotated[Count, at_least(1, "every admission needs a bed; with none, admissions would only queue")]
     p_admit: ProbabilitySeries
     mean_los_days: Annotated[
-        Series, positive("a stay's length is lognormal about this mean, and its log is taken"), at_most(STAY_DAYS)
+        Series, positive("a stay's length is lognormal about this mean, and its log is taken"), at_most(*STAY_DAYS)
     ]
-    los_sigma: Annotated[NonNegative, at_most(STAY_SIGMA)]
-    los_need_elasticity: Annotated[NonNegative, at_most(ELASTICITY)]
+    los_sigma: Annotated[NonNegative, at_most(*STAY_SIGMA)]
+    los_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
     p_die: ProbabilitySeries
     discharge: Matrix
     dementia_care_home_multiplier: Positive
 
 
 class SocialWorkSpec(_Strict):
-    assessment_hours: Annotated[Positive, at_most((HOURS_PER_WEEK, "hours of a social worker's time per assessment"))]
-    arrangement_days: Annotated[NonNegative, at_most(STAY_DAYS)]
+    assessment_hours: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours of a social worker's time per assessment")]
+    arrangement_days: Annotated[NonNegative, at_most(*STAY_DAYS)]
 
 
 class HomeCareSpec(_Strict):
     hours_capacity: Series
-    package_hours_mean: Annotated[Positive, at_most((HOURS_PER_WEEK, "hours a week, of which a week has 168"))]
-    package_hours_need_elasticity: Annotated[NonNegative, at_most(ELASTICITY)]
+    package_hours_mean: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours a week, of which a week has 168")]
+    package_hours_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
     package_hours_max: Annotated[
         Positive,
         at_least(1, "a package is whole hours a week; a cap below one hour would make packages of no hours"),
-        at_most((HOURS_PER_WEEK, "hours a week, of which a week has 168")),
+        at_most(HOURS_PER_WEEK, "hours a week, of which a week has 168"),
     ]
     referral: Hazard
-    end_rate: Annotated[NonNegative, at_most(EVENT_RATE)]
+    end_rate: Annotated[NonNegative, at_most(*EVENT_RATE)]
 
 
 class ReablementSpec(_Strict):
     places: Series
-    duration_days: Annotated[Positive, at_most(STAY_DAYS)]
+    duration_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_package: Probability
     p_care_home: Probability
 
@@ -336,16 +336,16 @@ class CareHomesSpec(_Strict):
     residential_places: Count
     nursing_places: Count
     p_nursing: Probability
-    annual_death_rate_residential: Annotated[NonNegative, at_most(EVENT_RATE)]
-    annual_death_rate_nursing: Annotated[NonNegative, at_most(EVENT_RATE)]
+    annual_death_rate_residential: Annotated[NonNegative, at_most(*EVENT_RATE)]
+    annual_death_rate_nursing: Annotated[NonNegative, at_most(*EVENT_RATE)]
     entry: Hazard
     dementia_entry_multiplier: Positive
-    min_age: Annotated[NonNegative, at_most(AGE)]
+    min_age: Annotated[NonNegative, at_most(*AGE)]
 
 
 class Mortality(_Strict):
     annual_death_rate: ProbabilitySeries
-    need_elasticity: Annotated[NonNegative, at_most(ELASTICITY)]
+    need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
 
 
 class EpisodeSize(_Documented):
@@ -359,12 +359,12 @@ class Contact(_Strict):
     follow-ups) of that mean size, so fewer people have more contacts each than plain Poisson
     counts give; the mean is unchanged."""
 
-    rate: Annotated[NonNegative, at_most(CONTACT_RATE)]
-    elasticity: Annotated[NonNegative, at_most(ELASTICITY)]
-    leaf_elasticity: Annotated[NonNegative | None, at_most(ELASTICITY)] = None
-    episode_size: Annotated[EpisodeSize | None, at_most((100, "contacts in an episode of care"))] = None
-    care_home_multiplier: Annotated[NonNegative, at_most(MULTIPLIER)]
-    minutes: Annotated[NonNegative, at_most((8 * 60, "minutes of a role's time per contact; more than a working day"))]
+    rate: Annotated[NonNegative, at_most(*CONTACT_RATE)]
+    elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
+    episode_size: Annotated[EpisodeSize | None, at_most(100, "contacts in an episode of care")] = None
+    care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
+    minutes: Annotated[NonNegative, at_most(8 * 60, "minutes of a role's time per contact; more than a working day")]
 
 
 class RoutineContacts(_Strict):
@@ -380,11 +380,11 @@ class RoutineContacts(_Strict):
 
 class Risk(_Strict):
     strata_share: Series
-    intercept: Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(LOGIT)]
-    weights: dict[Literal[RISK_FEATURES], Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(LOGIT)]]  # type: ignore[valid-type]
+    intercept: Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(*LOGIT)]
+    weights: dict[Literal[RISK_FEATURES], Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(*LOGIT)]]  # type: ignore[valid-type]
     # what the real score sees and the simulation does not hold (diagnoses beyond its conditions,
     # deprivation, coding): a persistent normal term per resident, off unless set
-    unobserved_sigma: Annotated[NonNegative | None, at_most((10, "the spread of the score's hidden term"))] = None
+    unobserved_sigma: Annotated[NonNegative | None, at_most(10, "the spread of the score's hidden term")] = None
 
     @model_validator(mode="after")
     def _shares(self) -> Risk:
@@ -400,7 +400,7 @@ class Risk(_Strict):
 
 class Role(_Strict):
     fte: Series
-    productive_hours: Annotated[Positive, at_most((HOURS_PER_YEAR, "hours a year an FTE works; a year has 8,760"))]
+    productive_hours: Annotated[Positive, at_most(HOURS_PER_YEAR, "hours a year an FTE works; a year has 8,760")]
     cost_per_fte: UnitCost
     costed: Literal["activity", "fte"] = Field(
         description="activity: paid through the unit costs of what the role does; "
@@ -411,7 +411,7 @@ class Role(_Strict):
 
 class IntermediateCareSpec(_Strict):
     places: Series
-    mean_stay_days: Annotated[Positive, at_most(STAY_DAYS)]
+    mean_stay_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_escalate: Probability
 
 
@@ -468,7 +468,7 @@ class Mechanism(_Strict):
 
 class Eligibility(_Strict):
     strata: list[Literal[STRATA]] = Field(min_length=1)  # type: ignore[valid-type]
-    min_age: Annotated[float, Field(ge=0), at_most(AGE)] = 0
+    min_age: Annotated[float, Field(ge=0), at_most(*AGE)] = 0
     max_age: float = Field(default=200, ge=0)
     conditions: list[Literal[CONDITIONS]] = []  # type: ignore[valid-type]
     settings: list[Literal["home", "care_home"]] = Field(default=["home"], min_length=1)
@@ -482,12 +482,12 @@ class WorkforceNeed(_Strict):
     caseload_per_fte: Annotated[
         float | None,
         positive("people one FTE can carry"),
-        at_most((10_000, "people one FTE can carry; more is not a caseload")),
+        at_most(10_000, "people one FTE can carry; more is not a caseload"),
     ] = None
     hours_per_person_week: Annotated[
         float | None,
         positive("hours a week each enrolled person needs; a need of no hours would not limit enrolment"),
-        at_most((HOURS_PER_WEEK, "hours a week each enrolled person needs, of which a week has 168")),
+        at_most(HOURS_PER_WEEK, "hours a week each enrolled person needs, of which a week has 168"),
     ] = None
     source: str = Field(min_length=1)
 
@@ -548,12 +548,12 @@ class InitialState(_Strict):
 class Run(_Strict):
     warmup_years: Annotated[
         Count,
-        at_most((10, "every warm-up year is simulated in full; one or two fill the risk tool's 12-month look-back")),
+        at_most(10, "every warm-up year is simulated in full; one or two fill the risk tool's 12-month look-back"),
     ]
     periods_per_year: Annotated[
         Count,
         at_least(1, "routine contacts and community events are drawn once a period"),
-        at_most((365, "a period shorter than a day adds time and no detail")),
+        at_most(365, "a period shorter than a day adds time and no detail"),
     ]
 
 

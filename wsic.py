@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from models.checks import warnings
 from models.loader import LoadedModel, ModelFileError, load_model
 
 EXIT_BAD_INPUT = 2
@@ -28,10 +29,19 @@ def _load_all(paths: list[str]) -> list[LoadedModel]:
     return loaded
 
 
+def _print_warnings(models: list[LoadedModel], years: int) -> None:
+    for line in (w for m in models for w in warnings(m.model, years, m.path)):
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.years < 1:
+        print(f"wsic validate: --years must be at least 1 (got {args.years})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     models = _load_all(args.models)
     for m in models:
         print(f"{m.path}: valid ({m.model.meta.name}, sha256 {m.sha256[:12]})")
+    _print_warnings(models, args.years)
     return 0
 
 
@@ -60,6 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"wsic run: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
     models = _load_all(args.models)
+    _print_warnings(models, spec.years)
     out = Path(args.out)
     try:
         run = run_experiment(models, spec, out, argv=sys.argv)
@@ -168,6 +179,13 @@ def parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check model files and report every problem")
     v.add_argument("models", nargs="+", metavar="MODEL.toml")
+    v.add_argument(
+        "--years",
+        type=int,
+        default=5,
+        help="reported years of the run to warn about, e.g. an intervention starting after them "
+        "(default 5, as wsic run)",
+    )
     v.set_defaults(func=cmd_validate)
 
     r = sub.add_parser("run", help="run scenarios x replications; the first model is the comparator")

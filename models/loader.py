@@ -69,6 +69,8 @@ def _schema_class(loc: tuple) -> type[BaseModel] | None:
     """The schema class that describes the table at ``loc``, or None if it cannot be told."""
     cls: object = CareModel
     for part in loc:
+        if typing.get_origin(cls) is typing.Annotated:  # a bounded field: the class it bounds
+            cls = typing.get_args(cls)[0]
         if isinstance(cls, type) and issubclass(cls, BaseModel):
             field = cls.model_fields.get(str(part))
             if field is None:
@@ -80,6 +82,8 @@ def _schema_class(loc: tuple) -> type[BaseModel] | None:
             cls = typing.get_args(cls)[0]
         else:
             return None
+    if typing.get_origin(cls) is typing.Annotated:
+        cls = typing.get_args(cls)[0]
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 
@@ -149,6 +153,12 @@ def _non_finite(data: object, loc: tuple = ()) -> Iterator[tuple]:
             yield from _non_finite(v, (*loc, i))
     elif isinstance(data, float) and not math.isfinite(data):
         yield loc
+
+
+def _about_bad_number(loc: tuple, bad_numbers: list[tuple]) -> bool:
+    """Whether an error is about a NaN or infinite number already reported: the number itself, or
+    the parameter whose value it is (a bound on the parameter sees the same number)."""
+    return any(loc == bad or (bad[: len(loc)] == loc and bad[len(loc)] == "value") for bad in bad_numbers)
 
 
 def _line_of(raw: bytes, offset: int) -> int:
@@ -226,7 +236,7 @@ def load_model(path: str | Path) -> LoadedModel:
         model = CareModel.model_validate(data, strict=True)
     except ValidationError as exc:
         for err in exc.errors():
-            if tuple(err["loc"]) not in bad_numbers:
+            if not _about_bad_number(tuple(err["loc"]), bad_numbers):
                 problems.extend(_format(path, data, err))
     if problems:
         raise ModelFileError(problems)

@@ -9,11 +9,32 @@ in a model can be traced to a document or is visibly labelled an assumption. Uni
 from __future__ import annotations
 
 import itertools
-from typing import Literal
+import math
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.vocabulary import BOROUGHS, CONDITIONS, EVENT_ROLES, MECHANISMS, ROLES, STRATA, TASKS
+from models.bounds import (
+    AGE,
+    CONTACT_RATE,
+    DAY_MINUTES,
+    ELASTICITY,
+    EVENT_RATE,
+    HAZARD_RATE,
+    HOURS_PER_WEEK,
+    LOGIT,
+    MAX_RESIDENTS,
+    MULTIPLIER,
+    NEED_SIGMA,
+    STAY_DAYS,
+    STAY_SIGMA,
+    at_least,
+    at_most,
+    capacity_problems,
+    need_rate_problems,
+    positive,
+)
+from models.vocabulary import BOROUGHS, CONDITIONS, EVENT_ROLES, HOURS_PER_YEAR, MECHANISMS, ROLES, STRATA, TASKS
 
 RISK_FEATURES = (
     "nel_admissions",
@@ -34,6 +55,10 @@ RISK_FEATURES = (
     "learning_disability",
     "smi",
 )
+
+
+# how far from 1 the shares residents are drawn by may sum: numpy's own tolerance is about 1.5e-8
+SHARE_TOLERANCE = 1e-9
 
 
 class _Strict(BaseModel):
@@ -115,15 +140,25 @@ class Meta(_Strict):
     description: str
     price_year: str
 
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str) -> str:
+        if not v or v.startswith(".") or any(c in v for c in "/\\"):
+            raise ValueError(
+                f"expected a scenario name, not empty, without / or \\ and not starting with '.' (got {v!r}): "
+                "it names the run's folder of replications"
+            )
+        return v
+
 
 class PopulationSpec(_Strict):
-    total: Count
+    total: Annotated[Count, at_least(1, "a run needs residents"), at_most(*MAX_RESIDENTS)]
     boroughs: list[Literal[BOROUGHS]] = Field(min_length=1)  # type: ignore[valid-type]
     borough_share: Series
-    networks_per_borough: Series
-    age_band_lower: Series
+    networks_per_borough: Annotated[Series, at_most(1000, "GP networks of a borough; each serves thousands")]
+    age_band_lower: Annotated[Series, at_most(120, "years; no band can start above any resident's age")]
     age_band_share: Series
-    oldest_band_width: Positive
+    oldest_band_width: Annotated[Positive, at_most(50, "years; ages in the oldest band run this far past its start")]
     female_share: Probability
     ltc_by_age: Matrix
     ltc_three_within_two_three: Probability
@@ -132,13 +167,23 @@ class PopulationSpec(_Strict):
     dementia_prevalence: ProbabilitySeries
     cancer_by_ltc: ProbabilitySeries
     learning_disability_prevalence: Probability
-    learning_disability_max_age: NonNegative
+    learning_disability_max_age: Annotated[NonNegative, at_most(*AGE)]
     newcomers_per_death: NonNegative
-    newcomer_reserve: NonNegative
+    newcomer_reserve: Annotated[
+        NonNegative, at_most(1, "rows a resident a year, held in memory from the start; no population grows so fast")
+    ]
     smi_prevalence: Probability
-    smi_min_age: NonNegative
+    smi_min_age: Annotated[NonNegative, at_most(*AGE)]
     ltc_incidence: ProbabilitySeries
     dementia_incidence: ProbabilitySeries
+
+    @field_validator("boroughs")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        twice = sorted({b for b in v if v.count(b) > 1})
+        if twice:
+            raise ValueError(f"expected each borough once (given more than once: {', '.join(twice)})")
+        return v
 
     @model_validator(mode="after")
     def _shapes(self) -> PopulationSpec:
@@ -161,10 +206,10 @@ class PopulationSpec(_Strict):
         for r, row in enumerate(self.ltc_by_age.value):
             if len(row) != 4:
                 problems.append(f"ltc_by_age row {r} has {len(row)} columns; expected 4 (0, 1, 2-3, 4+)")
-        if abs(sum(self.borough_share.value) - 1) > 1e-6:
-            problems.append("borough_share must sum to 1")
-        if abs(sum(self.age_band_share.value) - 1) > 1e-6:
-            problems.append("age_band_share must sum to 1")
+        for key in ("borough_share", "age_band_share"):
+            total = math.fsum(getattr(self, key).value)
+            if abs(total - 1) > SHARE_TOLERANCE:  # residents are drawn with these as probabilities
+                problems.append(f"{key} must sum to 1 within {SHARE_TOLERANCE:g} (sums to {total!r})")
         lower = self.age_band_lower.value
         if lower[0] != 0 or any(b <= a for a, b in itertools.pairwise(lower)):
             problems.append("age_band_lower must start at 0 and increase")
@@ -174,19 +219,27 @@ class PopulationSpec(_Strict):
 
 
 class Need(_Strict):
-    segment_mean_cost: Series
+    segment_mean_cost: Annotated[
+        Series,
+        positive("need is a leaf's cost times frailty and shock, and divided by it; a leaf of no cost has no need"),
+        at_most(1_000_000, "GBP a year per person, the mean of a whole cost-tree leaf"),
+    ]
     # fitted: scales each leaf's need so that its simulated mean cost meets the tree (None = 1)
-    segment_need_multiplier: Series | None = None
-    smi_multiplier: Positive
-    frailty_sigma: NonNegative
+    segment_need_multiplier: Annotated[Series | None, at_most(*MULTIPLIER)] = None
+    smi_multiplier: Annotated[Positive, at_most(*MULTIPLIER)]
+    frailty_sigma: Annotated[NonNegative, at_most(*NEED_SIGMA)]
     frailty_persistence: Probability
-    shock_sigma: NonNegative
+    shock_sigma: Annotated[NonNegative, at_most(*NEED_SIGMA)]
     shock_persistence: Probability
-    reference: Positive
+    reference: Annotated[
+        Positive,
+        at_least(1, "GBP a year: rates are given for a resident of this need, and scale with need over it"),
+        at_most(1_000_000, "GBP a year: rates are given for a resident of this need"),
+    ]
     # planned hospital care (outpatient, elective) follows specific conditions (cancer, joints,
     # eyes) more than frailty: a persistent lognormal propensity of mean one per resident, off
     # unless set, multiplies those two rates
-    planned_care_sigma: NonNegative | None = None
+    planned_care_sigma: Annotated[NonNegative | None, at_most(*NEED_SIGMA)] = None
 
     @model_validator(mode="after")
     def _segments(self) -> Need:
@@ -205,69 +258,76 @@ class Hazard(_Strict):
     that elasticity and the person's own frailty and shock with ``elasticity``; without it, one
     elasticity applies to need as a whole."""
 
-    rate: NonNegative
-    elasticity: NonNegative
-    leaf_elasticity: NonNegative | None = None
+    rate: Annotated[NonNegative, at_most(*HAZARD_RATE)]
+    elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
 
 
 class Crisis(_Strict):
     hazard: Hazard
-    care_home_multiplier: NonNegative
-    age_multiplier: Series
+    # crises are drawn for everyone at the highest rate any setting has, so this multiplies the work
+    care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
+    age_multiplier: Annotated[Series, at_most(*MULTIPLIER)]
     fall_share: ProbabilitySeries
 
 
 class AccessPointSpec(_Strict):
     share_of_crises: Probability
     triage_lines: Count
-    triage_minutes: Positive
+    triage_minutes: Annotated[Positive, at_most(DAY_MINUTES, "minutes; a triage call takes less than a day")]
     p_advice: Probability
     p_rapid_response: Probability
 
 
 class RapidResponseSpec(_Strict):
-    min_age: NonNegative
-    travel_minutes: Positive
-    visit_hours: Positive
-    target_hours: Positive
+    min_age: Annotated[NonNegative, at_most(*AGE)]
+    travel_minutes: Annotated[Positive, at_most(DAY_MINUTES, "minutes; a journey in a borough takes less than a day")]
+    visit_hours: Annotated[Positive, at_most(24, "hours; a visit takes less than a day")]
+    target_hours: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours; a response target within a week")]
     p_home: Probability
     p_virtual_ward: Probability
 
 
 class VirtualWardSpec(_Strict):
     places: Series
-    mean_stay_days: Positive
+    mean_stay_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_escalate: Probability
 
 
 class HospitalSpec(_Strict):
-    beds: Count
+    beds: Annotated[Count, at_least(1, "every admission needs a bed; with none, admissions would only queue")]
     p_admit: ProbabilitySeries
-    mean_los_days: Series
-    los_sigma: NonNegative
-    los_need_elasticity: NonNegative
+    mean_los_days: Annotated[
+        Series, positive("a stay's length is lognormal about this mean, and its log is taken"), at_most(*STAY_DAYS)
+    ]
+    los_sigma: Annotated[NonNegative, at_most(*STAY_SIGMA)]
+    los_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
     p_die: ProbabilitySeries
     discharge: Matrix
     dementia_care_home_multiplier: Positive
 
 
 class SocialWorkSpec(_Strict):
-    assessment_hours: Positive
-    arrangement_days: NonNegative
+    assessment_hours: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours of a social worker's time per assessment")]
+    arrangement_days: Annotated[NonNegative, at_most(*STAY_DAYS)]
 
 
 class HomeCareSpec(_Strict):
     hours_capacity: Series
-    package_hours_mean: Positive
-    package_hours_need_elasticity: NonNegative
-    package_hours_max: Positive
+    package_hours_mean: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours a week, of which a week has 168")]
+    package_hours_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    package_hours_max: Annotated[
+        Positive,
+        at_least(1, "a package is whole hours a week; a cap below one hour would make packages of no hours"),
+        at_most(HOURS_PER_WEEK, "hours a week, of which a week has 168"),
+    ]
     referral: Hazard
-    end_rate: NonNegative
+    end_rate: Annotated[NonNegative, at_most(*EVENT_RATE)]
 
 
 class ReablementSpec(_Strict):
     places: Series
-    duration_days: Positive
+    duration_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_package: Probability
     p_care_home: Probability
 
@@ -276,16 +336,16 @@ class CareHomesSpec(_Strict):
     residential_places: Count
     nursing_places: Count
     p_nursing: Probability
-    annual_death_rate_residential: NonNegative
-    annual_death_rate_nursing: NonNegative
+    annual_death_rate_residential: Annotated[NonNegative, at_most(*EVENT_RATE)]
+    annual_death_rate_nursing: Annotated[NonNegative, at_most(*EVENT_RATE)]
     entry: Hazard
     dementia_entry_multiplier: Positive
-    min_age: NonNegative
+    min_age: Annotated[NonNegative, at_most(*AGE)]
 
 
 class Mortality(_Strict):
     annual_death_rate: ProbabilitySeries
-    need_elasticity: NonNegative
+    need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
 
 
 class EpisodeSize(_Documented):
@@ -299,12 +359,12 @@ class Contact(_Strict):
     follow-ups) of that mean size, so fewer people have more contacts each than plain Poisson
     counts give; the mean is unchanged."""
 
-    rate: NonNegative
-    elasticity: NonNegative
-    leaf_elasticity: NonNegative | None = None
-    episode_size: EpisodeSize | None = None
-    care_home_multiplier: NonNegative
-    minutes: NonNegative
+    rate: Annotated[NonNegative, at_most(*CONTACT_RATE)]
+    elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
+    episode_size: Annotated[EpisodeSize | None, at_most(100, "contacts in an episode of care")] = None
+    care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
+    minutes: Annotated[NonNegative, at_most(8 * 60, "minutes of a role's time per contact; more than a working day")]
 
 
 class RoutineContacts(_Strict):
@@ -320,11 +380,11 @@ class RoutineContacts(_Strict):
 
 class Risk(_Strict):
     strata_share: Series
-    intercept: Number
-    weights: dict[Literal[RISK_FEATURES], Number]  # type: ignore[valid-type]
+    intercept: Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(*LOGIT)]
+    weights: dict[Literal[RISK_FEATURES], Annotated[Number, at_least(-LOGIT[0], LOGIT[1]), at_most(*LOGIT)]]  # type: ignore[valid-type]
     # what the real score sees and the simulation does not hold (diagnoses beyond its conditions,
     # deprivation, coding): a persistent normal term per resident, off unless set
-    unobserved_sigma: NonNegative | None = None
+    unobserved_sigma: Annotated[NonNegative | None, at_most(10, "the spread of the score's hidden term")] = None
 
     @model_validator(mode="after")
     def _shares(self) -> Risk:
@@ -340,7 +400,7 @@ class Risk(_Strict):
 
 class Role(_Strict):
     fte: Series
-    productive_hours: Positive
+    productive_hours: Annotated[Positive, at_most(HOURS_PER_YEAR, "hours a year an FTE works; a year has 8,760")]
     cost_per_fte: UnitCost
     costed: Literal["activity", "fte"] = Field(
         description="activity: paid through the unit costs of what the role does; "
@@ -351,7 +411,7 @@ class Role(_Strict):
 
 class IntermediateCareSpec(_Strict):
     places: Series
-    mean_stay_days: Positive
+    mean_stay_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_escalate: Probability
 
 
@@ -408,7 +468,7 @@ class Mechanism(_Strict):
 
 class Eligibility(_Strict):
     strata: list[Literal[STRATA]] = Field(min_length=1)  # type: ignore[valid-type]
-    min_age: float = Field(default=0, ge=0)
+    min_age: Annotated[float, Field(ge=0), at_most(*AGE)] = 0
     max_age: float = Field(default=200, ge=0)
     conditions: list[Literal[CONDITIONS]] = []  # type: ignore[valid-type]
     settings: list[Literal["home", "care_home"]] = Field(default=["home"], min_length=1)
@@ -419,8 +479,16 @@ class WorkforceNeed(_Strict):
 
     role: Literal[ROLES]  # type: ignore[valid-type]
     task: Literal[TASKS]  # type: ignore[valid-type]
-    caseload_per_fte: float | None = Field(default=None, gt=0)
-    hours_per_person_week: float | None = Field(default=None, ge=0)
+    caseload_per_fte: Annotated[
+        float | None,
+        positive("people one FTE can carry"),
+        at_most(10_000, "people one FTE can carry; more is not a caseload"),
+    ] = None
+    hours_per_person_week: Annotated[
+        float | None,
+        positive("hours a week each enrolled person needs; a need of no hours would not limit enrolment"),
+        at_most(HOURS_PER_WEEK, "hours a week each enrolled person needs, of which a week has 168"),
+    ] = None
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -478,8 +546,15 @@ class InitialState(_Strict):
 
 
 class Run(_Strict):
-    warmup_years: Count
-    periods_per_year: Count
+    warmup_years: Annotated[
+        Count,
+        at_most(10, "every warm-up year is simulated in full; one or two fill the risk tool's 12-month look-back"),
+    ]
+    periods_per_year: Annotated[
+        Count,
+        at_least(1, "routine contacts and community events are drawn once a period"),
+        at_most(365, "a period shorter than a day adds time and no detail"),
+    ]
 
 
 class CalibrationTarget(_Strict):
@@ -596,6 +671,8 @@ class CareModel(_Strict):
         missing = set(ROLES) - set(self.workforce)
         if missing:
             problems.append(f"workforce is missing roles: {', '.join(sorted(missing))}")
+        if not problems:  # the checks below assume the shapes checked above
+            problems += capacity_problems(self) + need_rate_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -48,7 +48,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from experiments.headline import headline
     from experiments.outputs import write_outputs
-    from experiments.runner import ExperimentError, RunSpec, run_experiment
+    from experiments.runner import ExperimentError, RunSpec, out_problem, run_experiment
 
     spec = RunSpec(
         reps=args.reps,
@@ -64,14 +64,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_reps=args.max_reps if args.max_reps is not None else max(args.reps, 100),
         common_random_numbers=not args.independent_seeds,
     )
-    problems = spec.check()
+    out = Path(args.out)
+    problems = spec.check() + [p for p in (out_problem(out),) if p]
     if problems:
         for p in problems:
             print(f"wsic run: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
     models = _load_all(args.models)
     _print_warnings(models, spec.years)
-    out = Path(args.out)
     try:
         run = run_experiment(models, spec, out, argv=sys.argv)
     except ExperimentError as exc:

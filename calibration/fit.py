@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from pydantic import ValidationError
 from scipy.optimize import least_squares
 
 from calibration import leaves
@@ -53,8 +54,16 @@ def simulate(data: dict, x: np.ndarray, scale: float, seed: int) -> pd.DataFrame
 
 
 def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[str, float]:
-    """One seed's results: a task of its own, so seeds of one point run on different cores."""
-    return achieved_one(simulate(data, x, scale, seed))
+    """One seed's results: a task of its own, so seeds of one point run on different cores.
+
+    A point whose model the schema refuses (a step that gives the resident of highest need more
+    crises than a run can hold, say) has no results: every target counts as missing, which the
+    objective scores as far out of band, so the optimiser steps back rather than the fit stopping."""
+    try:
+        model = CareModel.model_validate(apply(data, x))
+    except ValidationError:
+        return {}
+    return achieved_one(run_replication(model, 0, seed, years=1, scale=scale, person_log=True).persons)
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:

@@ -30,6 +30,8 @@ def headline(results: pd.DataFrame) -> str:
                 vals = table[measure].to_numpy() / div
                 fmt = "{:>12,.1f}" if div > 1 else "{:>12,.0f}"
                 lines.append(f"  {label:24}" + "".join(fmt.format(v) for v in vals))
-        rr = table["rr_within_2h"].to_numpy() / table["rr_episodes"].to_numpy()
-        lines.append(f"  {'rapid response in 2 h':24}" + "".join(f"{v:>12.1%}" for v in rr))
+        episodes = table["rr_episodes"].to_numpy()
+        within = table["rr_within_2h"].to_numpy()
+        rr = [f"{w / e:>12.1%}" if e > 0 else f"{'no episodes':>12}" for w, e in zip(within, episodes, strict=True)]
+        lines.append(f"  {'rapid response in 2 h':24}" + "".join(rr))
     return "\n".join(lines)

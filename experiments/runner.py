@@ -233,6 +233,18 @@ def _load(out: Path, names: list[str], reps: int, kind: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def out_problem(out: Path) -> str | None:
+    """Why a run cannot write its directory at ``out`` (missing directories are made), or None."""
+    if out.exists() and not out.is_dir():
+        return f"--out must be a directory, but {out} is a file"
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"--out must be a directory's path, but {parent} is a file (got {out})"
+    return None
+
+
 def _check_resume(out: Path, models: list[LoadedModel], spec: RunSpec) -> None:
     previous = out / "manifest.json"
     if not previous.exists():
@@ -347,8 +359,8 @@ def run_experiment(
     started = time.perf_counter()
     show = sys.stderr.isatty() if show_progress is None else show_progress
     names = scenario_names(models)
+    _check_resume(out, models, spec)  # before anything is made: a refused run writes nothing
     out.mkdir(parents=True, exist_ok=True)
-    _check_resume(out, models, spec)
     manifest = _manifest(models, names, spec, argv)
     write_json(manifest, out / "manifest.json")
     reps = _run_replications(models, names, spec, out, show, manifest)

@@ -4,7 +4,9 @@ A value outside them would divide by zero, take the log of zero, or ask the engi
 events or time than a run can have. Every limit is far from any plausible model (the shipped
 models sit a hundred times or more inside each); the message a user reads says the limit and why.
 The schema attaches the single-value limits to its fields (``at_least``, ``at_most``, ``positive``)
-and calls the checks that span several tables (``capacity_problems``, ``need_rate_problems``).
+and calls the checks that span several tables (``capacity_problems``, ``need_rate_problems``) with
+its CareModel while it validates; they take it as a pydantic model, so this module does not import
+the schema back.
 """
 
 from __future__ import annotations
@@ -12,14 +14,11 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel
 
 from models.vocabulary import CONTACTS, HOURS_PER_DAY
-
-if TYPE_CHECKING:
-    from models.schema import CareModel
 
 HOURS_PER_WEEK = 168.0
 DAY_MINUTES = 60 * HOURS_PER_DAY
@@ -86,7 +85,7 @@ def positive(why: str) -> AfterValidator:
 
 
 # ----- checks across tables ------------------------------------------------------------------------
-def capacity_problems(model: CareModel) -> list[str]:
+def capacity_problems(model: BaseModel) -> list[str]:
     """Capacities beyond one per resident (hours: a whole week per resident): a unit error, and a
     pool the engine would size to match."""
     residents = model.population.total.value
@@ -120,7 +119,7 @@ def capacity_problems(model: CareModel) -> list[str]:
     return problems
 
 
-def _tail_need(model: CareModel) -> tuple[float, float]:
+def _tail_need(model: BaseModel) -> tuple[float, float]:
     """(leaf need / reference, need / leaf need) of the one-in-a-million resident of the costliest leaf."""
     need = model.need
     leaf = need.segment_mean_cost.value
@@ -140,7 +139,7 @@ def _tail_rate(rate: float, elasticity: float, leaf_elasticity, leaf_ratio: floa
     return rate * math.exp(min(log, 700.0))
 
 
-def need_rate_problems(model: CareModel) -> list[str]:
+def need_rate_problems(model: BaseModel) -> list[str]:
     """Need-driven rates that explode at high need: a rate times need to the power of an elasticity."""
     leaf_ratio, spread = _tail_need(model)
     problems = []

@@ -112,3 +112,24 @@ def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data
     plain, _ = F.fit(data, FitSpec(**{**spec.__dict__, "correct_to_scale": None}), progress=lambda line: None, x0=x0)
     assert abs(plain[k] - (truth - 2 * PARAMETERS[k].step / 3)) < 0.01 * PARAMETERS[k].step
     assert all(r[1] == 0.25 for r in runs)
+
+
+def test_a_point_the_schema_refuses_scores_out_of_band_instead_of_stopping_the_fit(make_data):
+    """At the edge of its range a step can ask for a model the schema refuses (here the resident of
+    highest need would have more crises a year than a run can hold): it has no results, and every
+    target counts as far out of band."""
+    import numpy as np
+
+    from calibration.fit import _evaluate_one, residuals
+    from calibration.parameters import NAMES, start
+    from calibration.targets import load_targets
+
+    data = make_data()
+    x = start(data)
+    x[NAMES.index("nel:elasticity_shift")] = 1.5
+    x[NAMES.index("nel:log_scale")] = 3.0
+    got = _evaluate_one(data, x, 0.002, 1)
+    assert got == {}
+    r = np.nan_to_num(residuals(got, load_targets()), nan=50.0)
+    assert (r == 50.0).all()
+    assert _evaluate_one(data, start(data), 0.002, 1), "the start itself is evaluated"

@@ -193,6 +193,22 @@ def test_run_bad_model_exits_2_and_writes_nothing(tmp_path, capsys, no_simulatio
     assert not out_dir.exists()
 
 
+@pytest.mark.parametrize("under", [False, True], ids=["a file", "under a file"])
+def test_run_refuses_an_out_that_is_or_lies_under_a_file(tmp_path, capsys, no_simulation, under):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a run")
+    out_dir = a_file / "run" if under else a_file
+    assert wsic.main(["run", str(BASELINE), *QUICK, "--out", str(out_dir)]) == 2
+    out, err = capsys.readouterr()
+    expected = (
+        f"wsic run: --out must be a directory's path, but {a_file} is a file (got {out_dir})"
+        if under
+        else f"wsic run: --out must be a directory, but {a_file} is a file"
+    )
+    assert out == "" and err.splitlines() == [expected]
+    assert a_file.read_text() == "not a run"
+
+
 def test_run_bad_model_leaves_an_existing_out_dir_empty(tmp_path, capsys, no_simulation):
     path = bad_model(tmp_path)
     out_dir = tmp_path / "out"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibration.targets import COST_COLUMNS, TOP3
+from calibration.targets import COLUMN_OF_TARGET
+from models.vocabulary import TOP_STRATA
 
 HOSPITAL = ("cost_nel", "cost_other_hospital")
 
@@ -28,15 +29,15 @@ def achieved_one(persons: pd.DataFrame) -> dict[str, float]:
     out: dict[str, float] = {}
     by = persons.groupby("stratum_concurrent", observed=True)
     heads = by.size()
-    sums = by[[*COST_COLUMNS.values(), "nel_admissions", "cost_total"]].sum()
+    sums = by[[*COLUMN_OF_TARGET.values(), "nel_admissions", "cost_total"]].sum()
     for stratum in heads.index:
-        for key, col in COST_COLUMNS.items():
+        for key, col in COLUMN_OF_TARGET.items():
             out[f"{stratum}:{key}"] = sums.loc[stratum, col] / heads[stratum]
         out[f"{stratum}:nel_admissions"] = sums.loc[stratum, "nel_admissions"] / heads[stratum]
-    for key, col in COST_COLUMNS.items():  # the whole population: smooth in the parameters, unlike a stratum
+    for key, col in COLUMN_OF_TARGET.items():  # the whole population: smooth in the parameters, unlike a stratum
         out[f"all:{key}"] = sums[col].sum() / heads.sum()
     out["excess_bed_day_share"] = float(persons.excess_bed_days.sum() / max(persons.bed_days.sum(), 1e-9))
-    top = sums.index.isin(TOP3)
+    top = sums.index.isin(TOP_STRATA)
     total = sums["cost_total"].sum()
     out["total_spend"] = total / scale / 1e6
     out["share_top3_total"] = sums.loc[top, "cost_total"].sum() / total

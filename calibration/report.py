@@ -9,7 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-STRATA = ("very_high", "high", "moderate", "low", "very_low")
+from models.vocabulary import STRATA
+
 COLUMNS = (
     ("nel_cost", "Non-elective admissions"),
     ("other_hospital_cost", "Other hospital"),

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.vocabulary import COST_COLUMNS, TOP_STRATA
+
 DATA = Path(__file__).resolve().parent / "data"
-TOP3 = ("very_high", "high", "moderate")
-COST_COLUMNS = {
-    "nel_cost": "cost_nel",
-    "other_hospital_cost": "cost_other_hospital",
-    "ooh_cost": "cost_ooh",
-    "sc_cost": "cost_sc",
-}
+# the strata table's cost columns, as the targets name them, and the cost columns they are
+COLUMN_OF_TARGET = dict(zip(("nel_cost", "other_hospital_cost", "ooh_cost", "sc_cost"), COST_COLUMNS, strict=True))
 TREE_MIN_PEOPLE = 500
 
 
@@ -35,8 +32,8 @@ def load_targets() -> list[Target]:
     out: list[Target] = []
     strata = strata_table()
     for stratum, row in strata.iterrows():
-        top = stratum in TOP3
-        for key in COST_COLUMNS:
+        top = stratum in TOP_STRATA
+        for key in COLUMN_OF_TARGET:
             v = float(row[f"{key}_per_capita"])
             tol = 0.05 * v if top else max(0.10 * v, 2.0)  # GBP per head
             out.append(Target(f"{stratum}:{key}", v, tol, "strata"))

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import AfterValidator, BaseModel
 
-from models.vocabulary import CONTACTS, HOURS_PER_DAY
+from models.vocabulary import CONTACTS, DAYS_PER_YEAR, HOURS_PER_DAY
 
 HOURS_PER_WEEK = 168.0
 DAY_MINUTES = 60 * HOURS_PER_DAY
@@ -30,12 +30,15 @@ MAX_RESIDENTS = (
     "each resident is a row held in memory; no one care system is larger (London has about 9 million)",
 )
 HAZARD_RATE = (52, "events per person-year at the reference need; more than one a week is no longer a hazard")
-EVENT_RATE = (365, "events per person-year; more than one a day leaves no time between them")
-CONTACT_RATE = (365, "contacts per person-year at the reference need; more than one a day is not routine care")
+EVENT_RATE = (DAYS_PER_YEAR, "events per person-year; more than one a day leaves no time between them")
+CONTACT_RATE = (
+    DAYS_PER_YEAR,
+    "contacts per person-year at the reference need; more than one a day is not routine care",
+)
 ELASTICITY = (4, "rates go as need to this power; beyond 4, ten times the need gives 10,000 times the rate")
 NEED_SIGMA = (3, "the lognormal spread of need; beyond 3 one resident in a thousand has over 100 times the mean")
 STAY_SIGMA = (3, "the lognormal spread of stays; beyond 3 one stay in a thousand is over 100 times the mean")
-STAY_DAYS = (365, "days; a stay of more than a year is not an episode of this service")
+STAY_DAYS = (DAYS_PER_YEAR, "days; a stay of more than a year is not an episode of this service")
 MULTIPLIER = (100, "a multiplier; beyond 100 it is more likely a rate or a count entered in the wrong place")
 LOGIT = (50, "a term of the logistic risk score; beyond 50 it multiplies the odds by more than 10^21")
 # a place, a line or a member of staff for every resident is more than any service has

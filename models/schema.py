@@ -34,7 +34,17 @@ from models.bounds import (
     need_rate_problems,
     positive,
 )
-from models.vocabulary import BOROUGHS, CONDITIONS, EVENT_ROLES, HOURS_PER_YEAR, MECHANISMS, ROLES, STRATA, TASKS
+from models.vocabulary import (
+    BOROUGHS,
+    CONDITIONS,
+    DAYS_PER_YEAR,
+    EVENT_ROLES,
+    HOURS_PER_YEAR,
+    MECHANISMS,
+    ROLES,
+    STRATA,
+    TASKS,
+)
 
 RISK_FEATURES = (
     "nel_admissions",
@@ -553,7 +563,7 @@ class Run(_Strict):
     periods_per_year: Annotated[
         Count,
         at_least(1, "routine contacts and community events are drawn once a period"),
-        at_most(365, "a period shorter than a day adds time and no detail"),
+        at_most(DAYS_PER_YEAR, "a period shorter than a day adds time and no detail"),
     ]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from calibration import cba
 from calibration.measure import achieved_one, scale_of
-from calibration.targets import COST_COLUMNS
+from calibration.targets import COLUMN_OF_TARGET
 
 STRATA = ("very_high", "high", "moderate", "low", "very_low")
 
@@ -19,7 +19,7 @@ def person_log(scale: float) -> pd.DataFrame:
     rows = []
     for k, stratum in enumerate(STRATA):
         for times in (1, 2):
-            cost = {col: 100.0 * (k + 1) * times for col in COST_COLUMNS.values()}
+            cost = {col: 100.0 * (k + 1) * times for col in COLUMN_OF_TARGET.values()}
             rows.append(
                 {
                     "stratum_concurrent": stratum,

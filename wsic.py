@@ -173,10 +173,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="wsic", description="Whole-system integrated care simulation.")
-    sub = ap.add_subparsers(dest="command", required=True)
-
+def _add_validate(sub) -> None:
     v = sub.add_parser("validate", help="check model files and report every problem")
     v.add_argument("models", nargs="+", metavar="MODEL.toml")
     v.add_argument(
@@ -188,6 +185,8 @@ def parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=cmd_validate)
 
+
+def _add_run(sub) -> None:
     r = sub.add_parser("run", help="run scenarios x replications; the first model is the comparator")
     r.add_argument("models", nargs="+", metavar="MODEL.toml")
     r.add_argument("--reps", type=int, default=1, help="replications per scenario (default 1)")
@@ -216,10 +215,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--no-report", action="store_true", help="skip report.html and the summaries")
     r.set_defaults(func=cmd_run)
 
+
+def _add_report(sub) -> None:
     rp = sub.add_parser("report", help="(re)build DIR/report.html, summary.csv and board.csv from a run")
     rp.add_argument("dir", metavar="DIR")
     rp.set_defaults(func=cmd_report)
 
+
+def _add_calibrate(sub) -> None:
     c = sub.add_parser("calibrate", help="fit business as usual to the 2010/11 tri-borough data")
     c.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))
     fitted = Path(__file__).resolve().parent / "models" / "fitted" / "tri_borough_2010.toml"
@@ -254,6 +257,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--report", default="runs/calibration/fit_report.html")
     c.set_defaults(func=cmd_calibrate)
 
+
+def _add_bench(sub) -> None:
     b = sub.add_parser("bench", help="time one replication per model and population size, against a reference loop")
     b.add_argument(
         "--model",
@@ -274,6 +279,13 @@ def parser() -> argparse.ArgumentParser:
         help="events of the reference loop (default 3,781,163, the fixed count; fewer only for a quick look)",
     )
     b.set_defaults(func=cmd_bench)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="wsic", description="Whole-system integrated care simulation.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for add in (_add_validate, _add_run, _add_report, _add_calibrate, _add_bench):
+        add(sub)
     return ap
 
 

@@ -78,3 +78,10 @@ def test_the_reference_loop_schedules_exactly_its_events():
     from experiments.bench import reference_loop
 
     assert reference_loop(10_001, 1_000) > 0  # it asserts the count itself
+
+
+def test_the_command_times_the_reference_loop_at_its_fixed_count_by_default():
+    from experiments.bench import REFERENCE_EVENTS
+
+    args = wsic.parser().parse_args(["bench"])
+    assert args.reference_events == REFERENCE_EVENTS

@@ -26,6 +26,11 @@ def _modules() -> dict[str, Path]:
     return {f"{p.parent.name}.{p.stem}": p for pkg in PACKAGES for p in sorted((ROOT / pkg).glob("*.py"))}
 
 
+def _sized() -> list[Path]:
+    """Every module whose size is held to the limits: the packages' and the command's."""
+    return [*_modules().values(), ROOT / "wsic.py"]
+
+
 def _imports(path: Path) -> set[str]:
     out = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -55,7 +60,7 @@ def test_no_import_circle_inside_a_package(package):
 
 def test_sizes_stay_within_limits():
     over = []
-    for path in _modules().values():
+    for path in _sized():
         rel = str(path.relative_to(ROOT))
         lines = path.read_text().count("\n")
         if rel not in FLAT and lines > LIMITS["module"]:

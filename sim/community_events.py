@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from models.vocabulary import DAYS_PER_YEAR
-from sim.draws import DRAW_COLUMNS, NORMAL_COLUMNS
+from models.vocabulary import DAYS_PER_YEAR, DIVERT_TARGETS
+from sim.draws import C_DIVERT, C_EOL, C_FALL, DRAW_COLUMNS, NORMAL_COLUMNS
 from sim.hazards import Hazards
 from sim.population import CARE_HOME, DEAD, HOME, NURSING, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
 from sim.settings import Settings
@@ -83,9 +83,31 @@ class CommunityEvents:
         k = rng.poisson(self.hazards.crisis * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR))
         c_all = np.repeat(np.arange(pop.size), k)
         t_all = t0 + rng.random(c_all.size) * self.period_days
-        rows = self._draws("crisis_draws", c_all.size, t0)
+        rng_rows = self._stream("crisis_draws", t0)
+        u = rng_rows.random((c_all.size, DRAW_COLUMNS))
+        for c in NORMAL_COLUMNS:
+            u[:, c] = rng_rows.standard_normal(c_all.size)
+        if self.sys.interventions.any:
+            u = np.hstack([u, self._mechanisms(c_all, u)])
         live = np.flatnonzero(pop.alive[c_all])
-        return c_all[live], t_all[live], live, rows
+        return c_all[live], t_all[live], live, u.tolist()
+
+    def _mechanisms(self, who: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The C_CRISIS_MULT ... C_DIVERT_TO columns of these crises (see sim/draws.py)."""
+        s, iv = self.sys, self.sys.interventions
+        is_fall = u[:, C_FALL] < np.asarray(s.fall_share)[s.band[who]]
+        fall_mult = np.where(is_fall, iv.mult["fall"][who], 1.0)
+        eol = iv.end_of_life[who]
+        eol_hit = (eol > 0) & (u[:, C_EOL] < eol)
+        # the first divert target whose band of the draw holds it, as the crisis tries them
+        chosen = np.full(who.size, -1.0)
+        edge = np.zeros(who.size)
+        for k, target in enumerate(DIVERT_TARGETS):
+            p = iv.divert[target][who]
+            hit = (p > 0) & (chosen < 0) & (edge <= u[:, C_DIVERT]) & (u[:, C_DIVERT] < edge + p)
+            chosen[hit] = k
+            edge = np.where(p > 0, edge + p, edge)
+        return np.column_stack([iv.mult["crisis"][who], fall_mult, is_fall, eol_hit, chosen])
 
     def draw_period(self, t0: float):
         """All community events of the period starting at t0, in time order."""

@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 
 from models.vocabulary import DIVERT_TARGETS
-from sim.draws import C_ACCEPT, C_ADMIT, C_DIE, C_DIVERT, C_EOL, C_FALL, C_LOS, C_ROUTE, C_RR, C_TRIAGE
+from sim.draws import (
+    C_ACCEPT,
+    C_ADMIT,
+    C_CRISIS_MULT,
+    C_DIE,
+    C_DIVERT_TO,
+    C_EOL_HIT,
+    C_FALL_MULT,
+    C_IS_FALL,
+    C_LOS,
+    C_ROUTE,
+    C_RR,
+    C_TRIAGE,
+)
 from sim.hospital import Hospital
 from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
 from sim.step_up import IntermediateCare, VirtualWard
@@ -52,20 +65,19 @@ class CrisisPathway:
         if row[C_ACCEPT] >= base_keep:
             return  # not a crisis at this setting's own rate
         iv = s.interventions
-        is_fall = row[C_FALL] < s.fall_share[s.band[i]]
-        if iv.any:
-            keep = base_keep * iv.mult["crisis"][i] * (iv.mult["fall"][i] if is_fall else 1.0)
+        if iv.any:  # the row carries its interventions' mechanisms (sim/draws.py)
+            keep = base_keep * row[C_CRISIS_MULT] * row[C_FALL_MULT]
             if row[C_ACCEPT] >= keep:
-                targets = ("crisis", "fall") if is_fall else ("crisis",)
+                targets = ("crisis", "fall") if row[C_IS_FALL] else ("crisis",)
                 iv.share_avoided(i, s.group[i], targets, self.avoided(i, row, {"avoided_crises": 1.0}))
                 return
         s.count("crises", i)
         s.log.add(i, s.env.now, "crisis", "home" if setting != CARE_HOME else "care_home")
         if iv.any:
-            if iv.end_of_life[i] > 0 and row[C_EOL] < iv.end_of_life[i] and self._dies_if_admitted(i, row):
+            if row[C_EOL_HIT] and self._dies_if_admitted(i, row):
                 s.env.process(self._death_at_home(i, row))
                 return
-            if setting != CARE_HOME and self._divert(i, row):
+            if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
                 return
         ap = self.access_point
         if ap.resource is not None and row[C_ROUTE] < ap.share:
@@ -113,25 +125,17 @@ class CrisisPathway:
         if s.pop.setting[i] in (HOME, REABLEMENT):
             s.die(i, "home")
 
-    def _divert(self, i: int, row: list[float]) -> bool:
-        """Send the crisis to a community setting if an intervention says so and it has room."""
+    def _divert(self, i: int, row: list[float], k: int) -> bool:
+        """Send the crisis to the k-th community setting an intervention chose, if it has room now."""
         s = self.sys
         iv = s.interventions
-        u = row[C_DIVERT]
-        edge = 0.0
-        for target in DIVERT_TARGETS:
-            p = iv.divert[target][i]
-            if p <= 0:
-                continue
-            if edge <= u < edge + p:
-                if not self.has_room[target](i):
-                    return False
-                k = iv.first_enrolled("divert", target, i)
-                iv.credit(k, s.group[i], {"diverted_crises": 1.0})
-                s.env.process(self._diverted(i, row, target, k))
-                return True
-            edge += p
-        return False
+        target = DIVERT_TARGETS[k]
+        if not self.has_room[target](i):
+            return False
+        act = iv.first_enrolled("divert", target, i)
+        iv.credit(act, s.group[i], {"diverted_crises": 1.0})
+        s.env.process(self._diverted(i, row, target, act))
+        return True
 
     def _diverted(self, i: int, row: list[float], target: str, k: int) -> Generator:
         s = self.sys

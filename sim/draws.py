@@ -11,3 +11,8 @@ C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DIE, C_DEST = range(8)
 C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(8, 16)
 DRAW_COLUMNS = 16
 NORMAL_COLUMNS = (C_LOS,)  # these columns hold standard normals, not uniforms
+
+# Columns a crisis also carries while interventions run: its interventions' mechanisms as they
+# stand in the period it falls in (enrolment changes only between periods), computed for all the
+# period's crises at once rather than looked up one crisis at a time.
+C_CRISIS_MULT, C_FALL_MULT, C_IS_FALL, C_EOL_HIT, C_DIVERT_TO = range(DRAW_COLUMNS, DRAW_COLUMNS + 5)

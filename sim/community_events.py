@@ -157,7 +157,8 @@ class CommunityEvents:
 
     def start_period(self, t0: float) -> None:
         """Draw the period's events and play them in time order, each as the resident's state is
-        by then. One timeout is pending at a time, so each event runs exactly when it falls."""
+        by then. At most one timeout is pending at a time, so each event runs exactly when it
+        falls, and none is needed where no other event falls first."""
         self._times, self._who, self._kinds, self._rows, self._period_draws = self.draw_period(t0)
         self._next = 0
         self._play()
@@ -171,8 +172,12 @@ class CommunityEvents:
             k = self._next
             t = times[k]
             if t > env.now:
-                env.timeout(t - env.now).callbacks.append(self._play)
-                return
+                if env.peek() <= t:  # something else falls first (or at the same moment): wait for it
+                    env.timeout(t - env.now).callbacks.append(self._play)
+                    return
+                # nothing else falls before this event: move the clock to it as the event queue
+                # would on popping its timeout, without the timeout (most events are this case)
+                env._now = t
             self._next = k + 1
             i, kd, j = self._who[k], self._kinds[k], self._rows[k]
             if kd == CRISIS:

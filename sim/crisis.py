@@ -134,17 +134,15 @@ class CrisisPathway:
             return False
         act = iv.first_enrolled("divert", target, i)
         iv.credit(act, s.group[i], {"diverted_crises": 1.0})
-        s.env.process(self._diverted(i, row, target, act))
-        return True
 
-    def _diverted(self, i: int, row: list[float], target: str, k: int) -> Generator:
-        s = self.sys
+        def credit(reached_ae: bool) -> None:
+            if not reached_ae:
+                iv.credit(act, s.group[i], self.avoided(i, row, {}))
+
         if target == "rapid_response":
-            outcome = yield from self.rapid_response.episode(i, row, s.env.now)
-            reached_ae = outcome == TO_AE
+            self.rapid_response.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE))
         elif target == "virtual_ward":
-            reached_ae = yield from self.virtual_ward.stay(i, row)
+            self.virtual_ward.stay(i, row, credit)
         else:
-            reached_ae = yield from self.intermediate_care.stay(i, row)
-        if not reached_ae:
-            s.interventions.credit(k, s.group[i], self.avoided(i, row, {}))
+            self.intermediate_care.stay(i, row, credit)
+        return True

@@ -6,7 +6,7 @@ home or, with some probability, in a hospital admission.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable
 
 from sim.capacity import places
 from sim.draws import C_ESCALATE, C_VW_STAY
@@ -36,24 +36,36 @@ class StepUp:
     def leave(self, i: int) -> None:
         raise NotImplementedError
 
-    def stay(self, i: int, row: list[float]) -> Generator:
-        """Return True if the stay ended in a hospital admission (which then runs on its own)."""
+    def stay(self, i: int, row: list[float], done: Callable[[bool], None] | None = None) -> None:
+        """A stay in a place (free now: the caller checked); ``done`` hears whether it ended in a
+        hospital admission (which then runs on its own)."""
+        unit = self.units[self.sys.pop.borough[i]]
+        place = unit.take()
+        if place is not None:
+            self._in_place(i, row, done, unit, place)
+        else:
+            unit.request().callbacks.append(lambda req: self._in_place(i, row, done, unit, req))
+
+    def _in_place(self, i: int, row: list[float], done, unit, place) -> None:
         s = self.sys
-        env = s.env
-        with self.units[s.pop.borough[i]].request() as req:
-            yield req
-            self.enter(i)
-            s.count(f"{self.name}_admissions", i)
-            s.log.add(i, env.now, f"{self.name}_admission", SETTING_NAMES[self.setting])
-            yield env.timeout(-self.mean_stay * math.log1p(-row[C_VW_STAY]))
-        if s.pop.setting[i] != self.setting:
-            return False  # moved on meanwhile (a care home place came through, or death)
-        self.leave(i)
-        s.log.add(i, env.now, f"{self.name}_discharge", SETTING_NAMES[self.setting])
-        if row[C_ESCALATE] < self.p_escalate:
-            self.hospital.admission(i, row)
-            return True
-        return False
+        self.enter(i)
+        s.count(f"{self.name}_admissions", i)
+        s.log.add(i, s.env.now, f"{self.name}_admission", SETTING_NAMES[self.setting])
+        stay = -self.mean_stay * math.log1p(-row[C_VW_STAY])
+        s.env.timeout(stay).callbacks.append(lambda _ev: self._stay_over(i, row, done, unit, place))
+
+    def _stay_over(self, i: int, row: list[float], done, unit, place) -> None:
+        s = self.sys
+        unit.give_back(place)
+        escalated = False
+        if s.pop.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
+            self.leave(i)
+            s.log.add(i, s.env.now, f"{self.name}_discharge", SETTING_NAMES[self.setting])
+            if row[C_ESCALATE] < self.p_escalate:
+                self.hospital.admission(i, row)
+                escalated = True
+        if done is not None:
+            done(escalated)
 
 
 class VirtualWard(StepUp):

@@ -3,7 +3,7 @@ response against the two-hour standard, and A&E with the decision to admit."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,8 +16,9 @@ from sim.step_up import VirtualWard
 from sim.system import System
 from sim.workforce import Pool
 
-# How a rapid-response episode ended.
+# How a rapid-response episode ended, told to whoever sent it.
 MANAGED_AT_HOME, TO_VIRTUAL_WARD, TO_AE = range(3)
+Outcome = Callable[[int], None]
 
 
 class EmergencyDepartment:
@@ -75,7 +76,7 @@ class AccessPoint:
         if u < self.p_advice:
             return
         if u < self.p_advice + self.p_rr and self.rapid_response.can_attend(i):
-            s.env.process(self.rapid_response.episode(i, row, t_call))
+            self.rapid_response.episode(i, row, t_call)
         else:
             self.emergency.attend(i, row)
 
@@ -109,34 +110,56 @@ class RapidResponse:
         pool = self.pools[self.sys.pop.borough[i]]
         return pool.resource.count < pool.capacity
 
-    def episode(self, i: int, row: list[float], t_call: float) -> Generator:
-        """Attend, then manage at home, step up to the virtual ward, or convey to A&E."""
+    def episode(self, i: int, row: list[float], t_call: float, done: Outcome | None = None) -> None:
+        """A nurse now or when one is free; travel, visit, then manage at home, step up to the
+        virtual ward, or convey to A&E. ``done`` hears how the episode ended."""
+        pool = self.pools[self.sys.pop.borough[i]]
+        nurse = pool.resource.take()
+        if nurse is not None:
+            self._set_off(i, row, t_call, done, pool, nurse)
+        else:
+            pool.resource.request().callbacks.append(lambda req: self._set_off(i, row, t_call, done, pool, req))
+
+    def _set_off(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse) -> None:
         s = self.sys
-        env = s.env
-        pool = self.pools[s.pop.borough[i]]
-        with pool.resource.request() as req:
-            yield req
-            if s.is_dead(i):
-                return MANAGED_AT_HOME
-            yield env.timeout(self.travel_days)
-            response = env.now - t_call
-            s.count("rr_episodes", i)
-            s.count("rr_response_hours", i, response * HOURS_PER_DAY)
-            if response <= self.target_days:
-                s.count("rr_within_2h", i)
-            s.log.add(i, env.now, "rr_arrival", "rapid_response")
-            # the nurse is busy for the episode's hours stretched by the pool's time factor
-            busy = (self.travel_days + self.visit_days) * pool.time_factor
-            yield env.timeout(busy - self.travel_days)
+        if s.is_dead(i):
+            pool.resource.give_back(nurse)
+            _tell(done, MANAGED_AT_HOME)
+            return
+        s.env.timeout(self.travel_days).callbacks.append(lambda _ev: self._arrive(i, row, t_call, done, pool, nurse))
+
+    def _arrive(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse) -> None:
+        s = self.sys
+        now = s.env.now
+        response = now - t_call
+        s.count("rr_episodes", i)
+        s.count("rr_response_hours", i, response * HOURS_PER_DAY)
+        if response <= self.target_days:
+            s.count("rr_within_2h", i)
+        s.log.add(i, now, "rr_arrival", "rapid_response")
+        # the nurse is busy for the episode's hours stretched by the pool's time factor
+        busy = (self.travel_days + self.visit_days) * pool.time_factor
+        s.env.timeout(busy - self.travel_days).callbacks.append(lambda _ev: self._visited(i, row, done, pool, nurse))
+
+    def _visited(self, i: int, row: list[float], done: Outcome | None, pool: Pool, nurse) -> None:
+        s = self.sys
+        pool.resource.give_back(nurse)
         pool.busy_hours += (self.travel_days + self.visit_days) * HOURS_PER_DAY
         setting = s.pop.setting[i]
         if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE):
-            return MANAGED_AT_HOME
+            _tell(done, MANAGED_AT_HOME)
+            return
         u = row[C_RR]
         if u < self.p_home:
-            return MANAGED_AT_HOME
+            _tell(done, MANAGED_AT_HOME)
+            return
         if u < self.p_home + self.p_vw and setting == HOME and self.virtual_ward.has_place(i):
-            escalated = yield from self.virtual_ward.stay(i, row)
-            return TO_AE if escalated else TO_VIRTUAL_WARD
+            self.virtual_ward.stay(i, row, lambda escalated: _tell(done, TO_AE if escalated else TO_VIRTUAL_WARD))
+            return
         self.emergency.attend(i, row)
-        return TO_AE
+        _tell(done, TO_AE)
+
+
+def _tell(done: Outcome | None, outcome: int) -> None:
+    if done is not None:
+        done(outcome)

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 # The default experiment: business as usual against WSIC, full population, 8 replications each,
-# five years; writes runs/default/report.html (about 4 minutes on 2 cores). Rerunning resumes.
+# five years; writes runs/default/report.html (about 2.5 minutes on 2 cores). Rerunning resumes.
 run: $(STAMP)
 	$(BIN)/wsic run models/baseline.toml models/wsic.toml --reps 8 --years 5 --scale 1 --seed 1 --jobs 2 \
 		--out runs/default

@@ -72,7 +72,7 @@ class CrisisPathway:
                 iv.share_avoided(i, s.group[i], targets, self.avoided(i, row, {"avoided_crises": 1.0}))
                 return
         s.count("crises", i)
-        s.log.add(i, s.env.now, "crisis", "home" if setting != CARE_HOME else "care_home")
+        s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
         if iv.any:
             if row[C_EOL_HIT] and self._dies_if_admitted(i, row):
                 s.env.process(self._death_at_home(i, row))

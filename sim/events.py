@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import simpy
 
 from sim.population import SETTING_NAMES
 
@@ -34,17 +35,21 @@ SETTING_CODE = {name: k for k, name in enumerate(SETTINGS)}
 
 
 class EventLog:
-    def __init__(self, enabled: bool):
+    """Events stamped with the simulation clock; ``add`` costs one call and a test when off, and
+    callers build no arguments for it (it reads the time itself)."""
+
+    def __init__(self, enabled: bool, env: simpy.Environment):
         self.enabled = enabled
+        self.env = env
         self.person: list[int] = []
         self.time: list[float] = []
         self.event: list[int] = []
         self.setting: list[int] = []
 
-    def add(self, person: int, time: float, event: str, setting: str) -> None:
+    def add(self, person: int, event: str, setting: str) -> None:
         if self.enabled:
             self.person.append(person)
-            self.time.append(time)
+            self.time.append(self.env.now)
             self.event.append(EVENT_CODE[event])
             self.setting.append(SETTING_CODE[setting])
 

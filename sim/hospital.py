@@ -90,7 +90,7 @@ class Hospital:
         now = s.env.now
         s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
-        s.log.add(i, now, "admission", "hospital")
+        s.log.add(i, "admission", "hospital")
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
         if iv.any and iv.mult["length_of_stay"][i] < 1:
@@ -104,7 +104,7 @@ class Hospital:
             s.die(i, "hospital")
             self.beds.give_back(bed)
             return
-        s.log.add(i, s.env.now, "medically_fit", "hospital")
+        s.log.add(i, "medically_fit", "hospital")
         dest = TO_HOME if s.pop.placement[i] else self.destination(i, row[C_DEST])
         if dest == TO_PACKAGE and s.pop.package_hours[i] > 0:
             dest = TO_HOME  # their package resumes at discharge
@@ -148,7 +148,7 @@ class Hospital:
         s = self.sys
         s.bed.stop(i, s.env.now)
         self.beds.give_back(bed)
-        s.log.add(i, s.env.now, "discharge", "hospital")
+        s.log.add(i, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:
             self.reablement.begin(i, row, reablement_req)

@@ -149,7 +149,9 @@ class Accrual:
         self.rate = np.zeros(ledger.n)
 
     def start(self, i: int, t: float, rate: float = 1.0) -> None:
-        self.stop(i, t)  # an overlapping second interval continues the first rather than losing it
+        s = self.since[i]
+        if s == s:  # an overlapping second interval continues the first rather than losing it
+            self.acc[i] += (t - s) * self.rate[i]
         self.since[i] = t
         self.rate[i] = rate
 

@@ -52,7 +52,7 @@ class Reablement:
         req = self.current.pop(i, None)
         if req is not None:
             self.team_of(i).release(req)
-            self.sys.log.add(i, self.sys.env.now, "reablement_end", "reablement")
+            self.sys.log.add(i, "reablement_end", "reablement")
 
     def begin(self, i: int, row: list[float], req: simpy.resources.resource.Request) -> None:
         """The episode starts at discharge, in the place reserved while in hospital."""
@@ -63,13 +63,13 @@ class Reablement:
         s = self.sys
         env = s.env
         s.count("reablement_episodes", i)
-        s.log.add(i, env.now, "reablement_start", "reablement")
+        s.log.add(i, "reablement_start", "reablement")
         yield env.timeout(self.duration)
         if self.current.get(i) is not req:
             return  # ended early; the place was given back then
         del self.current[i]
         self.team_of(i).release(req)
-        s.log.add(i, env.now, "reablement_end", "reablement")
+        s.log.add(i, "reablement_end", "reablement")
         if s.pop.setting[i] != REABLEMENT:
             return
         s.finish_reablement(i)

@@ -106,7 +106,7 @@ class Replication:
         self.arrivals_short = 0
         nb = len(model.population.boroughs)
         interventions = Interventions(model, pop, self.streams, self.scale, nb)
-        self.sys = System(self.env, model, pop, self.scale, EventLog(event_log), interventions)
+        self.sys = System(self.env, model, pop, self.scale, EventLog(event_log, self.env), interventions)
         self.settings: Settings = build_settings(self.sys)
         self.workforce = BulkWorkforce(model, self.scale, self.ppy, self.period_days)
         self.community = CommunityEvents(self.settings, self.streams, self.period_days)

@@ -41,7 +41,7 @@ class SocialWork:
             yield s.env.timeout(self.hours * pool.time_factor / HOURS_PER_DAY)
         pool.busy_hours += self.hours  # work done; the stretch is only how rounding is paid for
         s.count("sw_assessments", i)
-        s.log.add(i, s.env.now, "assessment", "social_work")
+        s.log.add(i, "assessment", "social_work")
 
     def referral(self, i: int, service: Callable[[], Generator]) -> Generator:
         """From the community: assessment, arrangement time, then the service (package or place)."""
@@ -99,7 +99,7 @@ class HomeCare:
             return
         s.pop.package_hours[i] = hours
         s.count("packages_started", i)
-        s.log.add(i, s.env.now, "package_start", "home")
+        s.log.add(i, "package_start", "home")
         if s.at_home(i) or s.pop.setting[i] == VIRTUAL_WARD:
             s.start_package(i, hours)
 
@@ -111,7 +111,7 @@ class HomeCare:
         s.sc.stop(i, s.env.now)
         s.pop.package_hours[i] = 0
         self.markets[s.pop.borough[i]].put(hours)
-        s.log.add(i, s.env.now, "package_end", "home")
+        s.log.add(i, "package_end", "home")
 
     def referral(self, i: int, row: list[float]) -> Generator:
         """A request for care from the community: assessment, arrangement, then the package."""
@@ -171,7 +171,7 @@ class CareHomes:
         self.held[i] = req
         s.pop.placement[i] = kind
         s.count("care_home_admissions", i)
-        s.log.add(i, s.env.now, "care_home_admission", "care_home")
+        s.log.add(i, "care_home_admission", "care_home")
         if s.pop.package_hours[i] > 0:
             self.home_care.end(i)
         if s.pop.setting[i] != HOSPITAL:

@@ -50,7 +50,7 @@ class StepUp:
         s = self.sys
         self.enter(i)
         s.count(f"{self.name}_admissions", i)
-        s.log.add(i, s.env.now, f"{self.name}_admission", SETTING_NAMES[self.setting])
+        s.log.add(i, f"{self.name}_admission", SETTING_NAMES[self.setting])
         stay = -self.mean_stay * math.log1p(-row[C_VW_STAY])
         s.env.timeout(stay).callbacks.append(lambda _ev: self._stay_over(i, row, done, unit, place))
 
@@ -60,7 +60,7 @@ class StepUp:
         escalated = False
         if s.pop.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
             self.leave(i)
-            s.log.add(i, s.env.now, f"{self.name}_discharge", SETTING_NAMES[self.setting])
+            s.log.add(i, f"{self.name}_discharge", SETTING_NAMES[self.setting])
             if row[C_ESCALATE] < self.p_escalate:
                 self.hospital.admission(i, row)
                 escalated = True

@@ -164,7 +164,7 @@ class System:
         for acc in (self.alive_acc, self.community):
             acc.since[i] = t
             acc.rate[i] = 1.0
-        self.log.add(i, t, "arrival", "home")
+        self.log.add(i, "arrival", "home")
 
     def enter_hospital(self, i: int) -> None:
         t = self.env.now
@@ -243,6 +243,6 @@ class System:
         pop.death_time[i] = t
         pop.referred[i] = 0
         self.count("deaths", i)
-        self.log.add(i, t, "death", where)
+        self.log.add(i, "death", where)
         for hook in self._on_death:
             hook(i)

@@ -32,7 +32,7 @@ class EmergencyDepartment:
     def attend(self, i: int, row: list[float]) -> None:
         s = self.sys
         s.count("ae_attendances", i)
-        s.log.add(i, s.env.now, "ae_attendance", "emergency_department")
+        s.log.add(i, "ae_attendance", "emergency_department")
         if row[C_ADMIT] < self.p_admit[s.band[i]]:
             self.hospital.admission(i, row)
 
@@ -57,7 +57,7 @@ class AccessPoint:
         s = self.sys
         t_call = s.env.now
         s.count("access_point_calls", i)
-        s.log.add(i, t_call, "access_point_call", "access_point")
+        s.log.add(i, "access_point_call", "access_point")
         line = self.resource.take()
         if line is not None:
             self._on_line(i, row, t_call, line)
@@ -136,7 +136,7 @@ class RapidResponse:
         s.count("rr_response_hours", i, response * HOURS_PER_DAY)
         if response <= self.target_days:
             s.count("rr_within_2h", i)
-        s.log.add(i, now, "rr_arrival", "rapid_response")
+        s.log.add(i, "rr_arrival", "rapid_response")
         # the nurse is busy for the episode's hours stretched by the pool's time factor
         busy = (self.travel_days + self.visit_days) * pool.time_factor
         s.env.timeout(busy - self.travel_days).callbacks.append(lambda _ev: self._visited(i, row, done, pool, nurse))

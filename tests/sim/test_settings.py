@@ -24,7 +24,8 @@ def tiny(model, n: int = N) -> Settings:
     pop = synthesise(model, n, streams["population"])
     pop.age[:] = 80.0
     iv = Interventions(model, pop, streams, 1.0, len(model.population.boroughs))
-    system = System(simpy.Environment(), model, pop, 1.0, EventLog(True), iv)
+    env = simpy.Environment()
+    system = System(env, model, pop, 1.0, EventLog(True, env), iv)
     return build_settings(system)
 
 

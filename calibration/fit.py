@@ -27,6 +27,7 @@ from calibration import leaves
 from calibration.measure import achieved, achieved_one, mean_of
 from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, start
 from calibration.targets import Target, load_targets
+from experiments.files import write_text
 from models.schema import CareModel
 from sim.replication import run_replication
 
@@ -124,7 +125,7 @@ class Objective:
             self.cache.update({k: mean_of(e) for k, e in by_point.items()})
             self.evaluations += len(todo)
             if self.cache_path is not None:
-                self.cache_path.write_text(json.dumps(self.cache))
+                write_text(json.dumps(self.cache), self.cache_path)
         return [self.cache[k] for k in keys]
 
     def corrected_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:

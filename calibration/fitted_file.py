@@ -16,6 +16,7 @@ from tomlkit.items import InlineTable, Table
 
 from calibration import leaves
 from calibration.parameters import UNITS, fitted_values
+from experiments.files import write_text
 
 HEADER = (
     "The free parameters of business as usual, fitted by `wsic calibrate` to the tri-borough 2010/11",
@@ -147,4 +148,4 @@ def document(data: dict, x: np.ndarray, record: dict) -> tomlkit.TOMLDocument:
 
 def write(path: Path, data: dict, x: np.ndarray, record: dict) -> None:
     """Rewrite the fitted file with the vector's values and the record of the fit."""
-    path.write_text(tomlkit.dumps(document(data, x, record)), encoding="utf-8")
+    write_text(tomlkit.dumps(document(data, x, record)), path)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.economics import board_figures
+from experiments.files import write_csv
 from experiments.report import build_report
 from experiments.runner import ExperimentError
 from experiments.summary import replication_table, summarise
@@ -43,8 +44,8 @@ def write_outputs(out: Path, results: pd.DataFrame, manifest: dict, models: list
     models are the CareModels of manifest["models"], in order; the first scenario is the comparator.
     """
     summaries = summarise_run(results, manifest["models"][0]["scenario"])
-    summaries.summary.to_csv(out / "summary.csv", index=False)
-    summaries.board.to_csv(out / "board.csv", index=False)
+    write_csv(summaries.summary, out / "summary.csv")
+    write_csv(summaries.board, out / "board.csv")
     return build_report(
         out / "report.html", summaries.summary, summaries.board, summaries.replications, manifest, models
     )

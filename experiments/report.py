@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
+from experiments.files import write_text
 from experiments.plots import savings_plots, series_plots, service_plots
 
 ERROR_CAPTURE = """
@@ -193,5 +194,5 @@ def build_report(
         + READY_CHECK
         + "</body></html>"
     )
-    path.write_text(page, encoding="utf-8")
+    write_text(page, path)
     return path

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -27,6 +25,7 @@ import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 from tqdm import tqdm
 
+from experiments.files import write_json, write_parquet
 from experiments.interval import half_width
 from models.loader import LoadedModel
 from sim.replication import ReplicationResult, run_replication
@@ -130,32 +129,6 @@ def _one(model: LoadedModel, scenario: str, scenario_index: int, replication: in
 
 
 # ----- files --------------------------------------------------------------------------------------
-def _atomic(path: Path, write) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
-
-
-def write_json(data: dict, path: Path) -> None:
-    def dump(tmp: str) -> None:
-        with open(tmp, "w") as fh:
-            json.dump(data, fh, indent=2, default=str)
-
-    _atomic(path, dump)
-
-
 def rep_path(out: Path, scenario: str, replication: int, kind: str = "results") -> Path:
     suffix = {
         "results": ".parquet",

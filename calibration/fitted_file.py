@@ -15,7 +15,7 @@ import tomlkit
 from tomlkit.items import InlineTable, Table
 
 from calibration import leaves
-from calibration.parameters import UNITS, fitted_values
+from calibration.parameters import DEFAULT_FREE, NAMES, UNITS, fitted_values, setters
 from experiments.files import write_text
 
 HEADER = (
@@ -66,10 +66,26 @@ def source(record: dict) -> str:
     )
 
 
-def entries(data: dict, x: np.ndarray, record: dict) -> dict[str, dict]:
-    """Every parameter the file holds, by dotted path, each a {value, unit, source} table."""
+HELD = "assumption: held fixed in the fit (not among the free parameters of wsic calibrate)"
+
+
+def held_source(prior: dict | None) -> str:
+    """The source of a value the fit did not move: its own, unless that wrongly says the fit chose
+    it (or will: "to calibrate" marks the free parameters)."""
+    own = (prior or {}).get("source", "")
+    wrong = not own or own.startswith(("fitted by wsic calibrate", "assumption (to calibrate)"))
+    return HELD if wrong else own
+
+
+def entries(data: dict, x: np.ndarray, record: dict, free: tuple[int, ...] = DEFAULT_FREE) -> dict[str, dict]:
+    """Every parameter the file holds, by dotted path, each a {value, unit, source} table. Only a
+    value that a free parameter of the fit set says it was fitted."""
     note = source(record)
-    out = {path: {"value": float(v), "unit": UNITS[path], "source": note} for path, v in fitted_values(data, x).items()}
+    chosen = {NAMES[k] for k in free}
+    out = {}
+    for path, v in fitted_values(data, x).items():
+        fitted = any(name in chosen for name in setters(path))
+        out[path] = {"value": float(v), "unit": UNITS[path], "source": note if fitted else held_source(_at(data, path))}
     out[LEAF_MULTIPLIERS] = {
         "value": [float(v) for v in leaves.multipliers(data)],
         "unit": leaves.UNIT,
@@ -81,8 +97,18 @@ def entries(data: dict, x: np.ndarray, record: dict) -> dict[str, dict]:
             path = f"routine_contacts.{name}.{key}"
             kept = contacts[name].get(key)
             if path not in out and kept is not None:
-                out[path] = {"value": kept["value"], "unit": kept["unit"], "source": kept["source"]}
+                out[path] = {"value": kept["value"], "unit": kept["unit"], "source": held_source(kept)}
     return out
+
+
+def _at(data: dict, path: str) -> dict | None:
+    """The {value, unit, source} table at a dotted path of the model data, if there is one."""
+    node = data
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node if isinstance(node, dict) else None
 
 
 def section_of(path: str) -> str:

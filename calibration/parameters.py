@@ -206,3 +206,17 @@ def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
             out[f"{path}.elasticity"] = node["elasticity"]["value"]
             out[f"{path}.leaf_elasticity"] = node["leaf_elasticity"]["value"]
     return out
+
+
+def setters(path: str) -> tuple[str, ...]:
+    """The parameters of the vector that set a model value (by dotted path): none for a value the
+    fitted file holds but the vector leaves as it found it."""
+    if path in SIGMAS:
+        return (path,)
+    if path in ("home_care.referral.rate", "initial_state.home_care_utilisation"):
+        return (HOME_CARE,)
+    if path in {f"{c}.care_home_multiplier" for c in CARE_HOME_OOH_CONTACTS}:
+        return (CARE_HOME_OOH,)
+    node, _, key = path.rpartition(".")
+    shift = {"rate": "log_scale", "elasticity": "elasticity_shift", "leaf_elasticity": "leaf_shift"}.get(key)
+    return tuple(f"{col}:{shift}" for col, paths in DRIVERS.items() if node in paths and shift)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from calibration import fitted_file
-from calibration.parameters import NAMES, PARAMETERS, UNITS, _node, apply, fitted_values, start
+from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, UNITS, _node, apply, fitted_values, setters, start
 from models.loader import load_model, resolved_data
 from models.schema import CareModel
 
@@ -69,11 +69,21 @@ def test_written_values_read_back_the_same(tmp_path):
     # scales and shifts, which are folded into the rates and elasticities
     sigmas = [k for k, name in enumerate(NAMES) if ":" not in name]
     np.testing.assert_array_equal(start(again)[sigmas], x[sigmas])
-    # each fitted value carries its declared unit and the fit's source
+    # each value carries its declared unit; the fit's source only where a free parameter set it
     note = fitted_file.source(record)
+    chosen = {NAMES[k] for k in DEFAULT_FREE}
+    held = []
     for path, unit in UNITS.items():
         assert _node(again, path)["unit"] == unit, path
-        assert _node(again, path)["source"] == note, path
+        fitted = any(name in chosen for name in setters(path))
+        assert _node(again, path)["source"] == (note if fitted else fitted_file.HELD), path
+        held += [] if fitted else [path]
+    assert sorted(held) == [
+        "crisis.hazard.leaf_elasticity",
+        "home_care.referral.elasticity",
+        "routine_contacts.other_community.leaf_elasticity",
+        "routine_contacts.other_social_care.leaf_elasticity",
+    ], "the values the fit holds fixed are labelled so, and no others"
     assert tomllib.loads(written.read_text(encoding="utf-8"))["need"]["frailty_sigma"]["source"] == (
         "fitted by wsic calibrate on 2026-01-01 to calibration/data (2010/11), scale 0.25, seeds [1, 2]"
     )
@@ -115,3 +125,22 @@ def _values(d: object) -> object:
     if isinstance(d, list):
         return [_values(v) for v in d]
     return d
+
+
+def test_to_calibrate_marks_exactly_what_the_fit_moves():
+    """"assumption (to calibrate)" in a source says the fit will choose the value: every value so
+    marked in business as usual is set by a free parameter of the fit."""
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    chosen = {NAMES[k] for k in DEFAULT_FREE}
+    moved = {path for path in fitted_values(data, start(data)) if any(n in chosen for n in setters(path))}
+    marked = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if "value" in node and "to calibrate" in str(node.get("source", "")):
+                marked.append(".".join(path))
+            for key, child in node.items():
+                walk(child, (*path, key))
+
+    walk(data, ())
+    assert [p for p in marked if p not in moved] == []

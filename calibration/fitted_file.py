@@ -17,6 +17,7 @@ from tomlkit.items import InlineTable, Table
 from calibration import leaves
 from calibration.parameters import DEFAULT_FREE, NAMES, UNITS, fitted_values, setters
 from experiments.files import write_text
+from models.vocabulary import CONTACTS
 
 HEADER = (
     "The free parameters of business as usual, fitted by `wsic calibrate` to the tri-borough 2010/11",
@@ -28,16 +29,6 @@ SECTIONS = ("need", "risk", "risk.weights", "crisis", "routine_contacts", "home_
 LEAF_MULTIPLIERS = "need.segment_need_multiplier"
 # routine contacts' rates and elasticities live in this file, fitted or not; one the fit does not set
 # is kept with its own unit and source (a care-home multiplier it does not set lives in baseline.toml)
-CONTACTS = (
-    "gp",
-    "practice_nurse",
-    "district_nurse",
-    "outpatient",
-    "elective",
-    "ae_minor",
-    "other_social_care",
-    "other_community",
-)
 CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity", "care_home_multiplier")
 KEPT_CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity")
 RECORD_KEYS = (

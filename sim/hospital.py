@@ -135,7 +135,7 @@ class Hospital:
             reablement_req = yield from self.reablement.reserve(i)
             if reablement_req is not None and s.pop.placement[i]:
                 # a care home place came through while waiting: reablement is no longer needed
-                self.reablement.team_of(i).release(reablement_req)
+                self.reablement.not_needed(i, reablement_req)
                 reablement_req = None
         else:
             yield from self.social_work.assess(i)

@@ -44,6 +44,11 @@ class Reablement:
         s.wait_end("reablement_wait_days", i)
         return req
 
+    def not_needed(self, i: int, req: simpy.resources.resource.Request) -> None:
+        """A place reserved in hospital that the discharge no longer needs (a care home place came
+        through while waiting for it): given back before any episode starts."""
+        self.team_of(i).release(req)
+
     def resident_left(self, i: int, setting: int) -> None:
         if setting == REABLEMENT:
             self.end_early(i)

@@ -60,8 +60,7 @@ class Recorder:
             for b, pool in enumerate(pools):
                 supply = role.fte.value[b] * role.productive_hours.value / periods_per_year
                 s.tally.add(b, f"{name}_supply_hours", supply)
-                s.tally.add(b, f"{name}_busy_hours", pool.busy_hours * inv)
-                pool.busy_hours = 0.0
+                s.tally.add(b, f"{name}_busy_hours", pool.hours_worked() * inv)
         h = st.hospital
         s.tally.sample(-1, "beds_capacity", h.capacity * inv)
         s.tally.sample(-1, "beds_occupied", h.beds.count * inv)

@@ -39,6 +39,11 @@ class Pool:
         self.resource = Places(env, capacity=self.capacity) if self.capacity > 0 else None
         self.busy_hours = 0.0
 
+    def hours_worked(self) -> float:
+        """The hours worked since last asked (a period's), and start counting afresh."""
+        hours, self.busy_hours = self.busy_hours, 0.0
+        return hours
+
     @property
     def available(self) -> bool:
         return self.resource is not None

@@ -10,8 +10,7 @@ import pytest
 from calibration import cba
 from calibration.measure import achieved_one, scale_of
 from calibration.targets import COLUMN_OF_TARGET
-
-STRATA = ("very_high", "high", "moderate", "low", "very_low")
+from models.vocabulary import STRATA
 
 
 def person_log(scale: float) -> pd.DataFrame:

@@ -171,3 +171,29 @@ def test_moves_keep_one_setting_and_accrue_in_one_place(make_variant):
     assert m["ic_days"][1] == pytest.approx(7) and m["community_days"][1] == pytest.approx(13)
     assert s.pop.setting[0] == s.pop.setting[1] == HOME
     assert m["person_days"][:2] == pytest.approx([20, 20])
+
+
+def test_a_reserved_reablement_place_no_longer_needed_is_given_back(make_variant):
+    """Waiting in hospital for reablement, a resident is offered a care home place: the reablement
+    place, when it comes, is given back at once, and the discharge goes to the care home."""
+    from sim.hospital import TO_REABLEMENT
+
+    st = tiny(make_variant(**{"reablement.places": [1, 1, 1], "care_homes.residential_places": 5}))
+    s, env = st.system, st.system.env
+    b = s.pop.borough[0]
+    a = int(np.flatnonzero(s.pop.borough == b)[0])
+    team = st.reablement.team_of(a)
+    held = team.request()  # the borough's one place, taken by someone else
+    s.enter_hospital(a)
+    bed = st.hospital.beds.take()
+    env.process(st.hospital._arrange(a, row(), bed, TO_REABLEMENT))
+    env.run(until=1)
+    assert len(team.queue) == 1 and s.pop.setting[a] == HOSPITAL
+    env.process(st.care_homes.place(a, row(nursing=0.99)))
+    env.run(until=2)
+    assert s.pop.placement[a] == RESIDENTIAL and s.pop.setting[a] == HOSPITAL, "the place waits for discharge"
+    team.release(held)
+    env.run(until=3)
+    assert team.count == 0 and not team.queue, "the reablement place went back"
+    assert a not in st.reablement.current
+    assert s.pop.setting[a] == CARE_HOME and st.hospital.beds.count == 0

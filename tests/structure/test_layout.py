@@ -32,10 +32,13 @@ def _sized() -> list[Path]:
 
 
 def _imports(path: Path) -> set[str]:
+    """The project's modules a module imports; ``from sim import routine`` is sim.routine."""
     out = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.add(node.module)
+            for alias in node.names:
+                sub = ROOT / node.module.replace(".", "/") / f"{alias.name}.py"
+                out.add(f"{node.module}.{alias.name}" if sub.exists() else node.module)
         elif isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
     return {m for m in out if m.split(".")[0] in PACKAGES}

@@ -2,8 +2,9 @@
 
 ``python -m tests.sim.golden_cases`` records them into tests/sim/golden/: each case's tidy results
 in full (parquet) and digests of its event and person logs. The committed files were recorded
-from main at commit 491f669, before the replication was split into parts; re-record them only
-for a change that is meant to move the numbers, and say so in its commit.
+from main at commit 491f669, before the replication was split into parts (the stressed case too:
+its model file, tests/sim/golden/stressed.toml, was run by that commit's engine); re-record them
+only for a change that is meant to move the numbers, and say so in its commit.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ CASES = (
     ("baseline_rep1", "models/baseline.toml", 1, 7, 2, 0.02),
     ("wsic", "models/wsic.toml", 0, 7, 2, 0.02),
     ("wsic_three_years", "models/wsic.toml", 2, 11, 3, 0.05),
+    ("stressed", "tests/sim/golden/stressed.toml", 0, 8, 3, 0.05),
 )
+# Cases whose event log is compared as a set of rows, not in row order: where beds, packages and
+# places queue, several events can fall at the same instant, and a place given back now passes to
+# the queue at the moment of release rather than one event later, so same-instant rows may be
+# logged in another order (the stressed case's 37,477 rows hold 11 so reordered, at 2 instants).
+# Results and the person log are still compared exactly.
+EVENTS_AS_SET = ("stressed",)
 # the person log's columns in the recording (a later column, such as a weight, is not compared)
 PERSON_COLUMNS = (
     "replication", "person", "year", "borough", "age", "stratum", "risk_score", "stratum_concurrent", "leaf",
@@ -34,6 +42,12 @@ PERSON_COLUMNS = (
     "cost_other_hospital", "cost_ooh", "cost_sc", "cost_total", "died",
 )
 EVENT_COLUMNS = ("replication", "person", "time", "event", "setting")
+
+
+def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The event log in a canonical order, for comparing it as a set of rows."""
+    frame = events.assign(event=events.event.astype(str), setting=events.setting.astype(str))
+    return frame.sort_values(["person", "time", "event", "setting"], kind="stable").reset_index(drop=True)
 
 
 def digest(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
@@ -58,8 +72,9 @@ def record() -> None:
     for name, path, rep, seed, years, scale in CASES:
         out = run_case(path, rep, seed, years, scale)
         out.results.to_parquet(GOLDEN / f"{name}.results.parquet", index=False)
+        events = sorted_events(out.events) if name in EVENTS_AS_SET else out.events
         digests[name] = {
-            "events": digest(out.events, EVENT_COLUMNS),
+            "events": digest(events, EVENT_COLUMNS),
             "events_rows": len(out.events),
             "persons": digest(out.persons, PERSON_COLUMNS),
             "persons_rows": len(out.persons),

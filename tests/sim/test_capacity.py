@@ -107,3 +107,28 @@ def test_delayed_discharge_with_ample_capacity_is_only_the_arrangement_time(ampl
     assert ample["excess_bed_days"] > 0
     delayed = ample["excess_bed_days"] / per_delay
     assert delayed < ample["nel_admissions"]
+
+
+@pytest.mark.parametrize(
+    ("capacity", "scale", "units"),
+    [(0, 1.0, 0), (0.0, 0.01, 0), (1400, 1.0, 1400), (1400, 0.1, 140), (1400, 0.0003, 1), (0.2, 1.0, 1), (2.5, 1.0, 2)],
+)
+def test_one_rule_scales_every_capacity(capacity, scale, units):
+    """None stays none; anything else keeps at least one whole unit at any scale (a small sample
+    never loses a service the system has), and otherwise rounds to the nearest unit."""
+    from sim.capacity import scaled
+
+    assert scaled(capacity, scale) == units
+
+
+def test_a_small_sample_keeps_each_borough_s_home_care_market(make_variant):
+    """Home-care hours follow the same rule: at a scale where a borough's hours round below half an
+    hour, the borough still has a market of one hour, so its discharges wait for a package rather
+    than go home without one."""
+    from tests.sim.test_settings import tiny
+
+    model = make_variant(**{"home_care.hours_capacity": [100, 100, 300]})
+    st = tiny(model, scale=0.003)  # 0.3, 0.3 and 0.9 hours
+    assert [m.capacity for m in st.home_care.markets] == [1, 1, 1]
+    none = tiny(make_variant(**{"home_care.hours_capacity": [0, 100, 100]}), scale=0.003)
+    assert none.home_care.markets[0] is None, "a borough with no hours has no market"

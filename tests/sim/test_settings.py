@@ -18,14 +18,15 @@ from sim.system import System
 N = 40
 
 
-def tiny(model, n: int = N) -> Settings:
-    """n residents of the model at full-size rules (scale 1), every one at home and aged 80."""
+def tiny(model, n: int = N, scale: float = 1.0) -> Settings:
+    """n residents of the model, every one at home and aged 80, with capacities at ``scale``
+    (full size unless said)."""
     streams = Streams(3, 0)
     pop = synthesise(model, n, streams["population"])
     pop.age[:] = 80.0
-    iv = Interventions(model, pop, streams, 1.0, len(model.population.boroughs))
+    iv = Interventions(model, pop, streams, scale, len(model.population.boroughs))
     env = simpy.Environment()
-    system = System(env, model, pop, 1.0, EventLog(True, env), iv)
+    system = System(env, model, pop, scale, EventLog(True, env), iv)
     return build_settings(system)
 
 

@@ -61,16 +61,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         precision=args.precision,
-        max_reps=args.max_reps if args.max_reps is not None else max(args.reps, 100),
+        max_reps=args.max_reps,
         common_random_numbers=not args.independent_seeds,
     )
     out = Path(args.out)
-    problems = spec.check() + [p for p in (out_problem(out),) if p]
+    problems = [f"wsic run: {p}" for p in [*spec.check(), out_problem(out)] if p]
+    try:  # every problem at once: the flags' and the model files'
+        models = _load_all(args.models)
+    except ModelFileError as exc:
+        problems += exc.problems
     if problems:
         for p in problems:
-            print(f"wsic run: {p}", file=sys.stderr)
+            print(p, file=sys.stderr)
         return EXIT_BAD_INPUT
-    models = _load_all(args.models)
     _print_warnings(models, spec.years)
     try:
         run = run_experiment(models, spec, out, argv=sys.argv)
@@ -84,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(headline(run.results))
     if "precision" in manifest:
         p = manifest["precision"]
-        state = "reached" if p["reached"] else f"not reached by --max-reps {spec.max_reps}"
+        state = "reached" if p["reached"] else f"not reached by --max-reps {spec.rep_cap}"
         print(f"precision: target {p['target']:.1%}, achieved {p['achieved']:.1%} ({state})")
     print(
         f"{len(models)} scenario(s) x {manifest['reps']} replication(s), {manifest['residents']:,} residents, "
@@ -206,7 +209,9 @@ def _add_run(sub) -> None:
         help="add replications until the 95%% CI half-width of cost_total and nel_admissions "
         "is within P of the mean (e.g. 0.02)",
     )
-    r.add_argument("--max-reps", type=int, help="cap on replications with --precision (default 100)")
+    r.add_argument(
+        "--max-reps", type=int, help="cap on replications with --precision (default 100, or --reps if more)"
+    )
     r.add_argument(
         "--independent-seeds",
         action="store_true",

@@ -58,7 +58,7 @@ class RunSpec:
     backend: str = "loky"
     scheduler: str | None = None
     precision: float | None = None
-    max_reps: int = 100
+    max_reps: int | None = None  # with --precision: the cap on replications (None: 100, or --reps if more)
     common_random_numbers: bool = True
 
     def check(self) -> list[str]:
@@ -79,9 +79,14 @@ class RunSpec:
             problems.append("--backend dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
         if self.precision is not None and not 0 < self.precision < 1:
             problems.append(f"--precision must be a fraction in (0, 1), e.g. 0.02 (got {self.precision})")
-        if self.max_reps < self.reps:
+        if self.max_reps is not None and self.max_reps < self.reps:
             problems.append(f"--max-reps ({self.max_reps}) must be at least --reps ({self.reps})")
         return problems
+
+    @property
+    def rep_cap(self) -> int:
+        """The most replications --precision may add up to."""
+        return self.max_reps if self.max_reps is not None else max(self.reps, 100)
 
     def inputs(self) -> dict:
         """What the results depend on: a rerun may resume only if these match."""
@@ -287,12 +292,12 @@ def _run_replications(
         if spec.precision is None:
             return reps
         done, worst = precision_reached(_load(out, names, reps, "results"), spec.precision)
-        if done or reps >= spec.max_reps:
+        if done or reps >= spec.rep_cap:
             manifest["precision"] = {"target": spec.precision, "achieved": worst, "reached": done}
             return reps
         # the replications algorithm: n grows with the square of the precision shortfall
         grow = math.ceil(reps * (worst / spec.precision) ** 2) if math.isfinite(worst) else reps + 1
-        reps = min(spec.max_reps, max(reps + max(1, spec.jobs if spec.jobs > 0 else 2), grow))
+        reps = min(spec.rep_cap, max(reps + max(1, spec.jobs if spec.jobs > 0 else 2), grow))
 
 
 def _completed(manifest: dict, out: Path, names: list[str], reps: int, wall_seconds: float) -> dict:

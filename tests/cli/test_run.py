@@ -265,6 +265,24 @@ def test_run_reports_every_bad_flag(tmp_path, capsys, no_simulation):
     assert not out_dir.exists()
 
 
+def test_run_reports_bad_flags_and_bad_model_files_together(tmp_path, capsys, no_simulation):
+    path = bad_model(tmp_path)
+    out_dir = tmp_path / "out"
+    assert wsic.main(["run", str(path), *QUICK, "--reps", "0", "--out", str(out_dir)]) == 2
+    lines = stderr_lines(capsys.readouterr().err)
+    assert lines[0] == "wsic run: --reps must be at least 1 (got 0)"
+    assert any(line.startswith(f"{path}: hospital.beds.value: ") for line in lines[1:]), lines
+    assert not out_dir.exists()
+
+
+def test_precision_caps_replications_at_100_or_reps_when_not_given():
+    from experiments.runner import RunSpec
+
+    assert RunSpec(reps=5, years=1, scale=0.1, seed=1).rep_cap == 100
+    assert RunSpec(reps=150, years=1, scale=0.1, seed=1).rep_cap == 150
+    assert RunSpec(reps=5, years=1, scale=0.1, seed=1, max_reps=20).rep_cap == 20
+
+
 @pytest.mark.parametrize(("flag", "value"), [("--reps", "two"), ("--scale", "half"), ("--seed", "1.5")])
 def test_run_flag_of_wrong_type_exits_2_naming_the_flag(tmp_path, capsys, no_simulation, flag, value):
     out_dir = tmp_path / "out"

@@ -7,6 +7,9 @@ are computed once from the results and handed to each file that shows them.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +74,27 @@ def read_run(out: Path) -> tuple[pd.DataFrame, dict, list[CareModel]]:
         results = pd.read_parquet(out / "results.parquet")
     except (OSError, ValueError) as exc:
         raise ExperimentError(f"{out / 'results.parquet'}: expected the results wsic run writes ({exc})") from None
-    models = [load_model(m["path"]).model for m in manifest["models"]]
+    models = [recorded_model(m) for m in manifest["models"]]
     return results, manifest, models
+
+
+def recorded_model(entry: dict) -> CareModel:
+    """A run's model as the manifest recorded it (its file and every file it extends, by content),
+    so the report shows what was run, wherever it is rebuilt from and whatever changed since."""
+    chain = [entry, *entry.get("extends", [])]
+    if any("content" not in src for src in chain):
+        return load_model(entry["path"]).model  # a manifest without contents: the files as they are now
+    with tempfile.TemporaryDirectory() as tmp:
+        # deep enough that an `extends` climbing out of its folder stays inside the temporary one
+        first = where = Path(tmp, *["m"] * 8, Path(entry["path"]).name)
+        for src in chain:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.write_text(src["content"], encoding="utf-8")
+            parent = tomllib.loads(src["content"].removeprefix("\ufeff")).get("extends")
+            if parent is None:
+                break
+            where = Path(os.path.normpath(where.parent / parent))
+        return load_model(first).model
 
 
 def rebuild_outputs(out: Path) -> Path:

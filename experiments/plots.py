@@ -216,11 +216,11 @@ def _backlogs(summary: pd.DataFrame) -> list[str]:
     if iv.empty:
         return []
     fig = go.Figure()
-    for name, d in iv.groupby("intervention"):
+    for (scenario, name), d in iv.groupby(["scenario", "intervention"]):
         d = d.assign(year=d.year.astype(int)).sort_values("year")
         if d["mean"].max() <= 0:
             continue
-        fig.add_trace(go.Scatter(x=d.year, y=d["mean"], mode="lines+markers", name=f"{d.scenario.iat[0]}: {name}"))
+        fig.add_trace(go.Scatter(x=d.year, y=d["mean"], mode="lines+markers", name=f"{scenario}: {name}"))
     if not fig.data:
         return []
     fig.update_layout(title="People waiting to enrol (backlog), mean over the year", xaxis={"dtick": 1})

@@ -94,3 +94,23 @@ def test_report_refuses_a_run_it_cannot_read(run_dir, tmp_path, capsys, manifest
     (err,) = capsys.readouterr().err.splitlines()
     assert err.startswith(f"wsic report: {copy / line.split(':')[0]}: {line.split(': ', 1)[1]}"), err
     assert not (copy / "report.html").exists()
+
+
+def test_report_shows_the_models_as_run_from_anywhere_and_after_they_change(tmp_path, monkeypatch):
+    """The report is rebuilt from the model contents the manifest recorded: from another working
+    directory, with the model files moved or edited since, it shows what was run."""
+    models = tmp_path / "models"
+    shutil.copytree(MODELS, models, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    args = ["run", "models/baseline.toml", *QUICK, "--reps", "1", "--out", str(out)]
+    assert wsic.main(args) == 0
+    before = (out / "report.html").read_text(encoding="utf-8")
+    text = (models / "baseline.toml").read_text(encoding="utf-8")
+    (models / "baseline.toml").write_text(text.replace('name = "baseline"', 'name = "edited"'), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # models/baseline.toml, as the manifest names it, is not here
+    assert wsic.main(["report", str(out)]) == 0
+    after = (out / "report.html").read_text(encoding="utf-8")
+    assert re.sub(WALL_TIME, "", after) == re.sub(WALL_TIME, "", before)

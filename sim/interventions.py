@@ -120,6 +120,16 @@ class Interventions:
         for act in self.active:
             for key in act.effects:
                 self.by_mechanism.setdefault(key, []).append(act)
+        # per hazard or shorten target, the interventions whose multiplier lowers it, each with its
+        # enrolment (updated in place) and its share of an avoided event's credit (log of the multiplier)
+        self.lowering: dict[str, list[tuple[int, np.ndarray, float]]] = {}
+        for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
+            acting = self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), [])
+            self.lowering[t] = [
+                (act.index, act.enrolled, -np.log(max(m, 1e-12)))
+                for act in acting
+                if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m < 1
+            ]
         # per-resident mechanism arrays (1 = no change, 0 = no diversion)
         self.mult = {t: np.ones(n) for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS)}
         self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
@@ -247,13 +257,7 @@ class Interventions:
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:
         """Credit an avoided event of resident i to the interventions whose multipliers avoided it."""
-        weights = []
-        for t in targets:
-            for act in self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), []):
-                if act.enrolled[i]:
-                    m = act.effects.get(("hazard", t), act.effects.get(("shorten", t)))
-                    if m is not None and m < 1:
-                        weights.append((act.index, -np.log(max(m, 1e-12))))
+        weights = [(k, w) for t in targets for k, enrolled, w in self.lowering[t] if enrolled[i]]
         total = sum(w for _, w in weights)
         if total <= 0:
             return

@@ -17,6 +17,7 @@ import pandas as pd
 from calibration import cba, fit, fitted_file, report
 from calibration.parameters import start
 from calibration.targets import load_targets
+from experiments.files import file_in_the_way
 from experiments.runner import jobs_problem
 from models.loader import load_model, resolved_data
 
@@ -31,10 +32,8 @@ def _unwritable(path: Path) -> str | None:
     """Why a file cannot be written at path (its missing directories are made), or None."""
     if path.is_dir():
         return "not a directory"
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    return None if parent.is_dir() else f"but {parent} is a file"
+    blocking = file_in_the_way(path)
+    return None if blocking is None else f"but {blocking} is a file"
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,10 @@ def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[st
     crises than a run can hold, say) has no results: every target counts as missing, which the
     objective scores as far out of band, so the optimiser steps back rather than the fit stopping."""
     try:
-        model = CareModel.model_validate(apply(data, x))
+        persons = simulate(data, x, scale, seed)
     except ValidationError:
         return {}
-    return achieved_one(run_replication(model, 0, seed, years=1, scale=scale, person_log=True).persons)
+    return achieved_one(persons)
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:

@@ -12,6 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """The file, if any, among the existing folders above ``path`` (missing ones are made on
+    writing): a path below a file can never be written."""
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    return None if parent.is_dir() else parent
+
+
 def atomic(path: Path, write: Callable[[str], None]) -> None:
     """Call write(temporary path) beside ``path``, then rename the result over it."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 from tqdm import tqdm
 
-from experiments.files import write_json, write_parquet
+from experiments.files import file_in_the_way, write_json, write_parquet
 from experiments.interval import half_width
 from models.loader import LoadedModel
 from sim.replication import ReplicationResult, run_replication
@@ -215,11 +215,9 @@ def out_problem(out: Path) -> str | None:
     """Why a run cannot write its directory at ``out`` (missing directories are made), or None."""
     if out.exists() and not out.is_dir():
         return f"--out must be a directory, but {out} is a file"
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        return f"--out must be a directory's path, but {parent} is a file (got {out})"
+    blocking = file_in_the_way(out)
+    if blocking is not None:
+        return f"--out must be a directory's path, but {blocking} is a file (got {out})"
     return None
 
 

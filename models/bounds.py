@@ -18,10 +18,7 @@ from typing import Any
 
 from pydantic import AfterValidator, BaseModel
 
-from models.vocabulary import CONTACTS, DAYS_PER_YEAR, HOURS_PER_DAY
-
-HOURS_PER_WEEK = 168.0
-DAY_MINUTES = 60 * HOURS_PER_DAY
+from models.vocabulary import CONTACTS, DAYS_PER_YEAR, HOURS_PER_WEEK
 
 # (limit, why), for use as at_most(*LIMIT)
 AGE = (150, "years of age; no resident is that old, so the service would be for no one")

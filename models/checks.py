@@ -96,15 +96,11 @@ def _social_care_without_capacity(model: CareModel) -> Iterator[tuple[str, str]]
             ),
         )
     hc = model.home_care
-    package_senders = [
-        key
-        for key, asks in (
-            ("home_care.referral", hc.referral.rate.value > 0),
-            ("hospital.discharge", _discharged_to(model, TO_PACKAGE)),
-            ("reablement.p_package", model.reablement.p_package.value > 0),
-        )
-        if asks
-    ]
+    package_senders = _senders(
+        ("home_care.referral", hc.referral.rate.value > 0),
+        ("hospital.discharge", _discharged_to(model, TO_PACKAGE)),
+        ("reablement.p_package", model.reablement.p_package.value > 0),
+    )
     zero = _zero_in(model, hc.hours_capacity.value)
     if zero and package_senders:
         yield (
@@ -115,15 +111,11 @@ def _social_care_without_capacity(model: CareModel) -> Iterator[tuple[str, str]]
             ),
         )
     ch = model.care_homes
-    placement_senders = [
-        key
-        for key, asks in (
-            ("care_homes.entry", ch.entry.rate.value > 0),
-            ("hospital.discharge", _discharged_to(model, TO_CARE_HOME)),
-            ("reablement.p_care_home", model.reablement.p_care_home.value > 0),
-        )
-        if asks
-    ]
+    placement_senders = _senders(
+        ("care_homes.entry", ch.entry.rate.value > 0),
+        ("hospital.discharge", _discharged_to(model, TO_CARE_HOME)),
+        ("reablement.p_care_home", model.reablement.p_care_home.value > 0),
+    )
     if not placement_senders:
         return
     for key, places, share in (
@@ -139,6 +131,11 @@ def _social_care_without_capacity(model: CareModel) -> Iterator[tuple[str, str]]
                     f"assesses {share:.0%} for this kind; they will get {other}"
                 ),
             )
+
+
+def _senders(*asked: tuple[str, bool]) -> list[str]:
+    """The keys of the model that send people to a setting, of (key, whether it sends any)."""
+    return [key for key, asks in asked if asks]
 
 
 def _front_door_without_capacity(model: CareModel) -> Iterator[tuple[str, str]]:

@@ -17,11 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from models.bounds import (
     AGE,
     CONTACT_RATE,
-    DAY_MINUTES,
     ELASTICITY,
     EVENT_RATE,
     HAZARD_RATE,
-    HOURS_PER_WEEK,
     LOGIT,
     MAX_RESIDENTS,
     MULTIPLIER,
@@ -39,8 +37,10 @@ from models.vocabulary import (
     CONDITIONS,
     DAYS_PER_YEAR,
     EVENT_ROLES,
+    HOURS_PER_WEEK,
     HOURS_PER_YEAR,
     MECHANISMS,
+    MINUTES_PER_DAY,
     ROLES,
     STRATA,
     TASKS,
@@ -284,14 +284,16 @@ class Crisis(_Strict):
 class AccessPointSpec(_Strict):
     share_of_crises: Probability
     triage_lines: Count
-    triage_minutes: Annotated[Positive, at_most(DAY_MINUTES, "minutes; a triage call takes less than a day")]
+    triage_minutes: Annotated[Positive, at_most(MINUTES_PER_DAY, "minutes; a triage call takes less than a day")]
     p_advice: Probability
     p_rapid_response: Probability
 
 
 class RapidResponseSpec(_Strict):
     min_age: Annotated[NonNegative, at_most(*AGE)]
-    travel_minutes: Annotated[Positive, at_most(DAY_MINUTES, "minutes; a journey in a borough takes less than a day")]
+    travel_minutes: Annotated[
+        Positive, at_most(MINUTES_PER_DAY, "minutes; a journey in a borough takes less than a day")
+    ]
     visit_hours: Annotated[Positive, at_most(24, "hours; a visit takes less than a day")]
     target_hours: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours; a response target within a week")]
     p_home: Probability

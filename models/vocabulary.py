@@ -13,6 +13,8 @@ HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = HOURS_PER_DAY * DAYS_PER_YEAR
 WEEKS_PER_YEAR = 52.0  # the weeks a caseload or a weekly hours figure is counted over
 DAYS_PER_WEEK = 7.0
+HOURS_PER_WEEK = HOURS_PER_DAY * DAYS_PER_WEEK
+MINUTES_PER_DAY = 60 * HOURS_PER_DAY
 
 # ----- the population ------------------------------------------------------------------------------
 BOROUGHS = ("hammersmith_fulham", "kensington_chelsea", "westminster")

@@ -41,12 +41,16 @@ class CommunityEvents:
     def _stream(self, name: str, t0: float) -> np.random.Generator:
         return self.streams[f"{name}:{round(t0 / self.period_days)}"]
 
-    def _draws(self, name: str, k: int, t0: float) -> list[list[float]]:
+    def _draw_rows(self, name: str, k: int, t0: float) -> np.ndarray:
+        """k events' rows of draws (sim/draws.py) from the period's stream of that name."""
         rng = self._stream(name, t0)
         u = rng.random((k, DRAW_COLUMNS))
         for c in NORMAL_COLUMNS:
             u[:, c] = rng.standard_normal(k)
-        return u.tolist()
+        return u
+
+    def _draws(self, name: str, k: int, t0: float) -> list[list[float]]:
+        return self._draw_rows(name, k, t0).tolist()
 
     def _bernoulli_times(
         self,
@@ -83,10 +87,7 @@ class CommunityEvents:
         k = rng.poisson(self.hazards.crisis * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR))
         c_all = np.repeat(np.arange(pop.size), k)
         t_all = t0 + rng.random(c_all.size) * self.period_days
-        rng_rows = self._stream("crisis_draws", t0)
-        u = rng_rows.random((c_all.size, DRAW_COLUMNS))
-        for c in NORMAL_COLUMNS:
-            u[:, c] = rng_rows.standard_normal(c_all.size)
+        u = self._draw_rows("crisis_draws", c_all.size, t0)
         if self.sys.interventions.any:
             u = np.hstack([u, self._mechanisms(c_all, u)])
         live = np.flatnonzero(pop.alive[c_all])

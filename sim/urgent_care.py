@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from models.vocabulary import HOURS_PER_DAY
+from models.vocabulary import HOURS_PER_DAY, MINUTES_PER_DAY
 from sim.capacity import places
 from sim.draws import C_ADMIT, C_RR, C_TRIAGE
 from sim.hospital import Hospital
@@ -47,7 +47,7 @@ class AccessPoint:
         ap = system.model.access_point
         self.resource = places(system.env, ap.triage_lines.value, system.scale)
         self.share = ap.share_of_crises.value
-        self.triage_days = ap.triage_minutes.value / (60 * HOURS_PER_DAY)
+        self.triage_days = ap.triage_minutes.value / MINUTES_PER_DAY
         self.p_advice = ap.p_advice.value
         self.p_rr = ap.p_rapid_response.value
 
@@ -93,7 +93,7 @@ class RapidResponse:
         self.pools = [Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value]
         rr = m.rapid_response
         self.min_age = rr.min_age.value
-        self.travel_days = rr.travel_minutes.value / (60 * HOURS_PER_DAY)
+        self.travel_days = rr.travel_minutes.value / MINUTES_PER_DAY
         self.visit_days = rr.visit_hours.value / HOURS_PER_DAY
         self.target_days = rr.target_hours.value / HOURS_PER_DAY
         self.p_home = rr.p_home.value

@@ -8,8 +8,6 @@ input is rejected before any simulation starts; the subprocess tests check what 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,26 +15,10 @@ import pytest
 
 import experiments.runner
 import wsic
+from tests.cli.model_files import BASELINE, ROOT, bad_model, stderr_lines, wsic_in_a_subprocess
 
-ROOT = Path(__file__).resolve().parents[2]
-BASELINE = ROOT / "models" / "baseline.toml"
 ARGS = ["--reps", "2", "--years", "2", "--scale", "0.01", "--seed", "4"]
 QUICK = ["--reps", "1", "--years", "1", "--scale", "0.001", "--seed", "1", "--jobs", "1"]
-
-
-def bad_model(tmp_path: Path, name: str = "bad.toml") -> Path:
-    """The baseline with two problems: negative beds and a probability above one."""
-    # the copy is written elsewhere, so the fitted parameters it extends are named by absolute path
-    text = BASELINE.read_text(encoding="utf-8").replace('extends = "fitted/', f'extends = "{BASELINE.parent}/fitted/')
-    for old, new in (
-        ("beds = { value = 1400", "beds = { value = -5"),
-        ("p_advice = { value = 0.35", "p_advice = { value = 1.5"),
-    ):
-        assert text.count(old) == 1, f"{old!r} is not once in the baseline; the test needs updating"
-        text = text.replace(old, new)
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -47,10 +29,6 @@ def no_simulation(monkeypatch):
         raise AssertionError("wsic run started an experiment despite bad input")
 
     monkeypatch.setattr(experiments.runner, "run_experiment", refuse)
-
-
-def stderr_lines(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.strip()]
 
 
 def files_under(path: Path) -> list[Path]:
@@ -305,23 +283,7 @@ def test_run_in_a_subprocess_shows_no_traceback_and_writes_nothing(tmp_path, bad
     out_dir = tmp_path / "out"
     model = bad_model(tmp_path) if bad == "model" else BASELINE
     extra = ["--reps", "0"] if bad == "flag" else []
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, wsic; sys.exit(wsic.main(sys.argv[1:]))",
-            "run",
-            str(model),
-            *QUICK,
-            *extra,
-            "--out",
-            str(out_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = wsic_in_a_subprocess("run", str(model), *QUICK, *extra, "--out", str(out_dir))
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     lines = stderr_lines(proc.stderr)

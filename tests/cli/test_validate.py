@@ -6,42 +6,18 @@ Most tests call ``wsic.main`` in-process; the subprocess tests check what a user
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 import wsic
-
-ROOT = Path(__file__).resolve().parents[2]
-BASELINE = ROOT / "models" / "baseline.toml"
-# copies are written elsewhere, so the fitted parameters they extend are named by absolute path
-BASELINE_TEXT = BASELINE.read_text(encoding="utf-8").replace(
-    'extends = "fitted/', f'extends = "{BASELINE.parent}/fitted/'
+from tests.cli.model_files import (
+    BASELINE,
+    BASELINE_TEXT,
+    bad_model,
+    edited,
+    stderr_lines,
+    write,
+    wsic_in_a_subprocess,
 )
-
-
-def edited(old: str, new: str, text: str = BASELINE_TEXT) -> str:
-    assert text.count(old) == 1, f"{old!r} is not once in the baseline; the test needs updating"
-    return text.replace(old, new)
-
-
-def write(tmp_path: Path, text: str, name: str = "bad.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def bad_model(tmp_path: Path, name: str = "bad.toml") -> Path:
-    """A model with two problems: negative beds and a probability above one."""
-    text = edited("beds = { value = 1400", "beds = { value = -5")
-    text = edited("p_advice = { value = 0.35", "p_advice = { value = 1.5", text)
-    return write(tmp_path, text, name)
-
-
-def stderr_lines(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.strip()]
 
 
 def test_validate_accepts_the_baseline(capsys):
@@ -115,13 +91,7 @@ def test_validate_in_a_subprocess_shows_no_traceback(tmp_path, kind):
         path = write(tmp_path, BASELINE_TEXT.replace("[hospital]", "[hospital"))
     else:
         path = tmp_path / "missing.toml"
-    proc = subprocess.run(
-        [sys.executable, "-c", "import sys, wsic; sys.exit(wsic.main(sys.argv[1:]))", "validate", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = wsic_in_a_subprocess("validate", str(path))
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     lines = stderr_lines(proc.stderr)

@@ -1,4 +1,4 @@
-"""The `wsic` command: validate model files, run experiments, benchmark the engine.
+"""The `wsic` command: validate model files, run experiments, benchmark the engine, check scale.
 
 The only module that imports every package (models, sim, experiments, calibration).
 """
@@ -176,6 +176,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scale_check(args: argparse.Namespace) -> int:
+    from experiments.scale_bands import check_problems, compare, describe, run_check
+
+    problems = check_problems(args.scales, args.reps, args.years, args.jobs)
+    if problems:
+        for p in problems:
+            print(f"wsic scale-check: {p}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    model = _load_all([args.model])[0].model
+    levels = run_check(model, args.scales, args.reps, args.years, args.seed, args.jobs, show_progress=not args.quiet)
+    table = compare(levels)
+    print(describe(table))
+    outside = int((~table.within).sum())
+    print(f"{len(table) - outside} of {len(table)} within their bands")
+    return 0
+
+
 def _add_validate(sub) -> None:
     v = sub.add_parser("validate", help="check model files and report every problem")
     v.add_argument("models", nargs="+", metavar="MODEL.toml")
@@ -286,10 +303,24 @@ def _add_bench(sub) -> None:
     b.set_defaults(func=cmd_bench)
 
 
+def _add_scale_check(sub) -> None:
+    c = sub.add_parser(
+        "scale-check", help="compare a sample's service levels with full scale's on the same seeds (README, Scale)"
+    )
+    c.add_argument("--model", default=str(Path(__file__).resolve().parent / "models" / "baseline.toml"))
+    c.add_argument("--scales", type=float, nargs="+", default=[0.1, 0.25], metavar="F")
+    c.add_argument("--reps", type=int, default=5, help="replications at each scale and at full scale (default 5)")
+    c.add_argument("--years", type=int, default=3, help="reported years after warm-up (default 3)")
+    c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--jobs", type=int, default=2)
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(func=cmd_scale_check)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="wsic", description="Whole-system integrated care simulation.")
     sub = ap.add_subparsers(dest="command", required=True)
-    for add in (_add_validate, _add_run, _add_report, _add_calibrate, _add_bench):
+    for add in (_add_validate, _add_run, _add_report, _add_calibrate, _add_bench, _add_scale_check):
         add(sub)
     return ap
 

@@ -306,6 +306,23 @@ class VirtualWardSpec(_Strict):
     p_escalate: Probability
 
 
+class EmergencyDepartmentSpec(_Strict):
+    """One A&E for the hospital's population: majors for the crises that reach it, minors for the
+    routine minor attendances; each stream's cubicles and clinician hours are its capacity."""
+
+    majors_cubicles: Annotated[Count, at_least(1, "every crisis that reaches A&E needs a cubicle")]
+    majors_clinician_hours: Annotated[Positive, at_least(HOURS_PER_YEAR, "hours a year: a clinician on duty")]
+    majors_treatment_hours: Annotated[Positive, at_most(24, "hours; assessment and treatment take less than a day")]
+    majors_treatment_sigma: Annotated[NonNegative, at_most(*STAY_SIGMA)]
+    majors_clinician_minutes: Annotated[Positive, at_most(MINUTES_PER_DAY, "minutes of a clinician's time")]
+    minors_cubicles: Annotated[Count, at_least(1, "every minor attendance needs a cubicle")]
+    minors_clinician_hours: Annotated[Positive, at_least(HOURS_PER_YEAR, "hours a year: a clinician on duty")]
+    minors_treatment_hours: Annotated[Positive, at_most(24, "hours; assessment and treatment take less than a day")]
+    minors_treatment_sigma: Annotated[NonNegative, at_most(*STAY_SIGMA)]
+    minors_clinician_minutes: Annotated[Positive, at_most(MINUTES_PER_DAY, "minutes of a clinician's time")]
+    standard_hours: Annotated[Positive, at_most(24, "hours from arrival to admission, transfer or discharge")]
+
+
 class HospitalSpec(_Strict):
     beds: Annotated[Count, at_least(1, "every admission needs a bed; with none, admissions would only queue")]
     p_admit: ProbabilitySeries
@@ -534,6 +551,7 @@ class UnitCosts(_Strict):
     nel_admission: UnitCost
     excess_bed_day: UnitCost
     ae_attendance: UnitCost
+    ae_trolley_hour: UnitCost
     outpatient: UnitCost
     elective: UnitCost
     gp_contact: UnitCost
@@ -609,6 +627,7 @@ class CareModel(_Strict):
     rapid_response: RapidResponseSpec
     virtual_ward: VirtualWardSpec
     intermediate_care: IntermediateCareSpec
+    emergency_department: EmergencyDepartmentSpec
     hospital: HospitalSpec
     social_work: SocialWorkSpec
     home_care: HomeCareSpec

@@ -53,7 +53,34 @@ class Places(simpy.Resource):
             return held
         return None
 
-    def give_back(self, held) -> None:
+    def occupy(self) -> Held:
+        """A place for someone already in it when the simulation starts (not a new request)."""
+        held = Held()
+        self.users.append(held)
+        return held
+
+    def has_free(self) -> bool:
+        """Whether a unit is free now (whoever is queued)."""
+        return len(self.users) < self.capacity
+
+    def in_use(self) -> int:
+        """Units in use in the whole system (here the whole population is simulated)."""
+        return len(self.users)
+
+    def queued(self) -> int:
+        """Requests waiting in the whole system."""
+        return len(self.put_queue)
+
+    def rest_work_days(self) -> float:
+        """Days of holds by residents outside the sample since last asked: none here."""
+        return 0.0
+
+    @property
+    def sample_capacity(self) -> float:
+        """The sample's share of the capacity: all of it when the whole population is simulated."""
+        return self.capacity
+
+    def give_back(self, held, held_for: float | None = None) -> None:
         """Release a place taken or granted; the first in the queue, if any, is granted it now."""
         try:
             self.users.remove(held)

@@ -14,7 +14,7 @@ import simpy
 from models.vocabulary import DAYS_PER_YEAR, DIVERT_TARGETS
 from sim.draws import C_DIVERT, C_EOL, C_FALL, DRAW_COLUMNS, NORMAL_COLUMNS
 from sim.hazards import Hazards
-from sim.population import CARE_HOME, DEAD, HOME, NURSING, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
+from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, NURSING, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
 from sim.settings import Settings
 from sim.streams import Streams
 
@@ -187,6 +187,8 @@ class CommunityEvents:
                 where = setting[i]
                 if where in DIES_HERE:
                     s.die(i, SETTING_NAMES[where])
+                elif where == HOSPITAL and i in st.emergency.on_trolley:
+                    s.die(i, "emergency_department")  # waiting in A&E for a bed
             elif kd == PACKAGE_REFERRAL:
                 if setting[i] == HOME and pop.referred[i] == 0 and pop.package_hours[i] == 0:
                     env.process(st.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))

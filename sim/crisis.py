@@ -23,11 +23,12 @@ from sim.draws import (
     C_RR,
     C_TRIAGE,
 )
+from sim.emergency_department import EmergencyDepartment
 from sim.hospital import Hospital
 from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
 from sim.step_up import IntermediateCare, VirtualWard
 from sim.system import System
-from sim.urgent_care import TO_AE, AccessPoint, EmergencyDepartment, RapidResponse
+from sim.urgent_care import TO_AE, AccessPoint, RapidResponse
 
 
 class CrisisPathway:
@@ -59,7 +60,7 @@ class CrisisPathway:
         """A crisis drawn for resident i, at the moment it happens."""
         s = self.sys
         setting = s.pop.setting[i]
-        if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE):
+        if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE) or self.emergency.present(i):
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
         if row[C_ACCEPT] >= base_keep:

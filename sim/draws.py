@@ -9,8 +9,9 @@ from __future__ import annotations
 
 C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DIE, C_DEST = range(8)
 C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(8, 16)
-DRAW_COLUMNS = 16
-NORMAL_COLUMNS = (C_LOS,)  # these columns hold standard normals, not uniforms
+C_AE = 16  # the time from being seen in A&E to the decision to admit or discharge
+DRAW_COLUMNS = 17
+NORMAL_COLUMNS = (C_LOS, C_AE)  # these columns hold standard normals, not uniforms
 
 # Columns a crisis also carries while interventions run: its interventions' mechanisms as they
 # stand in the period it falls in (enrolment changes only between periods), computed for all the

@@ -5,14 +5,14 @@ setting can take them. Days after being medically fit are excess bed days (delay
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 
-from sim.capacity import Places, scaled
 from sim.draws import C_DEST, C_DIE, C_LOS
 from sim.population import DEAD, HOSPITAL
 from sim.reablement import Reablement
+from sim.sample_load import Hold
 from sim.social_care import CareHomes, HomeCare, SocialWork
 from sim.system import System
 
@@ -34,8 +34,8 @@ class Hospital:
         self.reablement = reablement
         self.care_homes = care_homes
         h = system.model.hospital
-        self.capacity = scaled(h.beds.value, system.scale)
-        self.beds = Places(system.env, capacity=self.capacity)
+        # the rest's stays are drawn from the sample's recent ones; 7 days is only their prior
+        self.beds = system.load.places(h.beds.value, "beds", Hold(7.0))
         sigma = h.los_sigma.value
         self.sigma = sigma
         self.log_mean_los = (np.log(np.asarray(h.mean_los_days.value)) - sigma * sigma / 2).tolist()
@@ -68,7 +68,7 @@ class Hospital:
                 return k
         return TO_HOME
 
-    def admission(self, i: int, row: list[float]) -> None:
+    def admission(self, i: int, row: list[float], on_bed: Callable[[], None] | None = None) -> None:
         """Admitted from A&E (or escalated from a step-up setting): a bed now, or a wait for one.
 
         A stay that finds a bed free and goes home costs one event (its length); a process runs
@@ -81,13 +81,21 @@ class Hospital:
         s.wait_start("bed_wait_hours", i)
         bed = self.beds.take()
         if bed is not None:
-            self._in_bed(i, row, bed)
+            self._in_bed(i, row, bed, on_bed)
         else:
-            self.beds.request().callbacks.append(lambda req: self._in_bed(i, row, req))
+            # waiting (in A&E, when admitted from there), withdrawn if the resident dies meanwhile
+            req = s.queue(i, self.beds.request())
+            req.callbacks.append(lambda req: self._bed_came(i, row, req, on_bed))
 
-    def _in_bed(self, i: int, row: list[float], bed) -> None:
+    def _bed_came(self, i: int, row: list[float], req, on_bed: Callable[[], None] | None) -> None:
+        self.sys.dequeue(i, req)
+        self._in_bed(i, row, req, on_bed)
+
+    def _in_bed(self, i: int, row: list[float], bed, on_bed: Callable[[], None] | None = None) -> None:
         s = self.sys
         now = s.env.now
+        if on_bed is not None:
+            on_bed()
         s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
         s.log.add(i, "admission", "hospital")

@@ -30,9 +30,11 @@ def populate(
         home = ch.homes[kind]
         if home is None:
             continue
-        k = round(init.care_home_occupancy.value * home.capacity)
+        k = round(init.care_home_occupancy.value * home.sample_capacity)
         who = _pick(rng, np.where(eligible, care_home_weight, 0.0), k)
         ch.fill_at_start(who, kind)
+        if hasattr(home, "fill"):  # the rest of the population's residents, beside the sample's
+            home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who))
         eligible[who] = False
 
     eligible &= pop.age >= 18

@@ -10,9 +10,9 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.capacity import places
 from sim.draws import C_REABLE
 from sim.population import DEAD, REABLEMENT
+from sim.sample_load import Hold
 from sim.social_care import CareHomes, HomeCare
 from sim.system import System
 
@@ -23,7 +23,8 @@ class Reablement:
         self.home_care = home_care
         self.care_homes = care_homes
         rb = system.model.reablement
-        self.teams = [places(system.env, v, system.scale) for v in rb.places.value]
+        hold = Hold(rb.duration_days.value)
+        self.teams = [system.load.places(v, f"reablement:{b}", hold) for b, v in enumerate(rb.places.value)]
         self.duration = rb.duration_days.value
         self.p_package = rb.p_package.value
         self.p_care_home = rb.p_care_home.value

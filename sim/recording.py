@@ -60,14 +60,15 @@ class Recorder:
             for b, pool in enumerate(pools):
                 supply = role.fte.value[b] * role.productive_hours.value / periods_per_year
                 s.tally.add(b, f"{name}_supply_hours", supply)
-                s.tally.add(b, f"{name}_busy_hours", pool.hours_worked() * inv)
+                s.tally.add(b, f"{name}_busy_hours", pool.hours_worked())
         h = st.hospital
-        s.tally.sample(-1, "beds_capacity", h.capacity * inv)
-        s.tally.sample(-1, "beds_occupied", h.beds.count * inv)
-        s.tally.sample(-1, "bed_queue", len(h.beds.queue) * inv)
+        # places are the whole system's (full size, loaded with the rest's demand at a sample)
+        s.tally.sample(-1, "beds_capacity", h.beds.capacity)
+        s.tally.sample(-1, "beds_occupied", h.beds.in_use())
+        s.tally.sample(-1, "bed_queue", h.beds.queued())
         for kind, label in ((RESIDENTIAL, "residential"), (NURSING, "nursing")):
-            s.tally.sample(-1, f"{label}_places_occupied", st.care_homes.occupied(kind) * inv)
-            s.tally.sample(-1, f"{label}_place_queue", st.care_homes.queued(kind) * inv)
+            s.tally.sample(-1, f"{label}_places_occupied", st.care_homes.occupied(kind))
+            s.tally.sample(-1, f"{label}_place_queue", st.care_homes.queued(kind))
         for b, market in enumerate(st.home_care.markets):
             if market is not None:
                 s.tally.sample(b, "home_care_hours_in_use", st.home_care.hours_in_use(b) * inv)

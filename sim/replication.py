@@ -36,6 +36,7 @@ from sim.ledger import year_record
 from sim.population import DEAD, NOT_ARRIVED, advance_year, synthesise
 from sim.recording import Recorder
 from sim.risk import risk_score, stratify
+from sim.sample_load import SampleLoad
 from sim.settings import Settings, build_settings
 from sim.streams import Streams
 from sim.system import System
@@ -106,7 +107,8 @@ class Replication:
         self.arrivals_short = 0
         nb = len(model.population.boroughs)
         interventions = Interventions(model, pop, self.streams, self.scale, nb)
-        self.sys = System(self.env, model, pop, self.scale, EventLog(event_log, self.env), interventions)
+        load = SampleLoad(self.env, self.scale, self.streams.__getitem__)
+        self.sys = System(self.env, model, pop, self.scale, EventLog(event_log, self.env), interventions, load)
         self.settings: Settings = build_settings(self.sys)
         self.workforce = BulkWorkforce(model, self.scale, self.ppy, self.period_days)
         self.community = CommunityEvents(self.settings, self.streams, self.period_days)
@@ -156,6 +158,8 @@ class Replication:
         for acc in s.accruals:
             acc.settle(t)
         routine.draw_year(s.ledger, self.contact_rates, m, self.streams["routine"])
+        minors = round(float(s.ledger.m["ae_minor"].sum()) * s.inv_scale)  # the whole population's
+        self.settings.emergency.end_year(minors, t - DAYS_PER_YEAR, self.streams[f"ae_minors:{y}"])
         record = year_record(s.ledger, m)
         if y >= self.warmup:
             concurrent = None

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.crisis import CrisisPathway
+from sim.emergency_department import EmergencyDepartment
 from sim.hospital import Hospital
 from sim.reablement import Reablement
 from sim.social_care import CareHomes, HomeCare, SocialWork
 from sim.step_up import IntermediateCare, VirtualWard
 from sim.system import System
-from sim.urgent_care import AccessPoint, EmergencyDepartment, RapidResponse
+from sim.urgent_care import AccessPoint, RapidResponse
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def build_settings(system: System) -> Settings:
     crises = CrisisPathway(system, access_point, emergency, rapid_response, virtual_ward, intermediate_care, hospital)
     # what a move implies for the settings that hold something for the resident
     system.on_leave(reablement.resident_left)
+    system.on_death(emergency.died_on_trolley)
     system.on_death(care_homes.resident_died)  # the place is given back before the package's hours
     system.on_death(home_care.resident_died)
     return Settings(

@@ -9,10 +9,11 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from models.vocabulary import HOURS_PER_DAY
-from sim.capacity import places, scaled
+from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY
+from sim.capacity import Places, scaled
 from sim.draws import C_HOURS, C_NURSING
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
+from sim.sample_load import Hold
 from sim.system import System
 from sim.workforce import Pool
 
@@ -23,8 +24,12 @@ class SocialWork:
     def __init__(self, system: System):
         self.sys = system
         role = system.model.workforce["social_worker"]
-        self.pools = [Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value]
         self.hours = system.model.social_work.assessment_hours.value
+        hours = role.productive_hours.value
+        self.pools = [
+            Pool(system.load, fte, hours, f"social_worker:{b}", self.hours / HOURS_PER_DAY)
+            for b, fte in enumerate(role.fte.value)
+        ]
         self.arrangement_days = system.model.social_work.arrangement_days.value
 
     def assess(self, i: int) -> Generator:
@@ -134,9 +139,18 @@ class CareHomes:
         self.social_work = social_work
         self.home_care = home_care
         ch = system.model.care_homes
-        self.homes: dict[int, simpy.Resource | None] = {
-            RESIDENTIAL: places(system.env, ch.residential_places.value, system.scale),
-            NURSING: places(system.env, ch.nursing_places.value, system.scale),
+        # a place is held until death, at the model's death rate of care home residents
+        self.homes: dict[int, Places | None] = {
+            RESIDENTIAL: system.load.places(
+                ch.residential_places.value,
+                "residential_places",
+                Hold(DAYS_PER_YEAR / ch.annual_death_rate_residential.value, exponential=True),
+            ),
+            NURSING: system.load.places(
+                ch.nursing_places.value,
+                "nursing_places",
+                Hold(DAYS_PER_YEAR / ch.annual_death_rate_nursing.value, exponential=True),
+            ),
         }
         self.p_nursing = ch.p_nursing.value
         self.held: dict[int, simpy.resources.resource.Request] = {}
@@ -146,7 +160,7 @@ class CareHomes:
         s = self.sys
         home = self.homes[kind]
         for i in who.tolist():
-            self.held[i] = home.request()  # granted at once
+            self.held[i] = home.occupy()
             s.pop.placement[i] = kind
             s.enter_care_home(i)
 
@@ -185,11 +199,11 @@ class CareHomes:
 
     def occupied(self, kind: int) -> int:
         home = self.homes[kind]
-        return home.count if home is not None else 0
+        return home.in_use() if home is not None else 0
 
     def queued(self, kind: int) -> int:
         home = self.homes[kind]
-        return len(home.queue) if home is not None else 0
+        return home.queued() if home is not None else 0
 
     def referral(self, i: int, row: list[float]) -> Generator:
         """Referral from the community: assessment, arrangement, then wait at home for a place."""

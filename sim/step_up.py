@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from sim.capacity import places
 from sim.draws import C_ESCALATE, C_VW_STAY
 from sim.hospital import Hospital
 from sim.population import INTERMEDIATE_CARE, SETTING_NAMES, VIRTUAL_WARD
+from sim.sample_load import Hold
 from sim.system import System
 
 
@@ -22,13 +22,14 @@ class StepUp:
     def __init__(self, system: System, spec, hospital: Hospital):
         self.sys = system
         self.hospital = hospital
-        self.units = [places(system.env, v, system.scale) for v in spec.places.value]
         self.mean_stay = spec.mean_stay_days.value
+        hold = Hold(self.mean_stay, queues=False)
+        self.units = [system.load.places(v, f"{self.name}:{b}", hold) for b, v in enumerate(spec.places.value)]
         self.p_escalate = spec.p_escalate.value
 
     def has_place(self, i: int) -> bool:
         unit = self.units[self.sys.pop.borough[i]]
-        return unit is not None and unit.count < unit.capacity
+        return unit is not None and unit.has_free()
 
     def enter(self, i: int) -> None:
         raise NotImplementedError

@@ -33,6 +33,8 @@ from sim.population import (
     Population,
     age_band,
 )
+from sim.sample_load import SampleLoad
+from sim.streams import Streams
 from sim.tally import SystemTally
 
 WAITS = (
@@ -55,8 +57,10 @@ class System:
         scale: float,
         log: EventLog,
         interventions: Interventions,
+        load: SampleLoad | None = None,
     ):
         self.env = env
+        self.load = load or SampleLoad(env, scale, Streams(0, 0).__getitem__)  # builds capacities
         self.model = model
         self.pop = pop
         self.scale = scale

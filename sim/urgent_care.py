@@ -1,17 +1,15 @@
-"""The urgent care front door's services: the common access point (111 and triage), rapid
-response against the two-hour standard, and A&E with the decision to admit."""
+"""The urgent care front door's services before A&E: the common access point (111 and triage)
+and rapid response against the two-hour standard."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from models.vocabulary import HOURS_PER_DAY, MINUTES_PER_DAY
-from sim.capacity import places
-from sim.draws import C_ADMIT, C_RR, C_TRIAGE
-from sim.hospital import Hospital
+from sim.draws import C_RR, C_TRIAGE
+from sim.emergency_department import EmergencyDepartment
 from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
+from sim.sample_load import Hold
 from sim.step_up import VirtualWard
 from sim.system import System
 from sim.workforce import Pool
@@ -19,22 +17,6 @@ from sim.workforce import Pool
 # How a rapid-response episode ended, told to whoever sent it.
 MANAGED_AT_HOME, TO_VIRTUAL_WARD, TO_AE = range(3)
 Outcome = Callable[[int], None]
-
-
-class EmergencyDepartment:
-    """A&E: every crisis that reaches it is an attendance; some are admitted."""
-
-    def __init__(self, system: System, hospital: Hospital):
-        self.sys = system
-        self.hospital = hospital
-        self.p_admit = np.asarray(system.model.hospital.p_admit.value).tolist()
-
-    def attend(self, i: int, row: list[float]) -> None:
-        s = self.sys
-        s.count("ae_attendances", i)
-        s.log.add(i, "ae_attendance", "emergency_department")
-        if row[C_ADMIT] < self.p_admit[s.band[i]]:
-            self.hospital.admission(i, row)
 
 
 class AccessPoint:
@@ -45,9 +27,9 @@ class AccessPoint:
         self.rapid_response = rapid_response
         self.emergency = emergency
         ap = system.model.access_point
-        self.resource = places(system.env, ap.triage_lines.value, system.scale)
         self.share = ap.share_of_crises.value
         self.triage_days = ap.triage_minutes.value / MINUTES_PER_DAY
+        self.resource = system.load.places(ap.triage_lines.value, "triage_lines", Hold(self.triage_days))
         self.p_advice = ap.p_advice.value
         self.p_rr = ap.p_rapid_response.value
 
@@ -90,11 +72,15 @@ class RapidResponse:
         self.virtual_ward = virtual_ward
         m = system.model
         role = m.workforce["rapid_response_nurse"]
-        self.pools = [Pool(system.env, fte, role.productive_hours.value, system.scale) for fte in role.fte.value]
         rr = m.rapid_response
         self.min_age = rr.min_age.value
         self.travel_days = rr.travel_minutes.value / MINUTES_PER_DAY
         self.visit_days = rr.visit_hours.value / HOURS_PER_DAY
+        job = self.travel_days + self.visit_days
+        hours = role.productive_hours.value
+        self.pools = [
+            Pool(system.load, fte, hours, f"rapid_response_nurse:{b}", job) for b, fte in enumerate(role.fte.value)
+        ]
         self.target_days = rr.target_hours.value / HOURS_PER_DAY
         self.p_home = rr.p_home.value
         self.p_vw = rr.p_virtual_ward.value
@@ -108,7 +94,7 @@ class RapidResponse:
         if not self.can_attend(i):
             return False
         pool = self.pools[self.sys.pop.borough[i]]
-        return pool.resource.count < pool.capacity
+        return pool.resource.has_free()
 
     def episode(self, i: int, row: list[float], t_call: float, done: Outcome | None = None) -> None:
         """A nurse now or when one is free; travel, visit, then manage at home, step up to the

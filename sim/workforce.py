@@ -10,11 +10,11 @@ shortage shows as a growing wait, never silently.
 from __future__ import annotations
 
 import numpy as np
-import simpy
 
 from models.schema import CareModel
-from models.vocabulary import BULK_ROLES, HOURS_PER_YEAR
-from sim.capacity import Places, scaled
+from models.vocabulary import BULK_ROLES, HOURS_PER_DAY, HOURS_PER_YEAR
+from sim.capacity import scaled
+from sim.sample_load import Hold, SampleLoad
 from sim.tally import SystemTally
 
 
@@ -32,16 +32,19 @@ class Pool:
     so a shortage is never hidden by rounding up.
     """
 
-    def __init__(self, env: simpy.Environment, fte: float, productive_hours: float, scale: float):
-        exact = on_duty(fte, productive_hours, scale)
+    def __init__(self, load: SampleLoad, fte: float, productive_hours: float, name: str, job_days: float):
+        exact = on_duty(fte, productive_hours, 1.0)
         self.capacity = scaled(exact, 1.0)
         self.time_factor = self.capacity / exact if exact > 0 else 1.0
-        self.resource = Places(env, capacity=self.capacity) if self.capacity > 0 else None
+        self.resource = load.places(self.capacity, name, Hold(job_days * self.time_factor))
         self.busy_hours = 0.0
 
     def hours_worked(self) -> float:
-        """The hours worked since last asked (a period's), and start counting afresh."""
+        """The whole system's hours worked since last asked (a period's), and count afresh: the
+        sample's and, when only a sample is simulated, the rest of the population's."""
         hours, self.busy_hours = self.busy_hours, 0.0
+        if self.resource is not None:
+            hours += self.resource.rest_work_days() * HOURS_PER_DAY / self.time_factor
         return hours
 
     @property

@@ -27,8 +27,10 @@ CHOSEN = {"nel:log_scale": 0.3, "other_hospital:log_scale": 0.2, "ooh:log_scale"
 
 @pytest.mark.slow
 def test_fit_recovers_chosen_parameters_on_a_small_population(make_data, ample):
-    # social work and reablement ample; home care and care homes as modelled
-    data = make_data(**{k: v for k, v in ample.items() if k.startswith(("workforce.", "reablement."))})
+    # downstream care ample: on a few thousand people the social care queues fill (README, Scale),
+    # the beds with them, and A&E's trolley waits then cap admissions, so the NEL rate's scale
+    # would hardly move the NEL cost
+    data = make_data(**ample)
     x0 = start(data)
     truth = x0.copy()
     free = tuple(NAMES.index(n) for n in CHOSEN)

@@ -44,7 +44,9 @@ def test_bench_measures_each_population(capsys):
             row["residents"] * sim_years / row["wall_seconds"],
             rel=0.02,  # wall_seconds is rounded
         )
-    assert large["events"] > small["events"] > 0
+    # a sample's events are not in proportion to its residents: it also wakes behind the rest of
+    # the population's load on full-size capacity (sim/sample_load.py)
+    assert large["events"] > 0 and small["events"] > 0
 
 
 def test_bench_table_compares_each_size_with_the_first():

@@ -35,10 +35,15 @@ def test_every_scenario_is_reported(results):
     assert set(results.scenario) == {"baseline", "wsic", "wsic_no_coordinators"}
 
 
-def test_wsic_has_fewer_admissions_and_bed_days_in_the_targeted_strata(results):
+def test_wsic_has_fewer_bed_days_in_the_targeted_strata(results):
+    """Bed days and delayed days only: on 14,000 residents (--scale 0.03) the baseline's social
+    care queues can fill the beds, and A&E's trolley waits then hold its admissions down, so WSIC,
+    which relieves them, can admit more (63,332 against 61,398 here; the admissions cut is tested
+    at 0.04 in tests/sim/test_interventions.py, and README "Scale" says why small samples run
+    congested)."""
     top = results[(results.intervention == "all") & results.stratum.isin(TOP_STRATA)]
     by = top.groupby(["scenario", "measure"]).value.sum()
-    for measure in ("nel_admissions", "bed_days"):
+    for measure in ("bed_days", "excess_bed_days"):
         assert by[("wsic", measure)] < by[("baseline", measure)], measure
 
 

@@ -2,9 +2,10 @@
 
 ``python -m tests.sim.golden_cases`` records them into tests/sim/golden/: each case's tidy results
 in full (parquet) and digests of its event and person logs. The committed files were recorded
-from main at commit 491f669, before the replication was split into parts (the stressed case too:
-its model file, tests/sim/golden/stressed.toml, was run by that commit's engine); re-record them
-only for a change that is meant to move the numbers, and say so in its commit.
+first from commit 491f669, before the replication was split into parts, and re-recorded when a
+sample's capacity became full size, loaded with the rest of the population's demand
+(sim/sample_load.py: every case here is a sample, and full-population results were unchanged by
+it). Re-record them only for a change that is meant to move the numbers, and say so in its commit.
 """
 
 from __future__ import annotations

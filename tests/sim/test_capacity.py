@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from scipy.stats import norm
 
 from sim.replication import run_replication
 
@@ -30,6 +33,8 @@ def ample(make_variant):
                 "workforce.rapid_response_nurse.fte": [10_000, 10_000, 10_000],
                 "workforce.district_nurse.fte": [10_000, 10_000, 10_000],
                 "access_point.triage_lines": 10_000,
+                "emergency_department.majors_cubicles": 100_000,
+                "emergency_department.majors_clinician_hours": 100_000_000,
             }
         )
     )
@@ -132,3 +137,31 @@ def test_a_small_sample_keeps_each_borough_s_home_care_market(make_variant):
     assert [m.capacity for m in st.home_care.markets] == [1, 1, 1]
     none = tiny(make_variant(**{"home_care.hours_capacity": [0, 100, 100]}), scale=0.003)
     assert none.home_care.markets[0] is None, "a borough with no hours has no market"
+
+
+def test_ample_a_and_e_holds_each_patient_for_their_treatment_alone(ample, baseline):
+    """With room for all and beds free, time in department is the lognormal treatment time, so
+    the share within four hours is its distribution function at four hours."""
+    ed = baseline.emergency_department
+    sigma = ed.majors_treatment_sigma.value
+    mu = math.log(ed.majors_treatment_hours.value) - sigma**2 / 2
+    majors = ample["ae_attendances"] - ample["ae_minor"]
+    assert ample["ae_within_4h"] / majors == pytest.approx(norm.cdf((math.log(4.0) - mu) / sigma), abs=0.01)
+    assert ample["ae_department_hours"] / majors == pytest.approx(ed.majors_treatment_hours.value, rel=0.03)
+    assert ample["trolley_wait_hours"] == 0
+
+
+def test_a_shortage_of_beds_shows_as_trolley_waits_and_four_hour_breaches(ample, scarce_beds):
+    assert scarce_beds["trolley_wait_hours"] > 0
+    assert scarce_beds["trolley_waits_over_4h"] > 0
+    assert scarce_beds["trolley_waits_over_12h"] > 0
+    def within(v: dict) -> float:
+        return v["ae_within_4h"] / (v["ae_attendances"] - v["ae_minor"])
+
+    assert within(scarce_beds) < within(ample) - 0.05
+    assert scarce_beds["cost_other_hospital"] > 0
+
+
+def test_the_minors_stream_is_played_for_the_whole_population(ample):
+    assert ample["sys:ae_minor_attendances_timed"] == pytest.approx(ample["ae_minor"], rel=0.01)
+    assert 0.9 < ample["sys:ae_minor_within_4h"] / ample["sys:ae_minor_attendances_timed"] <= 1.0

@@ -9,6 +9,8 @@ import pytest
 import simpy
 
 from sim.capacity import Places
+from sim.sample_load import SampleLoad
+from sim.streams import Streams
 from sim.workforce import FluidQueue, Pool
 
 
@@ -74,14 +76,14 @@ def test_places_release_is_fifo_and_frees_capacity():
 def test_fractional_pool_keeps_its_hours_of_work():
     """0.25 of a server on duty: one whole server whose jobs take four times as long."""
     env = simpy.Environment()
-    pool = Pool(env, fte=0.25 * 8760 / 1000, productive_hours=1000, scale=1.0)
+    pool = Pool(SampleLoad(env, 1.0, Streams(1, 0).__getitem__), 0.25 * 8760 / 1000, 1000, "team", 0.1)
     assert pool.capacity == 1
     assert pool.time_factor == pytest.approx(4.0)
 
 
 def test_pool_with_no_staff_is_unavailable():
     env = simpy.Environment()
-    assert not Pool(env, fte=0, productive_hours=1500, scale=1.0).available
+    assert not Pool(SampleLoad(env, 1.0, Streams(1, 0).__getitem__), 0, 1500, "team", 0.1).available
 
 
 def test_fluid_queue_carries_backlog_and_reports_wait():

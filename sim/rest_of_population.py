@@ -1,0 +1,147 @@
+"""The rest of the population, when only a sample of residents is simulated: how often they ask
+for a unit of capacity (the sample's own rate), how long they hold one (the sample's own holds),
+and, for clinicians whose every job's length is known, their bookings between the sample's."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.vocabulary import DAYS_PER_YEAR
+
+MEMORY = 500  # recent holds of sampled residents that the rest's holds are drawn from
+MIN_HOLDS = 20  # fewer than this and the rest hold for the prior length
+RATE_WINDOW_DAYS = DAYS_PER_YEAR  # the sample's requests over this long give the rest's rate
+MIN_ASKS = 400  # ... or over as many of its last requests, where a year holds fewer
+START_DAYS = 60.0  # the shortest span a rate is taken over (the warm-up's first weeks ramp up)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """How long the rest of the population holds a unit: drawn from the sample's recent holds
+    (``mean_days`` is then only the prior until there are enough), or exponential with a known
+    mean (a care home place, held until death at the model's death rate)."""
+
+    mean_days: float
+    exponential: bool = False  # ends at a constant hazard: the sample's own (units held / ended)
+    queues: bool = True  # False where the sample's requests do not queue either (step-up care)
+
+
+class SampleRate:
+    """The rate of the sample's requests: over the last year, or over its last MIN_ASKS requests
+    where a year holds fewer (a care home's few a year), so the rest's rate is not the noise of a
+    handful; before a year has run, the rate the starting state implies fills the part not run."""
+
+    def __init__(self) -> None:
+        self.asks: deque[float] = deque()
+        self.prior_rate = 0.0
+
+    def asked(self, now: float) -> float:
+        """Note a request now; the sample's requests a day."""
+        asks = self.asks
+        asks.append(now)
+        while len(asks) > MIN_ASKS and asks[0] < now - RATE_WINDOW_DAYS:
+            asks.popleft()
+        span = now - asks[0] if asks[0] < now - RATE_WINDOW_DAYS else min(RATE_WINDOW_DAYS, now)
+        prior_span = max(0.0, RATE_WINDOW_DAYS - now) if self.prior_rate > 0 else 0.0
+        # over no less than START_DAYS: the first few requests, over a few days, would make the rest
+        # ask at many times their rate, and a queue so made near saturation takes months to clear
+        total = max(span + prior_span, START_DAYS)
+        return (len(asks) + self.prior_rate * prior_span) / total
+
+
+class RestHolds:
+    """The units the rest hold: each until a drawn time (a heap of ends), or, for holds that end
+    at a hazard, a count whose next end is redrawn whenever the count or the hazard changes."""
+
+    def __init__(self, at_hazard: bool, rng: np.random.Generator, draw: Callable[[], float], hazard):
+        self.at_hazard = at_hazard
+        self.rng = rng
+        self.draw = draw
+        self.hazard = hazard
+        self.ends: list[float] = []
+        self.counted = 0  # units held at a hazard
+        self.next_hazard_end = math.inf
+        self.work_days = 0.0  # days of drawn holds begun since last asked (a pool's work)
+
+    def __len__(self) -> int:
+        return len(self.ends) + self.counted
+
+    def start(self, t: float) -> None:
+        """One of the rest takes a unit at t."""
+        if self.at_hazard:
+            self.counted += 1
+            self.redraw(t)
+        else:
+            days = self.draw()
+            self.work_days += days
+            heapq.heappush(self.ends, t + days)
+
+    def until(self, t_end: float) -> None:
+        """A unit held to a known time (a sampled resident's, handed over to end without an event)."""
+        heapq.heappush(self.ends, t_end)
+
+    def redraw(self, t: float) -> None:
+        if not self.counted:
+            return
+        rate = self.counted * self.hazard()
+        self.next_hazard_end = t + float(self.rng.exponential(1.0 / rate)) if rate > 0 else math.inf
+
+    def next_end(self) -> float:
+        return min(self.ends[0] if self.ends else math.inf, self.next_hazard_end if self.counted else math.inf)
+
+    def end(self, t: float) -> None:
+        if self.counted and self.next_hazard_end <= (self.ends[0] if self.ends else math.inf):
+            self.counted -= 1
+            self.redraw(t)
+            if not self.counted:
+                self.next_hazard_end = math.inf
+        else:
+            heapq.heappop(self.ends)
+
+
+class Rota:
+    """Clinicians on duty whose every job's length is known when it starts: first come first
+    served, each job starts when the earliest clinician is free (Kiefer-Wolfowitz), worked out
+    when the job is asked for, so a rota needs no event. At a sample the rest of the population's
+    jobs are booked in between, at the sample's own rate over the last year and with lengths
+    drawn from the sample's own."""
+
+    def __init__(self, servers: int, scale: float, rng: np.random.Generator):
+        self.free_at = [0.0] * servers
+        self.ratio = (1.0 - scale) / scale
+        self.rng = rng
+        self.flow = SampleRate()
+        self.jobs: deque[float] = deque(maxlen=MEMORY)
+        self.rate = 0.0
+        self.next_ask = math.inf
+        self.busy_days = 0.0
+
+    def book(self, now: float, days: float) -> float:
+        """When a job asked for now starts."""
+        self._play(now)
+        if self.ratio > 0:
+            self._asked(now)
+        self.jobs.append(days)
+        return self._start(now, days)
+
+    def _start(self, t: float, days: float) -> float:
+        start = max(t, self.free_at[0])
+        heapq.heapreplace(self.free_at, start + days)
+        self.busy_days += days
+        return start
+
+    def _asked(self, now: float) -> None:
+        self.rate = self.ratio * self.flow.asked(now)
+        self.next_ask = now + float(self.rng.exponential(1.0 / self.rate)) if self.rate > 0 else math.inf
+
+    def _play(self, now: float) -> None:
+        while self.next_ask <= now:
+            t = self.next_ask
+            self._start(t, self.jobs[int(self.rng.integers(len(self.jobs)))])
+            self.next_ask = t + float(self.rng.exponential(1.0 / self.rate))

@@ -1,0 +1,155 @@
+"""Full-size capacity loaded with the rest of the population's demand (sim/sample_load.py): a
+sample's requests meet the queue the whole population makes, whatever the scale."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.capacity import Places
+from sim.sample_load import Hold, LoadedPlaces, SampleLoad
+
+
+def _md1(scale: float, lam: float = 4.0, hold: float = 0.2, servers: int = 1, days: float = 4000.0, seed: int = 1):
+    """Poisson requests from the sample at scale x lam, each holding a unit for a fixed time."""
+    env = simpy.Environment()
+    arrivals = np.random.default_rng(seed)
+    if scale < 1:
+        res = LoadedPlaces(env, servers, scale, Hold(hold), np.random.default_rng(seed + 1000))
+    else:
+        res = Places(env, servers)
+    waits: list[float] = []
+    peak = [0]
+
+    def job():
+        t = env.now
+        with res.request() as req:
+            yield req
+            waits.append(env.now - t)
+            peak[0] = max(peak[0], res.in_use())
+            yield env.timeout(hold)
+
+    def source():
+        while True:
+            yield env.timeout(arrivals.exponential(1.0 / (lam * scale)))
+            env.process(job())
+
+    env.process(source())
+    env.run(until=days)
+    return float(np.mean(waits[len(waits) // 10 :])), peak[0], res
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.25, 0.1])
+def test_a_sample_waits_as_long_as_the_whole_system_md1(scale):
+    """M/D/1 at 80% load waits rho * d / (2 (1 - rho)) = 0.4 days, at any scale; a 10% sample
+    with a scaled pool (one server whose jobs last 10 times as long) would wait ten times that."""
+    mean, peak, _ = _md1(scale)
+    assert mean == pytest.approx(0.8 * 0.2 / (2 * 0.2), rel=0.25)
+    assert peak <= 1
+
+
+def test_a_sample_meets_the_erlang_c_wait_of_a_many_server_pool():
+    """M/M/c with c = 20 and rho = 0.9, against Erlang C, from a quarter of the requests."""
+    c, lam, mean_hold = 20, 18.0, 1.0
+    env = simpy.Environment()
+    rng = np.random.default_rng(3)
+    res = LoadedPlaces(env, c, 0.25, Hold(mean_hold, exponential=True), np.random.default_rng(4))
+    waits: list[float] = []
+
+    def job(hold):
+        t = env.now
+        req = res.request()
+        yield req
+        waits.append(env.now - t)
+        yield env.timeout(hold)
+        res.release(req)
+
+    def source():
+        while True:
+            yield env.timeout(rng.exponential(1.0 / (lam * 0.25)))
+            env.process(job(rng.exponential(mean_hold)))
+
+    env.process(source())
+    env.run(until=6000)
+    a = lam * mean_hold
+    rho = a / c
+    top = a**c / math.factorial(c) / (1 - rho)
+    p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    expected = p_wait / (c / mean_hold - lam)
+    assert np.mean(waits[len(waits) // 10 :]) == pytest.approx(expected, rel=0.3)
+
+
+def test_the_rest_start_with_their_share_of_the_places_in_use():
+    env = simpy.Environment()
+    res = LoadedPlaces(env, 100, 0.1, Hold(50.0, exponential=True), np.random.default_rng(1))
+    for _ in range(8):
+        res.occupy()
+    res.fill(72)
+    assert res.in_use() == 80
+    assert res.rate == pytest.approx(0.9 / 0.1 * 8 / 50.0)  # the sample's 8 turning over in 50 days
+    assert res.sample_capacity == pytest.approx(10.0)
+
+
+def test_the_rest_who_wait_leave_at_the_rate_sampled_residents_leave_unserved():
+    env = simpy.Environment()
+    res = LoadedPlaces(env, 1, 0.5, Hold(10.0), np.random.default_rng(1))
+    held = res.occupy()
+    reqs = [res.request() for _ in range(4)]
+    env.run(until=2.0)
+    for r in reqs:
+        r.cancel()  # they died waiting, after 2 days each
+    assert res.left_unserved == 4 and res.days_waited == pytest.approx(8.0)
+    patience = [res._leaves(0.0) for _ in range(4000)]
+    assert np.mean(patience) == pytest.approx(2.0, rel=0.1)
+    res.give_back(held)
+    assert res.in_use() <= 1
+
+
+def test_full_scale_builds_plain_places_and_nothing_where_there_is_no_capacity():
+    env = simpy.Environment()
+    whole = SampleLoad(env, 1.0, lambda name: np.random.default_rng(0))
+    assert type(whole.places(12.4, "x", Hold(1.0))) is Places
+    assert whole.places(0, "x", Hold(1.0)) is None
+    sample = SampleLoad(env, 0.1, lambda name: np.random.default_rng(0))
+    p = sample.places(12.4, "x", Hold(1.0))
+    assert isinstance(p, LoadedPlaces) and p.capacity == 12  # full size, not 1
+    assert sample.loaded == [p]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    capacity=st.integers(1, 6),
+    scale=st.sampled_from([0.1, 0.25, 0.5]),
+    holds=st.lists(st.floats(0.01, 3.0), min_size=1, max_size=40),
+    gaps=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40),
+    seed=st.integers(0, 1000),
+)
+def test_never_more_in_use_than_the_capacity_and_every_sampled_request_is_served(capacity, scale, holds, gaps, seed):
+    env = simpy.Environment()
+    res = LoadedPlaces(env, capacity, scale, Hold(float(np.mean(holds))), np.random.default_rng(seed))
+    served: list[int] = []
+    over: list[int] = []
+
+    def job(k, hold):
+        req = res.request()
+        yield req
+        if res.in_use() > capacity:
+            over.append(res.in_use())
+        served.append(k)
+        yield env.timeout(hold)
+        res.release(req)
+
+    def source():
+        for k, (gap, hold) in enumerate(zip(gaps, holds, strict=False)):
+            yield env.timeout(gap)
+            env.process(job(k, hold))
+
+    env.process(source())
+    env.run(until=10_000)
+    assert not over
+    assert sorted(served) == list(range(min(len(gaps), len(holds))))

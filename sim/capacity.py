@@ -8,6 +8,9 @@ the list methods simpy calls (append, remove, len), and behaviour is otherwise s
 
 from __future__ import annotations
 
+import heapq
+import math
+
 import simpy
 
 
@@ -98,3 +101,82 @@ def places(env: simpy.Environment, capacity: float, scale: float) -> Places | No
     """The scaled places of one unit, or None where it has none."""
     n = scaled(capacity, scale)
     return Places(env, capacity=n) if n else None
+
+
+class TimedPlaces(Places):
+    """Places whose holds may end at a time known in advance (``hold_until``): such a hold ends
+    then with no event, and whoever waits is woken by one event at the first such end. A&E's
+    cubicles: a patient discharged from A&E leaves at a time known when treatment starts."""
+
+    ratio = 0.0  # no rest of the population: the whole population is simulated
+
+    def __init__(self, env: simpy.Environment, capacity: int = 1):
+        super().__init__(env, capacity)
+        self.ends: list[float] = []
+        self.wake_at = math.inf
+
+    def _due(self, now: float) -> None:
+        """Holds ended by now give their units back (to whoever waits, at this moment)."""
+        ends = self.ends
+        while ends and ends[0] <= now:
+            heapq.heappop(ends)
+            if self.put_queue:
+                self._trigger_put(None)
+
+    def free(self) -> bool:
+        return len(self.users) + len(self.ends) < self.capacity
+
+    def take(self) -> Held | None:
+        ends = self.ends
+        if ends and ends[0] <= self._env.now:
+            self._due(self._env.now)
+        if len(self.users) + len(ends) < self.capacity and not self.put_queue:
+            held = Held()
+            self.users.append(held)
+            return held
+        return None
+
+    def request(self):  # type: ignore[override]
+        self._due(self._env.now)
+        req = simpy.Resource.request(self)
+        if not req.triggered:
+            self._arm()
+        return req
+
+    def _do_put(self, event) -> None:
+        if len(self.users) + len(self.ends) < self.capacity:
+            self.users.append(event)
+            event.usage_since = self._env.now
+            event.succeed()
+
+    def hold_until(self, held, t_end: float) -> None:
+        self.users.remove(held)
+        heapq.heappush(self.ends, t_end)
+        self._arm()
+
+    def give_back(self, held, held_for: float | None = None) -> None:
+        self._due(self._env.now)
+        super().give_back(held)
+
+    def _arm(self) -> None:
+        if self.put_queue and self.ends and self.ends[0] < self.wake_at:
+            self.wake_at = self.ends[0]
+            self._env.timeout(max(0.0, self.wake_at - self._env.now)).callbacks.append(self._wake)
+
+    def _wake(self, _ev) -> None:
+        now = self._env.now
+        if now >= self.wake_at:
+            self.wake_at = math.inf
+        self._due(now)
+        self._arm()
+
+    def mirror(self, units: int) -> None:
+        """Nothing to mirror: there is no rest of the population."""
+
+    def has_free(self) -> bool:
+        self._due(self._env.now)
+        return self.free()
+
+    def in_use(self) -> int:
+        self._due(self._env.now)
+        return len(self.users) + len(self.ends)

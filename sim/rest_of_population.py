@@ -55,13 +55,48 @@ class SampleRate:
         return (len(asks) + self.prior_rate * prior_span) / total
 
 
+BLOCK = 4096  # draws taken from a generator at a time
+
+
+class Draws:
+    """A generator's uniforms and unit exponentials, drawn a block at a time: the rest of the
+    population's jobs are many, and one numpy call per job would cost more than the job."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self._u: list[float] = []
+        self._e: list[float] = []
+
+    def uniform(self) -> float:
+        if not self._u:
+            self._u = self.rng.random(BLOCK).tolist()
+        return self._u.pop()
+
+    def exponential(self) -> float:
+        if not self._e:
+            self._e = self.rng.standard_exponential(BLOCK).tolist()
+        return self._e.pop()
+
+
+def rescaled(now: float, next_ask: float, old_rate: float, new_rate: float, draws: Draws) -> float:
+    """The next of the rest's requests when their rate changes at ``now``: the exponential time
+    still to run is rescaled, not drawn afresh (a Poisson process's remaining time is memoryless),
+    so two scenarios whose sample ask a little differently keep the same draws in step (common
+    random numbers), and a rate change costs no draw."""
+    if new_rate <= 0:
+        return math.inf
+    if old_rate <= 0 or next_ask == math.inf:
+        return now + draws.exponential() / new_rate
+    return now + (next_ask - now) * old_rate / new_rate
+
+
 class RestHolds:
     """The units the rest hold: each until a drawn time (a heap of ends), or, for holds that end
     at a hazard, a count whose next end is redrawn whenever the count or the hazard changes."""
 
-    def __init__(self, at_hazard: bool, rng: np.random.Generator, draw: Callable[[], float], hazard):
+    def __init__(self, at_hazard: bool, draws: Draws, draw: Callable[[], float], hazard):
         self.at_hazard = at_hazard
-        self.rng = rng
+        self.draws = draws
         self.draw = draw
         self.hazard = hazard
         self.ends: list[float] = []
@@ -90,7 +125,7 @@ class RestHolds:
         if not self.counted:
             return
         rate = self.counted * self.hazard()
-        self.next_hazard_end = t + float(self.rng.exponential(1.0 / rate)) if rate > 0 else math.inf
+        self.next_hazard_end = t + self.draws.exponential() / rate if rate > 0 else math.inf
 
     def next_end(self) -> float:
         return min(self.ends[0] if self.ends else math.inf, self.next_hazard_end if self.counted else math.inf)
@@ -115,7 +150,7 @@ class Rota:
     def __init__(self, servers: int, scale: float, rng: np.random.Generator):
         self.free_at = [0.0] * servers
         self.ratio = (1.0 - scale) / scale
-        self.rng = rng
+        self.draws = Draws(rng)
         self.flow = SampleRate()
         self.jobs: deque[float] = deque(maxlen=MEMORY)
         self.rate = 0.0
@@ -124,10 +159,10 @@ class Rota:
 
     def book(self, now: float, days: float) -> float:
         """When a job asked for now starts."""
-        self._play(now)
         if self.ratio > 0:
+            self._play(now)
             self._asked(now)
-        self.jobs.append(days)
+            self.jobs.append(days)
         return self._start(now, days)
 
     def _start(self, t: float, days: float) -> float:
@@ -137,11 +172,13 @@ class Rota:
         return start
 
     def _asked(self, now: float) -> None:
-        self.rate = self.ratio * self.flow.asked(now)
-        self.next_ask = now + float(self.rng.exponential(1.0 / self.rate)) if self.rate > 0 else math.inf
+        rate = self.ratio * self.flow.asked(now)
+        self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws)
+        self.rate = rate
 
     def _play(self, now: float) -> None:
         while self.next_ask <= now:
             t = self.next_ask
-            self._start(t, self.jobs[int(self.rng.integers(len(self.jobs)))])
-            self.next_ask = t + float(self.rng.exponential(1.0 / self.rate))
+            jobs = self.jobs
+            self._start(t, jobs[int(self.draws.uniform() * len(jobs))])
+            self.next_ask = t + self.draws.exponential() / self.rate

@@ -26,8 +26,8 @@ from collections import deque
 import numpy as np
 import simpy
 
-from sim.capacity import Places, scaled
-from sim.rest_of_population import MEMORY, MIN_HOLDS, Hold, RestHolds, Rota, SampleRate
+from sim.capacity import Places, TimedPlaces, scaled
+from sim.rest_of_population import MEMORY, MIN_HOLDS, Draws, Hold, RestHolds, Rota, SampleRate, rescaled
 
 __all__ = ["Hold", "LoadedPlaces", "Rota", "SampleLoad"]
 
@@ -54,7 +54,8 @@ class LoadedPlaces(Places):
         self.ratio = (1.0 - scale) / scale  # none at full population: then only known-end holds
         self.hold = hold
         self.rng = rng
-        self.rest = RestHolds(hold.exponential, rng, self._hold_days, self._hazard)
+        self.draws = Draws(rng)
+        self.rest = RestHolds(hold.exponential, self.draws, self._hold_days, self._hazard)
         self.mirrored = 0  # units the rest hold as long as the sample's like holds last
         self.waiting: deque[tuple[float, float]] = deque()  # the rest waiting: (asked, leaves)
         self.next_ask = math.inf
@@ -156,7 +157,8 @@ class LoadedPlaces(Places):
             self.days_waited += self._env.now - asked
 
     def free(self) -> bool:
-        return len(self.users) + len(self.rest) + self.mirrored < self.capacity
+        rest = self.rest
+        return len(self.users) + len(rest.ends) + rest.counted + self.mirrored < self._capacity
 
     def _in_use(self) -> int:
         """The sample's and the rest's, the mirrored as far as units are left for them."""
@@ -190,8 +192,8 @@ class LoadedPlaces(Places):
         """The sample asked now: the rest ask at ratio times the sample's rate."""
         rate = self.ratio * self.flow.asked(now)
         if rate != self.rate:
+            self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws)
             self.rate = rate
-            self.next_ask = now + float(self.rng.exponential(1.0 / rate)) if rate > 0 else math.inf
 
     def fill(self, units: int) -> None:
         """The rest's share of what is in use when the simulation starts, beside the sample's; at
@@ -202,11 +204,11 @@ class LoadedPlaces(Places):
         if self.hold.mean_days > 0:
             self.flow.prior_rate = len(self.users) / self.hold.mean_days
             self.rate = self.ratio * self.flow.prior_rate
-            self.next_ask = now + float(self.rng.exponential(1.0 / self.rate)) if self.rate > 0 else math.inf
+            self.next_ask = now + self.draws.exponential() / self.rate if self.rate > 0 else math.inf
 
     def _hold_days(self) -> float:
         if len(self.holds) >= MIN_HOLDS:
-            return self.holds[int(self.rng.integers(len(self.holds)))]
+            return self.holds[int(self.draws.uniform() * len(self.holds))]
         return self.hold.mean_days
 
     def _hazard(self) -> float:
@@ -219,7 +221,7 @@ class LoadedPlaces(Places):
         """When one of the rest who must wait gives up: at the rate sampled residents do."""
         if self.left_unserved == 0 or self.days_waited <= 0:
             return math.inf
-        return now + float(self.rng.exponential(self.days_waited / self.left_unserved))
+        return now + self.draws.exponential() * self.days_waited / self.left_unserved
 
     def advance(self, now: float) -> None:
         """Play the rest's requests and releases forward to now."""
@@ -227,20 +229,24 @@ class LoadedPlaces(Places):
         self._arm()
 
     def _play(self, now: float) -> None:
-        while True:
-            t_end = self.rest.next_end()
+        rest, ends, draws = self.rest, self.rest.ends, self.draws
+        while True:  # the hot loop of a sample's run: kept to plain operations
+            t_end = ends[0] if ends else math.inf
+            if rest.counted and rest.next_hazard_end < t_end:
+                t_end = rest.next_hazard_end
             t_ask = self.next_ask
             if t_end <= t_ask:
                 if t_end > now:
                     return
-                self.rest.end(t_end)
-                self._serve(t_end)
+                rest.end(t_end)
+                if self.waiting or self.put_queue:
+                    self._serve(t_end)
             else:
                 if t_ask > now:
                     return
-                self.next_ask = t_ask + float(self.rng.exponential(1.0 / self.rate))
-                if self.free() and not self.put_queue and not self._rest_waiting(t_ask):
-                    self.rest.start(t_ask)
+                self.next_ask = t_ask + draws.exponential() / self.rate
+                if self.free() and not self.put_queue and not (self.waiting and self._rest_waiting(t_ask)):
+                    rest.start(t_ask)
                 elif self.hold.queues:
                     self.waiting.append((t_ask, self._leaves(t_ask)))
 
@@ -304,7 +310,10 @@ class SampleLoad:
     def places(self, capacity: float, name: str, hold: Hold, known_ends: bool = False) -> Places | None:
         """The places of one unit (a ward, a team, a pool's servers), or None where it has none.
         ``known_ends``: holds may end at a time known in advance without an event (``hold_until``)."""
-        if self.scale >= 1.0 and not known_ends:
+        if self.scale >= 1.0 and known_ends:
+            n = scaled(capacity, 1.0)
+            return TimedPlaces(self.env, capacity=n) if n else None
+        if self.scale >= 1.0:
             n = scaled(capacity, 1.0)
             return Places(self.env, capacity=n) if n else None
         n = scaled(capacity, 1.0)

@@ -53,12 +53,10 @@ def test_a_sample_waits_as_long_as_the_whole_system_md1(scale):
     assert peak <= 1
 
 
-def test_a_sample_meets_the_erlang_c_wait_of_a_many_server_pool():
-    """M/M/c with c = 20 and rho = 0.9, against Erlang C, from a quarter of the requests."""
-    c, lam, mean_hold = 20, 18.0, 1.0
+def _mmc_wait(seed: int, c: int, lam: float, mean_hold: float, scale: float, days: float) -> float:
     env = simpy.Environment()
-    rng = np.random.default_rng(3)
-    res = LoadedPlaces(env, c, 0.25, Hold(mean_hold, exponential=True), np.random.default_rng(4))
+    rng = np.random.default_rng(seed)
+    res = LoadedPlaces(env, c, scale, Hold(mean_hold, exponential=True), np.random.default_rng(seed + 1))
     waits: list[float] = []
 
     def job(hold):
@@ -71,17 +69,25 @@ def test_a_sample_meets_the_erlang_c_wait_of_a_many_server_pool():
 
     def source():
         while True:
-            yield env.timeout(rng.exponential(1.0 / (lam * 0.25)))
+            yield env.timeout(rng.exponential(1.0 / (lam * scale)))
             env.process(job(rng.exponential(mean_hold)))
 
     env.process(source())
-    env.run(until=6000)
+    env.run(until=days)
+    return float(np.mean(waits[len(waits) // 10 :]))
+
+
+def test_a_sample_meets_the_erlang_c_wait_of_a_many_server_pool():
+    """M/M/c with c = 20 and rho = 0.9, against Erlang C, from a quarter of the requests: over four
+    seeds, as one seed's wait at 90% load swings by a third (the rest's rate is estimated)."""
+    c, lam, mean_hold = 20, 18.0, 1.0
     a = lam * mean_hold
     rho = a / c
     top = a**c / math.factorial(c) / (1 - rho)
     p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
     expected = p_wait / (c / mean_hold - lam)
-    assert np.mean(waits[len(waits) // 10 :]) == pytest.approx(expected, rel=0.3)
+    waits = [_mmc_wait(seed, c, lam, mean_hold, 0.25, 6000) for seed in (3, 4, 5, 6)]
+    assert np.mean(waits) == pytest.approx(expected, rel=0.25)
 
 
 def test_the_rest_start_with_their_share_of_the_places_in_use():

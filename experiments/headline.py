@@ -34,4 +34,9 @@ def headline(results: pd.DataFrame) -> str:
         within = table["rr_within_2h"].to_numpy()
         rr = [f"{w / e:>12.1%}" if e > 0 else f"{'no episodes':>12}" for w, e in zip(within, episodes, strict=True)]
         lines.append(f"  {'rapid response in 2 h':24}" + "".join(rr))
+        if "ae_within_4h" in table:
+            majors = (table["ae_attendances"] - table["ae_minor"]).to_numpy()
+            within = table["ae_within_4h"].to_numpy()
+            ae = [f"{w / n:>12.1%}" if n > 0 else f"{'none':>12}" for w, n in zip(within, majors, strict=True)]
+            lines.append(f"  {'A&E majors in 4 h':24}" + "".join(ae))
     return "\n".join(lines)

@@ -12,6 +12,8 @@ import pytest
 
 import wsic
 
+pytestmark = pytest.mark.slow  # full runs and reports (about 13 s)
+
 MODELS = Path(__file__).resolve().parents[2] / "models"
 OUTPUTS = ("summary.csv", "board.csv", "report.html")
 WALL_TIME = r"Replication wall time: [\d,]+ s"  # the one figure two runs of the same command do not share

@@ -79,6 +79,7 @@ def test_an_unreachable_scheduler_is_reported(models, tmp_path):
         run_experiment(models, spec(backend="dask", scheduler="tcp://127.0.0.1:9"), tmp_path / "x", show_progress=False)
 
 
+@pytest.mark.slow
 def test_rerun_finishes_only_what_is_missing(models, local, tmp_path):
     out = tmp_path / "resume"
     run_experiment(models, spec(), out, show_progress=False)
@@ -97,6 +98,7 @@ def test_rerun_with_other_inputs_is_refused(models, local):
         run_experiment(models, spec(seed=99), local, show_progress=False)
 
 
+@pytest.mark.slow
 def test_precision_adds_replications_until_reached_or_capped(models, tmp_path):
     loose = run_experiment(
         models[:1], spec(reps=2, precision=0.5, max_reps=10), tmp_path / "loose", show_progress=False

@@ -22,7 +22,12 @@ from tests.sim.golden_cases import (
 DIGESTS = json.loads((GOLDEN / "digests.json").read_text())
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+# the three-year cases are slow; the two-year ones stay in the quick loop
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.slow) if c[4] >= 3 else c for c in CASES],
+    ids=[c[0] for c in CASES],
+)
 def test_fixed_seed_outputs_are_those_recorded(case):
     name, path, rep, seed, years, scale = case
     out = run_case(path, rep, seed, years, scale)

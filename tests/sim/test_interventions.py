@@ -8,6 +8,8 @@ import pytest
 from models.loader import load_model
 from sim.replication import Replication, run_replication
 
+pytestmark = pytest.mark.slow  # each mechanism's arm is a run of its own (about 30 s in all)
+
 SCALE = 0.04
 YEARS = 2
 SEED = 21

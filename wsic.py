@@ -29,6 +29,13 @@ def _load_all(paths: list[str]) -> list[LoadedModel]:
     return loaded
 
 
+def _refuse(command: str, problems: list[str]) -> int:
+    """Print each problem of a command's settings, named by the command, and exit as bad input."""
+    for p in problems:
+        print(f"wsic {command}: {p}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def _print_warnings(models: list[LoadedModel], years: int) -> None:
     for line in (w for m in models for w in warnings(m.model, years, m.path)):
         print(f"warning: {line}", file=sys.stderr)
@@ -137,9 +144,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     problems = spec.check()
     if problems:
-        for p in problems:
-            print(f"wsic calibrate: {p}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _refuse("calibrate", problems)
     result = calibrate(spec, progress=lambda line: print(line, file=sys.stderr))
     if result.fitted is not None:
         print(f"fitted parameters written to {result.fitted}")
@@ -160,9 +165,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     problems = bench_problems(args.population, args.years, args.seed, args.reference_events)
     if problems:
-        for p in problems:
-            print(f"wsic bench: {p}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _refuse("bench", problems)
     _load_all(args.model)
     rows = [
         measure_in_subprocess(m, p, args.years, args.seed, args.reference_events)
@@ -181,9 +184,7 @@ def cmd_scale_check(args: argparse.Namespace) -> int:
 
     problems = check_problems(args.scales, args.reps, args.years, args.jobs)
     if problems:
-        for p in problems:
-            print(f"wsic scale-check: {p}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _refuse("scale-check", problems)
     model = _load_all([args.model])[0].model
     levels = run_check(model, args.scales, args.reps, args.years, args.seed, args.jobs, show_progress=not args.quiet)
     table = compare(levels)

@@ -155,7 +155,6 @@ class Rota:
         self.jobs: deque[float] = deque(maxlen=MEMORY)
         self.rate = 0.0
         self.next_ask = math.inf
-        self.busy_days = 0.0
 
     def book(self, now: float, days: float) -> float:
         """When a job asked for now starts."""
@@ -168,7 +167,6 @@ class Rota:
     def _start(self, t: float, days: float) -> float:
         start = max(t, self.free_at[0])
         heapq.heapreplace(self.free_at, start + days)
-        self.busy_days += days
         return start
 
     def _asked(self, now: float) -> None:

@@ -310,15 +310,11 @@ class SampleLoad:
     def places(self, capacity: float, name: str, hold: Hold, known_ends: bool = False) -> Places | None:
         """The places of one unit (a ward, a team, a pool's servers), or None where it has none.
         ``known_ends``: holds may end at a time known in advance without an event (``hold_until``)."""
-        if self.scale >= 1.0 and known_ends:
-            n = scaled(capacity, 1.0)
-            return TimedPlaces(self.env, capacity=n) if n else None
-        if self.scale >= 1.0:
-            n = scaled(capacity, 1.0)
-            return Places(self.env, capacity=n) if n else None
         n = scaled(capacity, 1.0)
         if n == 0:
             return None
-        p = LoadedPlaces(self.env, n, min(self.scale, 1.0), hold, self.rng_for(f"rest_of_population:{name}"))
+        if self.scale >= 1.0:
+            return TimedPlaces(self.env, capacity=n) if known_ends else Places(self.env, capacity=n)
+        p = LoadedPlaces(self.env, n, self.scale, hold, self.rng_for(f"rest_of_population:{name}"))
         self.loaded.append(p)
         return p

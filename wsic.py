@@ -227,9 +227,7 @@ def _add_run(sub) -> None:
         help="add replications until the 95%% CI half-width of cost_total and nel_admissions "
         "is within P of the mean (e.g. 0.02)",
     )
-    r.add_argument(
-        "--max-reps", type=int, help="cap on replications with --precision (default 100, or --reps if more)"
-    )
+    r.add_argument("--max-reps", type=int, help="cap on replications with --precision (default 100, or --reps if more)")
     r.add_argument(
         "--independent-seeds",
         action="store_true",

@@ -163,8 +163,6 @@ def run_check(
     """Each scale's service levels, replication by replication, with full scale's on the same
     seeds; ``compare`` then sets them against each other."""
     tasks = [(s, r) for s in (*scales, 1.0) for r in range(reps)]
-    done = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_levels)(model, s, r, seed, years) for s, r in tasks
-    )
+    done = Parallel(n_jobs=jobs, return_as="generator")(delayed(_levels)(model, s, r, seed, years) for s, r in tasks)
     frames = list(tqdm(done, total=len(tasks), unit="rep", desc="replications", disable=not show_progress))
     return pd.concat(frames, ignore_index=True)

@@ -15,6 +15,7 @@ from models.vocabulary import DAYS_PER_YEAR, DIVERT_TARGETS
 from sim.draws import C_DIVERT, C_EOL, C_FALL, DRAW_COLUMNS, NORMAL_COLUMNS
 from sim.hazards import Hazards
 from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, NURSING, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
+from sim.row_draws import keyed_uniforms, normal_from_uniform, poisson_from_uniform
 from sim.settings import Settings
 from sim.streams import Streams
 
@@ -38,19 +39,23 @@ class CommunityEvents:
         self._period_draws: dict[int, list[list[float]]] = {}
         self._next = 0
 
-    def _stream(self, name: str, t0: float) -> np.random.Generator:
-        return self.streams[f"{name}:{round(t0 / self.period_days)}"]
+    def _period(self, t0: float) -> int:
+        return round(t0 / self.period_days)
 
-    def _draw_rows(self, name: str, k: int, t0: float) -> np.ndarray:
-        """k events' rows of draws (sim/draws.py) from the period's stream of that name."""
-        rng = self._stream(name, t0)
-        u = rng.random((k, DRAW_COLUMNS))
+    def _stream(self, name: str, t0: float) -> np.random.Generator:
+        return self.streams[f"{name}:{self._period(t0)}"]
+
+    def _draw_rows(self, name: str, who: np.ndarray, index: np.ndarray, t0: float, extra: int = 0) -> np.ndarray:
+        """The rows of draws (sim/draws.py) of these residents' events, keyed by resident and event
+        index, so no resident's draws depend on anyone else's; ``extra`` columns follow."""
+        key = self.streams.key(f"{name}:{self._period(t0)}")
+        u = keyed_uniforms(key, who, index, DRAW_COLUMNS + extra)
         for c in NORMAL_COLUMNS:
-            u[:, c] = rng.standard_normal(k)
+            u[:, c] = normal_from_uniform(u[:, c])
         return u
 
-    def _draws(self, name: str, k: int, t0: float) -> list[list[float]]:
-        return self._draw_rows(name, k, t0).tolist()
+    def _draws(self, name: str, who: np.ndarray, t0: float) -> list[list[float]]:
+        return self._draw_rows(name, who, np.zeros(who.size, dtype=np.int64), t0).tolist()
 
     def _bernoulli_times(
         self,
@@ -63,9 +68,9 @@ class CommunityEvents:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Residents with an event this period, and when. With ``target``, the interventions'
         multipliers thin the events drawn at the baseline rate, and what they avoid is credited."""
-        rng = self._stream(name, t0)
-        u = rng.random(rate.shape[0])
-        when = t0 + rng.random(rate.shape[0]) * self.period_days  # drawn for all: aligned across scenarios
+        uw = self._stream(name, t0).random((rate.shape[0], 2))  # two per row, drawn for every row
+        u = uw[:, 0]
+        when = t0 + uw[:, 1] * self.period_days
         p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
         hit = eligible & (u < p)
         iv = self.sys.interventions
@@ -81,13 +86,17 @@ class CommunityEvents:
     def _crises(self, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]]]:
         """Crises are drawn for every row at a rate that does not depend on the scenario's state
         (the highest a setting allows), so each scenario sees the same candidate crises; the
-        setting at the moment, the interventions and being alive then thin them."""
+        setting at the moment, the interventions and being alive then thin them. A resident's
+        count takes one uniform and each crisis's time and draws are keyed to the resident."""
         pop = self.sys.pop
-        rng = self._stream("crisis", t0)
-        k = rng.poisson(self.hazards.crisis * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR))
+        u_count = self._stream("crisis", t0).random(pop.size)
+        mean = self.hazards.crisis * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
+        k = poisson_from_uniform(u_count, mean)
         c_all = np.repeat(np.arange(pop.size), k)
-        t_all = t0 + rng.random(c_all.size) * self.period_days
-        u = self._draw_rows("crisis_draws", c_all.size, t0)
+        index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident
+        u = self._draw_rows("crisis_draws", c_all, index, t0, extra=1)
+        t_all = t0 + u[:, DRAW_COLUMNS] * self.period_days
+        u = u[:, :DRAW_COLUMNS]
         if self.sys.interventions.any:
             u = np.hstack([u, self._mechanisms(c_all, u)])
         live = np.flatnonzero(pop.alive[c_all])
@@ -151,8 +160,8 @@ class CommunityEvents:
         order = np.argsort(times, kind="stable")
         draws = {
             CRISIS: crisis_rows,
-            PACKAGE_REFERRAL: self._draws("package_draws", p_who.size, t0),
-            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who.size, t0),
+            PACKAGE_REFERRAL: self._draws("package_draws", p_who, t0),
+            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who, t0),
         }
         return times[order].tolist(), who[order].tolist(), kind[order].tolist(), row[order].tolist(), draws
 

@@ -149,13 +149,16 @@ class EmergencyDepartment:
         sigma = ed.minors_treatment_sigma.value
         mu = _log_mean(ed.minors_treatment_hours.value / HOURS_PER_DAY, sigma)
         treat = np.exp(mu + sigma * rng.standard_normal(n))
-        minors = department_times(
-            arrive,
-            treat,
-            ed.minors_clinician_minutes.value / MINUTES_PER_DAY,
-            int(ed.minors_cubicles.value),
-            max(1, round(ed.minors_clinician_hours.value / HOURS_PER_YEAR)),
-        ) * HOURS_PER_DAY
+        minors = (
+            department_times(
+                arrive,
+                treat,
+                ed.minors_clinician_minutes.value / MINUTES_PER_DAY,
+                int(ed.minors_cubicles.value),
+                max(1, round(ed.minors_clinician_hours.value / HOURS_PER_YEAR)),
+            )
+            * HOURS_PER_DAY
+        )
         majors = np.asarray(self.times)
         standard = ed.standard_hours.value
         s.tally.add(-1, "ae_minor_attendances_timed", float(n))

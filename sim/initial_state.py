@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.population import HOME, NURSING, RESIDENTIAL
 from sim.settings import Settings
+from sim.streams import Streams
 
 
 def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
@@ -17,10 +18,10 @@ def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(weight.size, size=k, replace=False, p=weight / weight.sum())
 
 
-def populate(
-    settings: Settings, care_home_weight: np.ndarray, package_weight: np.ndarray, rng: np.random.Generator
-) -> None:
-    """Fill care homes and home-care markets to the model's starting levels."""
+def populate(settings: Settings, care_home_weight: np.ndarray, package_weight: np.ndarray, streams: Streams) -> None:
+    """Fill care homes and home-care markets to the model's starting levels. Each choice has a
+    stream of its own, so the rows reserved for newcomers (weight nil) move none of them."""
+    rng = streams["initial_state:care_homes"]
     s = settings.system
     pop, m = s.pop, s.model
     init = m.initial_state
@@ -38,7 +39,8 @@ def populate(
         eligible[who] = False
 
     eligible &= pop.age >= 18
-    u = rng.random(pop.size)
+    u = streams["initial_state:package_size"].random(pop.size)
+    rng = streams["initial_state:home_care"]
     hc = settings.home_care
     for b, market in enumerate(hc.markets):
         if market is None:

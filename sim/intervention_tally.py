@@ -29,9 +29,7 @@ def tally_period(iv: Interventions, key: np.ndarray, days: float, tally: SystemT
             for role, _h in act.capping:
                 fte = iv.model.workforce[role].fte.value[b]
                 if fte > 0:
-                    tally.sample_intervention(
-                        act.name, b, f"caseload_per_{role}_fte", enrolled_b[b] * inv_scale / fte
-                    )
+                    tally.sample_intervention(act.name, b, f"caseload_per_{role}_fte", enrolled_b[b] * inv_scale / fte)
 
 
 def tally_year_costs(iv: Interventions, year: int, tally: SystemTally) -> None:

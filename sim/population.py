@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.schema import CareModel
+from sim.row_draws import normal_from_uniform
 
 # Where a resident is. Exactly one value per resident at any time. Rows for people who will
 # arrive later (births and in-migration) wait as NOT_ARRIVED; the living are those below DEAD.
@@ -100,48 +101,60 @@ def cost_tree_leaf(age, ltc, dementia, cancer, ld) -> np.ndarray:
     return leaf
 
 
-def _ltc_counts(p, ltc_tab: np.ndarray, band: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _ltc_counts(p, ltc_tab: np.ndarray, band: np.ndarray, u_group: np.ndarray, u_within: np.ndarray) -> np.ndarray:
     """LTC counts by age band: the table's groups (0, 1, 2-3, 4+), split within by the shares."""
-    n = band.shape[0]
     cum = np.cumsum(ltc_tab, axis=1)[band]
-    group = (rng.random(n)[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
+    group = (u_group[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
     ltc = np.choose(group, [0, 1, 2, 4]).astype(np.int8)
-    u = rng.random(n)
-    ltc[(group == 2) & (u < p.ltc_three_within_two_three.value)] = 3
+    ltc[(group == 2) & (u_within < p.ltc_three_within_two_three.value)] = 3
     p6, p5 = p.ltc_six_within_four_plus.value, p.ltc_five_within_four_plus.value
-    ltc[(group == 3) & (u < p6)] = 6
-    ltc[(group == 3) & (u >= p6) & (u < p6 + p5)] = 5
+    ltc[(group == 3) & (u_within < p6)] = 6
+    ltc[(group == 3) & (u_within >= p6) & (u_within < p6 + p5)] = 5
     return ltc
 
 
+# the columns of a resident's draws in ``synthesise``: a fixed number per row from one call, so a
+# resident's attributes do not depend on how many rows are drawn (sim/row_draws.py)
+(U_BAND, U_AGE, U_BOROUGH, U_NETWORK, U_LTC, U_LTC_WITHIN, U_DEMENTIA, U_CANCER, U_LD, U_SMI, U_FEMALE) = range(11)
+U_FRAILTY, U_SHOCK, U_UNOBSERVED, U_PLANNED = range(11, 15)
+U_COLUMNS = 15
+
+
 def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population:
-    """Draw n residents whose mix follows the model's population tables."""
+    """Draw n residents whose mix follows the model's population tables; row i's attributes are
+    the same whatever n is."""
     p = model.population
+    u = rng.random((n, U_COLUMNS))
+    z = normal_from_uniform(u[:, U_FRAILTY:])
     lower = np.asarray(p.age_band_lower.value)
     share = np.asarray(p.age_band_share.value)
-    band = rng.choice(lower.size, size=n, p=share)
+    band = np.minimum(np.searchsorted(np.cumsum(share) / share.sum(), u[:, U_BAND], side="right"), lower.size - 1)
     upper = np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
-    age = lower[band] + rng.random(n) * (upper[band] - lower[band])
+    age = lower[band] + u[:, U_AGE] * (upper[band] - lower[band])
 
-    borough = rng.choice(len(p.boroughs), size=n, p=np.asarray(p.borough_share.value)).astype(np.int8)
+    bshare = np.asarray(p.borough_share.value)
+    borough = np.minimum(
+        np.searchsorted(np.cumsum(bshare) / bshare.sum(), u[:, U_BOROUGH], side="right"), bshare.size - 1
+    )
+    borough = borough.astype(np.int8)
     nets = np.asarray(p.networks_per_borough.value, dtype=int)
     offset = np.concatenate([[0], np.cumsum(nets)[:-1]])
-    network = (offset[borough] + np.floor(rng.random(n) * nets[borough])).astype(np.int16)
+    network = (offset[borough] + np.floor(u[:, U_NETWORK] * nets[borough])).astype(np.int16)
 
     ltc_tab = np.asarray(p.ltc_by_age.value)
-    ltc = _ltc_counts(p, ltc_tab, band, rng)
+    ltc = _ltc_counts(p, ltc_tab, band, u[:, U_LTC], u[:, U_LTC_WITHIN])
     many = ltc >= 2
     p_many = ltc_tab[:, 2] + ltc_tab[:, 3]
     p_dem = np.divide(np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0)
-    dementia = many & (rng.random(n) < np.minimum(p_dem, 1.0)[band])
-    cancer = rng.random(n) < np.asarray(p.cancer_by_ltc.value)[np.minimum(ltc, 4)]
-    ld = (age < p.learning_disability_max_age.value) & (rng.random(n) < p.learning_disability_prevalence.value)
-    smi = (age >= p.smi_min_age.value) & (rng.random(n) < p.smi_prevalence.value)
-    female = rng.random(n) < p.female_share.value
+    dementia = many & (u[:, U_DEMENTIA] < np.minimum(p_dem, 1.0)[band])
+    cancer = u[:, U_CANCER] < np.asarray(p.cancer_by_ltc.value)[np.minimum(ltc, 4)]
+    ld = (age < p.learning_disability_max_age.value) & (u[:, U_LD] < p.learning_disability_prevalence.value)
+    smi = (age >= p.smi_min_age.value) & (u[:, U_SMI] < p.smi_prevalence.value)
+    female = u[:, U_FEMALE] < p.female_share.value
 
     sf = model.need.frailty_sigma.value
-    frailty = np.exp(sf * rng.standard_normal(n) - sf * sf / 2)
-    shock = model.need.shock_sigma.value * rng.standard_normal(n)
+    frailty = np.exp(sf * z[:, 0] - sf * sf / 2)
+    shock = model.need.shock_sigma.value * z[:, 1]
 
     pop = Population(
         age=age,
@@ -163,8 +176,8 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
     pop.stratum = np.full(n, -1, dtype=np.int8)
     pop.risk_score = np.zeros(n)
     pop.death_time = np.full(n, np.nan)
-    pop.unobserved = rng.standard_normal(n)  # drawn last, so the draws above do not move with it
-    pop.planned = rng.standard_normal(n)  # and after it, for the same reason
+    pop.unobserved = np.ascontiguousarray(z[:, 2])
+    pop.planned = np.ascontiguousarray(z[:, 3])
     update_need(pop, model)
     return pop
 
@@ -190,19 +203,19 @@ def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) ->
     lower = np.asarray(p.age_band_lower.value)
     pop.age[alive] += 1.0
     band = age_band(pop.age, lower)
-    u = rng.random((3, n))
-    new_ltc = alive & (u[0] < np.asarray(p.ltc_incidence.value)[band])
+    u = rng.random((n, 4))  # a fixed number of columns per row (sim/row_draws.py)
+    eps = normal_from_uniform(u[:, 2:])
+    new_ltc = alive & (u[:, 0] < np.asarray(p.ltc_incidence.value)[band])
     pop.ltc[new_ltc] = np.minimum(pop.ltc[new_ltc] + 1, 8)
-    new_dem = alive & (pop.ltc >= 2) & ~pop.dementia & (u[1] < np.asarray(p.dementia_incidence.value)[band])
+    new_dem = alive & (pop.ltc >= 2) & ~pop.dementia & (u[:, 1] < np.asarray(p.dementia_incidence.value)[band])
     pop.dementia |= new_dem
     rho = model.need.shock_persistence.value
     s = model.need.shock_sigma.value
-    eps = rng.standard_normal((2, n))
-    pop.shock = np.where(alive, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps[0], pop.shock)
+    pop.shock = np.where(alive, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps[:, 0], pop.shock)
     # persistent frailty drifts too (stationary lognormal), so new frail people emerge as others die
     phi = model.need.frailty_persistence.value
     sf = model.need.frailty_sigma.value
     centred = np.log(np.maximum(pop.frailty, 1e-300)) + sf * sf / 2
-    drifted = np.exp(phi * centred + np.sqrt(1 - phi * phi) * sf * eps[1] - sf * sf / 2)
+    drifted = np.exp(phi * centred + np.sqrt(1 - phi * phi) * sf * eps[:, 1] - sf * sf / 2)
     pop.frailty = np.where(alive, drifted, pop.frailty)
     update_need(pop, model)

@@ -118,18 +118,18 @@ class Replication:
         self.period_probes: list[Callable[[Settings], None]] = []
         self.start_year(0)
         hz = self.community.hazards
-        populate(self.settings, hz.care_home_referral, hz.package_referral, self.streams["initial_state"])
+        populate(self.settings, hz.care_home_referral, hz.package_referral, self.streams)
 
     # ----- yearly ---------------------------------------------------------------------------------
     def start_year(self, y: int) -> None:
         s, pop, m = self.sys, self.sys.pop, self.model
         if y > 0:
-            advance_year(pop, m, self.streams["ageing"])
+            advance_year(pop, m, self.streams[f"ageing:{y}"])
             self.admit_newcomers()
             s.update_bands()
         pop.risk_score = risk_score(pop, self.prior, m)
         pop.stratum = stratify(
-            pop.risk_score, pop.alive, np.asarray(m.risk.strata_share.value), self.streams["stratify"]
+            pop.risk_score, pop.alive, np.asarray(m.risk.strata_share.value), self.streams[f"stratify:{y}"]
         )
         self.recorder.start_year()
         s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
@@ -157,7 +157,7 @@ class Replication:
         t = self.env.now
         for acc in s.accruals:
             acc.settle(t)
-        routine.draw_year(s.ledger, self.contact_rates, m, self.streams["routine"])
+        routine.draw_year(s.ledger, self.contact_rates, m, self.streams[f"routine:{y}"])
         minors = round(float(s.ledger.m["ae_minor"].sum()) * s.inv_scale)  # the whole population's
         self.settings.emergency.end_year(minors, t - DAYS_PER_YEAR, self.streams[f"ae_minors:{y}"])
         record = year_record(s.ledger, m)

@@ -66,4 +66,3 @@ def stratify(score: np.ndarray, alive: np.ndarray, shares: np.ndarray, rng: np.r
     labels = np.searchsorted(bounds, np.arange(idx.size), side="right").astype(np.int8)
     strata[idx[order]] = labels
     return strata
-

@@ -12,6 +12,7 @@ from models.schema import CareModel
 from models.vocabulary import CONTACT_MEASURES, CONTACTS, DAYS_PER_YEAR, PLANNED_CONTACTS, ROLE_CONTACTS
 from sim.ledger import Ledger
 from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population
+from sim.row_draws import poisson_from_uniform
 
 
 def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
@@ -42,21 +43,27 @@ def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rn
     m = ledger.m
     home_years = m["community_days"] / DAYS_PER_YEAR
     care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / DAYS_PER_YEAR
-    for name, measure in CONTACT_MEASURES.items():
+    # two uniforms per resident and contact, from one call: a resident's counts take the same
+    # numbers whatever anyone else's days came to (sim/row_draws.py)
+    u = rng.random((home_years.size, 2 * len(CONTACT_MEASURES)))
+    for k, (name, measure) in enumerate(CONTACT_MEASURES.items()):
         mult = getattr(model.routine_contacts, name).care_home_multiplier.value
         mean = rates[name] * (home_years + mult * care_home_years)
-        m[measure] += episode_counts(mean, getattr(model.routine_contacts, name).episode_size, rng)
+        m[measure] += episode_counts(
+            mean, getattr(model.routine_contacts, name).episode_size, u[:, 2 * k], u[:, 2 * k + 1]
+        )
     m["ae_attendances"] += m["ae_minor"]
 
 
-def episode_counts(mean: np.ndarray, episode_size, rng: np.random.Generator) -> np.ndarray:
-    """Contacts with the given means: plain Poisson, or Poisson episodes of mean size k, each one
-    contact plus Poisson(k - 1) more (a compound Poisson count with the same mean)."""
+def episode_counts(mean: np.ndarray, episode_size, u_episodes: np.ndarray, u_more: np.ndarray) -> np.ndarray:
+    """Contacts with the given means, each count by inversion of one uniform: plain Poisson, or
+    Poisson episodes of mean size k, each one contact plus Poisson(k - 1) more (a compound Poisson
+    count with the same mean)."""
     if episode_size is None or episode_size.value <= 1.0:
-        return rng.poisson(mean)
+        return poisson_from_uniform(u_episodes, mean)
     k = episode_size.value
-    episodes = rng.poisson(mean / k)
-    return episodes + rng.poisson((k - 1.0) * episodes)
+    episodes = poisson_from_uniform(u_episodes, mean / k)
+    return episodes + poisson_from_uniform(u_more, (k - 1.0) * episodes)
 
 
 def period_demand_hours(

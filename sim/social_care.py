@@ -212,4 +212,3 @@ class CareHomes:
     def resident_died(self, i: int) -> None:
         if self.sys.pop.placement[i]:
             self.release(i)
-

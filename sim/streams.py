@@ -27,10 +27,16 @@ class Streams:
         self.replication = replication
         self._generators: dict[str, np.random.Generator] = {}
 
+    def _sequence(self, name: str) -> np.random.SeedSequence:
+        return np.random.SeedSequence(entropy=self.seed, spawn_key=(self.replication, stream_key(name)))
+
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._generators.get(name)
         if gen is None:
-            seq = np.random.SeedSequence(entropy=self.seed, spawn_key=(self.replication, stream_key(name)))
-            gen = np.random.Generator(np.random.PCG64(seq))
+            gen = np.random.Generator(np.random.PCG64(self._sequence(name)))
             self._generators[name] = gen
         return gen
+
+    def key(self, name: str) -> int:
+        """A 64-bit key for keyed draws (sim/row_draws.py), from the stream's own seed sequence."""
+        return int(self._sequence(f"key:{name}").generate_state(1, np.uint64)[0])

@@ -128,7 +128,7 @@ def _values(d: object) -> object:
 
 
 def test_to_calibrate_marks_exactly_what_the_fit_moves():
-    """"assumption (to calibrate)" in a source says the fit will choose the value: every value so
+    """ "assumption (to calibrate)" in a source says the fit will choose the value: every value so
     marked in business as usual is set by a free parameter of the fit."""
     data = resolved_data(ROOT / "models" / "baseline.toml")
     chosen = {NAMES[k] for k in DEFAULT_FREE}

@@ -20,8 +20,9 @@ def _results(rr_episodes: float, rr_within: float) -> pd.DataFrame:
         ):
             for stratum in ("very_high", "low"):
                 rows.append(("baseline", 0, year, "westminster", stratum, "all", measure, value / 2))
-    return pd.DataFrame(rows, columns=["scenario", "replication", "year", "borough", "stratum", "intervention",
-                                       "measure", "value"])
+    return pd.DataFrame(
+        rows, columns=["scenario", "replication", "year", "borough", "stratum", "intervention", "measure", "value"]
+    )
 
 
 def test_headline_sums_strata_and_gives_the_two_hour_rate():

@@ -5,7 +5,9 @@ in full (parquet) and digests of its event and person logs. The committed files 
 first from commit 491f669, before the replication was split into parts, and re-recorded when a
 sample's capacity became full size, loaded with the rest of the population's demand
 (sim/sample_load.py: every case here is a sample, and full-population results were unchanged by
-it). Re-record them only for a change that is meant to move the numbers, and say so in its commit.
+it), and again when each resident's random numbers became their own (sim/row_draws.py: fixed
+columns per row and keyed draws, so a year does not depend on the horizon). Re-record them only for a
+change that is meant to move the numbers, and say so in its commit.
 """
 
 from __future__ import annotations
@@ -38,9 +40,26 @@ CASES = (
 EVENTS_AS_SET = ("stressed",)
 # the person log's columns in the recording (a later column, such as a weight, is not compared)
 PERSON_COLUMNS = (
-    "replication", "person", "year", "borough", "age", "stratum", "risk_score", "stratum_concurrent", "leaf",
-    "ae_attendances", "nel_admissions", "bed_days", "excess_bed_days", "care_home_days", "cost_nel",
-    "cost_other_hospital", "cost_ooh", "cost_sc", "cost_total", "died",
+    "replication",
+    "person",
+    "year",
+    "borough",
+    "age",
+    "stratum",
+    "risk_score",
+    "stratum_concurrent",
+    "leaf",
+    "ae_attendances",
+    "nel_admissions",
+    "bed_days",
+    "excess_bed_days",
+    "care_home_days",
+    "cost_nel",
+    "cost_other_hospital",
+    "cost_ooh",
+    "cost_sc",
+    "cost_total",
+    "died",
 )
 EVENT_COLUMNS = ("replication", "person", "time", "event", "setting")
 

@@ -80,7 +80,11 @@ def test_ample_capacity_shows_no_waits(ample):
 def test_too_few_beds_shows_waits_for_a_bed(ample, scarce_beds):
     assert scarce_beds["bed_wait_hours"] > 0
     assert scarce_beds["sys:bed_queue"] > 0
-    assert scarce_beds["sys:beds_occupied"] == pytest.approx(scarce_beds["sys:beds_capacity"], rel=0.02)
+    # a 2% sample in gridlock: the sampled residents stuck in A&E ask for no new beds, so the rest
+    # of the population's requests (drawn at the sample's rate) thin and the jam clears for a spell
+    # now and then; beds stay at least nine tenths full on average (issue 15's note)
+    assert scarce_beds["sys:beds_occupied"] >= 0.9 * scarce_beds["sys:beds_capacity"]
+    assert scarce_beds["sys:beds_occupied"] <= scarce_beds["sys:beds_capacity"]
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +159,7 @@ def test_a_shortage_of_beds_shows_as_trolley_waits_and_four_hour_breaches(ample,
     assert scarce_beds["trolley_wait_hours"] > 0
     assert scarce_beds["trolley_waits_over_4h"] > 0
     assert scarce_beds["trolley_waits_over_12h"] > 0
+
     def within(v: dict) -> float:
         return v["ae_within_4h"] / (v["ae_attendances"] - v["ae_minor"])
 

@@ -36,12 +36,16 @@ def test_leaf_elasticity_separates_conditions_from_frailty(baseline):
 def test_episodes_keep_the_mean_and_concentrate_contacts_in_fewer_people():
     rng = np.random.default_rng(5)
     mean, k, n = 0.6, 3.0, 400_000
-    plain = episode_counts(np.full(n, mean), None, rng)
-    grouped = episode_counts(np.full(n, mean), EpisodeSize(value=k, unit="contacts", source="test"), rng)
+    plain = episode_counts(np.full(n, mean), None, rng.random(n), rng.random(n))
+    grouped = episode_counts(
+        np.full(n, mean), EpisodeSize(value=k, unit="contacts", source="test"), rng.random(n), rng.random(n)
+    )
     se = np.sqrt(mean * (k - 1 + k * k) / k / n)
     assert grouped.mean() == pytest.approx(mean, abs=4 * se)
     assert grouped.var() == pytest.approx(mean * (k - 1 + k * k) / k, rel=0.03), "compound Poisson variance"
     assert np.mean(grouped > 0) == pytest.approx(1 - np.exp(-mean / k), abs=0.003), "people with any contact"
     assert np.mean(plain > 0) == pytest.approx(1 - np.exp(-mean), abs=0.003)
-    one = episode_counts(np.full(n, mean), EpisodeSize(value=1.0, unit="contacts", source="test"), rng)
+    one = episode_counts(
+        np.full(n, mean), EpisodeSize(value=1.0, unit="contacts", source="test"), rng.random(n), rng.random(n)
+    )
     assert one.var() == pytest.approx(mean, rel=0.03), "an episode of one is a plain Poisson count"

@@ -1,0 +1,79 @@
+"""Random numbers that belong to a resident, not to a position in a stream.
+
+A stream drawn in order hands each resident the numbers after everyone before them, so anything
+that changes how many numbers an earlier resident takes (a death, a longer stay, an extra row
+reserved for a newcomer) moves every later resident's draws. Two ways keep a resident's numbers
+their own:
+- a fixed number of columns per row from one call (``rng.random((rows, k))``): row i reads the
+  same numbers however many rows follow it;
+- keyed uniforms for events whose count varies (a resident's crises in a period): each number is a
+  hash of (stream key, row, event index, column), so it does not depend on any other row at all.
+A count drawn from one uniform by inversion (``poisson_from_uniform``) takes one number whatever it
+comes to, unlike numpy's Poisson sampler, which takes as many as its method needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+# above this mean a Poisson count is drawn from its Cornish-Fisher normal approximation (the
+# inversion's terms underflow near 745; beyond 400 the approximation is the quantile in 99.8% of
+# draws and never a count away from it)
+NORMAL_ABOVE = 400.0
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser: a bijection of 64-bit words that spreads every input bit."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def keyed_uniforms(key: int, rows: np.ndarray, index: np.ndarray, columns: int) -> np.ndarray:
+    """Uniforms in [0, 1), one row per (row, index) pair and ``columns`` columns, each a function
+    of the key, the pair and the column only (SplitMix64 at the pair's own position)."""
+    rows = np.asarray(rows, dtype=np.uint64)
+    index = np.asarray(index, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        base = _mix(_mix(rows ^ np.uint64(key)) + index * _GOLDEN)
+        steps = (np.arange(1, columns + 1, dtype=np.uint64) * _GOLDEN)[None, :]
+        z = _mix(base[:, None] + steps)
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def normal_from_uniform(u: np.ndarray) -> np.ndarray:
+    """Standard normals by inversion, so a normal takes one uniform."""
+    return ndtri(np.clip(u, 1e-300, None))
+
+
+def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson counts by inversion of the CDF, one uniform each (scipy's ``poisson.ppf`` gives the
+    same counts about twenty times slower); means above NORMAL_ABOVE use a normal approximation."""
+    u = np.asarray(u, dtype=np.float64)
+    mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), u.shape)
+    k = np.zeros(u.shape, dtype=np.int64)
+    large = mean > NORMAL_ABOVE
+    if large.any():
+        m = mean[large]
+        z = normal_from_uniform(u[large])
+        k[large] = np.maximum(0, np.floor(m + np.sqrt(m) * z + (z * z - 1.0) / 6.0 + 0.5)).astype(np.int64)
+    idx = np.flatnonzero(~large & (mean > 0))
+    if idx.size == 0:
+        return k
+    lam = mean[idx]
+    ui = u[idx]
+    p = np.exp(-lam)
+    cdf = p.copy()
+    j = 0
+    live = np.flatnonzero(ui > cdf)
+    while live.size:
+        j += 1
+        p[live] *= lam[live] / j
+        cdf[live] += p[live]
+        k[idx[live]] = j
+        live = live[(ui[live] > cdf[live]) & (p[live] > 0)]  # p underflows only past any u < 1
+    return k

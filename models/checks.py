@@ -114,7 +114,6 @@ def _social_care_without_capacity(model: CareModel) -> Iterator[tuple[str, str]]
     placement_senders = _senders(
         ("care_homes.entry", ch.entry.rate.value > 0),
         ("hospital.discharge", _discharged_to(model, TO_CARE_HOME)),
-        ("reablement.p_care_home", model.reablement.p_care_home.value > 0),
     )
     if not placement_senders:
         return

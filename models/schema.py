@@ -331,9 +331,7 @@ class HospitalSpec(_Strict):
     ]
     los_sigma: Annotated[NonNegative, at_most(*STAY_SIGMA)]
     los_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
-    p_die: ProbabilitySeries
     discharge: Matrix
-    dementia_care_home_multiplier: Positive
 
 
 class SocialWorkSpec(_Strict):
@@ -358,23 +356,30 @@ class ReablementSpec(_Strict):
     places: Series
     duration_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_package: Probability
-    p_care_home: Probability
 
 
 class CareHomesSpec(_Strict):
     residential_places: Count
     nursing_places: Count
     p_nursing: Probability
-    annual_death_rate_residential: Annotated[NonNegative, at_most(*EVENT_RATE)]
-    annual_death_rate_nursing: Annotated[NonNegative, at_most(*EVENT_RATE)]
     entry: Hazard
     dementia_entry_multiplier: Positive
+    entry_age_multiplier: Annotated[Series, at_most(*MULTIPLIER)]
     min_age: Annotated[NonNegative, at_most(*AGE)]
+    onset_with_crisis: Probability
 
 
 class Mortality(_Strict):
+    """Each resident's own death hazard, whatever setting they are in (sim/hazards.py)."""
+
     annual_death_rate: ProbabilitySeries
+    male_multiplier: Annotated[
+        Series, positive("the female hazard is the band's rate divided by a mix of one and this"), at_most(*MULTIPLIER)
+    ]
     need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    dependent_death_rate: Annotated[NonNegative, at_most(*EVENT_RATE)]
+    terminal_share: ProbabilitySeries
+    terminal_days: Annotated[Positive, at_most(*STAY_DAYS)]
 
 
 class EpisodeSize(_Documented):
@@ -649,9 +654,11 @@ class CareModel(_Strict):
         per_band = {
             "hospital.p_admit": self.hospital.p_admit,
             "hospital.mean_los_days": self.hospital.mean_los_days,
-            "hospital.p_die": self.hospital.p_die,
             "hospital.discharge": self.hospital.discharge,
             "mortality.annual_death_rate": self.mortality.annual_death_rate,
+            "mortality.terminal_share": self.mortality.terminal_share,
+            "mortality.male_multiplier": self.mortality.male_multiplier,
+            "care_homes.entry_age_multiplier": self.care_homes.entry_age_multiplier,
             "crisis.age_multiplier": self.crisis.age_multiplier,
             "crisis.fall_share": self.crisis.fall_share,
         }
@@ -681,9 +688,6 @@ class CareModel(_Strict):
         rr = self.rapid_response
         if rr.p_home.value + rr.p_virtual_ward.value > 1:
             problems.append("rapid_response.p_home + p_virtual_ward must not exceed 1")
-        rb = self.reablement
-        if rb.p_package.value + rb.p_care_home.value > 1:
-            problems.append("reablement.p_package + p_care_home must not exceed 1")
         for name, iv in self.interventions.items():
             for k, need in enumerate(iv.workforce):
                 if need.role in EVENT_ROLES:

@@ -8,19 +8,31 @@ so a difference between scenarios in one period cannot shift the draws of the ne
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import simpy
 
 from models.vocabulary import DAYS_PER_YEAR, DIVERT_TARGETS
-from sim.draws import C_DIVERT, C_EOL, C_FALL, DRAW_COLUMNS, NORMAL_COLUMNS
-from sim.hazards import Hazards
-from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, NURSING, REABLEMENT, SETTING_NAMES, VIRTUAL_WARD
+from sim.draws import (
+    C_ADMIT,
+    C_DIVERT,
+    C_EOL,
+    C_FALL,
+    D_DECLINE,
+    D_TERMINAL,
+    D_WITH_CRISIS,
+    DEATH_COLUMNS,
+    DRAW_COLUMNS,
+    NORMAL_COLUMNS,
+)
+from sim.hazards import Hazards, death_hazard
+from sim.population import DEAD, HOME, HOSPITAL, REABLEMENT
 from sim.row_draws import keyed_uniforms, normal_from_uniform, poisson_from_uniform
 from sim.settings import Settings
 from sim.streams import Streams
 
-CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END = range(5)
-DIES_HERE = (HOME, REABLEMENT, VIRTUAL_WARD, CARE_HOME)  # elsewhere a setting's own risks decide
+CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END, LATE_REFERRAL = range(6)
 
 
 class CommunityEvents:
@@ -31,6 +43,11 @@ class CommunityEvents:
         self.streams = streams
         self.period_days = period_days
         self.hazards: Hazards | None = None  # set at each year start
+        self.death_norm: np.ndarray | None = None  # and this with them
+        mort = self.model.mortality
+        self.terminal_share = list(mort.terminal_share.value)
+        self.terminal_days = mort.terminal_days.value
+        self.onset_with_crisis = self.model.care_homes.onset_with_crisis.value
         # the period's events, in time order, and the next to play
         self._times: list[float] = []
         self._who: list[int] = []
@@ -65,14 +82,18 @@ class CommunityEvents:
         t0: float,
         target: str | None = None,
         avoided_measure: str | None = None,
+        drawn: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Residents with an event this period, and when. With ``target``, the interventions'
-        multipliers thin the events drawn at the baseline rate, and what they avoid is credited."""
+        multipliers thin the events drawn at the baseline rate, and what they avoid is credited.
+        ``drawn`` (a mask) gets every event drawn at the baseline rate, thinned or not."""
         uw = self._stream(name, t0).random((rate.shape[0], 2))  # two per row, drawn for every row
         u = uw[:, 0]
         when = t0 + uw[:, 1] * self.period_days
         p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
         hit = eligible & (u < p)
+        if drawn is not None:
+            drawn |= hit
         iv = self.sys.interventions
         if target is not None and iv.any:
             mult = iv.mult[target]
@@ -119,51 +140,110 @@ class CommunityEvents:
             edge = np.where(p > 0, edge + p, edge)
         return np.column_stack([iv.mult["crisis"][who], fall_mult, is_fall, eol_hit, chosen])
 
+    def _become_dependent(self, who: np.ndarray) -> None:
+        """The resident now needs 24-hour care (wherever they will live): their death hazard
+        rises from now on."""
+        if who.size:
+            self.sys.pop.dependent[who] = True
+            self.hazards.death[who] = death_hazard(self.sys.pop, self.model, self.sys.band, self.death_norm)[who]
+
+    def _dying_mask(self) -> np.ndarray:
+        mask = np.zeros(self.sys.pop.size, dtype=bool)
+        if self.sys.dying:
+            mask[np.fromiter(self.sys.dying, dtype=np.int64)] = True
+        return mask
+
+    def _crisis_rows(self, name: str, who: np.ndarray, t0: float) -> list[list[float]]:
+        """Draws of events that may begin with a crisis (a death, a need for 24-hour care): a
+        crisis row (with its interventions' mechanisms), then the event's own course (sim/draws.py:
+        D_TERMINAL or D_WITH_CRISIS, D_DECLINE)."""
+        u = self._draw_rows(name, who, np.zeros(who.size, dtype=np.int64), t0, extra=DEATH_COLUMNS)
+        crisis, course = u[:, :DRAW_COLUMNS], u[:, DRAW_COLUMNS:]
+        if self.sys.interventions.any:
+            crisis = np.hstack([crisis, self._mechanisms(who, crisis)])
+        return np.hstack([crisis, course]).tolist()
+
     def draw_period(self, t0: float):
         """All community events of the period starting at t0, in time order."""
         pop, m, hz = self.sys.pop, self.model, self.hazards
         at_home = pop.setting == HOME
-        in_care_home = pop.setting == CARE_HOME
         c_who, c_t, c_rows, crisis_rows = self._crises(t0)
         ch = m.care_homes
-        death_rate = np.where(
-            in_care_home,
-            np.where(
-                pop.placement == NURSING,
-                ch.annual_death_rate_nursing.value,
-                ch.annual_death_rate_residential.value,
-            ),
-            hz.death,
+        # the resident's own hazard in any setting; a death already on its way is not drawn again
+        d_who, d_t = self._bernoulli_times(
+            "death", hz.death, pop.alive & ~self._dying_mask(), t0, "death", "avoided_deaths"
         )
-        d_who, d_t = self._bernoulli_times("death", death_rate, pop.alive, t0, "death", "avoided_deaths")
         free = at_home & (pop.referred == 0) & (pop.placement == 0)
         p_who, p_t = self._bernoulli_times(
             "package_referral", hz.package_referral, free & (pop.package_hours == 0) & (pop.age >= 18), t0
         )
+        # a need for 24-hour care begins, in any setting, at the resident's own hazard; an
+        # intervention on care home entry may keep the place from following (it is credited)
+        dependent = np.zeros(pop.size, dtype=bool)
         h_who, h_t = self._bernoulli_times(
             "care_home_referral",
             hz.care_home_referral,
-            free & (pop.age >= ch.min_age.value),
+            pop.alive & ~pop.dependent & (pop.age >= ch.min_age.value),
             t0,
             "care_home_entry",
             "avoided_care_home_admissions",
+            dependent,
         )
+        self._become_dependent(np.flatnonzero(dependent))
+        # ... and those who need a place, are home, and are not yet referred, are referred now
+        waiting = [i for i in self.sys.needs_place if at_home[i] and pop.referred[i] == 0 and not pop.placement[i]]
+        late = np.asarray(sorted(set(waiting) - set(h_who.tolist())), dtype=np.int64)
         e_who, e_t = self._bernoulli_times(
             "package_end", np.full(pop.size, m.home_care.end_rate.value), pop.package_hours > 0, t0
         )
         groups = ((CRISIS, c_who), (DEATH, d_who), (PACKAGE_REFERRAL, p_who), (CARE_HOME_REFERRAL, h_who))
-        groups += ((PACKAGE_END, e_who),)
-        times = np.concatenate([c_t, d_t, p_t, h_t, e_t])
+        groups += ((PACKAGE_END, e_who), (LATE_REFERRAL, late))
+        times = np.concatenate([c_t, d_t, p_t, h_t, e_t, np.full(late.size, t0)])
         who = np.concatenate([a for _, a in groups])
         kind = np.concatenate([np.full(a.size, kd, dtype=np.int8) for kd, a in groups])
-        row = np.concatenate([c_rows, *(np.arange(a.size) for a in (d_who, p_who, h_who, e_who))])
+        row = np.concatenate([c_rows, *(np.arange(a.size) for a in (d_who, p_who, h_who, e_who, late))])
         order = np.argsort(times, kind="stable")
         draws = {
             CRISIS: crisis_rows,
+            DEATH: self._crisis_rows("death_draws", d_who, t0),
             PACKAGE_REFERRAL: self._draws("package_draws", p_who, t0),
-            CARE_HOME_REFERRAL: self._draws("care_home_draws", h_who, t0),
+            CARE_HOME_REFERRAL: self._crisis_rows("care_home_draws", h_who, t0),
+            LATE_REFERRAL: self._draws("care_home_draws", late, t0),
         }
         return times[order].tolist(), who[order].tolist(), kind[order].tolist(), row[order].tolist(), draws
+
+    def _death(self, i: int, row: list[float]) -> None:
+        """A death drawn now: sudden, where the resident is, or the start of a terminal decline."""
+        s, st = self.sys, self.settings
+        if s.is_dead(i) or i in s.dying:
+            return
+        course = row[-DEATH_COLUMNS:]
+        if course[D_TERMINAL] >= self.terminal_share[s.band[i]]:
+            s.die(i, st.crises.place(i))
+            return
+        decline = -self.terminal_days * math.log1p(-course[D_DECLINE])
+        st.crises.terminal_decline(i, row, s.env.now + decline)
+
+    def _needs_care(self, i: int, row: list[float]) -> None:
+        """A need for 24-hour care begins (and a place is to follow). Mostly it first shows as a
+        crisis, which A&E admits unless the path keeps it at home; a discharge then goes to a care
+        home. Otherwise, or if the crisis stays at home, social work is referred from home (at
+        the latest at the next period's start)."""
+        s, st = self.sys, self.settings
+        pop = s.pop
+        if s.is_dead(i) or pop.placement[i]:
+            return
+        s.needs_place.add(i)
+        setting = pop.setting[i]
+        if setting == HOSPITAL or st.emergency.present(i):
+            return  # the discharge will go to a care home
+        if setting not in (HOME, REABLEMENT):
+            return  # referred once home again
+        if row[-DEATH_COLUMNS + D_WITH_CRISIS] < self.onset_with_crisis:
+            row[C_ADMIT] = 0.0
+            st.crises.route(i, row, setting)
+        elif setting == HOME and pop.referred[i] == 0:
+            s.env.process(st.care_homes.referral(i, row))
 
     def start_period(self, t0: float) -> None:
         """Draw the period's events and play them in time order, each as the resident's state is
@@ -193,16 +273,14 @@ class CommunityEvents:
             if kd == CRISIS:
                 st.crises.crisis(i, draws[CRISIS][j])
             elif kd == DEATH:
-                where = setting[i]
-                if where in DIES_HERE:
-                    s.die(i, SETTING_NAMES[where])
-                elif where == HOSPITAL and i in st.emergency.on_trolley:
-                    s.die(i, "emergency_department")  # waiting in A&E for a bed
+                self._death(i, draws[DEATH][j])
             elif kd == PACKAGE_REFERRAL:
                 if setting[i] == HOME and pop.referred[i] == 0 and pop.package_hours[i] == 0:
                     env.process(st.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))
             elif kd == CARE_HOME_REFERRAL:
-                if setting[i] == HOME and pop.referred[i] == 0 and not pop.placement[i]:
-                    env.process(st.care_homes.referral(i, draws[CARE_HOME_REFERRAL][j]))
+                self._needs_care(i, draws[CARE_HOME_REFERRAL][j])
+            elif kd == LATE_REFERRAL:
+                if setting[i] == HOME and pop.referred[i] == 0 and not pop.placement[i] and i in s.needs_place:
+                    env.process(st.care_homes.referral(i, draws[LATE_REFERRAL][j]))
             elif kd == PACKAGE_END and setting[i] != DEAD:
                 st.home_care.end(i)

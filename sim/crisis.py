@@ -1,19 +1,20 @@
 """A resident's health crisis, from the moment it happens to the service that takes it: A&E
 directly or through the access point, or, where an intervention says so, a community setting
 instead. Interventions act here by thinning crises, diverting them, or supporting a death at home,
-and what they avoid is credited against where the crisis would have gone without them.
+and what they avoid is credited against where the crisis would have gone without them. A terminal
+decline begins with a crisis of its own, which nothing thins: the death comes when it was drawn
+to, and the path the crisis takes decides only where.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 from models.vocabulary import DIVERT_TARGETS
 from sim.draws import (
     C_ACCEPT,
     C_ADMIT,
     C_CRISIS_MULT,
-    C_DIE,
     C_DIVERT_TO,
     C_EOL_HIT,
     C_FALL_MULT,
@@ -25,7 +26,16 @@ from sim.draws import (
 )
 from sim.emergency_department import EmergencyDepartment
 from sim.hospital import Hospital
-from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, INTERMEDIATE_CARE, REABLEMENT, VIRTUAL_WARD
+from sim.population import (
+    CARE_HOME,
+    DEAD,
+    HOME,
+    HOSPITAL,
+    INTERMEDIATE_CARE,
+    REABLEMENT,
+    SETTING_NAMES,
+    VIRTUAL_WARD,
+)
 from sim.step_up import IntermediateCare, VirtualWard
 from sim.system import System
 from sim.urgent_care import TO_AE, AccessPoint, RapidResponse
@@ -72,11 +82,17 @@ class CrisisPathway:
                 targets = ("crisis", "fall") if row[C_IS_FALL] else ("crisis",)
                 iv.share_avoided(i, s.group[i], targets, self.avoided(i, row, {"avoided_crises": 1.0}))
                 return
+        self.route(i, row, setting)
+
+    def route(self, i: int, row: list[float], setting: int) -> None:
+        """A crisis that happens: counted, then to where it goes."""
+        s = self.sys
+        iv = s.interventions
         s.count("crises", i)
         s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
         if iv.any:
-            if row[C_EOL_HIT] and self._dies_if_admitted(i, row):
-                s.env.process(self._death_at_home(i, row))
+            if row[C_EOL_HIT] and i in s.dying:
+                self._death_at_home(i, row)
                 return
             if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
                 return
@@ -85,6 +101,30 @@ class CrisisPathway:
             ap.call(i, row)
         else:
             self.emergency.attend(i, row)
+
+    def terminal_decline(self, i: int, row: list[float], t_death: float) -> None:
+        """A decline to death at t_death. From home or a care home it begins with a crisis, which
+        A&E admits (row[C_ADMIT] = 0) unless the path keeps it in the community; a resident
+        already in hospital, a step-up setting or A&E stays on the path they are on."""
+        s = self.sys
+        s.dying[i] = t_death
+        s.env.timeout(t_death - s.env.now).callbacks.append(lambda _ev: self._terminal_death(i))
+        setting = s.pop.setting[i]
+        if setting in (HOME, CARE_HOME, REABLEMENT) and not self.emergency.present(i):
+            row[C_ADMIT] = 0.0
+            self.route(i, row, setting)
+
+    def _terminal_death(self, i: int) -> None:
+        s = self.sys
+        s.dying.pop(i, None)
+        if not s.is_dead(i):
+            s.die(i, self.place(i))
+
+    def place(self, i: int) -> str:
+        """Where a resident dying now dies: the setting they are in, or A&E while in it."""
+        if self.emergency.present(i):
+            return "emergency_department"
+        return SETTING_NAMES[self.sys.pop.setting[i]]
 
     def would_be(self, i: int, row: list[float]) -> tuple[bool, bool, float]:
         """Where this crisis would have gone with no intervention and room everywhere:
@@ -112,19 +152,16 @@ class CrisisPathway:
             out["avoided_bed_days"] = los
         return out
 
-    def _dies_if_admitted(self, i: int, row: list[float]) -> bool:
-        _, admitted, _ = self.would_be(i, row)
-        return admitted and row[C_DIE] < self.hospital.p_die[self.sys.band[i]]
-
-    def _death_at_home(self, i: int, row: list[float]) -> Generator:
-        """End-of-life care at home: the death that would have come in hospital comes at home."""
+    def _death_at_home(self, i: int, row: list[float]) -> None:
+        """End-of-life care at home: the crisis of a terminal decline is cared for at home, and
+        the death, when it comes, comes there. Credited with the A&E attendance and the admission
+        the crisis would have had, and the days to death as bed days."""
         s = self.sys
         k = s.interventions.first_enrolled("end_of_life", "home", i)
         amounts = self.avoided(i, row, {"deaths_at_home_supported": 1.0})
+        if "avoided_bed_days" in amounts:
+            amounts["avoided_bed_days"] = max(0.0, s.dying[i] - s.env.now)
         s.interventions.credit(k, s.group[i], amounts)
-        yield s.env.timeout(amounts.get("avoided_bed_days", 0.0))
-        if s.pop.setting[i] in (HOME, REABLEMENT):
-            s.die(i, "home")
 
     def _divert(self, i: int, row: list[float], k: int) -> bool:
         """Send the crisis to the k-th community setting an intervention chose, if it has room now."""

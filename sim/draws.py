@@ -7,11 +7,18 @@ scenario, whatever the pathway did before (common random numbers by construction
 
 from __future__ import annotations
 
-C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DIE, C_DEST = range(8)
-C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(8, 16)
-C_AE = 16  # the time from being seen in A&E to the decision to admit or discharge
-DRAW_COLUMNS = 17
+C_ACCEPT, C_ROUTE, C_TRIAGE, C_RR, C_ADMIT, C_LOS, C_DEST = range(7)
+C_NURSING, C_VW_STAY, C_ESCALATE, C_REABLE, C_HOURS, C_FALL, C_DIVERT, C_EOL = range(7, 15)
+C_AE = 15  # the time from being seen in A&E to the decision to admit or discharge
+DRAW_COLUMNS = 16
 NORMAL_COLUMNS = (C_LOS, C_AE)  # these columns hold standard normals, not uniforms
+
+# The course of an event that may begin with a crisis, drawn beside that crisis's row: for a death,
+# whether it follows a terminal decline (else it is sudden) and how long the decline lasts; for a
+# need for 24-hour care, whether it first shows as a crisis.
+D_TERMINAL, D_DECLINE = range(2)
+D_WITH_CRISIS = D_TERMINAL
+DEATH_COLUMNS = 2
 
 # Columns a crisis also carries while interventions run: its interventions' mechanisms as they
 # stand in the period it falls in (enrolment changes only between periods), computed for all the

@@ -1,5 +1,5 @@
-"""Each resident's yearly hazards of the community events: crisis, death at home, referral for
-home care and for a care home. Set at each year start from need, age and conditions."""
+"""Each resident's yearly hazards of the community events: crisis, death, referral for home care
+and for a care home. Set at each year start from need, age, sex and conditions."""
 
 from __future__ import annotations
 
@@ -17,23 +17,62 @@ class Hazards:
     """Events per person-year, one entry per resident."""
 
     crisis: np.ndarray
-    death: np.ndarray  # outside a care home; care homes have their own rates
+    death: np.ndarray  # the resident's own, in whatever setting they are
     package_referral: np.ndarray
     care_home_referral: np.ndarray
 
 
-def year_hazards(pop: Population, model: CareModel, band: np.ndarray) -> Hazards:
+def _sex_factor(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
+    """Each resident's hazard relative to their band's, by sex: one on average for an even mix."""
+    female = model.population.female_share.value
+    male = np.asarray(model.mortality.male_multiplier.value)[band]
+    return np.where(pop.female, 1.0, male) / (female + (1.0 - female) * male)
+
+
+def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
+    """What the death hazard divides need ** elasticity by, per age band, so that the band's mean
+    hazard among the starting residents is its cited rate, those needing 24-hour care (at their
+    own rate) included. Fixed for the replication, so one resident's hazard never moves with
+    anyone else's need or survival."""
+    mort = model.mortality
+    e = mort.need_elasticity.value
+    rates = np.asarray(mort.annual_death_rate.value)
+    bands = rates.size
+    sex = _sex_factor(pop, model, band)
+    alive = pop.alive
+    own, dep = alive & ~pop.dependent, alive & pop.dependent
+    count = np.bincount(band[alive], minlength=bands)
+    weight = np.bincount(band[own], weights=sex[own] * pop.need[own] ** e, minlength=bands)
+    norm = np.where(weight > 0, weight / np.maximum(count, 1), 1.0)
+    for _ in range(6):  # those needing 24-hour care die at the higher of two rates: a fixed point
+        higher = np.maximum(rates[band[dep]] * pop.need[dep] ** e / norm[band[dep]], mort.dependent_death_rate.value)
+        room = rates * count - np.bincount(band[dep], weights=sex[dep] * higher, minlength=bands)
+        valid = (weight > 0) & (room > 0)  # else (a band of none, or of the dependent only) it is moot
+        norm[valid] = rates[valid] * weight[valid] / room[valid]
+    return norm
+
+
+def death_hazard(pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    """Deaths per person-year: the band's rate times need relative to the band, or, once the
+    resident needs 24-hour care, the rate of those who do (if higher); split by sex."""
+    mort = model.mortality
+    rate = np.asarray(mort.annual_death_rate.value)[band] * pop.need**mort.need_elasticity.value / norm[band]
+    higher = np.where(pop.dependent, np.maximum(rate, mort.dependent_death_rate.value), rate)
+    return _sex_factor(pop, model, band) * higher
+
+
+def year_hazards(pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray) -> Hazards:
     rel = pop.need / model.need.reference.value
     c = model.crisis
     crisis = (
         need_rate(pop, model, c.hazard.rate.value, c.hazard.elasticity.value, c.hazard.leaf_elasticity)
         * np.asarray(c.age_multiplier.value)[band]
     )
-    mort = model.mortality
-    death = np.asarray(mort.annual_death_rate.value)[band] * (pop.need / pop.base_need) ** mort.need_elasticity.value
+    death = death_hazard(pop, model, band, norm)
     referral = model.home_care.referral
     package = referral.rate.value * rel**referral.elasticity.value
     ch = model.care_homes
     dementia = np.where(pop.dementia, ch.dementia_entry_multiplier.value, 1.0)
-    care_home = ch.entry.rate.value * rel**ch.entry.elasticity.value * dementia
+    age = np.asarray(ch.entry_age_multiplier.value)[band]
+    care_home = ch.entry.rate.value * rel**ch.entry.elasticity.value * dementia * age
     return Hazards(crisis, death, package, care_home)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Generator
 
 import numpy as np
 
-from sim.draws import C_DEST, C_DIE, C_LOS
+from sim.draws import C_DEST, C_LOS
 from sim.population import DEAD, HOSPITAL
 from sim.reablement import Reablement
 from sim.sample_load import Hold
@@ -40,9 +40,8 @@ class Hospital:
         self.sigma = sigma
         self.log_mean_los = (np.log(np.asarray(h.mean_los_days.value)) - sigma * sigma / 2).tolist()
         self.los_elasticity = h.los_need_elasticity.value
-        self.p_die = list(h.p_die.value)
+        self.in_bed: dict[int, object] = {}  # each resident in a bed, and the bed
         self.discharge = np.asarray(h.discharge.value)
-        self.dementia_ch = h.dementia_care_home_multiplier.value
         self.arrangement_days = system.model.social_work.arrangement_days.value
 
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
@@ -54,13 +53,9 @@ class Hospital:
         return los
 
     def destination(self, i: int, u: float) -> int:
-        s = self.sys
-        probs = self.discharge[s.band[i]]
-        if s.pop.dementia[i]:
-            probs = probs.copy()
-            probs[TO_CARE_HOME] = min(1.0, probs[TO_CARE_HOME] * self.dementia_ch)
-            probs[TO_HOME] = max(0.0, 1.0 - probs[1:].sum())
-            probs = probs / probs.sum()
+        """Home, a package or reablement, by age band (a care home follows a need for 24-hour
+        care, not this draw)."""
+        probs = self.discharge[self.sys.band[i]]
         c = 0.0
         for k in range(4):
             c += probs[k]
@@ -99,6 +94,12 @@ class Hospital:
         s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
         s.log.add(i, "admission", "hospital")
+        self.in_bed[i] = bed
+        dying = s.dying.get(i)
+        if dying is not None:
+            # the final admission of a terminal decline: the stay ends with the death
+            s.env.timeout(max(0.0, dying - now) + 1.0).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
+            return
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
         if iv.any and iv.mult["length_of_stay"][i] < 1:
@@ -106,14 +107,23 @@ class Hospital:
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
         s.env.timeout(los).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
 
+    def resident_died(self, i: int) -> None:
+        """A death in a bed gives the bed back (the stay's own events then find them dead)."""
+        bed = self.in_bed.pop(i, None)
+        if bed is not None:
+            self.beds.give_back(bed)
+
     def _medically_fit(self, i: int, row: list[float], bed) -> None:
         s = self.sys
-        if row[C_DIE] < self.p_die[s.band[i]]:
-            s.die(i, "hospital")
-            self.beds.give_back(bed)
+        if s.is_dead(i):
             return
         s.log.add(i, "medically_fit", "hospital")
-        dest = TO_HOME if s.pop.placement[i] else self.destination(i, row[C_DEST])
+        if s.pop.placement[i]:
+            dest = TO_HOME
+        elif i in s.needs_place:
+            dest = TO_CARE_HOME
+        else:
+            dest = self.destination(i, row[C_DEST])
         if dest == TO_PACKAGE and s.pop.package_hours[i] > 0:
             dest = TO_HOME  # their package resumes at discharge
         if dest == TO_HOME:
@@ -135,26 +145,42 @@ class Hospital:
             }
             iv.share_avoided(i, s.group[i], ("discharge_delay",), saved)
         s.excess.start(i, env.now)
+        # a death while waiting ends it: the bed went back at the death, and the wait stops here
         if dest == TO_PACKAGE:
             yield from self.social_work.assess(i)
+            if s.is_dead(i):
+                return
             yield env.timeout(arrangement)
+            if s.is_dead(i):
+                return
             yield from self.home_care.start(i, row)
         elif dest == TO_REABLEMENT:
             reablement_req = yield from self.reablement.reserve(i)
+            if s.is_dead(i):
+                if reablement_req is not None:
+                    self.reablement.not_needed(i, reablement_req)
+                return
             if reablement_req is not None and s.pop.placement[i]:
                 # a care home place came through while waiting: reablement is no longer needed
                 self.reablement.not_needed(i, reablement_req)
                 reablement_req = None
         else:
             yield from self.social_work.assess(i)
+            if s.is_dead(i):
+                return
             yield env.timeout(arrangement)
+            if s.is_dead(i):
+                return
             yield from self.care_homes.place(i, row)
+        if s.is_dead(i):
+            return
         s.excess.stop(i, env.now)
         self._discharge(i, row, bed, reablement_req)
 
     def _discharge(self, i: int, row: list[float], bed, reablement_req) -> None:
         s = self.sys
         s.bed.stop(i, s.env.now)
+        self.in_bed.pop(i, None)
         self.beds.give_back(bed)
         s.log.add(i, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])

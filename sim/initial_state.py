@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.vocabulary import DAYS_PER_YEAR
 from sim.population import HOME, NURSING, RESIDENTIAL
 from sim.settings import Settings
 from sim.streams import Streams
@@ -18,7 +19,13 @@ def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(weight.size, size=k, replace=False, p=weight / weight.sum())
 
 
-def populate(settings: Settings, care_home_weight: np.ndarray, package_weight: np.ndarray, streams: Streams) -> None:
+def populate(
+    settings: Settings,
+    care_home_weight: np.ndarray,
+    package_weight: np.ndarray,
+    death_hazard: np.ndarray,
+    streams: Streams,
+) -> None:
     """Fill care homes and home-care markets to the model's starting levels. Each choice has a
     stream of its own, so the rows reserved for newcomers (weight nil) move none of them."""
     rng = streams["initial_state:care_homes"]
@@ -35,7 +42,9 @@ def populate(settings: Settings, care_home_weight: np.ndarray, package_weight: n
         who = _pick(rng, np.where(eligible, care_home_weight, 0.0), k)
         ch.fill_at_start(who, kind)
         if hasattr(home, "fill"):  # the rest of the population's residents, beside the sample's
-            home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who))
+            hazard = float(death_hazard[who].mean()) if len(who) else 0.0
+            stay = DAYS_PER_YEAR / hazard if hazard > 0 else None
+            home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who), stay)
         eligible[who] = False
 
     eligible &= pop.age >= 18

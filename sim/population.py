@@ -52,6 +52,9 @@ class Population:
     need: np.ndarray = field(default_factory=lambda: np.empty(0))  # GBP per year
     setting: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     placement: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    # needs 24-hour care: from a care home referral arising (whether or not a place follows) or a
+    # place held at the start; it raises the death hazard wherever the resident lives
+    dependent: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
     package_hours: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     referred: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))  # open referrals
     stratum: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
@@ -169,17 +172,24 @@ def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population
         frailty=frailty,
         shock=shock,
     )
+    _start_state(pop)
+    pop.unobserved = np.ascontiguousarray(z[:, 2])
+    pop.planned = np.ascontiguousarray(z[:, 3])
+    update_need(pop, model)
+    return pop
+
+
+def _start_state(pop: Population) -> None:
+    """Everyone at home, with nothing arranged and no history."""
+    n = pop.size
     pop.setting = np.full(n, HOME, dtype=np.int8)
     pop.placement = np.zeros(n, dtype=np.int8)
+    pop.dependent = np.zeros(n, dtype=bool)
     pop.package_hours = np.zeros(n, dtype=np.int32)
     pop.referred = np.zeros(n, dtype=np.int8)
     pop.stratum = np.full(n, -1, dtype=np.int8)
     pop.risk_score = np.zeros(n)
     pop.death_time = np.full(n, np.nan)
-    pop.unobserved = np.ascontiguousarray(z[:, 2])
-    pop.planned = np.ascontiguousarray(z[:, 3])
-    update_need(pop, model)
-    return pop
 
 
 def update_need(pop: Population, model: CareModel) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Generator
 import simpy
 
 from sim.draws import C_REABLE
-from sim.population import DEAD, REABLEMENT
+from sim.population import REABLEMENT
 from sim.sample_load import Hold
 from sim.social_care import CareHomes, HomeCare
 from sim.system import System
@@ -27,7 +27,6 @@ class Reablement:
         self.teams = [system.load.places(v, f"reablement:{b}", hold) for b, v in enumerate(rb.places.value)]
         self.duration = rb.duration_days.value
         self.p_package = rb.p_package.value
-        self.p_care_home = rb.p_care_home.value
         self.current: dict[int, simpy.resources.resource.Request] = {}
 
     def team_of(self, i: int) -> simpy.Resource:
@@ -79,9 +78,8 @@ class Reablement:
         if s.pop.setting[i] != REABLEMENT:
             return
         s.finish_reablement(i)
-        u = row[C_REABLE]
-        if u < self.p_package:
-            if s.pop.package_hours[i] == 0:
-                yield from self.home_care.referral(i, row)
-        elif u < self.p_package + self.p_care_home and s.pop.setting[i] != DEAD:
-            yield from self.care_homes.referral(i, row)
+        if i in s.needs_place:  # came to need 24-hour care meanwhile: a care home, not a package
+            if s.pop.referred[i] == 0:
+                yield from self.care_homes.referral(i, row)
+        elif row[C_REABLE] < self.p_package and s.pop.package_hours[i] == 0:
+            yield from self.home_care.referral(i, row)

@@ -28,7 +28,7 @@ from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim import routine
 from sim.community_events import CommunityEvents
 from sim.events import EventLog
-from sim.hazards import year_hazards
+from sim.hazards import death_norm, year_hazards
 from sim.initial_state import populate
 from sim.intervention_tally import tally_period, tally_year_costs
 from sim.interventions import Interventions
@@ -118,7 +118,11 @@ class Replication:
         self.period_probes: list[Callable[[Settings], None]] = []
         self.start_year(0)
         hz = self.community.hazards
-        populate(self.settings, hz.care_home_referral, hz.package_referral, self.streams)
+        populate(self.settings, hz.care_home_referral, hz.package_referral, hz.death, self.streams)
+        # those placed at the start need 24-hour care: their death hazard is raised from the start,
+        # and the others' is set so that each band's mean is its rate
+        self.community.death_norm = death_norm(self.sys.pop, model, self.sys.band)
+        self.community.hazards = year_hazards(self.sys.pop, model, self.sys.band, self.community.death_norm)
 
     # ----- yearly ---------------------------------------------------------------------------------
     def start_year(self, y: int) -> None:
@@ -135,7 +139,9 @@ class Replication:
         s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
         s.interventions.assess(y - self.warmup + 1)
         s.interventions.fill(s.group, pop.risk_score)
-        self.community.hazards = year_hazards(pop, m, s.band)
+        if y == 0:  # before the starting placements; set again once they are made (__init__)
+            self.community.death_norm = death_norm(pop, m, s.band)
+        self.community.hazards = year_hazards(pop, m, s.band, self.community.death_norm)
         self.contact_rates = routine.annual_rates(pop, m)
 
     def admit_newcomers(self) -> None:

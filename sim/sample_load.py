@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 import simpy
@@ -195,10 +196,12 @@ class LoadedPlaces(Places):
             self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws)
             self.rate = rate
 
-    def fill(self, units: int) -> None:
-        """The rest's share of what is in use when the simulation starts, beside the sample's; at
-        a steady state the sample's requests come at its units in use over the mean hold."""
+    def fill(self, units: int, mean_days: float | None = None) -> None:
+        """The rest's share of what is in use at the start, beside the sample's; at a steady state
+        the sample asks at its units in use over the mean hold (``mean_days``, where known)."""
         now = self._env.now
+        if mean_days is not None and mean_days > 0:
+            self.hold = replace(self.hold, mean_days=mean_days)
         for _ in range(max(0, min(units, self.capacity - len(self.users)))):
             self.rest.start(now)
         if self.hold.mean_days > 0:

@@ -49,6 +49,7 @@ def build_settings(system: System) -> Settings:
     # what a move implies for the settings that hold something for the resident
     system.on_leave(reablement.resident_left)
     system.on_death(emergency.died_on_trolley)
+    system.on_death(hospital.resident_died)
     system.on_death(care_homes.resident_died)  # the place is given back before the package's hours
     system.on_death(home_care.resident_died)
     return Settings(

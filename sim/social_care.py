@@ -131,6 +131,9 @@ class HomeCare:
         return None if market is None else market.capacity - market.level
 
 
+PRIOR_STAY_DAYS = 2.5 * DAYS_PER_YEAR  # assumption: a care home stay, until the sample's own are known
+
+
 class CareHomes:
     """Residential and nursing places; a placement is held until death."""
 
@@ -139,17 +142,15 @@ class CareHomes:
         self.social_work = social_work
         self.home_care = home_care
         ch = system.model.care_homes
-        # a place is held until death, at the model's death rate of care home residents
+        # a place is held until death, at the residents' own hazards: at a sample the rest's places
+        # end at the rate the sample's do, from the start at the hazard of those placed then
+        # (sim/initial_state.py); PRIOR_STAY_DAYS stands only where no one was
         self.homes: dict[int, Places | None] = {
             RESIDENTIAL: system.load.places(
-                ch.residential_places.value,
-                "residential_places",
-                Hold(DAYS_PER_YEAR / ch.annual_death_rate_residential.value, exponential=True),
+                ch.residential_places.value, "residential_places", Hold(PRIOR_STAY_DAYS, exponential=True)
             ),
             NURSING: system.load.places(
-                ch.nursing_places.value,
-                "nursing_places",
-                Hold(DAYS_PER_YEAR / ch.annual_death_rate_nursing.value, exponential=True),
+                ch.nursing_places.value, "nursing_places", Hold(PRIOR_STAY_DAYS, exponential=True)
             ),
         }
         self.p_nursing = ch.p_nursing.value
@@ -162,6 +163,7 @@ class CareHomes:
         for i in who.tolist():
             self.held[i] = home.occupy()
             s.pop.placement[i] = kind
+            s.pop.dependent[i] = True
             s.enter_care_home(i)
 
     def place(self, i: int, row: list[float]) -> Generator:
@@ -184,6 +186,7 @@ class CareHomes:
             return
         self.held[i] = req
         s.pop.placement[i] = kind
+        s.needs_place.discard(i)
         s.count("care_home_admissions", i)
         s.log.add(i, "care_home_admission", "care_home")
         if s.pop.package_hours[i] > 0:
@@ -210,5 +213,6 @@ class CareHomes:
         yield from self.social_work.referral(i, lambda: self.place(i, row))
 
     def resident_died(self, i: int) -> None:
+        self.sys.needs_place.discard(i)
         if self.sys.pop.placement[i]:
             self.release(i)

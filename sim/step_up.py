@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sim.draws import C_ESCALATE, C_VW_STAY
 from sim.hospital import Hospital
-from sim.population import INTERMEDIATE_CARE, SETTING_NAMES, VIRTUAL_WARD
+from sim.population import HOME, INTERMEDIATE_CARE, SETTING_NAMES, VIRTUAL_WARD
 from sim.sample_load import Hold
 from sim.system import System
 
@@ -49,6 +49,11 @@ class StepUp:
 
     def _in_place(self, i: int, row: list[float], done, unit, place) -> None:
         s = self.sys
+        if s.pop.setting[i] != HOME:  # died, or went elsewhere, while the place was awaited
+            unit.give_back(place)
+            if done is not None:
+                done(False)
+            return
         self.enter(i)
         s.count(f"{self.name}_admissions", i)
         s.log.add(i, f"{self.name}_admission", SETTING_NAMES[self.setting])

@@ -82,17 +82,8 @@ class System:
         self.sc = Accrual(self.ledger, "sc_hours")
         # time spent waiting, credited to the year it is spent in (also for those still waiting)
         self.waiting = {name: Accrual(self.ledger, name) for name in WAITS}
-        self.accruals = [
-            self.alive_acc,
-            self.ic,
-            *self.waiting.values(),
-            self.community,
-            self.bed,
-            self.excess,
-            self.vw,
-            self.sc,
-            *self.care_home.values(),
-        ]
+        self.accruals = [self.alive_acc, self.ic, *self.waiting.values(), self.community, self.bed]
+        self.accruals += [self.excess, self.vw, self.sc, *self.care_home.values()]
         here = pop.setting == HOME  # rows waiting as newcomers start later
         for acc in (self.alive_acc, self.community):
             acc.since[here] = 0.0
@@ -107,6 +98,8 @@ class System:
         self.pending: dict[int, list] = {}  # queued requests for packages and places, by resident
         self._on_leave: list[Callable[[int, int], None]] = []
         self._on_death: list[Callable[[int], None]] = []
+        self.dying: dict[int, float] = {}  # residents in a terminal decline, and when they die
+        self.needs_place: set[int] = set()  # need 24-hour care and have no care home place yet
         self.band = np.zeros(pop.size, dtype=np.int8)
         self.update_bands()
 

@@ -332,7 +332,7 @@ def test_negative_capacity_series_is_named(tmp_path):
 
 
 def test_zero_where_positive_required_is_named(tmp_path):
-    key = "hospital.dementia_care_home_multiplier.value"
+    key = "care_homes.dementia_entry_multiplier.value"
     assert "greater than 0" in rejected(tmp_path, set_at(baseline_data(), key, 0), key)
 
 
@@ -392,7 +392,7 @@ def test_unknown_borough_is_named(tmp_path):
     [
         "hospital.p_admit",
         "hospital.mean_los_days",
-        "hospital.p_die",
+        "mortality.terminal_share",
         "mortality.annual_death_rate",
         "crisis.age_multiplier",
     ],

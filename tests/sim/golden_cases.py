@@ -6,8 +6,9 @@ first from commit 491f669, before the replication was split into parts, and re-r
 sample's capacity became full size, loaded with the rest of the population's demand
 (sim/sample_load.py: every case here is a sample, and full-population results were unchanged by
 it), and again when each resident's random numbers became their own (sim/row_draws.py: fixed
-columns per row and keyed draws, so a year does not depend on the horizon). Re-record them only for a
-change that is meant to move the numbers, and say so in its commit.
+columns per row and keyed draws, so a year does not depend on the horizon), and when death became
+each resident's own hazard and a care home place followed a need for 24-hour care. Re-record them
+only for a change that is meant to move the numbers, and say so in its commit.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.draws import C_DEST, C_DIE, C_HOURS, C_LOS, C_NURSING, DRAW_COLUMNS
+from sim.draws import C_DEST, C_HOURS, C_LOS, C_NURSING, DRAW_COLUMNS
 from sim.events import EventLog
 from sim.interventions import Interventions
 from sim.population import CARE_HOME, DEAD, HOME, HOSPITAL, NURSING, REABLEMENT, RESIDENTIAL, synthesise
@@ -31,13 +31,12 @@ def tiny(model, n: int = N, scale: float = 1.0) -> Settings:
 
 
 def row(**columns: float) -> list[float]:
-    """A crisis's draws: survive, go home, a median stay, unless said otherwise."""
+    """A crisis's draws: go home after a median stay, unless said otherwise."""
     r = [0.5] * DRAW_COLUMNS
     r[C_LOS] = 0.0
-    r[C_DIE] = 0.999
     r[C_DEST] = 0.0
     for name, v in columns.items():
-        r[{"los": C_LOS, "die": C_DIE, "dest": C_DEST, "hours": C_HOURS, "nursing": C_NURSING}[name]] = v
+        r[{"los": C_LOS, "dest": C_DEST, "hours": C_HOURS, "nursing": C_NURSING}[name]] = v
     return r
 
 
@@ -60,14 +59,33 @@ def test_a_second_admission_waits_for_the_one_bed(make_variant):
 
 
 def test_a_death_in_hospital_frees_the_bed_for_the_next(make_variant):
+    """A death during a stay, drawn when it was (the resident's own hazard), ends the stay there:
+    the bed goes to the one waiting, and the stay's own end later finds them dead."""
     st = tiny(make_variant(**{"hospital.beds": 1}))
     s, env = st.system, st.system.env
-    st.hospital.admission(0, row(die=0.0))
+    st.hospital.admission(0, row())
     st.hospital.admission(1, row())
-    env.run(until=st.hospital.length_of_stay(0, 0.0) + 0.01)
-    assert s.pop.setting[0] == DEAD
-    assert s.ledger.m["deaths"][0] == 1
+    stay = st.hospital.length_of_stay(0, 0.0)
+    env.run(until=stay / 2)
+    s.die(0, st.crises.place(0))
+    assert s.pop.setting[0] == DEAD and s.ledger.m["deaths"][0] == 1
+    assert s.log.frame(0).iloc[-1]["setting"] == "hospital"
     assert st.hospital.beds.count == 1 and not st.hospital.beds.queue, "the bed went to the one waiting"
+    assert s.pop.setting[1] == HOSPITAL
+    env.run(until=stay + 0.01)
+    assert s.pop.setting[0] == DEAD and st.hospital.beds.count == 1, "the first stay's end changed nothing"
+
+
+def test_a_terminal_decline_from_home_ends_in_a_hospital_death_at_its_drawn_time(make_variant):
+    st = tiny(make_variant(**{"hospital.beds": 5, "access_point.share_of_crises": 0.0}))
+    s, env = st.system, st.system.env
+    st.crises.terminal_decline(0, row(), 12.5)
+    env.run(until=12.0)
+    assert s.pop.setting[0] == HOSPITAL, "the decline's crisis was admitted"
+    env.run(until=12.6)
+    assert s.pop.setting[0] == DEAD and s.pop.death_time[0] == pytest.approx(12.5)
+    assert s.log.frame(0).iloc[-1]["setting"] == "hospital"
+    assert st.hospital.beds.count == 0 and 0 not in st.hospital.in_bed
 
 
 def test_an_assessment_waits_for_a_free_social_worker(make_variant):

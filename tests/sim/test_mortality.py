@@ -1,0 +1,63 @@
+"""Death is each resident's own hazard: the boroughs' rates by age band, the same whatever the
+care system does (no intervention here acts on death), in whatever setting the resident is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.loader import load_model
+from sim.hazards import death_hazard, death_norm
+from sim.population import age_band
+from sim.replication import Replication, run_replication
+from tests.conftest import ROOT
+
+
+def _deaths(model, years: int = 2, scale: float = 0.02) -> pd.Series:
+    r = run_replication(model, 0, 4, years=years, scale=scale).results
+    people = r[(r.stratum != "all") & (r.measure == "deaths")]
+    return people.groupby("year").value.sum()
+
+
+def test_the_wsic_model_has_no_death_mechanism_and_the_same_deaths(baseline):
+    """WSIC avoids admissions and care home places but acts on no death: its deaths are business
+    as usual's to the last one, so the paired interval of the difference is nil."""
+    wsic = load_model(ROOT / "models" / "wsic.toml").model
+    assert not any(m.target == "death" for iv in wsic.interventions.values() for m in iv.mechanisms)
+    base, with_wsic = _deaths(baseline), _deaths(wsic)
+    assert base.sum() > 0
+    pd.testing.assert_series_equal(base, with_wsic)
+
+
+def test_a_band_s_mean_hazard_is_its_cited_rate_and_men_die_more(baseline):
+    rep = Replication(baseline, 0, 2, years=1, scale=0.1)
+    pop, band = rep.sys.pop, rep.sys.band
+    h = death_hazard(pop, baseline, band, death_norm(pop, baseline, band))
+    alive = pop.alive
+    rates = np.asarray(baseline.mortality.annual_death_rate.value)
+    male = np.asarray(baseline.mortality.male_multiplier.value)
+    for b in range(rates.size):
+        sel = alive & (band == b)
+        assert h[sel].mean() == pytest.approx(rates[b], rel=0.05), b
+        own = sel & ~pop.dependent
+        ratio = h[own & ~pop.female].mean() / h[own & pop.female].mean()
+        assert ratio == pytest.approx(male[b], rel=0.15), b
+
+
+def test_simulated_deaths_by_age_band_follow_the_rates(baseline):
+    """Deaths over the three years (the warm-up and two more) of those alive at the start, by their
+    age band then, against the band's rate (each band ages into the next and those who come to
+    need 24-hour care die faster, so a band may run a little over)."""
+    rep = Replication(baseline, 0, 5, years=2, scale=0.1)
+    pop = rep.sys.pop
+    start_band = age_band(pop.age.copy(), np.asarray(baseline.population.age_band_lower.value))
+    started = pop.alive.copy()
+    rep.run()
+    died = ~np.isnan(pop.death_time)
+    rates = np.asarray(baseline.mortality.annual_death_rate.value)
+    for b in (2, 3, 4, 5):  # the bands with enough deaths in a tenth of the population
+        sel = started & (start_band == b)
+        expected = sel.sum() * (1 - np.exp(-rates[b] * 3))  # the warm-up year and two more
+        got = np.count_nonzero(died & sel)
+        assert 0.85 * expected < got < 1.35 * expected, (b, got, expected)

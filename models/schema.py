@@ -178,7 +178,6 @@ class PopulationSpec(_Strict):
     cancer_by_ltc: ProbabilitySeries
     learning_disability_prevalence: Probability
     learning_disability_max_age: Annotated[NonNegative, at_most(*AGE)]
-    newcomers_per_death: NonNegative
     newcomer_reserve: Annotated[
         NonNegative, at_most(1, "rows a resident a year, held in memory from the start; no population grows so fast")
     ]
@@ -575,6 +574,20 @@ class UnitCosts(_Strict):
     other_community_contact: UnitCost
 
 
+GROWTH = (-0.1, "a year; a population changing by a tenth a year is not a projection")
+
+
+class Demography(_Strict):
+    """Births and moves in and out each year start, holding each age band to the projection
+    (sim/demography.py)."""
+
+    birth_rate: Annotated[NonNegative, at_most(0.1, "births per resident-year; no population bears more")]
+    out_migration_rate: Annotated[ProbabilitySeries, at_most(0.9, "a year; nine in ten leaving is no population")]
+    mover_need_elasticity: Annotated[Number, at_least(-ELASTICITY[0], ELASTICITY[1]), at_most(*ELASTICITY)]
+    in_migrant_frailty: Annotated[Positive, at_most(*MULTIPLIER)]
+    growth: Annotated[Series, at_least(*GROWTH), at_most(-GROWTH[0], GROWTH[1])]
+
+
 class InitialState(_Strict):
     care_home_occupancy: Probability
     home_care_utilisation: Probability
@@ -639,6 +652,7 @@ class CareModel(_Strict):
     reablement: ReablementSpec
     care_homes: CareHomesSpec
     mortality: Mortality
+    demography: Demography
     routine_contacts: RoutineContacts
     risk: Risk
     workforce: dict[Literal[ROLES], Role]  # type: ignore[valid-type]
@@ -659,6 +673,8 @@ class CareModel(_Strict):
             "mortality.terminal_share": self.mortality.terminal_share,
             "mortality.male_multiplier": self.mortality.male_multiplier,
             "care_homes.entry_age_multiplier": self.care_homes.entry_age_multiplier,
+            "demography.out_migration_rate": self.demography.out_migration_rate,
+            "demography.growth": self.demography.growth,
             "crisis.age_multiplier": self.crisis.age_multiplier,
             "crisis.fall_share": self.crisis.fall_share,
         }

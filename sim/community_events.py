@@ -147,7 +147,7 @@ class CommunityEvents:
             self.sys.pop.dependent[who] = True
             self.hazards.death[who] = death_hazard(self.sys.pop, self.model, self.sys.band, self.death_norm)[who]
 
-    def _dying_mask(self) -> np.ndarray:
+    def dying_mask(self) -> np.ndarray:
         mask = np.zeros(self.sys.pop.size, dtype=bool)
         if self.sys.dying:
             mask[np.fromiter(self.sys.dying, dtype=np.int64)] = True
@@ -171,7 +171,7 @@ class CommunityEvents:
         ch = m.care_homes
         # the resident's own hazard in any setting; a death already on its way is not drawn again
         d_who, d_t = self._bernoulli_times(
-            "death", hz.death, pop.alive & ~self._dying_mask(), t0, "death", "avoided_deaths"
+            "death", hz.death, pop.alive & ~self.dying_mask(), t0, "death", "avoided_deaths"
         )
         free = at_home & (pop.referred == 0) & (pop.placement == 0)
         p_who, p_t = self._bernoulli_times(

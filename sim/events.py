@@ -28,6 +28,7 @@ EVENTS = (
     "package_end",
     "care_home_admission",
     "arrival",
+    "move_out",
 )
 EVENT_CODE = {name: k for k, name in enumerate(EVENTS)}
 SETTINGS = (*SETTING_NAMES, "access_point", "rapid_response", "emergency_department", "social_work")
@@ -42,13 +43,14 @@ class EventLog:
         self.enabled = enabled
         self.env = env
         self.person: list[int] = []
+        self.ids: np.ndarray | None = None  # the person in each row (rows are reused), once known
         self.time: list[float] = []
         self.event: list[int] = []
         self.setting: list[int] = []
 
     def add(self, person: int, event: str, setting: str) -> None:
         if self.enabled:
-            self.person.append(person)
+            self.person.append(person if self.ids is None else int(self.ids[person]))
             self.time.append(self.env.now)
             self.event.append(EVENT_CODE[event])
             self.setting.append(SETTING_CODE[setting])

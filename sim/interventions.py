@@ -175,6 +175,13 @@ class Interventions:
             mask &= cond
         return mask
 
+    def forget(self, rows: np.ndarray) -> None:
+        """Rows newcomers took: nothing of the last resident's enrolment stays with them."""
+        for act in self.active:
+            act.enrolled[rows] = False
+            act.waiting[rows] = False
+            act.target[rows] = False
+
     def assess(self, year: int) -> None:
         """At each year start (reported years 1..Y; 0 or less in warm-up): who should be enrolled."""
         self.year_index = year

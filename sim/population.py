@@ -60,6 +60,8 @@ class Population:
     stratum: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     risk_score: np.ndarray = field(default_factory=lambda: np.empty(0))
     death_time: np.ndarray = field(default_factory=lambda: np.empty(0))
+    moved_time: np.ndarray = field(default_factory=lambda: np.empty(0))  # when they moved out, if they did
+    person: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # who holds the row (rows are reused)
     unobserved: np.ndarray = field(default_factory=lambda: np.empty(0))  # standard normal, risk score only
     planned: np.ndarray = field(default_factory=lambda: np.empty(0))  # standard normal, planned care only
 
@@ -123,17 +125,21 @@ U_FRAILTY, U_SHOCK, U_UNOBSERVED, U_PLANNED = range(11, 15)
 U_COLUMNS = 15
 
 
-def synthesise(model: CareModel, n: int, rng: np.random.Generator) -> Population:
+def synthesise(
+    model: CareModel, n: int, rng: np.random.Generator, band: np.ndarray | None = None, newborn: bool = False
+) -> Population:
     """Draw n residents whose mix follows the model's population tables; row i's attributes are
-    the same whatever n is."""
+    the same whatever n is. ``band``: each one's age band (newcomers), else drawn from the shares;
+    ``newborn``: ages in the first year of life."""
     p = model.population
     u = rng.random((n, U_COLUMNS))
     z = normal_from_uniform(u[:, U_FRAILTY:])
     lower = np.asarray(p.age_band_lower.value)
     share = np.asarray(p.age_band_share.value)
-    band = np.minimum(np.searchsorted(np.cumsum(share) / share.sum(), u[:, U_BAND], side="right"), lower.size - 1)
+    if band is None:
+        band = np.minimum(np.searchsorted(np.cumsum(share) / share.sum(), u[:, U_BAND], side="right"), lower.size - 1)
     upper = np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
-    age = lower[band] + u[:, U_AGE] * (upper[band] - lower[band])
+    age = u[:, U_AGE] if newborn else lower[band] + u[:, U_AGE] * (upper[band] - lower[band])
 
     bshare = np.asarray(p.borough_share.value)
     borough = np.minimum(
@@ -190,6 +196,28 @@ def _start_state(pop: Population) -> None:
     pop.stratum = np.full(n, -1, dtype=np.int8)
     pop.risk_score = np.zeros(n)
     pop.death_time = np.full(n, np.nan)
+    pop.moved_time = np.full(n, np.nan)
+    pop.person = np.arange(n, dtype=np.int64)
+
+
+# what a newcomer brings to the row they take (the rest is the row's start state)
+ATTRIBUTES = (
+    "age", "female", "borough", "network", "ltc", "dementia", "cancer", "learning_disability", "smi",
+    "frailty", "shock", "unobserved", "planned",
+)  # fmt: skip
+STATE = ("setting", "placement", "dependent", "package_hours", "referred", "stratum", "risk_score")
+STATE += ("death_time", "moved_time")
+
+
+def take_rows(pop: Population, rows: np.ndarray, newcomers: Population, people: np.ndarray, model: CareModel) -> None:
+    """Newcomers take the given rows (left by the dead or departed, or never used): their own
+    attributes, the start state, new person numbers, and no history."""
+    for name in ATTRIBUTES:
+        getattr(pop, name)[rows] = getattr(newcomers, name)
+    for name in STATE:
+        getattr(pop, name)[rows] = getattr(newcomers, name)
+    pop.person[rows] = people
+    update_need(pop, model)
 
 
 def update_need(pop: Population, model: CareModel) -> None:

@@ -130,7 +130,7 @@ class Recorder:
         died = (pop.setting[idx] == DEAD) & (pop.death_time[idx] > self.sys.env.now - DAYS_PER_YEAR)
         return pd.DataFrame(
             {
-                "person": idx.astype(np.int64),
+                "person": pop.person[idx],
                 "year": np.int16(year),
                 "borough": pd.Categorical.from_codes(pop.borough[idx], self.boroughs),
                 "age": self.age_at_start[idx].astype(np.float32),

@@ -27,13 +27,14 @@ from models.schema import CareModel
 from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim import routine
 from sim.community_events import CommunityEvents
+from sim.demography import Demography, resident_bands
 from sim.events import EventLog
 from sim.hazards import death_norm, year_hazards
 from sim.initial_state import populate
 from sim.intervention_tally import tally_period, tally_year_costs
 from sim.interventions import Interventions
 from sim.ledger import year_record
-from sim.population import DEAD, NOT_ARRIVED, advance_year, synthesise
+from sim.population import NOT_ARRIVED, advance_year, synthesise
 from sim.recording import Recorder
 from sim.risk import risk_score, stratify
 from sim.sample_load import SampleLoad
@@ -98,17 +99,20 @@ class Replication:
         self.warmup = model.run.warmup_years.value
         self.ppy = model.run.periods_per_year.value
         self.period_days = DAYS_PER_YEAR / self.ppy
-        reserve = math.ceil(n * model.population.newcomer_reserve.value * (self.warmup + years))
+        reserve = math.ceil(
+            n * (Demography.leaving_share(model) + model.population.newcomer_reserve.value * (self.warmup + years))
+        )
         pop = synthesise(model, n + reserve, self.streams["population"])
         pop.setting[n:] = NOT_ARRIVED
         self.initial_residents = n
-        self.next_newcomer = n
+        self.demography = Demography(model, pop)
         self.arrivals = 0
-        self.arrivals_short = 0
         nb = len(model.population.boroughs)
         interventions = Interventions(model, pop, self.streams, self.scale, nb)
         load = SampleLoad(self.env, self.scale, self.streams.__getitem__)
-        self.sys = System(self.env, model, pop, self.scale, EventLog(event_log, self.env), interventions, load)
+        log = EventLog(event_log, self.env)
+        log.ids = pop.person
+        self.sys = System(self.env, model, pop, self.scale, log, interventions, load)
         self.settings: Settings = build_settings(self.sys)
         self.workforce = BulkWorkforce(model, self.scale, self.ppy, self.period_days)
         self.community = CommunityEvents(self.settings, self.streams, self.period_days)
@@ -129,8 +133,9 @@ class Replication:
         s, pop, m = self.sys, self.sys.pop, self.model
         if y > 0:
             advance_year(pop, m, self.streams[f"ageing:{y}"])
-            self.admit_newcomers()
+            self.admit_newcomers(y)
             s.update_bands()
+        self.count_residents()
         pop.risk_score = risk_score(pop, self.prior, m)
         pop.stratum = stratify(
             pop.risk_score, pop.alive, np.asarray(m.risk.strata_share.value), self.streams[f"stratify:{y}"]
@@ -144,19 +149,27 @@ class Replication:
         self.community.hazards = year_hazards(pop, m, s.band, self.community.death_norm)
         self.contact_rates = routine.annual_rates(pop, m)
 
-    def admit_newcomers(self) -> None:
-        """Births and in-migration: as many arrive as died in the year just ended (times the ratio)."""
-        s, pop = self.sys, self.sys.pop
-        t = self.env.now
-        died = np.count_nonzero((pop.setting == DEAD) & (pop.death_time >= t - DAYS_PER_YEAR))
-        wanted = round(died * self.model.population.newcomers_per_death.value)
-        take = min(wanted, pop.size - self.next_newcomer)
-        for i in range(self.next_newcomer, self.next_newcomer + take):
-            s.arrive(i)
-        self.next_newcomer += take
-        self.arrivals += take
-        self.arrivals_short += wanted - take
-        s.tally.add(-1, "arrivals", take * s.inv_scale)
+    def admit_newcomers(self, y: int) -> None:
+        """Moves out, births and moves in (sim/demography.py); the newcomers start with no history."""
+        s = self.sys
+        moves = self.demography.year_start(y, s, self.streams, self.community.dying_mask())
+        for kind, rows in moves.items():
+            s.tally.add(-1, kind, rows.size * s.inv_scale)
+            if kind == "moves_out":
+                continue
+            for use in self.prior.values():
+                use[rows] = 0.0
+            s.interventions.forget(rows)
+            self.arrivals += rows.size
+
+    def count_residents(self) -> None:
+        """The year's starting residents by age band, for the projection's check."""
+        s = self.sys
+        names = resident_bands(self.model.population.age_band_lower.value)
+        counts = np.bincount(s.band[s.pop.alive], minlength=len(names))
+        for name, k in zip(names, counts, strict=True):
+            s.tally.add(-1, name, k * s.inv_scale)
+        s.tally.sample(-1, "mean_age", float(s.pop.age[s.pop.alive].mean()))
 
     def end_year(self, y: int) -> None:
         s, m = self.sys, self.model
@@ -236,7 +249,7 @@ class Replication:
             "warmup_years": self.warmup,
             "events": _events_scheduled(self.env),
             "arrivals": self.arrivals,
-            "arrivals_short": self.arrivals_short,
+            "arrivals_short": self.demography.short,
             "wall_seconds": wall,
         }
         results = self.recorder.results(self.scenario, self.replication)

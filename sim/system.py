@@ -29,6 +29,7 @@ from sim.population import (
     NURSING,
     REABLEMENT,
     RESIDENTIAL,
+    SETTING_NAMES,
     VIRTUAL_WARD,
     Population,
     age_band,
@@ -228,6 +229,24 @@ class System:
         self.care_home[int(pop.placement[i])].start(i, t)
 
     def die(self, i: int, where: str) -> None:
+        self._gone(i)
+        self.pop.death_time[i] = self.env.now
+        self.count("deaths", i)
+        self.log.add(i, "death", where)
+        for hook in self._on_death:
+            hook(i)
+
+    def move_out(self, i: int) -> None:
+        """Moved out of the tri-borough: gone from its services as at a death (the same hooks give
+        back what they held), but not a death."""
+        where = SETTING_NAMES[self.pop.setting[i]]
+        self._gone(i)
+        self.pop.moved_time[i] = self.env.now
+        self.log.add(i, "move_out", where)
+        for hook in self._on_death:
+            hook(i)
+
+    def _gone(self, i: int) -> None:
         t = self.env.now
         pop = self.pop
         for acc in self.accruals:
@@ -235,11 +254,6 @@ class System:
         self._left(i)
         for request in self.pending.pop(i, ()):
             if not request.triggered:
-                request.cancel()  # leave the queue: the dead wait for nothing
+                request.cancel()  # leave the queue: the gone wait for nothing
         pop.setting[i] = DEAD
-        pop.death_time[i] = t
         pop.referred[i] = 0
-        self.count("deaths", i)
-        self.log.add(i, "death", where)
-        for hook in self._on_death:
-            hook(i)

@@ -100,14 +100,20 @@ def test_occupancy_never_exceeds_capacity(run):
             assert held <= capacity - level, "hours in packages never exceed the hours taken from the market"
 
 
-def test_newcomers_replace_the_dead(run):
-    _, result, _ = run
+def test_newcomers_are_the_births_and_moves_in_each_a_new_person(run):
+    rep, result, _ = run
     assert result.stats["arrivals"] > 0
     assert result.stats["arrivals_short"] == 0
     ev = result.events
-    arrivals = (ev.event == "arrival").sum()
-    deaths_before_last_year = ((ev.event == "death") & (ev.time < (YEARS - 1) * YEAR_DAYS)).sum()
-    assert arrivals == deaths_before_last_year, "one newcomer per death, arriving at the next year start"
+    system = result.results[(result.results.stratum == "all") & (result.results.borough == "all")]
+    came = system[system.measure.isin(["births", "moves_in"])].value.sum() * rep.scale
+    arrivals = ev[ev.event == "arrival"]
+    assert len(arrivals) == pytest.approx(came, abs=1e-6), "every newcomer arrives once, at a year start"
+    years = arrivals.time / YEAR_DAYS
+    assert np.allclose(years, np.round(years), atol=1e-9), "at year starts"
+    assert arrivals.person.is_unique and (arrivals.person >= rep.sys.pop.size).all(), "a new person number each"
+    gone = ev[ev.event.isin(["death", "move_out"])]
+    assert len(gone) > 0 and gone.person.is_unique, "a person leaves once"
 
 
 def test_beds_were_under_pressure_at_some_point(run):
@@ -124,7 +130,8 @@ def test_bed_days_equal_the_sum_of_stays(run):
     ev = result.events
     lo, hi = _reported_window(rep)
     starts = ev[ev.event == "admission"][["person", "time"]]
-    ends = ev[(ev.event == "discharge") | ((ev.event == "death") & (ev.setting == "hospital"))][["person", "time"]]
+    gone = ev.event.isin(["death", "move_out"]) & (ev.setting == "hospital")
+    ends = ev[(ev.event == "discharge") | gone][["person", "time"]]
     total = 0.0
     ends_by_person = {p: sorted(g.tolist()) for p, g in ends.groupby("person")["time"]}
     for person, group in starts.groupby("person")["time"]:

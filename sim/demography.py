@@ -1,0 +1,104 @@
+"""Births and moves in and out of the tri-borough at each year start, holding each age band to
+the projection.
+
+Who moves out is drawn for every resident alike (the healthier move more; those who need 24-hour
+care or are dying stay), as many are born as the birth rate gives, and as many move into each
+band as the projection then wants, so that the population follows it whatever the care system
+does. Newcomers take the rows that the dead and departed left at least a year before (by then
+nothing of theirs is still pending) and then rows held in reserve, in row order, so the same
+newcomer takes the same row in every scenario and at every horizon. A newcomer has no history:
+the risk score sees their attributes and no use.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from models.schema import CareModel
+from models.vocabulary import DAYS_PER_YEAR
+from sim.population import DEAD, NOT_ARRIVED, Population, age_band, synthesise, take_rows
+from sim.streams import Streams
+from sim.system import System
+
+
+def resident_bands(lower: list[float]) -> tuple[str, ...]:
+    """The measures counting each year's starting residents by age band: residents_0_17 ...
+    residents_85_plus for the baseline's bands."""
+    lo = [int(x) for x in lower]
+    return (*(f"residents_{a}_{b - 1}" for a, b in itertools.pairwise(lo)), f"residents_{lo[-1]}_plus")
+
+
+class Demography:
+    def __init__(self, model: CareModel, pop: Population):
+        d = model.demography
+        self.model = model
+        self.lower = np.asarray(model.population.age_band_lower.value)
+        band = age_band(pop.age, self.lower)
+        self.start = np.bincount(band[pop.alive], minlength=self.lower.size).astype(float)
+        self.growth = np.asarray(d.growth.value)
+        # the mean of (need / leaf mean) ** elasticity, lognormal over frailty and shock: dividing by
+        # it keeps each band's rate of moving out at its cited rate
+        n = model.need
+        e = d.mover_need_elasticity.value
+        self.mean_need_factor = float(np.exp((n.frailty_sigma.value**2 + n.shock_sigma.value**2) * (e * e - e) / 2))
+        self.next_person = pop.size  # person numbers of newcomers follow every row's first
+        self.short = 0  # newcomers the reserve had no row for
+
+    @staticmethod
+    def leaving_share(model: CareModel) -> float:
+        """About how many of each row leave in a year (moves out and deaths, twice over): the
+        rows newcomers need beyond those freed, as a row is reused a year after it is left."""
+        share = np.asarray(model.population.age_band_share.value)
+        rates = np.asarray(model.demography.out_migration_rate.value) + np.asarray(
+            model.mortality.annual_death_rate.value
+        )
+        return 2.0 * float(share @ rates / share.sum())
+
+    def projection(self, y: int) -> np.ndarray:
+        """Residents by age band that the projection wants at the start of year y (of the run)."""
+        return self.start * (1.0 + self.growth) ** y
+
+    def year_start(self, y: int, s: System, streams: Streams, dying: np.ndarray) -> dict[str, np.ndarray]:
+        """Moves out, births and moves in for year y (after the year's ageing): the rows of those
+        who left and of those who came, by kind."""
+        pop, d = s.pop, self.model.demography
+        band = age_band(pop.age, self.lower)
+        u = streams[f"moves_out:{y}"].random(pop.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(pop.base_need > 0, pop.need / pop.base_need, 1.0)
+        e = d.mover_need_elasticity.value
+        p = np.minimum(1.0, np.asarray(d.out_migration_rate.value)[band] * rel**e / self.mean_need_factor)
+        leaving = np.flatnonzero(pop.alive & ~pop.dependent & ~dying & (u < p))
+        for i in leaving.tolist():
+            s.move_out(i)
+        alive = pop.alive
+        counts = np.bincount(band[alive], minlength=self.lower.size)
+        births = round(d.birth_rate.value * np.count_nonzero(alive))
+        counts[0] += births
+        wanted = np.maximum(0, np.rint(self.projection(y) - counts)).astype(int)
+        rows = self._rows(pop, s.env.now, births + int(wanted.sum()))
+        born, moved = rows[:births], rows[births:]
+        taken = {"births": born, "moves_in": moved, "moves_out": leaving}
+        newborn = synthesise(self.model, born.size, streams[f"births:{y}"], np.zeros(born.size, dtype=int), True)
+        movers = synthesise(
+            self.model, moved.size, streams[f"moves_in:{y}"], np.repeat(np.arange(wanted.size), wanted)[: moved.size]
+        )
+        movers.frailty *= d.in_migrant_frailty.value
+        for group, people in ((born, newborn), (moved, movers)):
+            ids = np.arange(self.next_person, self.next_person + group.size, dtype=np.int64)
+            self.next_person += group.size
+            take_rows(pop, group, people, ids, self.model)
+            for i in group.tolist():
+                s.arrive(i)
+        return taken
+
+    def _rows(self, pop: Population, now: float, k: int) -> np.ndarray:
+        """k rows for newcomers: those left a year or more ago, then unused ones, in row order."""
+        left = np.fmax(pop.death_time, pop.moved_time)
+        free = np.flatnonzero((pop.setting == DEAD) & (left <= now - DAYS_PER_YEAR))
+        unused = np.flatnonzero(pop.setting == NOT_ARRIVED)
+        rows = np.concatenate([free, unused])[:k]
+        self.short += k - rows.size
+        return rows

@@ -1,0 +1,101 @@
+"""Business as usual's population follows the projection: births, moves in and out by age band,
+and newcomers who arrive with no history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.demography import resident_bands
+from sim.replication import Replication, run_replication
+
+
+def _system(result) -> pd.DataFrame:
+    r = result.results
+    s = r[(r.stratum == "all") & (r.borough == "all") & (r.intervention == "all")]
+    return s.pivot_table(index="year", columns="measure", values="value")
+
+
+def _check_projection(baseline, scale: float, years: int, seed: int) -> None:
+    rep = Replication(baseline, 0, seed, years=years, scale=scale)
+    start = rep.demography.projection(0)
+    res = rep.run()
+    s = _system(res)
+    names = list(resident_bands(baseline.population.age_band_lower.value))
+    got = s[names].to_numpy() * res.stats["scale"]
+    warm = baseline.run.warmup_years.value
+    want = np.vstack([rep.demography.projection(y + warm) for y in range(1, years + 1)])
+    assert got.sum(axis=1) == pytest.approx(want.sum(axis=1), rel=0.01), "the total within 1% each year"
+    # the issue's groups: under 18, 18-64, 65-74, 75-84, 85+
+    groups = [[0], [1, 2], [3], [4], [5]]
+    for g in groups:
+        # within 3%, or three binomial sds of a year's deaths and moves where a sample's band is small
+        w = want[:, g].sum(axis=1)
+        tol = np.maximum(0.03, 3 * np.sqrt(0.25 * w) / w)
+        assert np.all(np.abs(got[:, g].sum(axis=1) / w - 1) <= tol), (g, got[:, g].sum(axis=1), w)
+    older = got[:, 4:].sum(axis=1)
+    rest = got[:, :4].sum(axis=1)
+    extra = (older[-1] / older[0]) ** (1 / (years - 1)) - (rest[-1] / rest[0]) ** (1 / (years - 1))
+    assert extra == pytest.approx(0.01, abs=0.01), "75+ grow about 1% a year faster than the rest (seed 000)"
+    drift = np.diff(s["mean_age"].to_numpy())
+    assert np.all(np.abs(drift) <= 0.2), drift
+    assert start.sum() == pytest.approx(rep.initial_residents, rel=0.01)
+
+
+def test_business_as_usual_follows_the_projection_over_two_years(baseline):
+    _check_projection(baseline, 0.05, 3, 2)
+
+
+@pytest.mark.slow
+def test_business_as_usual_follows_the_projection_over_five_years(baseline):
+    _check_projection(baseline, 0.1, 5, 7)
+
+
+def test_people_move_out_at_their_band_s_rate_and_the_dependent_stay(baseline):
+    rep = Replication(baseline, 0, 3, years=1, scale=0.1)
+    pop = rep.sys.pop
+    res = rep.run().results  # the warm-up year and one more: moves out come at the second year start
+    s = res[(res.stratum == "all") & (res.borough == "all") & (res.intervention == "all")]
+    moved = s[s.measure == "moves_out"].value.sum()
+    residents = s[s.measure.str.startswith("residents_")].value.sum()
+    rates = np.asarray(baseline.demography.out_migration_rate.value)
+    share = np.asarray(baseline.population.age_band_share.value)
+    expected = float(share @ rates) * residents
+    assert moved == pytest.approx(expected, rel=0.1)
+    moved_out = ~np.isnan(pop.moved_time)
+    assert moved_out.any()
+    assert not (pop.dependent & moved_out).any(), "nobody who needs 24-hour care moves out"
+
+
+def test_newcomers_start_with_no_history(baseline):
+    rep = Replication(baseline, 0, 4, years=2, scale=0.02)
+    rep.env.run(until=rep.env.process(_one_year(rep)))
+    arrived = np.flatnonzero(rep.sys.pop.person >= rep.sys.pop.size)
+    assert arrived.size > 0
+    for use in rep.prior.values():
+        assert np.all(use[arrived] == 0), "the risk score sees no use for a newcomer"
+    for act in rep.sys.interventions.active:
+        assert not act.enrolled[arrived].any()
+
+
+def _one_year(rep: Replication):
+    """The warm-up year and the next year's start, as Replication.main plays them."""
+    main = rep.main()
+    for ev in main:
+        yield ev
+        if rep.env.now >= 365.25 * 1 + 1:
+            return
+
+
+def test_the_same_seed_gives_the_same_newcomers_whatever_the_scenario(baseline):
+    """Who arrives and which row they take does not depend on what the care system did."""
+    from models.loader import load_model
+    from tests.conftest import ROOT
+
+    wsic = load_model(ROOT / "models" / "wsic.toml").model
+    a = run_replication(baseline, 0, 6, years=2, scale=0.02)
+    b = run_replication(wsic, 0, 6, years=2, scale=0.02)
+    sa, sb = _system(a), _system(b)
+    for m in ("births", "moves_in", "moves_out", *resident_bands(baseline.population.age_band_lower.value)):
+        assert np.array_equal(sa[m].to_numpy(), sb[m].to_numpy()), m

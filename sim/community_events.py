@@ -15,7 +15,6 @@ import simpy
 
 from models.vocabulary import DAYS_PER_YEAR, DIVERT_TARGETS
 from sim.draws import (
-    C_ADMIT,
     C_DIVERT,
     C_EOL,
     C_FALL,
@@ -27,7 +26,7 @@ from sim.draws import (
     NORMAL_COLUMNS,
 )
 from sim.hazards import Hazards, death_hazard
-from sim.population import DEAD, HOME, HOSPITAL, REABLEMENT
+from sim.population import DEAD, HOME
 from sim.row_draws import keyed_uniforms, normal_from_uniform, poisson_from_uniform
 from sim.settings import Settings
 from sim.streams import Streams
@@ -87,16 +86,18 @@ class CommunityEvents:
         """Residents with an event this period, and when. With ``target``, the interventions'
         multipliers thin the events drawn at the baseline rate, and what they avoid is credited.
         ``drawn`` (a mask) gets every event drawn at the baseline rate, thinned or not."""
-        uw = self._stream(name, t0).random((rate.shape[0], 2))  # two per row, drawn for every row
+        hi = self.sys.rows_in_use  # rows past it have never held anyone (their draws would follow)
+        uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
         when = t0 + uw[:, 1] * self.period_days
+        rate = rate[:hi]
         p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
-        hit = eligible & (u < p)
+        hit = eligible[:hi] & (u < p)
         if drawn is not None:
-            drawn |= hit
+            drawn[:hi] |= hit
         iv = self.sys.interventions
         if target is not None and iv.any:
-            mult = iv.mult[target]
+            mult = iv.mult[target][:hi]
             thinned = hit & (u >= -np.expm1(-rate * mult * (self.period_days / DAYS_PER_YEAR)))
             for i in np.flatnonzero(thinned).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0})
@@ -110,10 +111,11 @@ class CommunityEvents:
         setting at the moment, the interventions and being alive then thin them. A resident's
         count takes one uniform and each crisis's time and draws are keyed to the resident."""
         pop = self.sys.pop
-        u_count = self._stream("crisis", t0).random(pop.size)
-        mean = self.hazards.crisis * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
+        hi = self.sys.rows_in_use
+        u_count = self._stream("crisis", t0).random(hi)
+        mean = self.hazards.crisis[:hi] * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
         k = poisson_from_uniform(u_count, mean)
-        c_all = np.repeat(np.arange(pop.size), k)
+        c_all = np.repeat(np.arange(hi), k)
         index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident
         u = self._draw_rows("crisis_draws", c_all, index, t0, extra=1)
         t_all = t0 + u[:, DRAW_COLUMNS] * self.period_days
@@ -224,27 +226,6 @@ class CommunityEvents:
         decline = -self.terminal_days * math.log1p(-course[D_DECLINE])
         st.crises.terminal_decline(i, row, s.env.now + decline)
 
-    def _needs_care(self, i: int, row: list[float]) -> None:
-        """A need for 24-hour care begins (and a place is to follow). Mostly it first shows as a
-        crisis, which A&E admits unless the path keeps it at home; a discharge then goes to a care
-        home. Otherwise, or if the crisis stays at home, social work is referred from home (at
-        the latest at the next period's start)."""
-        s, st = self.sys, self.settings
-        pop = s.pop
-        if s.is_dead(i) or pop.placement[i]:
-            return
-        s.needs_place.add(i)
-        setting = pop.setting[i]
-        if setting == HOSPITAL or st.emergency.present(i):
-            return  # the discharge will go to a care home
-        if setting not in (HOME, REABLEMENT):
-            return  # referred once home again
-        if row[-DEATH_COLUMNS + D_WITH_CRISIS] < self.onset_with_crisis:
-            row[C_ADMIT] = 0.0
-            st.crises.route(i, row, setting)
-        elif setting == HOME and pop.referred[i] == 0:
-            s.env.process(st.care_homes.referral(i, row))
-
     def start_period(self, t0: float) -> None:
         """Draw the period's events and play them in time order, each as the resident's state is
         by then. At most one timeout is pending at a time, so each event runs exactly when it
@@ -278,7 +259,8 @@ class CommunityEvents:
                 if setting[i] == HOME and pop.referred[i] == 0 and pop.package_hours[i] == 0:
                     env.process(st.home_care.referral(i, draws[PACKAGE_REFERRAL][j]))
             elif kd == CARE_HOME_REFERRAL:
-                self._needs_care(i, draws[CARE_HOME_REFERRAL][j])
+                row = draws[CARE_HOME_REFERRAL][j]
+                st.crises.needs_care(i, row, row[-DEATH_COLUMNS + D_WITH_CRISIS] < self.onset_with_crisis)
             elif kd == LATE_REFERRAL:
                 if setting[i] == HOME and pop.referred[i] == 0 and not pop.placement[i] and i in s.needs_place:
                     env.process(st.care_homes.referral(i, draws[LATE_REFERRAL][j]))

@@ -114,6 +114,25 @@ class CrisisPathway:
             row[C_ADMIT] = 0.0
             self.route(i, row, setting)
 
+    def needs_care(self, i: int, row: list[float], with_crisis: bool) -> None:
+        """A need for 24-hour care begins (and a place is to follow). Mostly it first shows as a
+        crisis (``with_crisis``), which A&E admits unless the path keeps it at home; a discharge
+        then goes to a care home. Otherwise, or if the crisis stays at home, social work is
+        referred from home (at the latest at the next period's start)."""
+        s = self.sys
+        pop = s.pop
+        if s.is_dead(i) or pop.placement[i]:
+            return
+        s.needs_place.add(i)
+        setting = pop.setting[i]
+        if setting == HOSPITAL or self.emergency.present(i) or setting not in (HOME, REABLEMENT):
+            return  # a discharge will go to a care home; from a step-up setting, once home again
+        if with_crisis:
+            row[C_ADMIT] = 0.0
+            self.route(i, row, setting)
+        elif setting == HOME and pop.referred[i] == 0:
+            s.env.process(self.hospital.care_homes.referral(i, row))
+
     def _terminal_death(self, i: int) -> None:
         s = self.sys
         s.dying.pop(i, None)

@@ -48,13 +48,11 @@ class Demography:
 
     @staticmethod
     def leaving_share(model: CareModel) -> float:
-        """About how many of each row leave in a year (moves out and deaths, twice over): the
-        rows newcomers need beyond those freed, as a row is reused a year after it is left."""
+        """Rows for newcomers per starting resident, beyond those the net growth needs: a first
+        year's moves in and births (and a tenth more), as a row is reused a year after it is left."""
         share = np.asarray(model.population.age_band_share.value)
-        rates = np.asarray(model.demography.out_migration_rate.value) + np.asarray(
-            model.mortality.annual_death_rate.value
-        )
-        return 2.0 * float(share @ rates / share.sum())
+        out = float(share @ np.asarray(model.demography.out_migration_rate.value) / share.sum())
+        return 1.1 * (out + model.demography.birth_rate.value)
 
     def projection(self, y: int) -> np.ndarray:
         """Residents by age band that the projection wants at the start of year y (of the run)."""
@@ -71,8 +69,7 @@ class Demography:
         e = d.mover_need_elasticity.value
         p = np.minimum(1.0, np.asarray(d.out_migration_rate.value)[band] * rel**e / self.mean_need_factor)
         leaving = np.flatnonzero(pop.alive & ~pop.dependent & ~dying & (u < p))
-        for i in leaving.tolist():
-            s.move_out(i)
+        s.move_out_many(leaving)
         alive = pop.alive
         counts = np.bincount(band[alive], minlength=self.lower.size)
         births = round(d.birth_rate.value * np.count_nonzero(alive))
@@ -90,14 +87,15 @@ class Demography:
             ids = np.arange(self.next_person, self.next_person + group.size, dtype=np.int64)
             self.next_person += group.size
             take_rows(pop, group, people, ids, self.model)
-            for i in group.tolist():
-                s.arrive(i)
+            s.arrive_many(group)
+            if group.size:
+                s.rows_in_use = max(s.rows_in_use, int(group.max()) + 1)
         return taken
 
     def _rows(self, pop: Population, now: float, k: int) -> np.ndarray:
         """k rows for newcomers: those left a year or more ago, then unused ones, in row order."""
         left = np.fmax(pop.death_time, pop.moved_time)
-        free = np.flatnonzero((pop.setting == DEAD) & (left <= now - DAYS_PER_YEAR))
+        free = np.flatnonzero((pop.setting == DEAD) & (left <= now - DAYS_PER_YEAR + 1e-6))  # the clock's rounding
         unused = np.flatnonzero(pop.setting == NOT_ARRIVED)
         rows = np.concatenate([free, unused])[:k]
         self.short += k - rows.size

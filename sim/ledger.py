@@ -172,6 +172,18 @@ class Accrual:
             self.acc[i] += (t - s) * self.rate[i]
             self.since[i] = np.nan
 
+    def stop_many(self, rows: np.ndarray, t: float) -> None:
+        """``stop`` for many residents at once (a year start's moves)."""
+        s = self.since[rows]
+        on = ~np.isnan(s)
+        self.acc[rows[on]] += (t - s[on]) * self.rate[rows[on]]
+        self.since[rows] = np.nan
+
+    def start_many(self, rows: np.ndarray, t: float) -> None:
+        """``start`` at rate one for residents with nothing accruing (newcomers)."""
+        self.since[rows] = t
+        self.rate[rows] = 1.0
+
     def settle(self, t: float) -> None:
         """Credit everything accrued up to t, as at a year end."""
         on = ~np.isnan(self.since)

@@ -26,6 +26,7 @@ from sim.population import (
     HOME,
     HOSPITAL,
     INTERMEDIATE_CARE,
+    NOT_ARRIVED,
     NURSING,
     REABLEMENT,
     RESIDENTIAL,
@@ -101,6 +102,7 @@ class System:
         self._on_death: list[Callable[[int], None]] = []
         self.dying: dict[int, float] = {}  # residents in a terminal decline, and when they die
         self.needs_place: set[int] = set()  # need 24-hour care and have no care home place yet
+        self.rows_in_use = int(np.count_nonzero(pop.setting != NOT_ARRIVED))  # rows ever held, from 0
         self.band = np.zeros(pop.size, dtype=np.int8)
         self.update_bands()
 
@@ -155,15 +157,6 @@ class System:
         return self.pop.setting[i] == DEAD
 
     # ----- moves between settings -----------------------------------------------------------------
-    def arrive(self, i: int) -> None:
-        """A newcomer (birth or in-migration) takes up a reserved row, at home."""
-        t = self.env.now
-        self.pop.setting[i] = HOME
-        for acc in (self.alive_acc, self.community):
-            acc.since[i] = t
-            acc.rate[i] = 1.0
-        self.log.add(i, "arrival", "home")
-
     def enter_hospital(self, i: int) -> None:
         t = self.env.now
         pop = self.pop
@@ -235,6 +228,35 @@ class System:
         self.log.add(i, "death", where)
         for hook in self._on_death:
             hook(i)
+
+    def move_out_many(self, rows: np.ndarray) -> None:
+        """Moves out at a year start: those at home with nothing running or awaited leave at once
+        (all their accruals stop together); the rest one by one, through the hooks."""
+        pop = self.pop
+        plain = (pop.setting[rows] == HOME) & (pop.package_hours[rows] == 0) & (pop.referred[rows] == 0)
+        plain &= pop.placement[rows] == 0
+        plain &= np.fromiter((i not in self.pending for i in rows.tolist()), dtype=bool, count=rows.size)
+        for i in rows[~plain].tolist():
+            self.move_out(i)
+        quick = rows[plain]
+        t = self.env.now
+        for acc in self.accruals:
+            acc.stop_many(quick, t)
+        pop.setting[quick] = DEAD
+        pop.moved_time[quick] = t
+        if self.log.enabled:
+            for i in quick.tolist():
+                self.log.add(i, "move_out", SETTING_NAMES[HOME])
+
+    def arrive_many(self, rows: np.ndarray) -> None:
+        """Newcomers (births and moves in) take their rows, at home."""
+        t = self.env.now
+        self.pop.setting[rows] = HOME
+        for acc in (self.alive_acc, self.community):
+            acc.start_many(rows, t)
+        if self.log.enabled:
+            for i in rows.tolist():
+                self.log.add(i, "arrival", "home")
 
     def move_out(self, i: int) -> None:
         """Moved out of the tri-borough: gone from its services as at a death (the same hooks give

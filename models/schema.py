@@ -330,6 +330,7 @@ class HospitalSpec(_Strict):
     ]
     los_sigma: Annotated[NonNegative, at_most(*STAY_SIGMA)]
     los_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
+    tariff_trim_days: Annotated[NonNegative, at_most(*STAY_DAYS)]
     discharge: Matrix
 
 
@@ -440,6 +441,8 @@ class Role(_Strict):
         "fte: paid as FTE x cost_per_fte (reported as cost_workforce)"
     )
     tasks: list[Literal[TASKS]]  # type: ignore[valid-type]
+    # a bulk role's backlog: hours still unserved after this long are given up (none if not set)
+    give_up_days: Annotated[Positive, at_most(*STAY_DAYS)] | None = None
 
 
 class IntermediateCareSpec(_Strict):

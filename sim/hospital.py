@@ -41,6 +41,8 @@ class Hospital:
         self.log_mean_los = (np.log(np.asarray(h.mean_los_days.value)) - sigma * sigma / 2).tolist()
         self.los_elasticity = h.los_need_elasticity.value
         self.in_bed: dict[int, object] = {}  # each resident in a bed, and the bed
+        self.admitted_at: dict[int, float] = {}  # and when the stay began
+        self.trim_days = h.tariff_trim_days.value
         self.discharge = np.asarray(h.discharge.value)
         self.arrangement_days = system.model.social_work.arrangement_days.value
 
@@ -95,6 +97,7 @@ class Hospital:
         s.bed.start(i, now)
         s.log.add(i, "admission", "hospital")
         self.in_bed[i] = bed
+        self.admitted_at[i] = now
         dying = s.dying.get(i)
         if dying is not None:
             # the final admission of a terminal decline: the stay ends with the death
@@ -112,6 +115,16 @@ class Hospital:
         bed = self.in_bed.pop(i, None)
         if bed is not None:
             self.beds.give_back(bed)
+            self._spell_ends(i)
+
+    def _spell_ends(self, i: int) -> None:
+        """The tariff's days past the trim point, paid on top of the spell price."""
+        start = self.admitted_at.pop(i, None)
+        if start is None:
+            return
+        stay = self.sys.env.now - start
+        if stay > self.trim_days:
+            self.sys.count("tariff_excess_days", i, stay - self.trim_days)
 
     def _medically_fit(self, i: int, row: list[float], bed) -> None:
         s = self.sys
@@ -182,6 +195,7 @@ class Hospital:
         s.bed.stop(i, s.env.now)
         self.in_bed.pop(i, None)
         self.beds.give_back(bed)
+        self._spell_ends(i)
         s.log.add(i, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:

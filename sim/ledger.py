@@ -27,6 +27,7 @@ COUNTED = (
     "nel_admissions",
     "bed_days",
     "excess_bed_days",
+    "tariff_excess_days",
     "bed_wait_hours",
     "rr_episodes",
     "rr_within_2h",
@@ -57,10 +58,12 @@ COUNTED = (
     "reablement_wait_days",
 )
 
-# (measure, unit cost key, tri-borough cost column). Every cost is activity times unit cost.
+# (measure, unit cost key, tri-borough cost column). Every cost is activity times unit cost; an
+# emergency spell is paid as the 2010/11 tariff paid it, a spell price plus each day past the trim
+# point (tariff_excess_days, counted when the stay ends).
 COST_ITEMS = (
     ("nel_admissions", "nel_admission", "cost_nel"),
-    ("excess_bed_days", "excess_bed_day", "cost_nel"),
+    ("tariff_excess_days", "excess_bed_day", "cost_nel"),
     ("ae_attendances", "ae_attendance", "cost_other_hospital"),
     ("trolley_wait_hours", "ae_trolley_hour", "cost_other_hospital"),
     ("outpatient", "outpatient", "cost_other_hospital"),
@@ -98,6 +101,7 @@ REPORTED = (
     "nel_admissions",
     "bed_days",
     "excess_bed_days",
+    "tariff_excess_days",
     "bed_wait_hours",
     "rr_episodes",
     "rr_within_2h",

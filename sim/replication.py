@@ -176,7 +176,8 @@ class Replication:
         t = self.env.now
         for acc in s.accruals:
             acc.settle(t)
-        routine.draw_year(s.ledger, self.contact_rates, m, self.streams[f"routine:{y}"])
+        delivered = self.workforce.delivered_share()
+        routine.draw_year(s.ledger, self.contact_rates, m, self.streams[f"routine:{y}"], delivered, s.pop.borough)
         minors = round(float(s.ledger.m["ae_minor"].sum()) * s.inv_scale)  # the whole population's
         self.settings.emergency.end_year(minors, t - DAYS_PER_YEAR, self.streams[f"ae_minors:{y}"])
         record = year_record(s.ledger, m)

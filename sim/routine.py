@@ -38,8 +38,17 @@ def need_rate(pop: Population, model: CareModel, rate: float, elasticity: float,
     return rate * (pop.base_need / ref) ** leaf_elasticity.value * (pop.need / pop.base_need) ** elasticity
 
 
-def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rng: np.random.Generator) -> None:
-    """Add the year's routine contacts to the ledger, given days at home and in care homes."""
+def draw_year(
+    ledger: Ledger,
+    rates: dict[str, np.ndarray],
+    model: CareModel,
+    rng: np.random.Generator,
+    delivered: dict[str, np.ndarray] | None = None,
+    borough: np.ndarray | None = None,
+) -> None:
+    """Add the year's routine contacts to the ledger, given days at home and in care homes. A
+    bulk role delivers only its ``delivered`` share (by borough) of the contacts asked of it: a
+    Poisson count thinned is a Poisson count of the thinned mean."""
     m = ledger.m
     home_years = m["community_days"] / DAYS_PER_YEAR
     care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / DAYS_PER_YEAR
@@ -49,6 +58,8 @@ def draw_year(ledger: Ledger, rates: dict[str, np.ndarray], model: CareModel, rn
     for k, (name, measure) in enumerate(CONTACT_MEASURES.items()):
         mult = getattr(model.routine_contacts, name).care_home_multiplier.value
         mean = rates[name] * (home_years + mult * care_home_years)
+        if delivered is not None and name in delivered:
+            mean = mean * delivered[name][borough]
         m[measure] += episode_counts(
             mean, getattr(model.routine_contacts, name).episode_size, u[:, 2 * k], u[:, 2 * k + 1]
         )

@@ -9,6 +9,8 @@ shortage shows as a growing wait, never silently.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from models.schema import CareModel
@@ -53,30 +55,48 @@ class Pool:
 
 
 class FluidQueue:
-    """Hours demanded against hours supplied, period by period, with a carried backlog."""
+    """Hours demanded against hours supplied, period by period, first come first served, with a
+    carried backlog; with ``give_up_days``, hours still waiting after that long are given up (the
+    contacts they were for are not delivered)."""
 
-    def __init__(self, supply_per_period: np.ndarray, period_days: float):
+    def __init__(self, supply_per_period: np.ndarray, period_days: float, give_up_days: float | None = None):
         self.supply = np.asarray(supply_per_period, dtype=float)
-        self.backlog = np.zeros_like(self.supply)
         self.period_days = period_days
+        # rows of hours by how many periods they have waited, oldest first
+        ages = 1 if give_up_days is None else max(1, math.ceil(give_up_days / period_days - 1e-9))
+        self.gives_up = give_up_days is not None
+        self.waiting = np.zeros((ages, self.supply.size))
+
+    @property
+    def backlog(self) -> np.ndarray:
+        return self.waiting.sum(axis=0)
 
     def step(self, demand: np.ndarray) -> dict[str, np.ndarray]:
-        """Serve one period's demand; return demand, supply, served and the wait at period end."""
-        work = self.backlog + demand
-        served = np.minimum(work, self.supply)
-        self.backlog = work - served
+        """Serve one period's demand; return demand, supply, served, given up and the wait at
+        period end."""
+        work = np.vstack([self.waiting, np.asarray(demand, dtype=float)[None, :]])
+        served_by_now = np.minimum(np.cumsum(work, axis=0), self.supply)
+        served = np.diff(served_by_now, axis=0, prepend=0.0)
+        left = work - served
+        if self.gives_up:
+            given_up, self.waiting = left[0], left[1:]
+        else:
+            given_up, self.waiting = np.zeros_like(self.supply), left.sum(axis=0, keepdims=True)
+        backlog = self.backlog
         per_day = np.where(self.supply > 0, self.supply / self.period_days, np.nan)
-        wait = np.where(self.supply > 0, self.backlog / per_day, np.where(self.backlog > 0, np.inf, 0.0))
+        wait = np.where(self.supply > 0, backlog / per_day, np.where(backlog > 0, np.inf, 0.0))
         return {
-            "demand_hours": demand,
+            "demand_hours": np.asarray(demand, dtype=float),
             "supply_hours": self.supply,
-            "served_hours": served,
+            "served_hours": served.sum(axis=0),
+            "given_up_hours": given_up,
             "wait_days": wait,
         }
 
 
 class BulkWorkforce:
-    """The bulk roles (GPs, practice and district nurses) of every borough as fluid queues."""
+    """The bulk roles (GPs, practice and district nurses) of every borough as fluid queues. What
+    they deliver in a year is what was asked less what was given up: routine contacts follow it."""
 
     def __init__(self, model: CareModel, scale: float, periods_per_year: int, period_days: float):
         self.queues = {
@@ -86,15 +106,30 @@ class BulkWorkforce:
                 * scale
                 / periods_per_year,
                 period_days,
+                None if model.workforce[role].give_up_days is None else model.workforce[role].give_up_days.value,
             )
             for role in BULK_ROLES
         }
+        self.asked = {role: np.zeros(q.supply.size) for role, q in self.queues.items()}
+        self.given_up = {role: np.zeros(q.supply.size) for role, q in self.queues.items()}
 
     def step(self, demand: dict[str, np.ndarray], tally: SystemTally, inv_scale: float) -> None:
         """Serve a period's hours demanded by role and borough, and tally them for the whole system."""
         for role, q in self.queues.items():
             r = q.step(demand[role])
+            self.asked[role] += r["demand_hours"]
+            self.given_up[role] += r["given_up_hours"]
             for b in range(r["demand_hours"].shape[0]):
-                for key in ("demand_hours", "supply_hours", "served_hours"):
+                for key in ("demand_hours", "supply_hours", "served_hours", "given_up_hours"):
                     tally.add(b, f"{role}_{key}", float(r[key][b]) * inv_scale)
                 tally.sample(b, f"{role}_wait_days", float(r["wait_days"][b]))
+
+    def delivered_share(self) -> dict[str, np.ndarray]:
+        """Each role's share of the year's asked hours not given up, by borough; and count afresh."""
+        out = {}
+        for role in self.queues:
+            asked = self.asked[role]
+            out[role] = np.where(asked > 0, 1.0 - self.given_up[role] / np.maximum(asked, 1e-12), 1.0)
+            asked.fill(0.0)
+            self.given_up[role].fill(0.0)
+        return out

@@ -148,8 +148,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     result = calibrate(spec, progress=lambda line: print(line, file=sys.stderr))
     if result.fitted is not None:
         print(f"fitted parameters written to {result.fitted}")
-    print(f"{result.within} of {len(result.rows)} targets within tolerance. Fit report: {result.report}")
-    for r in result.rows:
+    print(f"{result.within} of {len(result.fitted_rows)} targets within tolerance. Fit report: {result.report}")
+    for r in result.fitted_rows:
+        flag = "ok " if r["within"] else "OUT"
+        print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
+    checked = result.checked_rows
+    print(f"Longitudinal, checked and not yet fitted: {sum(r['within'] for r in checked)} of {len(checked)} within:")
+    for r in checked:
         flag = "ok " if r["within"] else "OUT"
         print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
     print("CBA what-if, GBP m (within 5% of the table?):")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration import cba, fit, fitted_file, report
+from calibration import cba, fit, fitted_file, longitudinal, report
 from calibration.parameters import start
 from calibration.targets import load_targets
 from experiments.files import file_in_the_way
@@ -139,8 +139,17 @@ class CalibrationResult:
     shared_seeds: list[int]  # the check's seeds the fit also ran on
 
     @property
+    def fitted_rows(self) -> list[dict]:
+        """The targets the fit aims at (the longitudinal ones are only checked)."""
+        return [r for r in self.rows if r["group"] != longitudinal.GROUP]
+
+    @property
+    def checked_rows(self) -> list[dict]:
+        return [r for r in self.rows if r["group"] == longitudinal.GROUP]
+
+    @property
     def within(self) -> int:
-        return sum(r["within"] for r in self.rows)
+        return sum(r["within"] for r in self.fitted_rows)
 
 
 def code_version() -> str:
@@ -229,7 +238,7 @@ def calibrate(spec: CalibrateSpec, progress: Callable[[str], None] = _stderr) ->
     ach, frames = fit.check(
         data, x, scale=spec.check_scale, reps=spec.check_reps, jobs=spec.jobs, first_seed=spec.check_seed
     )
-    rows = fit.target_rows(load_targets(), ach)
+    rows = fit.target_rows(load_targets() + longitudinal.load_targets(), ach)
     what_if, observed = cba.what_if(frames), cba.observed()
     record = _record(spec, data, rows, evaluations, objective)
     if not spec.check_only:

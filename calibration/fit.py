@@ -23,7 +23,7 @@ from joblib import Parallel, delayed
 from pydantic import ValidationError
 from scipy.optimize import least_squares
 
-from calibration import leaves
+from calibration import leaves, longitudinal
 from calibration.measure import achieved, achieved_one, mean_of
 from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, start
 from calibration.targets import Target, load_targets
@@ -48,10 +48,11 @@ class FitSpec:
     correct_to_scale: float | None = None
 
 
-def simulate(data: dict, x: np.ndarray, scale: float, seed: int) -> pd.DataFrame:
-    """The person log of year 1 of one replication with the vector applied."""
+def simulate(data: dict, x: np.ndarray, scale: float, seed: int, years: int = 1) -> pd.DataFrame:
+    """The person log of years 1 .. ``years`` of one replication with the vector applied (year 1
+    is a year whatever the horizon, so a longer run does not move it)."""
     model = CareModel.model_validate(apply(data, x))
-    return run_replication(model, 0, seed, years=1, scale=scale, person_log=True).persons
+    return run_replication(model, 0, seed, years=years, scale=scale, person_log=True).persons
 
 
 def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[str, float]:
@@ -227,10 +228,12 @@ def check(
     data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: int = 2, first_seed: int = 1
 ) -> tuple[dict[str, float], list[pd.DataFrame]]:
     """Mean over replications of year 1 after the warm-up, at the given scale (the acceptance test),
-    and the person logs it was measured on (the CBA what-if thins their activity)."""
+    with the longitudinal measures of years 1 and 2 (calibration/longitudinal.py), and the year-1
+    person logs it was measured on (the CBA what-if thins their activity)."""
     seeds = list(range(first_seed, first_seed + reps))
-    frames = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s) for s in seeds)
-    return achieved(frames), frames
+    both = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s, 2) for s in seeds)
+    frames = [f[f.year == 1].reset_index(drop=True) for f in both]
+    return {**achieved(frames), **longitudinal.measures(both)}, frames
 
 
 def target_rows(targets: list[Target], ach: dict[str, float]) -> list[dict]:

@@ -17,7 +17,7 @@ import pytest
 import calibration.calibrate
 import calibration.fit
 import wsic
-from calibration import leaves
+from calibration import leaves, longitudinal
 from calibration.calibrate import CalibrateSpec
 from calibration.parameters import NAMES, apply, start
 from calibration.targets import load_targets, strata_table
@@ -205,7 +205,7 @@ def faked(monkeypatch):
 
     def check(data, x, scale=1.0, reps=5, jobs=2, first_seed=1):
         calls["checked"] = CareModel.model_validate(apply(data, x))
-        ach = {t.name: t.value for t in load_targets()}
+        ach = {t.name: t.value for t in (*load_targets(), *longitudinal.load_targets())}
         ach["high:ooh_cost"] *= 1.2
         return ach, [_person_log(scale)]
 
@@ -230,9 +230,11 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     ]
     assert lines[2] == "  ok  very_high:nel_cost               target     5991.000  simulated     5991.000"
     assert "  OUT high:ooh_cost                    target     1336.000  simulated     1603.200" in lines
-    assert len(lines) == 2 + 40 + 1 + 6
-    assert lines[42] == "CBA what-if, GBP m (within 5% of the table?):"
-    assert lines[43:] == [
+    assert len(lines) == 2 + 40 + 1 + 8 + 1 + 6
+    assert lines[42] == "Longitudinal, checked and not yet fitted: 8 of 8 within:"
+    assert lines[43].startswith("  ok  roland_index_share")
+    assert lines[51] == "CBA what-if, GBP m (within 5% of the table?):"
+    assert lines[52:] == [
         "  ok  lower gross     table   61.0  simulated   61.8",
         "  ok  lower reinvest  table   24.0  simulated   23.6",
         "  ok  lower net       table   37.0  simulated   38.2",
@@ -255,7 +257,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     record = written.model.calibration
     assert (record.status, record.evaluations, record.objective, record.seeds) == ("fitted", 7, 1.5, [1, 7])
     assert record.method.startswith("wsic calibrate --scale 0.25 --seeds 1 7 --rounds 4")
-    assert sum(t.within for t in record.targets) == 39
+    assert sum(t.within for t in record.targets) == 39 + 8, "the longitudinal checks are recorded too"
 
 
 def test_check_only_writes_the_report_but_no_fitted_file(tmp_path, capsys, faked):
@@ -278,7 +280,8 @@ def test_calibrate_returns_what_it_found(tmp_path, faked):
     lines = []
     result = calibration.calibrate.calibrate(spec, progress=lines.append)
     assert lines == [f"checking the current parameters of {BASELINE}", "checking at scale 1.0, 5 replications ..."]
-    assert (result.within, len(result.rows), result.fitted, result.report) == (39, 40, None, tmp_path / "r.html")
+    assert (result.within, len(result.fitted_rows), result.fitted, result.report) == (39, 40, None, tmp_path / "r.html")
+    assert len(result.checked_rows) == 8
     assert [r["within"] for r in result.cba] == [True] * 6
     assert set(result.what_if.stratum) == {*strata_table().index, "total"}
     assert result.shared_seeds == []

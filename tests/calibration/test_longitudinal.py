@@ -1,0 +1,57 @@
+"""The longitudinal measures read two years of a person log as their papers define them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration import longitudinal
+
+
+def _log(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["person", "year", "age", "nel_admissions", "cost_nel", "cost_other_hospital", "cost_ooh", "cost_sc"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_roland_shares_follow_the_heavy_users_of_year_one_into_year_two():
+    # persons 0-1 had two admissions in year 1 (heavy), 2-3 had one; person 1 died before year 2
+    log = _log(
+        [
+            (0, 1, 70, 2, 0, 0, 0, 0),
+            (1, 1, 80, 3, 0, 0, 0, 0),
+            (2, 1, 66, 1, 0, 0, 0, 0),
+            (3, 1, 90, 1, 0, 0, 0, 0),
+            (4, 1, 40, 5, 0, 0, 0, 0),  # under 65: not in the cohort or the denominators
+            (0, 2, 71, 1, 0, 0, 0, 0),
+            (2, 2, 67, 2, 0, 0, 0, 0),
+            (3, 2, 91, 1, 0, 0, 0, 0),
+            (4, 2, 41, 4, 0, 0, 0, 0),
+        ]
+    )
+    got = longitudinal.measures_one(log)
+    assert got["roland_index_share"] == pytest.approx(5 / 7)
+    assert got["roland_next_share"] == pytest.approx(1 / 4), "the dead count as no admissions"
+    assert got["admissions_65_plus"] == pytest.approx(7 / 4)
+    assert got["admissions_under_65"] == pytest.approx(5.0)
+    assert got["admissions_85_plus"] == pytest.approx(1.0)
+
+
+def test_persistence_is_the_share_of_the_top_five_per_cent_still_there_next_year():
+    n = 200
+    rng = np.random.default_rng(1)
+    cost1 = rng.permutation(n).astype(float)
+    cost2 = cost1.copy()
+    top = np.argsort(-cost1)[:10]
+    cost2[top[:4]] = -1.0  # four of the top ten fall to the bottom; social care does not count
+    rows = [(i, 1, 50, 0, cost1[i], 0, 0, 1e6 * (i == 0)) for i in range(n)]
+    rows += [(i, 2, 51, 0, 0, cost2[i], 0, 0) for i in range(n)]
+    assert longitudinal.measures_one(_log(rows))["wammes_persistence"] == pytest.approx(0.6)
+
+
+def test_the_targets_carry_their_bands_and_sources():
+    table = pd.read_csv(longitudinal.DATA / "longitudinal.csv")
+    assert table.source.str.len().min() > 20 and table.year.notna().all()
+    for t in longitudinal.load_targets():
+        row = table.set_index("measure").loc[t.name]
+        assert t.value - t.tolerance == pytest.approx(row.low) and t.value + t.tolerance == pytest.approx(row.high)

@@ -84,14 +84,15 @@ class CrisisPathway:
                 return
         self.route(i, row, setting)
 
-    def route(self, i: int, row: list[float], setting: int) -> None:
-        """A crisis that happens: counted, then to where it goes."""
+    def route(self, i: int, row: list[float], setting: int, terminal: bool = False) -> None:
+        """A crisis that happens: counted, then to where it goes. ``terminal``: the crisis that
+        begins a terminal decline, the one end-of-life support can keep at home."""
         s = self.sys
         iv = s.interventions
         s.count("crises", i)
         s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
         if iv.any:
-            if row[C_EOL_HIT] and i in s.dying:
+            if terminal and row[C_EOL_HIT]:
                 self._death_at_home(i, row)
                 return
             if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
@@ -112,7 +113,7 @@ class CrisisPathway:
         setting = s.pop.setting[i]
         if setting in (HOME, CARE_HOME, REABLEMENT) and not self.emergency.present(i):
             row[C_ADMIT] = 0.0
-            self.route(i, row, setting)
+            self.route(i, row, setting, terminal=True)
 
     def needs_care(self, i: int, row: list[float], with_crisis: bool) -> None:
         """A need for 24-hour care begins (and a place is to follow). Mostly it first shows as a

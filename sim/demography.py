@@ -43,7 +43,8 @@ class Demography:
         n = model.need
         e = d.mover_need_elasticity.value
         self.mean_need_factor = float(np.exp((n.frailty_sigma.value**2 + n.shock_sigma.value**2) * (e * e - e) / 2))
-        self.next_person = pop.size  # person numbers of newcomers follow every row's first
+        # newcomers' person numbers follow the starting residents' (their rows), whatever the reserve
+        self.next_person = int(np.count_nonzero(pop.setting != NOT_ARRIVED))
         self.short = 0  # newcomers the reserve had no row for
 
     @staticmethod

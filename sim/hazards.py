@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 
 from models.schema import CareModel
 from sim.population import Population
@@ -37,18 +38,23 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarra
     mort = model.mortality
     e = mort.need_elasticity.value
     rates = np.asarray(mort.annual_death_rate.value)
-    bands = rates.size
+    floor = mort.dependent_death_rate.value
     sex = _sex_factor(pop, model, band)
-    alive = pop.alive
-    own, dep = alive & ~pop.dependent, alive & pop.dependent
-    count = np.bincount(band[alive], minlength=bands)
-    weight = np.bincount(band[own], weights=sex[own] * pop.need[own] ** e, minlength=bands)
-    norm = np.where(weight > 0, weight / np.maximum(count, 1), 1.0)
-    for _ in range(6):  # those needing 24-hour care die at the higher of two rates: a fixed point
-        higher = np.maximum(rates[band[dep]] * pop.need[dep] ** e / norm[band[dep]], mort.dependent_death_rate.value)
-        room = rates * count - np.bincount(band[dep], weights=sex[dep] * higher, minlength=bands)
-        valid = (weight > 0) & (room > 0)  # else (a band of none, or of the dependent only) it is moot
-        norm[valid] = rates[valid] * weight[valid] / room[valid]
+    norm = np.ones(rates.size)
+    for b in range(rates.size):
+        here = pop.alive & (band == b)
+        if not here.any() or rates[b] <= 0:
+            continue
+        weight = sex[here] * pop.need[here] ** e
+        lowest = np.where(pop.dependent[here], floor * sex[here], 0.0)  # those needing 24-hour care
+
+        def excess(log_norm: float, rate: float = rates[b], weight: np.ndarray = weight, lowest=lowest) -> float:
+            return float(np.maximum(rate * weight / np.exp(log_norm), lowest).mean() - rate)
+
+        # the band's mean hazard falls as the divisor rises; where those needing 24-hour care
+        # alone die faster than the band's rate, the others' hazard is as small as it can be
+        lo, hi = np.log(max(weight.mean(), 1e-300)) - 40.0, np.log(max(weight.mean(), 1e-300)) + 40.0
+        norm[b] = np.exp(hi if excess(hi) > 0 else brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
     return norm
 
 

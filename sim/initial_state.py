@@ -42,7 +42,10 @@ def populate(
         who = _pick(rng, np.where(eligible, care_home_weight, 0.0), k)
         ch.fill_at_start(who, kind)
         if hasattr(home, "fill"):  # the rest of the population's residents, beside the sample's
-            hazard = float(death_hazard[who].mean()) if len(who) else 0.0
+            # those placed need 24-hour care: they die at least at that rate (the hazards given
+            # here were set before anyone was placed)
+            floor = m.mortality.dependent_death_rate.value
+            hazard = float(np.maximum(death_hazard[who], floor).mean()) if len(who) else 0.0
             stay = DAYS_PER_YEAR / hazard if hazard > 0 else None
             home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who), stay)
         eligible[who] = False

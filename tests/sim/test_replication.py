@@ -111,7 +111,7 @@ def test_newcomers_are_the_births_and_moves_in_each_a_new_person(run):
     assert len(arrivals) == pytest.approx(came, abs=1e-6), "every newcomer arrives once, at a year start"
     years = arrivals.time / YEAR_DAYS
     assert np.allclose(years, np.round(years), atol=1e-9), "at year starts"
-    assert arrivals.person.is_unique and (arrivals.person >= rep.sys.pop.size).all(), "a new person number each"
+    assert arrivals.person.is_unique and (arrivals.person >= rep.initial_residents).all(), "a new person number each"
     gone = ev[ev.event.isin(["death", "move_out"])]
     assert len(gone) > 0 and gone.person.is_unique, "a person leaves once"
 

@@ -30,7 +30,10 @@ def test_fit_recovers_chosen_parameters_on_a_small_population(make_data, ample):
     # downstream care ample: on a few thousand people the social care queues fill (README, Scale),
     # the beds with them, and A&E's trolley waits then cap admissions, so the NEL rate's scale
     # would hardly move the NEL cost
-    data = make_data(**ample)
+    # and the beds and A&E too: with a third more crises the hospital's beds fill, trolley waits
+    # cap admissions, and the NEL rate's scale would no longer move its cost
+    room = {"hospital.beds": 100_000, "emergency_department.majors_cubicles": 100_000}
+    data = make_data(**ample, **room, **{"emergency_department.majors_clinician_hours": 100_000_000})
     x0 = start(data)
     truth = x0.copy()
     free = tuple(NAMES.index(n) for n in CHOSEN)

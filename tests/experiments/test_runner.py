@@ -112,7 +112,12 @@ def test_precision_adds_replications_until_reached_or_capped(models, tmp_path):
     assert pd.read_parquet(tmp_path / "tight" / "results.parquet").replication.nunique() == 5
 
 
-@pytest.mark.slow  # 24 replications: about 3 s on a quiet machine
+# at 0.02 common random numbers narrowed the interval only to 0.71 of independent seeds' (a 2%
+# sample runs congested, README: Scale, and a queue's divergence between the arms spreads)
+SCALE_CRN = 0.05
+
+
+@pytest.mark.slow  # 24 replications: about 30 s on a quiet machine
 def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp_path):
     # a fixed effect, so the difference has no parameter uncertainty that common numbers cannot remove
     variant = tmp_path / "fewer_crises.toml"
@@ -133,7 +138,7 @@ def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp
     widths = {}
     for crn in (True, False):
         out = tmp_path / f"crn_{crn}"
-        run_experiment(pair, spec(reps=6, scale=0.02, common_random_numbers=crn), out, show_progress=False)
+        run_experiment(pair, spec(reps=6, scale=SCALE_CRN, common_random_numbers=crn), out, show_progress=False)
         s = summarise(replication_table(pd.read_parquet(out / "results.parquet")), "baseline")
         row = s[
             (s.scenario == "fewer_crises")

@@ -37,9 +37,12 @@ class SocialWork:
         pool = self.pools[s.pop.borough[i]]
         if not pool.available:
             return
+        person = s.pop.person[i]  # rows are reused: a wait outlasting its resident ends with them
         s.wait_start("assessment_wait_days", i)
         with pool.resource.request() as req:
             yield req
+            if s.pop.person[i] != person:
+                return
             s.wait_end("assessment_wait_days", i)
             if s.is_dead(i):
                 return
@@ -51,12 +54,16 @@ class SocialWork:
     def referral(self, i: int, service: Callable[[], Generator]) -> Generator:
         """From the community: assessment, arrangement time, then the service (package or place)."""
         s = self.sys
+        person = s.pop.person[i]
         s.pop.referred[i] += 1
         yield from self.assess(i)
         yield s.env.timeout(self.arrangement_days)
+        if s.pop.person[i] != person:
+            return  # the row is another resident's now
         if s.pop.setting[i] != DEAD:
             yield from service()
-        s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
+        if s.pop.person[i] == person:
+            s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
 
 
 class HomeCare:

@@ -28,6 +28,7 @@ def test_bench_refuses_every_bad_flag_before_measuring(monkeypatch, capsys):
     ]
 
 
+@pytest.mark.slow
 def test_bench_measures_each_population(capsys):
     args = ["bench", "--population", "2000", "4000", "--years", "1", "--json", "--reference-events", "30000"]
     assert wsic.main(args) == 0

@@ -128,6 +128,7 @@ def test_results_do_not_depend_on_jobs(run_dir, tmp_path):
     pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True))
 
 
+@pytest.mark.slow
 def test_run_summarises_what_it_holds_without_reading_it_back(tmp_path, monkeypatch):
     """The combined results are summarised from memory, and the replication table is built once for
     the summary and the report together."""

@@ -53,6 +53,7 @@ def test_business_as_usual_follows_the_projection_over_five_years(baseline):
     _check_projection(baseline, 0.1, 5, 7)
 
 
+@pytest.mark.slow
 def test_people_move_out_at_their_band_s_rate_and_the_dependent_stay(baseline):
     rep = Replication(baseline, 0, 3, years=1, scale=0.1)
     pop = rep.sys.pop
@@ -90,6 +91,7 @@ def _one_year(rep: Replication):
             return
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_newcomers_whatever_the_scenario(baseline):
     """Who arrives and which row they take does not depend on what the care system did."""
     from models.loader import load_model

@@ -20,6 +20,7 @@ def _deaths(model, years: int = 2, scale: float = 0.02) -> pd.Series:
     return people.groupby("year").value.sum()
 
 
+@pytest.mark.slow
 def test_the_wsic_model_has_no_death_mechanism_and_the_same_deaths(baseline):
     """WSIC avoids admissions and care home places but acts on no death: its deaths are business
     as usual's to the last one, so the paired interval of the difference is nil."""
@@ -46,6 +47,7 @@ def test_a_band_s_mean_hazard_is_its_cited_rate_and_men_die_more(baseline):
         assert ratio == pytest.approx(male[b], rel=1e-9), b
 
 
+@pytest.mark.slow
 def test_simulated_deaths_by_age_band_follow_the_rates(make_variant):
     """Deaths in the first (warm-up) year of those alive at the start, by their age band then,
     against the band's rate (selection: the frailest die first, so a cohort's later years die a

@@ -128,6 +128,7 @@ def test_a_fluid_queue_loses_no_hours_and_never_serves_more_than_its_supply(dema
         assert given_up == 0.0
 
 
+@pytest.mark.slow
 def test_half_the_gps_deliver_fewer_contacts_and_carry_a_backlog(make_variant, baseline):
     from sim.replication import run_replication
 

@@ -1,16 +1,19 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.replication import run_replication
 from sim.streams import Streams
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_results(baseline):
     a = run_replication(baseline, 0, seed=5, years=1, scale=0.01)
     b = run_replication(baseline, 0, seed=5, years=1, scale=0.01)
     pd.testing.assert_frame_equal(a.results, b.results)
 
 
+@pytest.mark.slow
 def test_different_seeds_or_replications_differ(baseline):
     a = run_replication(baseline, 0, seed=5, years=1, scale=0.01).results
     b = run_replication(baseline, 0, seed=6, years=1, scale=0.01).results

@@ -94,6 +94,7 @@ def test_what_happens_to_one_resident_leaves_everyone_else_s_events_alone(baseli
     assert any(ea.get(i) != eb.get(i) for i in changed.tolist()), "the changed residents' own events do change"
 
 
+@pytest.mark.slow
 def test_a_year_is_the_same_whatever_the_horizon(baseline):
     """Year 1 of a one-year run and of a two-year run agree to the last digit, though the longer
     run reserves more rows for newcomers."""

@@ -147,7 +147,7 @@ class CommunityEvents:
         rises from now on."""
         if who.size:
             self.sys.pop.dependent[who] = True
-            self.hazards.death[who] = death_hazard(self.sys.pop, self.model, self.sys.band, self.death_norm)[who]
+            self.hazards.death[who] = death_hazard(self.sys.pop, self.model, self.sys.band, self.death_norm, who)
 
     def dying_mask(self) -> np.ndarray:
         mask = np.zeros(self.sys.pop.size, dtype=bool)

@@ -23,11 +23,11 @@ class Hazards:
     care_home_referral: np.ndarray
 
 
-def _sex_factor(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
+def _sex_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(None)) -> np.ndarray:
     """Each resident's hazard relative to their band's, by sex: one on average for an even mix."""
     female = model.population.female_share.value
-    male = np.asarray(model.mortality.male_multiplier.value)[band]
-    return np.where(pop.female, 1.0, male) / (female + (1.0 - female) * male)
+    male = np.asarray(model.mortality.male_multiplier.value)[band[pick]]
+    return np.where(pop.female[pick], 1.0, male) / (female + (1.0 - female) * male)
 
 
 def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
@@ -58,13 +58,18 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarra
     return norm
 
 
-def death_hazard(pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray) -> np.ndarray:
+def death_hazard(
+    pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Deaths per person-year: the band's rate times need relative to the band, or, once the
-    resident needs 24-hour care, the rate of those who do (if higher); split by sex."""
+    resident needs 24-hour care, the rate of those who do (if higher); split by sex. ``rows``:
+    only these residents' (in their order)."""
     mort = model.mortality
-    rate = np.asarray(mort.annual_death_rate.value)[band] * pop.need**mort.need_elasticity.value / norm[band]
-    higher = np.where(pop.dependent, np.maximum(rate, mort.dependent_death_rate.value), rate)
-    return _sex_factor(pop, model, band) * higher
+    pick = slice(None) if rows is None else rows
+    b = band[pick]
+    sex = _sex_factor(pop, model, band, pick)
+    rate = np.asarray(mort.annual_death_rate.value)[b] * pop.need[pick] ** mort.need_elasticity.value / norm[b]
+    return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)
 
 
 def year_hazards(pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray) -> Hazards:

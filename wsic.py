@@ -141,6 +141,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         check_seed=args.check_seed,
         check_only=args.check_only,
         note=args.note,
+        free=None if args.free is None else tuple(args.free),
     )
     problems = spec.check()
     if problems:
@@ -153,7 +154,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         flag = "ok " if r["within"] else "OUT"
         print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
     checked = result.checked_rows
-    print(f"Longitudinal, checked and not yet fitted: {sum(r['within'] for r in checked)} of {len(checked)} within:")
+    print(f"Longitudinal, checked and not fitted: {sum(r['within'] for r in checked)} of {len(checked)} within:")
     for r in checked:
         flag = "ok " if r["within"] else "OUT"
         print(f"  {flag} {r['name']:32s} target {r['target']:12.3f}  simulated {r['achieved']:12.3f}")
@@ -279,6 +280,13 @@ def _add_calibrate(sub) -> None:
         metavar="TEXT",
         help="added to the fitted file's method line: anything about how the fit was reached that the "
         "flags do not say (for example a step made by hand before it)",
+    )
+    c.add_argument(
+        "--free",
+        nargs="+",
+        metavar="NAME",
+        help="fit only these parameters (names as in calibration/parameters.py), holding the rest where "
+        "the model file has them (default: every parameter the fit moves)",
     )
     c.add_argument("--report", default="runs/calibration/fit_report.html")
     c.set_defaults(func=cmd_calibrate)

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from calibration import cba, fit, fitted_file, longitudinal, report
-from calibration.parameters import start
-from calibration.targets import load_targets
+from calibration.parameters import NAMES, start
 from experiments.files import file_in_the_way
 from experiments.runner import jobs_problem
 from models.loader import load_model, resolved_data
@@ -54,6 +53,11 @@ class CalibrateSpec:
     check_seed: int = 1
     check_only: bool = False
     note: str | None = None
+    free: tuple[str, ...] | None = None  # the parameters to fit by name; None: every default one
+
+    @property
+    def free_indices(self) -> tuple[int, ...]:
+        return fit.DEFAULT_FREE if self.free is None else tuple(NAMES.index(n) for n in self.free)
 
     @property
     def aim_scale(self) -> float:
@@ -94,6 +98,11 @@ class CalibrateSpec:
             problem = _unwritable(Path(path))
             if problem:
                 problems.append(f"{flag} must be {what}'s path, {problem} (got {path})")
+        unknown = [n for n in self.free or () if n not in NAMES]
+        if unknown:
+            problems.append(f"--free must name parameters of the fit ({', '.join(NAMES)}) (got {' '.join(unknown)})")
+        elif self.free is not None and len(set(self.free)) < len(self.free):
+            problems.append(f"--free must name each parameter once (got {' '.join(self.free)})")
         if self.note is not None and any("\ud800" <= ch <= "\udfff" for ch in self.note):
             problems.append("--note must be valid text (got bytes that are not UTF-8)")
         seeds = " ".join(map(str, self.seeds))
@@ -112,7 +121,9 @@ class CalibrateSpec:
         text = (
             f"wsic calibrate --scale {self.scale} --seeds {' '.join(map(str, self.seeds))} "
             f"--rounds {self.rounds} --max-evaluations {self.max_evaluations} "
-            f"--correct-to-scale {self.aim_scale}, started from {begin}"
+            f"--correct-to-scale {self.aim_scale}"
+            + (f" --free {' '.join(self.free)}" if self.free is not None else "")
+            + f", started from {begin}"
         )
         return f"{text}; {self.note}" if self.note else text
 
@@ -124,6 +135,7 @@ class CalibrateSpec:
             max_evaluations=self.max_evaluations,
             rounds=self.rounds,
             correct_to_scale=self.aim_scale,
+            free=self.free_indices,
         )
 
 
@@ -140,7 +152,7 @@ class CalibrationResult:
 
     @property
     def fitted_rows(self) -> list[dict]:
-        """The targets the fit aims at (the longitudinal ones are only checked)."""
+        """The targets the fit aims at (the longitudinal rows marked checked are only reported)."""
         return [r for r in self.rows if r["group"] != longitudinal.GROUP]
 
     @property
@@ -182,7 +194,7 @@ def _fit(
     fit_spec = spec.fit_spec()
     cache = Path(spec.out).with_suffix(".cache.json")
     progress(
-        f"fitting {len(fit.DEFAULT_FREE)} of {len(start(data))} parameters, and the cost-tree leaves' need "
+        f"fitting {len(spec.free_indices)} of {len(start(data))} parameters, and the cost-tree leaves' need "
         f"by fixed point, at scale {fit_spec.scale}, seeds {list(fit_spec.seeds)} "
         f"(cache {cache}; rerun to resume)"
     )
@@ -202,6 +214,7 @@ def _record(spec: CalibrateSpec, data: dict, rows: list[dict], evaluations: int,
         "evaluations": evaluations,
         "objective": objective,
         "method": None if spec.check_only else spec.method(data),
+        "free": None if spec.check_only else [NAMES[k] for k in spec.free_indices],
         "correct_to_scale": None if spec.check_only else spec.aim_scale,
         "check_scale": spec.check_scale,
         "check_reps": spec.check_reps,
@@ -238,7 +251,7 @@ def calibrate(spec: CalibrateSpec, progress: Callable[[str], None] = _stderr) ->
     ach, frames = fit.check(
         data, x, scale=spec.check_scale, reps=spec.check_reps, jobs=spec.jobs, first_seed=spec.check_seed
     )
-    rows = fit.target_rows(load_targets() + longitudinal.load_targets(), ach)
+    rows = fit.target_rows(fit.objective_targets() + longitudinal.load_targets("checked"), ach)
     what_if, observed = cba.what_if(frames), cba.observed()
     record = _record(spec, data, rows, evaluations, objective)
     if not spec.check_only:

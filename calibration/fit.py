@@ -1,11 +1,12 @@
 """Fit the free parameters by minimising tolerance-weighted error against the 2010/11 targets.
 
 The objective runs the simulation on fixed seeds (common random numbers, so it moves smoothly
-with the parameters), measures year 1 after the warm-up, and returns each target's error divided
-by its acceptance band, so |residual| <= 1 means within tolerance. scipy.optimize.least_squares
-(trust region reflective, bounded) minimises the sum of squares; its Jacobian is taken by finite
-differences run in parallel. Every evaluation is cached on disk, so an interrupted fit resumes by
-replaying the cache.
+with the parameters) for two years after the warm-up, measures the cross-section on year 1 and
+persistence, the age gradient and the stock of home care on both (calibration/longitudinal.py),
+and returns each target's error divided by its acceptance band, so |residual| <= 1 means within
+tolerance. scipy.optimize.least_squares (trust region reflective, bounded) minimises the sum of
+squares; its Jacobian is taken by finite differences run in parallel. Every evaluation is cached
+on disk, so an interrupted fit resumes by replaying the cache.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class FitSpec:
     correct_to_scale: float | None = None
 
 
+def objective_targets() -> list[Target]:
+    """What the fit aims at: the 2010/11 cross-section and the longitudinal rows marked fitted."""
+    return load_targets() + longitudinal.load_targets("fitted")
+
+
 def simulate(data: dict, x: np.ndarray, scale: float, seed: int, years: int = 1) -> pd.DataFrame:
     """The person log of years 1 .. ``years`` of one replication with the vector applied (year 1
     is a year whatever the horizon, so a longer run does not move it)."""
@@ -62,10 +68,11 @@ def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[st
     crises than a run can hold, say) has no results: every target counts as missing, which the
     objective scores as far out of band, so the optimiser steps back rather than the fit stopping."""
     try:
-        persons = simulate(data, x, scale, seed)
+        persons = simulate(data, x, scale, seed, longitudinal.YEARS)
     except ValidationError:
         return {}
-    return achieved_one(persons)
+    first = persons[persons.year == 1].reset_index(drop=True)
+    return {**achieved_one(first), **longitudinal.measures_one(persons)}
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:
@@ -77,7 +84,7 @@ class Objective:
     data: dict
     spec: FitSpec
     cache_path: Path | None = None
-    targets: list[Target] = field(default_factory=load_targets)
+    targets: list[Target] = field(default_factory=objective_targets)
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
     evaluations: int = 0
 
@@ -231,7 +238,7 @@ def check(
     with the longitudinal measures of years 1 and 2 (calibration/longitudinal.py), and the year-1
     person logs it was measured on (the CBA what-if thins their activity)."""
     seeds = list(range(first_seed, first_seed + reps))
-    both = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s, 2) for s in seeds)
+    both = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s, longitudinal.YEARS) for s in seeds)
     frames = [f[f.year == 1].reset_index(drop=True) for f in both]
     return {**achieved(frames), **longitudinal.measures(both)}, frames
 

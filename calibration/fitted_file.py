@@ -25,7 +25,7 @@ HEADER = (
     "file; every other parameter lives there. Rewritten by each calibration run.",
 )
 # the file's tables, in the order written; a value belongs to the longest that prefixes its path
-SECTIONS = ("need", "risk", "risk.weights", "crisis", "routine_contacts", "home_care", "initial_state")
+SECTIONS = ("need", "risk", "risk.weights", "crisis", "routine_contacts", "home_care", "care_homes", "initial_state")
 LEAF_MULTIPLIERS = "need.segment_need_multiplier"
 # routine contacts' rates and elasticities live in this file, fitted or not; one the fit does not set
 # is kept with its own unit and source (a care-home multiplier it does not set lives in baseline.toml)
@@ -41,6 +41,7 @@ RECORD_KEYS = (
     "evaluations",
     "objective",
     "method",
+    "free",
     "correct_to_scale",
     "check_scale",
     "check_reps",
@@ -68,6 +69,10 @@ def held_source(prior: dict | None) -> str:
     return HELD if wrong else own
 
 
+def _earlier_fit(prior: dict | None) -> bool:
+    return (prior or {}).get("source", "").startswith("fitted by wsic calibrate")
+
+
 def entries(data: dict, x: np.ndarray, record: dict, free: tuple[int, ...] = DEFAULT_FREE) -> dict[str, dict]:
     """Every parameter the file holds, by dotted path, each a {value, unit, source} table. Only a
     value that a free parameter of the fit set says it was fitted."""
@@ -75,8 +80,14 @@ def entries(data: dict, x: np.ndarray, record: dict, free: tuple[int, ...] = DEF
     chosen = {NAMES[k] for k in free}
     out = {}
     for path, v in fitted_values(data, x).items():
-        fitted = any(name in chosen for name in setters(path))
-        out[path] = {"value": float(v), "unit": UNITS[path], "source": note if fitted else held_source(_at(data, path))}
+        value = [float(a) for a in v] if isinstance(v, list) else float(v)
+        if any(name in chosen for name in setters(path)):
+            label = note
+        elif setters(path) and _earlier_fit(_at(data, path)):
+            label = _at(data, path)["source"]  # a free parameter this fit held where an earlier one put it
+        else:
+            label = held_source(_at(data, path))
+        out[path] = {"value": value, "unit": UNITS[path], "source": label}
     out[LEAF_MULTIPLIERS] = {
         "value": [float(v) for v in leaves.multipliers(data)],
         "unit": leaves.UNIT,
@@ -144,7 +155,8 @@ def document(data: dict, x: np.ndarray, record: dict) -> tomlkit.TOMLDocument:
     for line in HEADER:
         doc.add(tomlkit.comment(line))
     tables = {section: tomlkit.table() for section in SECTIONS}
-    for path, entry in _ordered(entries(data, x, record)):
+    free = tuple(NAMES.index(n) for n in record["free"]) if record.get("free") else DEFAULT_FREE
+    for path, entry in _ordered(entries(data, x, record, free)):
         section = section_of(path)
         _put(tables[section], path[len(section) + 1 :].split("."), entry)
     for section in SECTIONS:

@@ -1,10 +1,11 @@
 """What follows people from one year to the next: the persistence of heavy use and its regression
-to the mean (Roland et al. 2005, Wammes et al. 2018), and emergency admissions by age band (HES),
-measured from two consecutive years of a person log against calibration/data/longitudinal.csv.
+to the mean (Roland et al. 2005, Wammes et al. 2018), emergency admissions' age gradient (HES),
+and the stock of home care, measured from two consecutive years of a person log against
+calibration/data/longitudinal.csv.
 
-These are checked, not fitted: the fit's objective runs one year of one age profile of crises,
-and these need a second year (persistence) or the crisis hazard's age profile as free parameters
-(admissions by age)."""
+Rows marked ``fitted`` join the fit's objective (which runs two years for them); ``checked`` rows
+are reported beside it. The age gradient is a ratio to the under-65s' rate: the level is the
+tri-borough's own, which the strata table sets."""
 
 from __future__ import annotations
 
@@ -14,23 +15,29 @@ import pandas as pd
 from calibration.targets import DATA, Target
 
 GROUP = "longitudinal (checked, not fitted)"
+FITTED_GROUP = "longitudinal"
 HEALTH_COST = ("cost_nel", "cost_other_hospital", "cost_ooh")
-AGE_BANDS = {
-    "admissions_under_65": (0, 65),
-    "admissions_65_plus": (65, 200),
-    "admissions_65_74": (65, 75),
-    "admissions_75_84": (75, 85),
-    "admissions_85_plus": (85, 200),
-}
+UNDER_65 = (0, 65)
+AGE_RATIOS = {"admissions_ratio_65_plus": (65, 200), "admissions_ratio_85_plus": (85, 200)}
+YEARS = 2  # a replication's years these need
 
 
-def load_targets() -> list[Target]:
+def load_targets(use: str | None = None) -> list[Target]:
+    """The rows of one use (``fitted`` or ``checked``), or all of them."""
     table = pd.read_csv(DATA / "longitudinal.csv")
     out = []
     for _, row in table.iterrows():
+        if use is not None and row.use != use:
+            continue
         mid = (row.low + row.high) / 2
-        out.append(Target(str(row.measure), float(mid), float(row.high - mid), GROUP))
+        group = FITTED_GROUP if row.use == "fitted" else GROUP
+        out.append(Target(str(row.measure), float(mid), float(row.high - mid), group))
     return out
+
+
+def _rate(year: pd.DataFrame, lo: float, hi: float) -> float:
+    band = year[(year.age >= lo) & (year.age < hi)]
+    return float(band.nel_admissions.mean()) if len(band) else float("nan")
 
 
 def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
@@ -38,9 +45,12 @@ def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
     a = persons[persons.year == first].set_index("person")
     b = persons[persons.year == first + 1].set_index("person")
     out: dict[str, float] = {}
-    for name, (lo, hi) in AGE_BANDS.items():
-        band = a[(a.age >= lo) & (a.age < hi)]
-        out[name] = float(band.nel_admissions.mean()) if len(band) else float("nan")
+    young = _rate(a, *UNDER_65)
+    for name, band in AGE_RATIOS.items():
+        out[name] = _rate(a, *band) / young if young > 0 else float("nan")
+    for name, column in (("home_care_growth", "sc_hours"), ("care_home_growth", "care_home_days")):
+        if column in a and a[column].sum() > 0:
+            out[name] = float(b[column].sum() / a[column].sum())
     old_a, old_b = a[a.age >= 65], b[b.age >= 65]
     heavy = old_a.index[old_a.nel_admissions >= 2]
     if old_a.nel_admissions.sum() > 0 and old_b.nel_admissions.sum() > 0:

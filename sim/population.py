@@ -106,9 +106,26 @@ def cost_tree_leaf(age, ltc, dementia, cancer, ld) -> np.ndarray:
     return leaf
 
 
-def _ltc_counts(p, ltc_tab: np.ndarray, band: np.ndarray, u_group: np.ndarray, u_within: np.ndarray) -> np.ndarray:
-    """LTC counts by age band: the table's groups (0, 1, 2-3, 4+), split within by the shares."""
-    cum = np.cumsum(ltc_tab, axis=1)[band]
+def by_age(table: np.ndarray, age: np.ndarray, mid: np.ndarray) -> np.ndarray:
+    """A by-band table's rows at each age: linear between the bands' mid-ages, flat beyond the
+    first and last. A band's own row holds at its mid-age, so the bands' means are about kept
+    while a resident of 64 no longer differs from one of 65 by a whole band's step, which ageing
+    would otherwise carry into the older band each year as a drift."""
+    table = np.asarray(table, float)
+    if table.ndim == 1:
+        return np.interp(age, mid, table)
+    return np.stack([np.interp(age, mid, table[:, j]) for j in range(table.shape[1])], axis=1)
+
+
+def band_mids(p) -> np.ndarray:
+    lower = np.asarray(p.age_band_lower.value, float)
+    upper = np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
+    return (lower + upper) / 2
+
+
+def _ltc_counts(p, ltc_tab: np.ndarray, age: np.ndarray, u_group: np.ndarray, u_within: np.ndarray) -> np.ndarray:
+    """LTC counts by age: the table's groups (0, 1, 2-3, 4+), split within by the shares."""
+    cum = by_age(np.cumsum(ltc_tab, axis=1), age, band_mids(p))
     group = (u_group[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
     ltc = np.choose(group, [0, 1, 2, 4]).astype(np.int8)
     ltc[(group == 2) & (u_within < p.ltc_three_within_two_three.value)] = 3
@@ -151,11 +168,11 @@ def synthesise(
     network = (offset[borough] + np.floor(u[:, U_NETWORK] * nets[borough])).astype(np.int16)
 
     ltc_tab = np.asarray(p.ltc_by_age.value)
-    ltc = _ltc_counts(p, ltc_tab, band, u[:, U_LTC], u[:, U_LTC_WITHIN])
+    ltc = _ltc_counts(p, ltc_tab, age, u[:, U_LTC], u[:, U_LTC_WITHIN])
     many = ltc >= 2
     p_many = ltc_tab[:, 2] + ltc_tab[:, 3]
     p_dem = np.divide(np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0)
-    dementia = many & (u[:, U_DEMENTIA] < np.minimum(p_dem, 1.0)[band])
+    dementia = many & (u[:, U_DEMENTIA] < np.minimum(by_age(p_dem, age, band_mids(p)), 1.0))
     cancer = u[:, U_CANCER] < np.asarray(p.cancer_by_ltc.value)[np.minimum(ltc, 4)]
     ld = (age < p.learning_disability_max_age.value) & (u[:, U_LD] < p.learning_disability_prevalence.value)
     smi = (age >= p.smi_min_age.value) & (u[:, U_SMI] < p.smi_prevalence.value)

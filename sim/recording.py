@@ -23,6 +23,7 @@ PERSON_LOG_MEASURES = (
     "bed_days",
     "excess_bed_days",
     "care_home_days",
+    "sc_hours",
     "cost_nel",
     "cost_other_hospital",
     "cost_ooh",

@@ -144,8 +144,11 @@ class Replication:
         s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
         s.interventions.assess(y - self.warmup + 1)
         s.interventions.fill(s.group, pop.risk_score)
-        if y == 0:  # before the starting placements; set again once they are made (__init__)
-            self.community.death_norm = death_norm(pop, m, s.band)
+        # each band's mean hazard is its cited rate every year: the frailest die first, and a norm
+        # fixed at the start would let that selection drain the old bands' death rates year by year
+        # (the starting residents are not drawn already selected). Need is the same in every
+        # scenario, so the norm is too; at year 0 it is set again once the placements are made
+        self.community.death_norm = death_norm(pop, m, s.band)
         self.community.hazards = year_hazards(pop, m, s.band, self.community.death_norm)
         self.contact_rates = routine.annual_rates(pop, m)
 

@@ -79,6 +79,7 @@ def test_written_values_read_back_the_same(tmp_path):
         assert _node(again, path)["source"] == (note if fitted else fitted_file.HELD), path
         held += [] if fitted else [path]
     assert sorted(held) == [
+        "crisis.age_multiplier",
         "crisis.hazard.leaf_elasticity",
         "home_care.referral.elasticity",
         "routine_contacts.other_community.leaf_elasticity",
@@ -87,6 +88,31 @@ def test_written_values_read_back_the_same(tmp_path):
     assert tomllib.loads(written.read_text(encoding="utf-8"))["need"]["frailty_sigma"]["source"] == (
         "fitted by wsic calibrate on 2026-01-01 to calibration/data (2010/11), scale 0.25, seeds [1, 2]"
     )
+
+
+def test_a_fit_of_some_parameters_labels_those_and_leaves_an_earlier_fit_s_labels(tmp_path):
+    """``wsic calibrate --free``: what this fit moved says so; a free parameter it held keeps the
+    label of the fit that set it; a value no fit chooses stays an assumption."""
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    earlier = "fitted by wsic calibrate on 2025-06-01 to calibration/data (2010/11), scale 0.25, seeds [9]"
+    data["routine_contacts"]["outpatient"]["rate"]["source"] = earlier
+    x = start(data)
+    x[NAMES.index("nel:log_scale")] += 0.1
+    record = {"status": "fitted", "fitted_on": "2026-01-01", "scale": 0.25, "seeds": [1], "free": ["nel:log_scale"]}
+    out = fitted_file.entries(data, x, record, (NAMES.index("nel:log_scale"),))
+    note = fitted_file.source(record)
+    assert out["crisis.hazard.rate"]["source"] == note
+    assert out["routine_contacts.outpatient.rate"]["source"] == earlier
+    assert out["crisis.hazard.leaf_elasticity"]["source"] == fitted_file.HELD
+    # the leaves' need multipliers are fitted by every fit (by fixed point, calibration/leaves.py)
+    assert [p for p, e in out.items() if e["source"] == note] == ["crisis.hazard.rate", fitted_file.LEAF_MULTIPLIERS]
+    # and the file written from such a record labels the same way
+    written = tmp_path / "fitted.toml"
+    fitted_file.write(written, data, x, record)
+    doc = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert doc["crisis"]["hazard"]["rate"]["source"] == note
+    assert doc["routine_contacts"]["outpatient"]["rate"]["source"] == earlier
+    assert doc["calibration"]["free"] == ["nel:log_scale"]
 
 
 def test_the_declared_units_are_the_model_s_own():

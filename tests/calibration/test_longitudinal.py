@@ -14,6 +14,20 @@ def _log(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def test_the_age_gradient_is_a_ratio_to_the_under_65s_and_the_stocks_a_ratio_of_years():
+    log = _log(
+        [(0, 1, 40, 1, 0, 0, 0, 0), (1, 1, 50, 0, 0, 0, 0, 0), (2, 1, 70, 2, 0, 0, 0, 0), (3, 1, 90, 4, 0, 0, 0, 0)]
+    )
+    log = pd.concat([log, log.assign(year=2)], ignore_index=True)
+    log["sc_hours"] = [10.0, 0, 0, 0, 12.0, 0, 0, 0]
+    log["care_home_days"] = [0, 0, 0, 365.0, 0, 0, 0, 300.0]
+    got = longitudinal.measures_one(log)
+    assert got["admissions_ratio_65_plus"] == pytest.approx(3 / 0.5)
+    assert got["admissions_ratio_85_plus"] == pytest.approx(4 / 0.5)
+    assert got["home_care_growth"] == pytest.approx(1.2)
+    assert got["care_home_growth"] == pytest.approx(300 / 365)
+
+
 def test_roland_shares_follow_the_heavy_users_of_year_one_into_year_two():
     # persons 0-1 had two admissions in year 1 (heavy), 2-3 had one; person 1 died before year 2
     log = _log(
@@ -32,9 +46,8 @@ def test_roland_shares_follow_the_heavy_users_of_year_one_into_year_two():
     got = longitudinal.measures_one(log)
     assert got["roland_index_share"] == pytest.approx(5 / 7)
     assert got["roland_next_share"] == pytest.approx(1 / 4), "the dead count as no admissions"
-    assert got["admissions_65_plus"] == pytest.approx(7 / 4)
-    assert got["admissions_under_65"] == pytest.approx(5.0)
-    assert got["admissions_85_plus"] == pytest.approx(1.0)
+    assert got["admissions_ratio_65_plus"] == pytest.approx((7 / 4) / 5.0)
+    assert got["admissions_ratio_85_plus"] == pytest.approx(1.0 / 5.0)
 
 
 def test_persistence_is_the_share_of_the_top_five_per_cent_still_there_next_year():
@@ -52,6 +65,12 @@ def test_persistence_is_the_share_of_the_top_five_per_cent_still_there_next_year
 def test_the_targets_carry_their_bands_and_sources():
     table = pd.read_csv(longitudinal.DATA / "longitudinal.csv")
     assert table.source.str.len().min() > 20 and table.year.notna().all()
+    assert set(table.use) <= {"fitted", "checked"}
     for t in longitudinal.load_targets():
         row = table.set_index("measure").loc[t.name]
         assert t.value - t.tolerance == pytest.approx(row.low) and t.value + t.tolerance == pytest.approx(row.high)
+        assert (t.group == longitudinal.FITTED_GROUP) == (row.use == "fitted")
+    fitted = {t.name for t in longitudinal.load_targets("fitted")}
+    checked = {t.name for t in longitudinal.load_targets("checked")}
+    assert fitted and checked and not fitted & checked
+    assert fitted | checked == set(table.measure)

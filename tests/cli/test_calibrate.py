@@ -52,6 +52,11 @@ def no_fitting(monkeypatch):
         (["--check-seed", "-1"], "--check-seed must be a non-negative integer (got -1)"),
         (["--seeds", "3", "-1"], "--seeds must be non-negative integers (got 3 -1)"),
         (["--seeds", "7", "8", "7"], "--seeds must be distinct (got 7 8 7)"),
+        (
+            ["--free", "nel:log_scale", "nel:log_scale"],
+            "--free must name each parameter once (got nel:log_scale nel:log_scale)",
+        ),
+        (["--free", "crisis.rate"], f"--free must name parameters of the fit ({', '.join(NAMES)}) (got crisis.rate)"),
     ],
 )
 def test_calibrate_rejects_bad_flags_before_fitting(tmp_path, capsys, no_fitting, flags, line):
@@ -226,15 +231,16 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     lines = printed.splitlines()
     assert lines[:2] == [
         f"fitted parameters written to {out}",
-        f"39 of 40 targets within tolerance. Fit report: {report}",
+        f"41 of 42 targets within tolerance. Fit report: {report}",
     ]
     assert lines[2] == "  ok  very_high:nel_cost               target     5991.000  simulated     5991.000"
     assert "  OUT high:ooh_cost                    target     1336.000  simulated     1603.200" in lines
-    assert len(lines) == 2 + 40 + 1 + 8 + 1 + 6
-    assert lines[42] == "Longitudinal, checked and not yet fitted: 8 of 8 within:"
-    assert lines[43].startswith("  ok  roland_index_share")
-    assert lines[51] == "CBA what-if, GBP m (within 5% of the table?):"
-    assert lines[52:] == [
+    assert len(lines) == 2 + 42 + 1 + 5 + 1 + 6
+    assert lines[42].startswith("  ok  home_care_growth"), "the longitudinal rows marked fitted are fitted"
+    assert lines[44] == "Longitudinal, checked and not fitted: 5 of 5 within:"
+    assert lines[45].startswith("  ok  roland_index_share")
+    assert lines[50] == "CBA what-if, GBP m (within 5% of the table?):"
+    assert lines[51:] == [
         "  ok  lower gross     table   61.0  simulated   61.8",
         "  ok  lower reinvest  table   24.0  simulated   23.6",
         "  ok  lower net       table   37.0  simulated   38.2",
@@ -244,7 +250,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     ]
     assert err.splitlines() == [
         "note: check seeds [1] are also the fit's, so it is not a check on unseen seeds",
-        f"fitting 28 of 31 parameters, and the cost-tree leaves' need by fixed point, at scale 0.25, "
+        f"fitting 30 of 34 parameters, and the cost-tree leaves' need by fixed point, at scale 0.25, "
         f"seeds [1, 7] (cache {out.with_suffix('.cache.json')}; rerun to resume)",
         "  cost       1.50  within tolerance 39/40  worst 1.2",
         "checking at scale 0.5, 5 replications ...",
@@ -257,7 +263,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     record = written.model.calibration
     assert (record.status, record.evaluations, record.objective, record.seeds) == ("fitted", 7, 1.5, [1, 7])
     assert record.method.startswith("wsic calibrate --scale 0.25 --seeds 1 7 --rounds 4")
-    assert sum(t.within for t in record.targets) == 39 + 8, "the longitudinal checks are recorded too"
+    assert sum(t.within for t in record.targets) == 41 + 5, "the longitudinal checks are recorded too"
 
 
 def test_check_only_writes_the_report_but_no_fitted_file(tmp_path, capsys, faked):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.population import DEAD, HOME, age_band, cost_tree_leaf, synthesise
+from sim.population import DEAD, HOME, age_band, band_mids, by_age, cost_tree_leaf, synthesise
 from sim.risk import risk_score, stratify
 
 
@@ -121,3 +121,21 @@ def test_planned_care_propensity_spreads_planned_care_alone(pop, make_variant):
         assert on[name].sum() / off[name].sum() == pytest.approx(1.0, abs=0.03)
     for name in ("gp", "ae_minor", "other_community", "other_social_care"):
         assert np.array_equal(on[name], off[name])
+
+
+def test_conditions_rise_with_age_within_a_band_and_keep_the_band_s_mix(pop, baseline):
+    """Conditions and dementia follow age inside a band (linear between the bands' mid-ages), so
+    residents just either side of 65 are alike, while each band keeps about its table's mix."""
+    p = baseline.population
+    tab = np.asarray(p.ltc_by_age.value)
+    bands = age_band(pop.age, np.asarray(p.age_band_lower.value))
+    groups = np.choose(np.minimum(pop.ltc, 4), [0, 1, 2, 2, 3])
+    for b in range(tab.shape[0]):
+        here = bands == b
+        got = np.bincount(groups[here], minlength=4) / here.sum()
+        np.testing.assert_allclose(got, tab[b], atol=0.03, err_msg=f"band {b}")
+    near = lambda lo, hi: pop.ltc[(pop.age >= lo) & (pop.age < hi)].mean()  # noqa: E731
+    assert abs(near(63, 65) - near(65, 67)) < 0.15, "no step of a band's size at 65"
+    assert near(65, 67) < near(72, 74), "older within the band, more conditions"
+    mids = band_mids(p)
+    np.testing.assert_allclose(by_age(np.cumsum(tab, axis=1), mids, mids), np.cumsum(tab, axis=1))

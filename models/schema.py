@@ -628,6 +628,7 @@ class CalibrationRecord(_Strict):
     evaluations: int | None = None
     objective: float | None = None
     method: str | None = None  # how the values were reached, where more than one run of the fit
+    free: list[str] | None = None  # the parameters this fit moved (wsic calibrate --free); None: every default one
     correct_to_scale: float | None = None  # the scale whose results the fit aimed at
     check_scale: float | None = None
     check_reps: int | None = None

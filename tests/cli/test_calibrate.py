@@ -271,7 +271,7 @@ def test_check_only_writes_the_report_but_no_fitted_file(tmp_path, capsys, faked
     argv = ["--model", str(BASELINE), "--out", str(out), "--report", str(report), "--check-only"]
     assert wsic.main(["calibrate", *argv]) == 0
     printed, err = capsys.readouterr()
-    assert printed.splitlines()[0] == f"39 of 40 targets within tolerance. Fit report: {report}"
+    assert printed.splitlines()[0] == f"41 of 42 targets within tolerance. Fit report: {report}"
     assert err.splitlines() == [
         f"checking the current parameters of {BASELINE}",
         "checking at scale 1.0, 5 replications ...",
@@ -286,8 +286,8 @@ def test_calibrate_returns_what_it_found(tmp_path, faked):
     lines = []
     result = calibration.calibrate.calibrate(spec, progress=lines.append)
     assert lines == [f"checking the current parameters of {BASELINE}", "checking at scale 1.0, 5 replications ..."]
-    assert (result.within, len(result.fitted_rows), result.fitted, result.report) == (39, 40, None, tmp_path / "r.html")
-    assert len(result.checked_rows) == 8
+    assert (result.within, len(result.fitted_rows), result.fitted, result.report) == (41, 42, None, tmp_path / "r.html")
+    assert len(result.checked_rows) == 5
     assert [r["within"] for r in result.cba] == [True] * 6
     assert set(result.what_if.stratum) == {*strata_table().index, "total"}
     assert result.shared_seeds == []

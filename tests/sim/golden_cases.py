@@ -9,7 +9,9 @@ it), and again when each resident's random numbers became their own (sim/row_dra
 columns per row and keyed draws, so a year does not depend on the horizon), and when death became
 each resident's own hazard and a care home place followed a need for 24-hour care, and when
 births and moves in and out came in (sim/demography.py), and when emergency spells were paid
-by the tariff and GP and nursing contacts followed their supply. Re-record them
+by the tariff and GP and nursing contacts followed their supply, and when conditions and dementia
+were graded by age within each band and each band's death rate held to its rate every year (and
+the refit that followed). Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 

@@ -235,10 +235,10 @@ def check(
     data: dict, x: np.ndarray, scale: float = 1.0, reps: int = 5, jobs: int = 2, first_seed: int = 1
 ) -> tuple[dict[str, float], list[pd.DataFrame]]:
     """Mean over replications of year 1 after the warm-up, at the given scale (the acceptance test),
-    with the longitudinal measures of years 1 and 2 (calibration/longitudinal.py), and the year-1
-    person logs it was measured on (the CBA what-if thins their activity)."""
+    with the longitudinal measures of years 1, 2, 5 and 6 (calibration/longitudinal.py), and the
+    year-1 person logs it was measured on (the CBA what-if thins their activity)."""
     seeds = list(range(first_seed, first_seed + reps))
-    both = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s, longitudinal.YEARS) for s in seeds)
+    both = Parallel(n_jobs=jobs)(delayed(simulate)(data, x, scale, s, longitudinal.CHECK_YEARS) for s in seeds)
     frames = [f[f.year == 1].reset_index(drop=True) for f in both]
     return {**achieved(frames), **longitudinal.measures(both)}, frames
 

@@ -19,7 +19,8 @@ FITTED_GROUP = "longitudinal"
 HEALTH_COST = ("cost_nel", "cost_other_hospital", "cost_ooh")
 UNDER_65 = (0, 65)
 AGE_RATIOS = {"admissions_ratio_65_plus": (65, 200), "admissions_ratio_85_plus": (85, 200)}
-YEARS = 2  # a replication's years these need
+YEARS = 2  # a replication's years the fitted measures need
+CHECK_YEARS = 6  # and the check's: Roland's cohort five years on
 
 
 def load_targets(use: str | None = None) -> list[Target]:
@@ -57,6 +58,12 @@ def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
         out["roland_index_share"] = float(old_a.nel_admissions.loc[heavy].sum() / old_a.nel_admissions.sum())
         later = old_b.nel_admissions.reindex(heavy).fillna(0.0).sum()  # the dead count as none
         out["roland_next_share"] = float(later / old_b.nel_admissions.sum())
+        f = persons[persons.year == first + 5].set_index("person")
+        old_f = f[f.age >= 65]
+        if old_f.nel_admissions.sum() > 0:
+            out["roland_five_share"] = float(
+                old_f.nel_admissions.reindex(heavy).fillna(0.0).sum() / old_f.nel_admissions.sum()
+            )
     both = a.index.intersection(b.index)  # alive at the start of both years
     cost_a = a.loc[both, list(HEALTH_COST)].sum(axis=1)
     cost_b = b.loc[both, list(HEALTH_COST)].sum(axis=1)
@@ -66,8 +73,25 @@ def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
     return out
 
 
+def stationarity(persons: pd.DataFrame, first: int = 1, last: int = 5) -> dict[str, float]:
+    """Business as usual's drift from year ``first`` to year ``last`` within age (issue 16): 65+
+    emergency admissions, home-care hours and care-home days per head as ratios, and the delayed
+    share of bed days as a change in points. Empty unless the log holds both years."""
+    a, b = persons[persons.year == first], persons[persons.year == last]
+    if a.empty or b.empty:
+        return {}
+    out = {"drift_admissions_65_plus": _rate(b, 65, 200) / _rate(a, 65, 200)}
+    for name, column in (("drift_home_care", "sc_hours"), ("drift_care_home_days", "care_home_days")):
+        if column in a and a[column].sum() > 0:
+            out[name] = float(b[column].mean() / a[column].mean())
+    if a.bed_days.sum() > 0 and b.bed_days.sum() > 0:
+        delayed = [float(y.excess_bed_days.sum() / y.bed_days.sum()) for y in (a, b)]
+        out["drift_delayed_points"] = 100.0 * (delayed[1] - delayed[0])
+    return out
+
+
 def measures(frames: list[pd.DataFrame]) -> dict[str, float]:
     """Mean over replications."""
-    each = [measures_one(f) for f in frames]
+    each = [{**measures_one(f), **stationarity(f)} for f in frames]
     keys = set().union(*each)
     return {k: float(np.nanmean([e.get(k, np.nan) for e in each])) for k in sorted(keys)}

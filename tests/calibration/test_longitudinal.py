@@ -74,3 +74,24 @@ def test_the_targets_carry_their_bands_and_sources():
     checked = {t.name for t in longitudinal.load_targets("checked")}
     assert fitted and checked and not fitted & checked
     assert fitted | checked == set(table.measure)
+
+
+def test_five_years_on_follows_the_same_cohort():
+    # person 0 had two admissions in year 1 (heavy); in year 6 they have one of the 65+'s four
+    rows = [(0, 1, 70, 2, 0, 0, 0, 0), (1, 1, 70, 1, 0, 0, 0, 0), (0, 2, 71, 0, 0, 0, 0, 0), (1, 2, 71, 1, 0, 0, 0, 0)]
+    rows += [(0, 6, 75, 1, 0, 0, 0, 0), (1, 6, 75, 3, 0, 0, 0, 0), (2, 6, 40, 9, 0, 0, 0, 0)]
+    got = longitudinal.measures_one(_log(rows))
+    assert got["roland_five_share"] == pytest.approx(1 / 4)
+    assert "roland_five_share" not in longitudinal.measures_one(_log(rows[:4])), "only with a sixth year"
+
+
+def test_drift_compares_year_five_with_year_one_per_head():
+    cols = ["person", "year", "age", "nel_admissions", "sc_hours", "care_home_days", "bed_days", "excess_bed_days"]
+    one = [(0, 1, 70, 2, 100, 0, 10, 1), (1, 1, 40, 0, 0, 365, 0, 0)]
+    five = [(0, 5, 74, 1, 120, 0, 10, 2), (1, 5, 44, 0, 0, 300, 0, 0), (2, 5, 80, 3, 0, 0, 0, 0)]
+    got = longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))
+    assert got["drift_admissions_65_plus"] == pytest.approx(((1 + 3) / 2) / 2)
+    assert got["drift_home_care"] == pytest.approx((120 / 3) / (100 / 2)), "per head of those alive at the year start"
+    assert got["drift_care_home_days"] == pytest.approx((300 / 3) / (365 / 2))
+    assert got["drift_delayed_points"] == pytest.approx(100 * (2 / 10 - 1 / 10))
+    assert longitudinal.stationarity(pd.DataFrame(one, columns=cols)) == {}

@@ -235,12 +235,12 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     ]
     assert lines[2] == "  ok  very_high:nel_cost               target     5991.000  simulated     5991.000"
     assert "  OUT high:ooh_cost                    target     1336.000  simulated     1603.200" in lines
-    assert len(lines) == 2 + 42 + 1 + 5 + 1 + 6
+    assert len(lines) == 2 + 42 + 1 + 10 + 1 + 6
     assert lines[42].startswith("  ok  home_care_growth"), "the longitudinal rows marked fitted are fitted"
-    assert lines[44] == "Longitudinal, checked and not fitted: 5 of 5 within:"
+    assert lines[44] == "Longitudinal, checked and not fitted: 10 of 10 within:"
     assert lines[45].startswith("  ok  roland_index_share")
-    assert lines[50] == "CBA what-if, GBP m (within 5% of the table?):"
-    assert lines[51:] == [
+    assert lines[55] == "CBA what-if, GBP m (within 5% of the table?):"
+    assert lines[56:] == [
         "  ok  lower gross     table   61.0  simulated   61.8",
         "  ok  lower reinvest  table   24.0  simulated   23.6",
         "  ok  lower net       table   37.0  simulated   38.2",
@@ -263,7 +263,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     record = written.model.calibration
     assert (record.status, record.evaluations, record.objective, record.seeds) == ("fitted", 7, 1.5, [1, 7])
     assert record.method.startswith("wsic calibrate --scale 0.25 --seeds 1 7 --rounds 4")
-    assert sum(t.within for t in record.targets) == 41 + 5, "the longitudinal checks are recorded too"
+    assert sum(t.within for t in record.targets) == 41 + 10, "the longitudinal checks are recorded too"
 
 
 def test_check_only_writes_the_report_but_no_fitted_file(tmp_path, capsys, faked):
@@ -287,7 +287,7 @@ def test_calibrate_returns_what_it_found(tmp_path, faked):
     result = calibration.calibrate.calibrate(spec, progress=lines.append)
     assert lines == [f"checking the current parameters of {BASELINE}", "checking at scale 1.0, 5 replications ..."]
     assert (result.within, len(result.fitted_rows), result.fitted, result.report) == (41, 42, None, tmp_path / "r.html")
-    assert len(result.checked_rows) == 5
+    assert len(result.checked_rows) == 10
     assert [r["within"] for r in result.cba] == [True] * 6
     assert set(result.what_if.stratum) == {*strata_table().index, "total"}
     assert result.shared_seeds == []

@@ -32,9 +32,9 @@ def _sex_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(
 
 def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
     """What the death hazard divides need ** elasticity by, per age band, so that the band's mean
-    hazard among the starting residents is its cited rate, those needing 24-hour care (at their
-    own rate) included. Fixed for the replication, so one resident's hazard never moves with
-    anyone else's need or survival."""
+    hazard among those alive at the year start is its cited rate, those needing 24-hour care (at
+    their own rate) included. Set each year start from need alone, which no scenario changes, so
+    it is the same in every scenario and no avoided crisis moves anyone's hazard."""
     mort = model.mortality
     e = mort.need_elasticity.value
     rates = np.asarray(mort.annual_death_rate.value)

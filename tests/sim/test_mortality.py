@@ -9,7 +9,7 @@ import pytest
 
 from models.loader import load_model
 from sim.hazards import death_hazard, death_norm
-from sim.population import age_band
+from sim.population import DEAD, age_band
 from sim.replication import Replication, run_replication
 from tests.conftest import ROOT
 
@@ -68,3 +68,20 @@ def test_simulated_deaths_by_age_band_follow_the_rates(make_variant):
         expected = sel.sum() * (1 - np.exp(-rates[b]))
         got = np.count_nonzero(died & sel)
         assert abs(got - expected) < max(0.15 * expected, 3 * np.sqrt(expected)), (b, got, expected)
+
+
+def test_each_year_start_holds_every_band_to_its_rate(baseline):
+    """The normalisation is set again at each year start, so ageing and the last year's deaths
+    (the frailest first) do not drift a band's mean hazard off its rate."""
+    rep = Replication(baseline, 0, 5, years=2, scale=0.05)
+    pop, rates = rep.sys.pop, np.asarray(baseline.mortality.annual_death_rate.value)
+    # a year passes: the frailest fifth of the 75+ die, and everyone ages
+    frailest = pop.alive & (pop.age >= 75) & (pop.frailty > np.quantile(pop.frailty, 0.8))
+    pop.death_time[frailest] = 0.0
+    pop.setting[frailest] = DEAD
+    rep.start_year(1)
+    h = rep.community.hazards.death
+    band = rep.sys.band
+    for b in range(rates.size):
+        here = pop.alive & (band == b)
+        assert h[here].mean() == pytest.approx(rates[b], rel=1e-6), b

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.population import DEAD, HOME, age_band, band_mids, by_age, cost_tree_leaf, synthesise
 from sim.risk import risk_score, stratify
@@ -139,3 +141,14 @@ def test_conditions_rise_with_age_within_a_band_and_keep_the_band_s_mix(pop, bas
     assert near(65, 67) < near(72, 74), "older within the band, more conditions"
     mids = band_mids(p)
     np.testing.assert_allclose(by_age(np.cumsum(tab, axis=1), mids, mids), np.cumsum(tab, axis=1))
+
+
+@given(ages=st.lists(st.floats(0.0, 110.0), min_size=1, max_size=50))
+@settings(max_examples=50, deadline=None)
+def test_conditions_by_age_are_a_distribution_at_every_age(baseline, ages):
+    """Between two bands' rows the interpolated cumulative shares stay ordered and within [0, 1],
+    so every age draws its conditions from a real distribution."""
+    p = baseline.population
+    cum = by_age(np.cumsum(np.asarray(p.ltc_by_age.value), axis=1), np.asarray(ages), band_mids(p))
+    assert np.all(np.diff(cum, axis=1) >= -1e-12)
+    assert np.all((cum >= -1e-12) & (cum <= 1 + 1e-9))

@@ -1,10 +1,11 @@
-"""What follows people from one year to the next: the persistence of heavy use and its regression
-to the mean (Roland et al. 2005, Wammes et al. 2018), emergency admissions' age gradient (HES),
-and the stock of home care, measured from two consecutive years of a person log against
+"""What follows people over the years: the persistence of heavy use and its regression to the mean
+(Roland et al. 2005, the next year and five years on; Wammes et al. 2018), emergency admissions'
+age gradient (HES), the stocks of home care and care homes from year 1 to 2, and business as
+usual's drift within age from year 1 to 5, measured from a person log against
 calibration/data/longitudinal.csv.
 
 Rows marked ``fitted`` join the fit's objective (which runs two years for them); ``checked`` rows
-are reported beside it. The age gradient is a ratio to the under-65s' rate: the level is the
+are reported beside it (the check runs six years). The age gradient is a ratio to the under-65s' rate: the level is the
 tri-borough's own, which the strata table sets."""
 
 from __future__ import annotations

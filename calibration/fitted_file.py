@@ -50,10 +50,13 @@ RECORD_KEYS = (
 TARGET_KEYS = ("name", "target", "achieved", "tolerance", "within")
 
 
+FITTED_BY = "fitted by wsic calibrate"
+
+
 def source(record: dict) -> str:
     """The source every fitted value carries: when, to what and on which runs it was fitted."""
     return (
-        f"fitted by wsic calibrate on {record['fitted_on']} to calibration/data (2010/11), "
+        f"{FITTED_BY} on {record['fitted_on']} to calibration/data (2010/11), "
         f"scale {record['scale']}, seeds {record['seeds']}"
     )
 
@@ -65,12 +68,12 @@ def held_source(prior: dict | None) -> str:
     """The source of a value the fit did not move: its own, unless that wrongly says the fit chose
     it (or will: "to calibrate" marks the free parameters)."""
     own = (prior or {}).get("source", "")
-    wrong = not own or own.startswith(("fitted by wsic calibrate", "assumption (to calibrate)"))
+    wrong = not own or own.startswith((FITTED_BY, "assumption (to calibrate)"))
     return HELD if wrong else own
 
 
 def _earlier_fit(prior: dict | None) -> bool:
-    return (prior or {}).get("source", "").startswith("fitted by wsic calibrate")
+    return (prior or {}).get("source", "").startswith(FITTED_BY)
 
 
 def entries(data: dict, x: np.ndarray, record: dict, free: tuple[int, ...] = DEFAULT_FREE) -> dict[str, dict]:

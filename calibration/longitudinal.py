@@ -5,8 +5,8 @@ usual's drift within age from year 1 to 5, measured from a person log against
 calibration/data/longitudinal.csv.
 
 Rows marked ``fitted`` join the fit's objective (which runs two years for them); ``checked`` rows
-are reported beside it (the check runs six years). The age gradient is a ratio to the under-65s' rate: the level is the
-tri-borough's own, which the strata table sets."""
+are reported beside it (the check runs six years). The age gradient is a ratio to the under-65s'
+rate: the level is the tri-borough's own, which the strata table sets."""
 
 from __future__ import annotations
 

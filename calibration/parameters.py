@@ -141,6 +141,7 @@ PARAMETERS = (
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
+assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
 # Fitted unless a spec says otherwise. The leaves' need multipliers (calibration/leaves.py) set how
 # cost rises across the cost tree, so most leaf shifts are held at their values; planned care's are
 # fitted, since how far it rises across the leaves decides whether its heavy users rank high or
@@ -194,8 +195,10 @@ def apply(data: dict, x: np.ndarray) -> dict:
             used = _node(out, "initial_state.home_care_utilisation")
             used["value"] = float(min(1.0, _node(data, "initial_state.home_care_utilisation")["value"] * np.exp(x[k])))
             continue
-        if name == HOME_CARE_START:
-            continue  # after home care's scale, below
+        if name == HOME_CARE_START:  # on top of home care's scale, which comes before it
+            used = _node(out, "initial_state.home_care_utilisation")
+            used["value"] = float(min(1.0, used["value"] * np.exp(x[k])))
+            continue
         if name == CRISIS_AGE:
             mult = _node(out, "crisis.age_multiplier")
             lower = np.asarray(_node(data, "population.age_band_lower")["value"], float)
@@ -225,9 +228,6 @@ def apply(data: dict, x: np.ndarray) -> dict:
                     "unit": LEAF_ELASTICITY_UNIT,
                     "source": "assumption (to calibrate)",
                 }
-    if HOME_CARE_START in NAMES:
-        used = _node(out, "initial_state.home_care_utilisation")
-        used["value"] = float(min(1.0, used["value"] * np.exp(x[NAMES.index(HOME_CARE_START)])))
     return out
 
 

@@ -117,15 +117,22 @@ def by_age(table: np.ndarray, age: np.ndarray, mid: np.ndarray) -> np.ndarray:
     return np.stack([np.interp(age, mid, table[:, j]) for j in range(table.shape[1])], axis=1)
 
 
-def band_mids(p) -> np.ndarray:
+def band_bounds(p) -> tuple[np.ndarray, np.ndarray]:
+    """Each age band's lower and upper age (the oldest band is as wide as the model says)."""
     lower = np.asarray(p.age_band_lower.value, float)
-    upper = np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
+    return lower, np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
+
+
+def band_mids(p) -> np.ndarray:
+    lower, upper = band_bounds(p)
     return (lower + upper) / 2
 
 
-def _ltc_counts(p, ltc_tab: np.ndarray, age: np.ndarray, u_group: np.ndarray, u_within: np.ndarray) -> np.ndarray:
+def _ltc_counts(
+    p, ltc_tab: np.ndarray, age: np.ndarray, mids: np.ndarray, u_group: np.ndarray, u_within: np.ndarray
+) -> np.ndarray:
     """LTC counts by age: the table's groups (0, 1, 2-3, 4+), split within by the shares."""
-    cum = by_age(np.cumsum(ltc_tab, axis=1), age, band_mids(p))
+    cum = by_age(np.cumsum(ltc_tab, axis=1), age, mids)
     group = (u_group[:, None] > cum).sum(axis=1)  # 0, 1, 2 (2-3), 3 (4+)
     ltc = np.choose(group, [0, 1, 2, 4]).astype(np.int8)
     ltc[(group == 2) & (u_within < p.ltc_three_within_two_three.value)] = 3
@@ -151,11 +158,10 @@ def synthesise(
     p = model.population
     u = rng.random((n, U_COLUMNS))
     z = normal_from_uniform(u[:, U_FRAILTY:])
-    lower = np.asarray(p.age_band_lower.value)
+    lower, upper = band_bounds(p)
     share = np.asarray(p.age_band_share.value)
     if band is None:
         band = np.minimum(np.searchsorted(np.cumsum(share) / share.sum(), u[:, U_BAND], side="right"), lower.size - 1)
-    upper = np.append(lower[1:], lower[-1] + p.oldest_band_width.value)
     age = u[:, U_AGE] if newborn else lower[band] + u[:, U_AGE] * (upper[band] - lower[band])
 
     bshare = np.asarray(p.borough_share.value)
@@ -168,11 +174,12 @@ def synthesise(
     network = (offset[borough] + np.floor(u[:, U_NETWORK] * nets[borough])).astype(np.int16)
 
     ltc_tab = np.asarray(p.ltc_by_age.value)
-    ltc = _ltc_counts(p, ltc_tab, age, u[:, U_LTC], u[:, U_LTC_WITHIN])
+    mids = (lower + upper) / 2
+    ltc = _ltc_counts(p, ltc_tab, age, mids, u[:, U_LTC], u[:, U_LTC_WITHIN])
     many = ltc >= 2
     p_many = ltc_tab[:, 2] + ltc_tab[:, 3]
     p_dem = np.divide(np.asarray(p.dementia_prevalence.value), p_many, out=np.zeros_like(p_many), where=p_many > 0)
-    dementia = many & (u[:, U_DEMENTIA] < np.minimum(by_age(p_dem, age, band_mids(p)), 1.0))
+    dementia = many & (u[:, U_DEMENTIA] < np.minimum(by_age(p_dem, age, mids), 1.0))
     cancer = u[:, U_CANCER] < np.asarray(p.cancer_by_ltc.value)[np.minimum(ltc, 4)]
     ld = (age < p.learning_disability_max_age.value) & (u[:, U_LD] < p.learning_disability_prevalence.value)
     smi = (age >= p.smi_min_age.value) & (u[:, U_SMI] < p.smi_prevalence.value)

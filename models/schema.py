@@ -485,6 +485,9 @@ class Mechanism(_Strict):
     kind: Literal[tuple(MECHANISMS)]  # type: ignore[valid-type]
     target: str
     effect: Effect
+    # a source showing this effect adds to other interventions' on the same target; without one,
+    # several effects on a target are held within the strongest one's range (sim/interventions.py)
+    additivity: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _target(self) -> Mechanism:

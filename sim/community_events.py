@@ -84,8 +84,9 @@ class CommunityEvents:
         drawn: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Residents with an event this period, and when. With ``target``, the interventions'
-        multipliers thin the events drawn at the baseline rate, and what they avoid is credited.
-        ``drawn`` (a mask) gets every event drawn at the baseline rate, thinned or not."""
+        multipliers thin the events drawn at the baseline rate (or, above one, add those the same
+        uniforms give at the higher rate), and what they change is credited. ``drawn`` (a mask)
+        gets every event drawn at the baseline rate, thinned or not, and every one added."""
         hi = self.sys.rows_in_use  # rows past it have never held anyone (their draws would follow)
         uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
@@ -98,10 +99,13 @@ class CommunityEvents:
         iv = self.sys.interventions
         if target is not None and iv.any:
             mult = iv.mult[target][:hi]
-            thinned = hit & (u >= -np.expm1(-rate * mult * (self.period_days / DAYS_PER_YEAR)))
-            for i in np.flatnonzero(thinned).tolist():
-                iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0})
-            hit &= ~thinned
+            own = eligible[:hi] & (u < -np.expm1(-rate * mult * (self.period_days / DAYS_PER_YEAR)))
+            # avoided (+1) or, where a multiplier is above one, added (-1)
+            for i in np.flatnonzero(hit != own).tolist():
+                iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
+            if drawn is not None:
+                drawn[:hi] |= own
+            hit = own
         who = np.flatnonzero(hit)
         return who, when[who]
 
@@ -114,6 +118,8 @@ class CommunityEvents:
         hi = self.sys.rows_in_use
         u_count = self._stream("crisis", t0).random(hi)
         mean = self.hazards.crisis[:hi] * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
+        if self.sys.interventions.any:  # a higher rate where an intervention raises it (the count's
+            mean = mean * self.sys.interventions.envelope[:hi]  # first crises and draws are unchanged)
         k = poisson_from_uniform(u_count, mean)
         c_all = np.repeat(np.arange(hi), k)
         index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident
@@ -126,7 +132,7 @@ class CommunityEvents:
         return c_all[live], t_all[live], live, u.tolist()
 
     def _mechanisms(self, who: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """The C_CRISIS_MULT ... C_DIVERT_TO columns of these crises (see sim/draws.py)."""
+        """The C_CRISIS_MULT ... C_ENVELOPE columns of these crises (see sim/draws.py)."""
         s, iv = self.sys, self.sys.interventions
         is_fall = u[:, C_FALL] < np.asarray(s.fall_share)[s.band[who]]
         fall_mult = np.where(is_fall, iv.mult["fall"][who], 1.0)
@@ -140,7 +146,7 @@ class CommunityEvents:
             hit = (p > 0) & (chosen < 0) & (edge <= u[:, C_DIVERT]) & (u[:, C_DIVERT] < edge + p)
             chosen[hit] = k
             edge = np.where(p > 0, edge + p, edge)
-        return np.column_stack([iv.mult["crisis"][who], fall_mult, is_fall, eol_hit, chosen])
+        return np.column_stack([iv.mult["crisis"][who], fall_mult, is_fall, eol_hit, chosen, iv.envelope[who]])
 
     def _become_dependent(self, who: np.ndarray) -> None:
         """The resident now needs 24-hour care (wherever they will live): their death hazard

@@ -16,6 +16,7 @@ from sim.draws import (
     C_ADMIT,
     C_CRISIS_MULT,
     C_DIVERT_TO,
+    C_ENVELOPE,
     C_EOL_HIT,
     C_FALL_MULT,
     C_IS_FALL,
@@ -73,14 +74,24 @@ class CrisisPathway:
         if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE) or self.emergency.present(i):
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
-        if row[C_ACCEPT] >= base_keep:
-            return  # not a crisis at this setting's own rate
         iv = s.interventions
-        if iv.any:  # the row carries its interventions' mechanisms (sim/draws.py)
-            keep = base_keep * row[C_CRISIS_MULT] * row[C_FALL_MULT]
-            if row[C_ACCEPT] >= keep:
-                targets = ("crisis", "fall") if row[C_IS_FALL] else ("crisis",)
-                iv.share_avoided(i, s.group[i], targets, self.avoided(i, row, {"avoided_crises": 1.0}))
+        if not iv.any:
+            if row[C_ACCEPT] < base_keep:  # else not a crisis at this setting's own rate
+                self.route(i, row, setting)
+            return
+        # the row carries its interventions' mechanisms (sim/draws.py); it was drawn at the rate
+        # times the envelope, so the setting's own rate keeps base_keep / envelope of them
+        u = row[C_ACCEPT]
+        base_keep /= row[C_ENVELOPE]
+        keep = base_keep * row[C_CRISIS_MULT] * row[C_FALL_MULT]
+        if u >= base_keep and u >= keep:
+            return
+        if u >= keep or u >= base_keep:  # avoided, or added by an intervention that raises the hazard
+            targets = ("crisis", "fall") if row[C_IS_FALL] else ("crisis",)
+            sign = 1.0 if u >= keep else -1.0
+            credit = self.avoided(i, row, {"avoided_crises": 1.0})
+            iv.share_avoided(i, s.group[i], targets, {k: sign * v for k, v in credit.items()})
+            if sign > 0:
                 return
         self.route(i, row, setting)
 

@@ -23,4 +23,6 @@ DEATH_COLUMNS = 2
 # Columns a crisis also carries while interventions run: its interventions' mechanisms as they
 # stand in the period it falls in (enrolment changes only between periods), computed for all the
 # period's crises at once rather than looked up one crisis at a time.
-C_CRISIS_MULT, C_FALL_MULT, C_IS_FALL, C_EOL_HIT, C_DIVERT_TO = range(DRAW_COLUMNS, DRAW_COLUMNS + 5)
+# C_ENVELOPE: the factor on the resident's crisis rate at which the crisis was drawn (above one
+# where an intervention raises the crisis or fall hazard).
+C_CRISIS_MULT, C_FALL_MULT, C_IS_FALL, C_EOL_HIT, C_DIVERT_TO, C_ENVELOPE = range(DRAW_COLUMNS, DRAW_COLUMNS + 6)

@@ -105,7 +105,7 @@ class Hospital:
             return
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
-        if iv.any and iv.mult["length_of_stay"][i] < 1:
+        if iv.any and iv.mult["length_of_stay"][i] != 1:  # shorter, or longer (negative, added days)
             saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
         s.env.timeout(los).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
@@ -151,7 +151,7 @@ class Hospital:
         iv = s.interventions
         reablement_req = None
         arrangement = self.arrangement_days * iv.mult["discharge_delay"][i]
-        if iv.any and dest != TO_REABLEMENT and arrangement < self.arrangement_days:
+        if iv.any and dest != TO_REABLEMENT and arrangement != self.arrangement_days:
             saved = {
                 "avoided_excess_bed_days": self.arrangement_days - arrangement,
                 "avoided_bed_days": self.arrangement_days - arrangement,

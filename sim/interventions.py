@@ -13,8 +13,19 @@ arrays that the care settings read. Mechanisms are implemented once, in the sett
 - shorten (length_of_stay, discharge_delay): a multiplier on the stay or on the arrangement time;
 - end_of_life (home): the probability that a death which would come in hospital comes at home.
 
-Attribution: an avoided event is shared among the interventions acting on it in proportion to
-the log of their multipliers (the shares add to one event); diversions and deaths at home are
+A multiplier may exceed one (harm, where an evaluation found more use): a hazard's events are
+then drawn at the higher rate, the baseline's own events among them (sim/community_events.py), so
+the same draws still decide both arms.
+
+Several interventions on one target: their multipliers multiply, but the product is held within
+the strongest single intervention's evidence, between the lowest ``low`` and the highest
+``high`` of the ranges acting on the resident (no combination of modest effects adds up to more
+than any one evaluation found). A mechanism that names a source for ``additivity`` multiplies on
+top of that bound.
+
+Attribution: a changed event is shared among the interventions acting on it in proportion to the
+log of their multipliers (signed, so the shares add to one event and a harmful intervention is
+credited with the events it added as negative avoided ones); diversions and deaths at home are
 credited to the intervention that made them.
 """
 
@@ -71,6 +82,8 @@ class Active:
     name: str
     spec: Intervention
     effects: dict[tuple[str, str], float]
+    bounds: dict[tuple[str, str], tuple[float, float]]  # each effect's range, the combination rule's bound
+    additive: frozenset[tuple[str, str]]  # effects with a source showing they add to others'
     willing_u: np.ndarray
     enrolled: np.ndarray
     waiting: np.ndarray
@@ -101,6 +114,8 @@ class Interventions:
                 name=name,
                 spec=spec,
                 effects=effects,
+                bounds={(m.kind, m.target): m.effect.bounds() for m in spec.mechanisms},
+                additive=frozenset((m.kind, m.target) for m in spec.mechanisms if m.additivity),
                 willing_u=streams[f"uptake:{name}"].random(n),
                 enrolled=np.zeros(n, dtype=bool),
                 waiting=np.zeros(n, dtype=bool),
@@ -120,18 +135,22 @@ class Interventions:
         for act in self.active:
             for key in act.effects:
                 self.by_mechanism.setdefault(key, []).append(act)
-        # per hazard or shorten target, the interventions whose multiplier lowers it, each with its
-        # enrolment (updated in place) and its share of an avoided event's credit (log of the multiplier)
-        self.lowering: dict[str, list[tuple[int, np.ndarray, float]]] = {}
+        # per hazard or shorten target, the interventions whose multiplier changes it, each with its
+        # enrolment (updated in place) and its signed weight in a changed event's credit (minus the
+        # log of the multiplier: positive for one that lowers it)
+        self.acting: dict[str, list[tuple[int, np.ndarray, float]]] = {}
         for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
             acting = self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), [])
-            self.lowering[t] = [
+            self.acting[t] = [
                 (act.index, act.enrolled, -np.log(max(m, 1e-12)))
                 for act in acting
-                if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m < 1
+                if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
             ]
         # per-resident mechanism arrays (1 = no change, 0 = no diversion)
         self.mult = {t: np.ones(n) for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS)}
+        # the factor on each resident's crisis rate at which candidate crises are drawn: above one
+        # where their interventions raise the crisis or fall hazard (sim/community_events.py)
+        self.envelope = np.ones(n)
         self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
         self.end_of_life = np.zeros(n)
         ns = len(STRATA)
@@ -243,6 +262,8 @@ class Interventions:
 
     def _rebuild(self) -> None:
         """Per-resident mechanism arrays from current enrolment (by index: few are enrolled)."""
+        n = self.pop.size
+        bounded = {t: (np.ones(n), np.ones(n), np.ones(n)) for t in self.mult}  # additive part, floor, ceiling
         for arr in self.mult.values():
             arr.fill(1.0)
         for arr in self.divert.values():
@@ -252,21 +273,35 @@ class Interventions:
             on = np.flatnonzero(act.enrolled)
             if not on.size:
                 continue
-            for (kind, target), value in act.effects.items():
+            for key, value in act.effects.items():
+                kind, target = key
                 if kind in ("hazard", "shorten"):
+                    additive, floor, ceiling = bounded[target]
+                    if key in act.additive:
+                        additive[on] *= value
+                        continue
                     self.mult[target][on] *= value
+                    low, high = act.bounds[key]
+                    floor[on] = np.minimum(floor[on], low)
+                    ceiling[on] = np.maximum(ceiling[on], high)
                 elif kind == "divert":
                     d = self.divert[target]
                     d[on] = 1 - (1 - d[on]) * (1 - value)
                 else:
                     self.end_of_life[on] = 1 - (1 - self.end_of_life[on]) * (1 - value)
+        for target, (additive, floor, ceiling) in bounded.items():
+            m = self.mult[target]
+            np.clip(m, floor, ceiling, out=m)
+            m *= additive
+        self.envelope = np.maximum(self.mult["crisis"], 1.0) * np.maximum(self.mult["fall"], 1.0)
 
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:
-        """Credit an avoided event of resident i to the interventions whose multipliers avoided it."""
-        weights = [(k, w) for t in targets for k, enrolled, w in self.lowering[t] if enrolled[i]]
+        """Credit a changed event of resident i to the interventions whose multipliers changed it:
+        positive amounts are avoided, negative ones added (by an intervention that raises it)."""
+        weights = [(k, w) for t in targets for k, enrolled, w in self.acting[t] if enrolled[i]]
         total = sum(w for _, w in weights)
-        if total <= 0:
+        if abs(total) < 1e-12:
             return
         for k, w in weights:
             for measure, amount in amounts.items():

@@ -11,7 +11,8 @@ each resident's own hazard and a care home place followed a need for 24-hour car
 births and moves in and out came in (sim/demography.py), and when emergency spells were paid
 by the tariff and GP and nursing contacts followed their supply, and when conditions and dementia
 were graded by age within each band and each band's death rate held to its rate every year (and
-the refit that followed). Re-record them
+the refit that followed), and when several interventions' effects on one target were held within
+the strongest one's range (sim/interventions.py). Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 

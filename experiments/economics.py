@@ -3,15 +3,28 @@ activity avoided, gross savings by setting and payer, investment, net savings, d
 3.5% a year (HM Treasury Green Book rate; year 1 undiscounted), and the year in which savings
 first exceed costs. Each figure is computed per replication (paired by common random numbers)
 and reported with a 95% t-interval.
+
+Commissioned places (virtual ward, intermediate care, reablement; sim/commissioning.py) are paid
+in full whether used or not: a scenario's extra places are investment, and the days residents
+use of them are not counted against its savings a second time.
+
+Savings in kinds (sim/ledger.py CASH_RELEASING): cash-releasing, prices no longer paid (spells,
+excess days and attendances at the tariff; packages, placements and other social care bought per
+unit); capacity-releasing, staff time and places freed, valued at their unit costs; and bed days
+freed beyond what the tariff pays for, valued at a bed day's cost. Capacity becomes cash only when
+it is cut: beds through ``hospital.decommission`` (sim/decommissioning.py), whose cash is
+cash-releasing. Bed days freed are the fall in bed days less the avoided spells' (at the
+comparator's mean stay) and the excess days the tariff paid for, so no day counts twice.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from experiments.interval import half_width
-from models.vocabulary import COST_COLUMNS
+from models.vocabulary import COST_COLUMNS, COST_KINDS
 
 DISCOUNT_RATE = 0.035
 SETTING_LABELS = ("emergency admissions", "other hospital", "community and primary care", "social care")
@@ -22,7 +35,23 @@ INVESTMENT = (
     "cost_interventions_council",
     "cost_workforce_nhs",
     "cost_workforce_council",
+    "cost_places_nhs",
+    "cost_places_council",
 )
+# the used part of the places, already inside the residents' own costs: by payer and by setting
+PLACES_USED = (
+    "cost_places_used_nhs",
+    "cost_places_used_council",
+    "cost_places_used_ooh",
+    "cost_places_used_sc",
+)
+POSITIVE = "five-year discounted net savings above zero"
+KINDS = {
+    "savings_cash": "cash-releasing",
+    "savings_capacity": "capacity-releasing (staff time and places)",
+    "bed_days_freed_value": "capacity-releasing (bed days freed, at cost; not in gross)",
+}
+DECOMMISSIONED = "decommissioned_beds_cash"  # beds closed: a year at a bed day's cost each (NHS)
 ACTIVITY = {
     "nel_admissions": "emergency admissions",
     "bed_days": "bed days",
@@ -36,17 +65,38 @@ def yearly(results: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, replication and year: activity, costs and investment for the whole system."""
     plain = results[results.intervention == "all"]
     people = plain[plain.stratum != "all"]
-    wanted = [*ACTIVITY, *SETTINGS, *PAYERS, "cost_total"]
+    wanted = [*ACTIVITY, *SETTINGS, *PAYERS, *COST_KINDS, "cost_total", "tariff_excess_days", "bed_days_value"]
     per = people[people.measure.isin(wanted)].groupby(["scenario", "replication", "year", "measure"]).value.sum()
-    inv = results[results.measure.isin(INVESTMENT)].groupby(["scenario", "replication", "year", "measure"]).value.sum()
+    system = results[results.measure.isin((*INVESTMENT, *PLACES_USED, DECOMMISSIONED))]
+    inv = system.groupby(["scenario", "replication", "year", "measure"]).value.sum()
     table = pd.concat([per, inv]).unstack("measure", fill_value=0.0)
-    for col in (*wanted, *INVESTMENT):
+    for col in (*wanted, *INVESTMENT, *PLACES_USED, DECOMMISSIONED):
         if col not in table:
             table[col] = 0.0
+    # spend outside the commissioned places (their used days move into the places' own cost)
+    table["cost_total"] -= table["cost_places_used_nhs"] + table["cost_places_used_council"]
+    table["cost_capacity_releasing"] -= table["cost_places_used_nhs"] + table["cost_places_used_council"]
+    for col in ("ooh", "sc", "nhs", "council"):
+        table[f"cost_{col}"] -= table[f"cost_places_used_{col}"]
     table["investment"] = table[list(INVESTMENT)].sum(axis=1)
-    table["investment_nhs"] = table["cost_interventions_nhs"] + table["cost_workforce_nhs"]
-    table["investment_council"] = table["cost_interventions_council"] + table["cost_workforce_council"]
+    for payer in ("nhs", "council"):
+        table[f"investment_{payer}"] = sum(table[f"cost_{k}_{payer}"] for k in ("interventions", "workforce", "places"))
     return table.reset_index()
+
+
+def _bed_days_freed(base: pd.DataFrame, own: pd.DataFrame) -> pd.Series:
+    """Bed days freed that no price paid for, at a bed day's cost: the fall in bed days, less the
+    avoided spells' own days (at the comparator's mean stay, inside their tariff) and the excess
+    days the tariff paid for (cash-releasing already)."""
+    per_day = base["bed_days_value"] / base["bed_days"].where(base["bed_days"] > 0)
+    fall = base["bed_days"] - own["bed_days"]
+    spells = (
+        (base["nel_admissions"] - own["nel_admissions"])
+        * base["bed_days"]
+        / base["nel_admissions"].where(base["nel_admissions"] > 0)
+    )
+    excess = base["tariff_excess_days"] - own["tariff_excess_days"]
+    return ((fall - spells - excess) * per_day).fillna(0.0)
 
 
 def paired_yearly(results: pd.DataFrame, comparator: str | None = None) -> pd.DataFrame:
@@ -65,11 +115,18 @@ def paired_yearly(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
             d[f"savings_{m.removeprefix('cost_')}"] = b[m] - own[m]
         for m, payer in PAYERS.items():
             d[f"savings_{payer.lower()}"] = b[m] - own[m]
-        d["gross_savings"] = b["cost_total"] - own["cost_total"]
+        d["savings_cash"] = b["cost_cash_releasing"] - own["cost_cash_releasing"]
+        d["savings_capacity"] = b["cost_capacity_releasing"] - own["cost_capacity_releasing"]
+        d["decommissioned_cash"] = own[DECOMMISSIONED] - b[DECOMMISSIONED]
+        d["savings_cash"] += d["decommissioned_cash"]
+        d["savings_nhs"] += d["decommissioned_cash"]
+        d["gross_savings"] = b["cost_total"] - own["cost_total"] + d["decommissioned_cash"]
+        d["bed_days_freed_value"] = _bed_days_freed(b, own)
         d["investment"] = own["investment"] - b["investment"]
         d["investment_nhs"] = own["investment_nhs"] - b["investment_nhs"]
         d["investment_council"] = own["investment_council"] - b["investment_council"]
         d["net_savings"] = d["gross_savings"] - d["investment"]
+        d["net_cash_savings"] = d["savings_cash"] - d["investment"]
         years = d.index.get_level_values("year").to_numpy()
         d["discount_factor"] = 1.0 / (1.0 + DISCOUNT_RATE) ** (years - 1)
         d.insert(0, "scenario", scenario)
@@ -77,45 +134,60 @@ def paired_yearly(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+def _per_replication(d: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """One replication's board figures from its paired years (sorted by year)."""
+    f: dict[tuple[str, str], float] = {}
+    disc = d["discount_factor"]
+    for m, label in ACTIVITY.items():
+        f[(f"{label} avoided", "count over all years")] = d[f"{m}_avoided"].sum()
+    for m, label in SETTINGS.items():
+        f[(f"gross savings: {label}", "GBP m")] = d[f"savings_{m.removeprefix('cost_')}"].sum() / 1e6
+    f[("gross savings: beds decommissioned", "GBP m")] = d["decommissioned_cash"].sum() / 1e6
+    for col, label in KINDS.items():
+        f[(f"gross savings: {label}", "GBP m")] = d[col].sum() / 1e6
+    for payer in PAYERS.values():
+        f[(f"gross savings: {payer}", "GBP m")] = d[f"savings_{payer.lower()}"].sum() / 1e6
+    f[("gross savings", "GBP m")] = d["gross_savings"].sum() / 1e6
+    f[("investment", "GBP m")] = d["investment"].sum() / 1e6
+    for payer in PAYERS.values():
+        f[(f"investment: {payer}", "GBP m")] = d[f"investment_{payer.lower()}"].sum() / 1e6
+    f[("net savings", "GBP m")] = d["net_savings"].sum() / 1e6
+    f[("net cash-releasing savings", "GBP m")] = d["net_cash_savings"].sum() / 1e6
+    for payer in PAYERS.values():
+        net = d[f"savings_{payer.lower()}"] - d[f"investment_{payer.lower()}"]
+        f[(f"net savings: {payer}, discounted at 3.5%", "GBP m")] = (net * disc).sum() / 1e6
+    for col in ("gross_savings", "investment", "net_savings"):
+        f[(f"{col.replace('_', ' ')}, discounted at 3.5%", "GBP m")] = (d[col] * disc).sum() / 1e6
+    f[("net cash-releasing savings, discounted at 3.5%", "GBP m")] = (d["net_cash_savings"] * disc).sum() / 1e6
+    net = (d["net_savings"] * disc).sum()
+    f[(POSITIVE, "share of replications")] = float(net > 0)
+    ahead = d[d["gross_savings"] > d["investment"]]
+    f[("first year savings exceed costs", "year")] = float(ahead["year"].iat[0]) if len(ahead) else np.nan
+    paid = d[(d["net_savings"] * disc).cumsum().to_numpy() > 0]
+    f[("year investment is paid back (discounted)", "year")] = float(paid["year"].iat[0]) if len(paid) else np.nan
+    return f
+
+
 def board_figures(results: pd.DataFrame, comparator: str | None = None) -> pd.DataFrame:
-    """One row per (scenario, figure): mean over replications with a 95% t-interval."""
+    """One row per (scenario, figure): mean over replications with a 95% t-interval; a share of
+    replications with its 95% Wilson interval."""
     paired = paired_yearly(results, comparator)
     if paired.empty:
         return pd.DataFrame(columns=["scenario", "figure", "unit", "n", "mean", "ci_low", "ci_high"])
     records = []
     for scenario, rows in paired.groupby("scenario"):
-        per_rep = {}
-        for rep, d in rows.groupby("replication"):
-            d = d.sort_values("year")
-            f = {}
-            for m, label in ACTIVITY.items():
-                f[(f"{label} avoided", "count over all years")] = d[f"{m}_avoided"].sum()
-            for m, label in SETTINGS.items():
-                f[(f"gross savings: {label}", "GBP m")] = d[f"savings_{m.removeprefix('cost_')}"].sum() / 1e6
-            for payer in PAYERS.values():
-                f[(f"gross savings: {payer}", "GBP m")] = d[f"savings_{payer.lower()}"].sum() / 1e6
-            f[("gross savings", "GBP m")] = d["gross_savings"].sum() / 1e6
-            f[("investment", "GBP m")] = d["investment"].sum() / 1e6
-            f[("investment: NHS", "GBP m")] = d["investment_nhs"].sum() / 1e6
-            f[("investment: council", "GBP m")] = d["investment_council"].sum() / 1e6
-            f[("net savings", "GBP m")] = d["net_savings"].sum() / 1e6
-            f[("gross savings, discounted at 3.5%", "GBP m")] = (d["gross_savings"] * d["discount_factor"]).sum() / 1e6
-            f[("investment, discounted at 3.5%", "GBP m")] = (d["investment"] * d["discount_factor"]).sum() / 1e6
-            f[("net savings, discounted at 3.5%", "GBP m")] = (d["net_savings"] * d["discount_factor"]).sum() / 1e6
-            ahead = d[d["gross_savings"] > d["investment"]]
-            f[("first year savings exceed costs", "year")] = float(ahead["year"].iat[0]) if len(ahead) else np.nan
-            cumulative = (d["net_savings"] * d["discount_factor"]).cumsum()
-            paid = d[cumulative.to_numpy() > 0]
-            f[("year investment is paid back (discounted)", "year")] = (
-                float(paid["year"].iat[0]) if len(paid) else np.nan
-            )
-            per_rep[rep] = f
+        per_rep = {rep: _per_replication(d.sort_values("year")) for rep, d in rows.groupby("replication")}
         table = pd.DataFrame(per_rep).T
         for (figure, unit), values in table.items():
             v = values.dropna().astype(float)
             n = len(v)
             mean = v.mean() if n else np.nan
-            half = half_width(v.std(ddof=1), n)
+            if figure == POSITIVE and n:
+                ci = stats.binomtest(int(v.sum()), n).proportion_ci(method="wilson")
+                low, high = ci.low, ci.high
+            else:
+                half = half_width(v.std(ddof=1), n)
+                low, high = mean - half, mean + half
             records.append(
                 {
                     "scenario": scenario,
@@ -123,8 +195,8 @@ def board_figures(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
                     "unit": unit,
                     "n": n,
                     "mean": mean,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "ci_low": low,
+                    "ci_high": high,
                     "share_of_replications": n / len(table),
                 }
             )

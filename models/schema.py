@@ -296,6 +296,9 @@ class RapidResponseSpec(_Strict):
     visit_hours: Annotated[Positive, at_most(24, "hours; a visit takes less than a day")]
     target_hours: Annotated[Positive, at_most(HOURS_PER_WEEK, "hours; a response target within a week")]
     p_home: Probability
+    # a crisis an intervention diverts here, which A&E would have admitted: the trials of care at
+    # home took selected patients, so an unselected severe crisis is kept home less often
+    p_home_if_admitted: Probability
     p_virtual_ward: Probability
 
 
@@ -303,6 +306,7 @@ class VirtualWardSpec(_Strict):
     places: Series
     mean_stay_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_escalate: Probability
+    p_escalate_if_admitted: Probability  # a diverted crisis A&E would have admitted (RapidResponseSpec)
 
 
 class EmergencyDepartmentSpec(_Strict):
@@ -322,6 +326,19 @@ class EmergencyDepartmentSpec(_Strict):
     standard_hours: Annotated[Positive, at_most(24, "hours from arrival to admission, transfer or discharge")]
 
 
+class Decommissioning(_Strict):
+    """Beds closed once a reported year's mean occupancy falls below a stated level, down to as many
+    as would run at that level, from the start of the year ``lag_years`` later (sim/decommissioning.py).
+    Closing them is how bed days freed become cash: each closed bed's year at unit_costs.bed_day."""
+
+    below_occupancy: Probability
+    lag_years: Annotated[
+        Count,
+        at_least(1, "a closure decided at a year's end takes effect a year later at the soonest"),
+        at_most(10, "years"),
+    ]
+
+
 class HospitalSpec(_Strict):
     beds: Annotated[Count, at_least(1, "every admission needs a bed; with none, admissions would only queue")]
     p_admit: ProbabilitySeries
@@ -332,6 +349,7 @@ class HospitalSpec(_Strict):
     los_need_elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
     tariff_trim_days: Annotated[NonNegative, at_most(*STAY_DAYS)]
     discharge: Matrix
+    decommission: Decommissioning | None = None  # none: beds stay open, freed bed days stay capacity
 
 
 class SocialWorkSpec(_Strict):
@@ -449,6 +467,7 @@ class IntermediateCareSpec(_Strict):
     places: Series
     mean_stay_days: Annotated[Positive, at_most(*STAY_DAYS)]
     p_escalate: Probability
+    p_escalate_if_admitted: Probability  # a diverted crisis A&E would have admitted (RapidResponseSpec)
 
 
 # ----- interventions --------------------------------------------------------------------------------
@@ -560,6 +579,7 @@ class Intervention(_Strict):
 class UnitCosts(_Strict):
     nel_admission: UnitCost
     excess_bed_day: UnitCost
+    bed_day: UnitCost  # a bed day's cost to the trust: what a bed day freed is worth as capacity
     ae_attendance: UnitCost
     ae_trolley_hour: UnitCost
     outpatient: UnitCost
@@ -709,8 +729,9 @@ class CareModel(_Strict):
         if ap.p_advice.value + ap.p_rapid_response.value > 1:
             problems.append("access_point.p_advice + p_rapid_response must not exceed 1")
         rr = self.rapid_response
-        if rr.p_home.value + rr.p_virtual_ward.value > 1:
-            problems.append("rapid_response.p_home + p_virtual_ward must not exceed 1")
+        for key in ("p_home", "p_home_if_admitted"):
+            if getattr(rr, key).value + rr.p_virtual_ward.value > 1:
+                problems.append(f"rapid_response.{key} + p_virtual_ward must not exceed 1")
         for name, iv in self.interventions.items():
             for k, need in enumerate(iv.workforce):
                 if need.role in EVENT_ROLES:

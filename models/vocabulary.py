@@ -95,3 +95,5 @@ MECHANISMS = {
 # ----- costs ---------------------------------------------------------------------------------------
 # the tri-borough table's cost columns; cost_total is their sum
 COST_COLUMNS = ("cost_nel", "cost_other_hospital", "cost_ooh", "cost_sc")
+# the same spend by what avoiding it releases: prices no longer paid, or staff time and places freed
+COST_KINDS = ("cost_cash_releasing", "cost_capacity_releasing")

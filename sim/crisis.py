@@ -208,10 +208,14 @@ class CrisisPathway:
             if not reached_ae:
                 iv.credit(act, s.group[i], self.avoided(i, row, {}))
 
+        # severity: a crisis A&E would have admitted is kept out of hospital less often
+        severe = row[C_ADMIT] < self.emergency.p_admit[s.band[i]]
         if target == "rapid_response":
-            self.rapid_response.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE))
+            rr = self.rapid_response
+            p_home = rr.p_home_if_admitted if severe else rr.p_home
+            rr.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE), p_home)
         elif target == "virtual_ward":
-            self.virtual_ward.stay(i, row, credit)
+            self.virtual_ward.stay(i, row, credit, severe)
         else:
-            self.intermediate_care.stay(i, row, credit)
+            self.intermediate_care.stay(i, row, credit, severe)
         return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.schema import CareModel
-from models.vocabulary import COST_COLUMNS, DAYS_PER_YEAR
+from models.vocabulary import COST_COLUMNS, COST_KINDS, DAYS_PER_YEAR
 
 # Counted per resident as the year runs.
 COUNTED = (
@@ -83,6 +83,25 @@ COST_ITEMS = (
     ("reablement_episodes", "reablement_episode", "cost_sc"),
     ("sw_assessments", "sw_assessment", "cost_sc"),
 )
+# What avoiding a unit of each releases (README, "Savings in kinds"). Cash: a price paid per unit
+# in 2010/11 (the tariff per spell, excess day and attendance; packages, placements and other
+# social care bought per unit), which is not paid when the unit is avoided. Capacity: the time
+# of staff paid whatever they do (GPs, nurses, community teams, the access point, social
+# workers, A&E clinicians) or block-commissioned places, which frees capacity and releases cash
+# only if that capacity is cut.
+CASH_RELEASING = frozenset(
+    {
+        "nel_admissions",
+        "tariff_excess_days",
+        "ae_attendances",
+        "outpatient",
+        "elective",
+        "sc_hours",
+        "other_sc_units",
+        "care_home_days_residential",
+        "care_home_days_nursing",
+    }
+)
 CARE_HOME_ITEMS = ("care_home_days_residential", "care_home_days_nursing")
 
 # Person-level measures reported, in order.
@@ -140,6 +159,9 @@ REPORTED = (
     "cost_total",
     "cost_nhs",
     "cost_council",
+    "cost_cash_releasing",
+    "cost_capacity_releasing",
+    "bed_days_value",
 )
 
 
@@ -212,19 +234,22 @@ def year_record(ledger: Ledger, model: CareModel) -> dict[str, np.ndarray]:
     )
     r["other_hospital_contacts"] = m["ae_attendances"] + m["outpatient"] + m["elective"]
     r.update(costs(m, model))
+    r["bed_days_value"] = m["bed_days"] * model.unit_costs.bed_day.value  # not a cost column: bed days at cost
     return r
 
 
 def costs(m: dict[str, np.ndarray], model: CareModel) -> dict[str, np.ndarray]:
-    """Cost columns of the tri-borough table, the care-home part, and the split by payer."""
+    """Cost columns of the tri-borough table, the care-home part, and the splits by payer and by
+    what avoiding them releases (cash or capacity)."""
     uc = model.unit_costs
     n = next(iter(m.values())).shape
-    out = {c: np.zeros(n) for c in (*COST_COLUMNS, "cost_care_home", "cost_nhs", "cost_council")}
+    out = {c: np.zeros(n) for c in (*COST_COLUMNS, *COST_KINDS, "cost_care_home", "cost_nhs", "cost_council")}
     for measure, key, column in COST_ITEMS:
         unit = getattr(uc, key)
         cost = m[measure] * unit.value
         out[column] += cost
         out["cost_nhs" if unit.payer == "NHS" else "cost_council"] += cost
+        out["cost_cash_releasing" if measure in CASH_RELEASING else "cost_capacity_releasing"] += cost
         if measure in CARE_HOME_ITEMS:
             out["cost_care_home"] += cost
     out["cost_total"] = sum(out[c] for c in COST_COLUMNS)

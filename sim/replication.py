@@ -26,7 +26,9 @@ import simpy
 from models.schema import CareModel
 from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim import routine
+from sim.commissioning import tally_commissioned
 from sim.community_events import CommunityEvents
+from sim.decommissioning import Decommissioning
 from sim.demography import Demography, resident_bands
 from sim.events import EventLog
 from sim.hazards import death_norm, year_hazards
@@ -117,6 +119,7 @@ class Replication:
         self.workforce = BulkWorkforce(model, self.scale, self.ppy, self.period_days)
         self.community = CommunityEvents(self.settings, self.streams, self.period_days)
         self.recorder = Recorder(self.settings, person_log)
+        self.decommissioning = Decommissioning(model, self.settings.hospital.beds)
         self.prior: dict[str, np.ndarray] = {}
         self.contact_rates: dict[str, np.ndarray] = {}
         self.period_probes: list[Callable[[Settings], None]] = []
@@ -141,6 +144,7 @@ class Replication:
             pop.risk_score, pop.alive, np.asarray(m.risk.strata_share.value), self.streams[f"stratify:{y}"]
         )
         self.recorder.start_year()
+        self.decommissioning.year_start(y - self.warmup + 1)
         s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
         s.interventions.assess(y - self.warmup + 1)
         s.interventions.fill(s.group, pop.risk_score)
@@ -192,6 +196,8 @@ class Replication:
                 shares = np.asarray(m.risk.strata_share.value)
                 concurrent = stratify(score, self.recorder.alive_at_start, shares, self.streams[f"concurrent:{y}"])
             tally_year_costs(s.interventions, y - self.warmup + 1, s.tally)
+            tally_commissioned(m, record, s.pop.borough, s.tally, s.inv_scale)
+            self.decommissioning.year_end(y - self.warmup + 1, s.tally)
             self.recorder.year(y - self.warmup + 1, record, concurrent)
         self.prior = {k: record[k].copy() for k in PRIOR_USE}
         s.ledger.reset()
@@ -212,6 +218,7 @@ class Replication:
                 demand[role] = demand[role] + extra
         self.workforce.step(demand, s.tally, s.inv_scale)
         self.recorder.period(self.ppy)
+        self.decommissioning.period()
         for probe in self.period_probes:
             probe(self.settings)
 

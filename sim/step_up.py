@@ -26,6 +26,7 @@ class StepUp:
         hold = Hold(self.mean_stay, queues=False)
         self.units = [system.load.places(v, f"{self.name}:{b}", hold) for b, v in enumerate(spec.places.value)]
         self.p_escalate = spec.p_escalate.value
+        self.p_escalate_if_admitted = spec.p_escalate_if_admitted.value
 
     def has_place(self, i: int) -> bool:
         unit = self.units[self.sys.pop.borough[i]]
@@ -37,17 +38,19 @@ class StepUp:
     def leave(self, i: int) -> None:
         raise NotImplementedError
 
-    def stay(self, i: int, row: list[float], done: Callable[[bool], None] | None = None) -> None:
+    def stay(self, i: int, row: list[float], done: Callable[[bool], None] | None = None, severe: bool = False) -> None:
         """A stay in a place (free now: the caller checked); ``done`` hears whether it ended in a
-        hospital admission (which then runs on its own)."""
+        hospital admission (which then runs on its own). ``severe``: a diverted crisis A&E would
+        have admitted, which escalates more often."""
         unit = self.units[self.sys.pop.borough[i]]
+        p = self.p_escalate_if_admitted if severe else self.p_escalate
         place = unit.take()
         if place is not None:
-            self._in_place(i, row, done, unit, place)
+            self._in_place(i, row, done, unit, place, p)
         else:
-            unit.request().callbacks.append(lambda req: self._in_place(i, row, done, unit, req))
+            unit.request().callbacks.append(lambda req: self._in_place(i, row, done, unit, req, p))
 
-    def _in_place(self, i: int, row: list[float], done, unit, place) -> None:
+    def _in_place(self, i: int, row: list[float], done, unit, place, p_escalate: float) -> None:
         s = self.sys
         if s.pop.setting[i] != HOME:  # died, or went elsewhere, while the place was awaited
             unit.give_back(place)
@@ -58,16 +61,16 @@ class StepUp:
         s.count(f"{self.name}_admissions", i)
         s.log.add(i, f"{self.name}_admission", SETTING_NAMES[self.setting])
         stay = -self.mean_stay * math.log1p(-row[C_VW_STAY])
-        s.env.timeout(stay).callbacks.append(lambda _ev: self._stay_over(i, row, done, unit, place))
+        s.env.timeout(stay).callbacks.append(lambda _ev: self._stay_over(i, row, done, unit, place, p_escalate))
 
-    def _stay_over(self, i: int, row: list[float], done, unit, place) -> None:
+    def _stay_over(self, i: int, row: list[float], done, unit, place, p_escalate: float) -> None:
         s = self.sys
         unit.give_back(place)
         escalated = False
         if s.pop.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
             self.leave(i)
             s.log.add(i, f"{self.name}_discharge", SETTING_NAMES[self.setting])
-            if row[C_ESCALATE] < self.p_escalate:
+            if row[C_ESCALATE] < p_escalate:
                 self.hospital.admission(i, row)
                 escalated = True
         if done is not None:

@@ -150,8 +150,8 @@ def test_intervention_naming_an_unknown_stratum_is_rejected(tmp_path):
 def test_probability_effect_outside_unit_interval_is_rejected(tmp_path):
     path = _wsic_with(
         tmp_path,
-        'low = 0.03, high = 0.08, unit = "probability a crisis goes to the virtual ward',
-        'low = 0.03, high = 1.8, unit = "probability a crisis goes to the virtual ward',
+        'mode = 0.02, high = 0.05, unit = "probability a crisis goes to the virtual ward',
+        'mode = 0.02, high = 1.8, unit = "probability a crisis goes to the virtual ward',
     )
     assert "probability" in one(path, "interventions.virtual_wards.mechanisms.0")
 

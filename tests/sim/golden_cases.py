@@ -12,7 +12,10 @@ births and moves in and out came in (sim/demography.py), and when emergency spel
 by the tariff and GP and nursing contacts followed their supply, and when conditions and dementia
 were graded by age within each band and each band's death rate held to its rate every year (and
 the refit that followed), and when several interventions' effects on one target were held within
-the strongest one's range (sim/interventions.py). Re-record them
+the strongest one's range (sim/interventions.py), and when the intervention library's effects were
+set to span their evidence, harm included, a diverted crisis's severity came to matter, and the
+results gained the commissioned places, the costs by kind and bed days at cost (business as
+usual's earlier measures unchanged). Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 

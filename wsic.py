@@ -1,4 +1,5 @@
-"""The `wsic` command: validate model files, run experiments, benchmark the engine, check scale.
+"""The `wsic` command: validate model files, run experiments, benchmark the engine, check scale,
+find what it would take to break even and which evidence matters most.
 
 The only module that imports every package (models, sim, experiments, calibration).
 """
@@ -10,30 +11,10 @@ import json
 import sys
 from pathlib import Path
 
+from cli.common import EXIT_BAD_INPUT, load_all, refuse
+from cli.searches import add_breakeven, add_tornado
 from models.checks import warnings
-from models.loader import LoadedModel, ModelFileError, load_model
-
-EXIT_BAD_INPUT = 2
-
-
-def _load_all(paths: list[str]) -> list[LoadedModel]:
-    """Load every model, collecting all problems before failing."""
-    loaded, problems = [], []
-    for p in paths:
-        try:
-            loaded.append(load_model(p))
-        except ModelFileError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ModelFileError(problems)
-    return loaded
-
-
-def _refuse(command: str, problems: list[str]) -> int:
-    """Print each problem of a command's settings, named by the command, and exit as bad input."""
-    for p in problems:
-        print(f"wsic {command}: {p}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+from models.loader import LoadedModel, ModelFileError
 
 
 def _print_warnings(models: list[LoadedModel], years: int) -> None:
@@ -45,7 +26,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.years < 1:
         print(f"wsic validate: --years must be at least 1 (got {args.years})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    models = _load_all(args.models)
+    models = load_all(args.models)
     for m in models:
         print(f"{m.path}: valid ({m.model.meta.name}, sha256 {m.sha256[:12]})")
     _print_warnings(models, args.years)
@@ -74,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     problems = [f"wsic run: {p}" for p in [*spec.check(), out_problem(out)] if p]
     try:  # every problem at once: the flags' and the model files'
-        models = _load_all(args.models)
+        models = load_all(args.models)
     except ModelFileError as exc:
         problems += exc.problems
     if problems:
@@ -145,7 +126,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     problems = spec.check()
     if problems:
-        return _refuse("calibrate", problems)
+        return refuse("calibrate", problems)
     result = calibrate(spec, progress=lambda line: print(line, file=sys.stderr))
     if result.fitted is not None:
         print(f"fitted parameters written to {result.fitted}")
@@ -171,8 +152,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     problems = bench_problems(args.population, args.years, args.seed, args.reference_events)
     if problems:
-        return _refuse("bench", problems)
-    _load_all(args.model)
+        return refuse("bench", problems)
+    load_all(args.model)
     rows = [
         measure_in_subprocess(m, p, args.years, args.seed, args.reference_events)
         for p in args.population
@@ -190,8 +171,8 @@ def cmd_scale_check(args: argparse.Namespace) -> int:
 
     problems = check_problems(args.scales, args.reps, args.years, args.jobs)
     if problems:
-        return _refuse("scale-check", problems)
-    model = _load_all([args.model])[0].model
+        return refuse("scale-check", problems)
+    model = load_all([args.model])[0].model
     levels = run_check(model, args.scales, args.reps, args.years, args.seed, args.jobs, show_progress=not args.quiet)
     table = compare(levels)
     print(describe(table))
@@ -332,7 +313,16 @@ def _add_scale_check(sub) -> None:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="wsic", description="Whole-system integrated care simulation.")
     sub = ap.add_subparsers(dest="command", required=True)
-    for add in (_add_validate, _add_run, _add_report, _add_calibrate, _add_bench, _add_scale_check):
+    for add in (
+        _add_validate,
+        _add_run,
+        _add_report,
+        _add_calibrate,
+        _add_bench,
+        _add_scale_check,
+        add_breakeven,
+        add_tornado,
+    ):
         add(sub)
     return ap
 

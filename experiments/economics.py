@@ -86,15 +86,14 @@ def yearly(results: pd.DataFrame) -> pd.DataFrame:
 
 def _bed_days_freed(base: pd.DataFrame, own: pd.DataFrame) -> pd.Series:
     """Bed days freed that no price paid for, at a bed day's cost: the fall in bed days, less the
-    avoided spells' own days (at the comparator's mean stay, inside their tariff) and the excess
-    days the tariff paid for (cash-releasing already)."""
+    avoided spells' days up to the trim point (at the comparator's mean, paid by their spell price)
+    and the fall in days past it (paid by the tariff's excess days): both cash-releasing already."""
     per_day = base["bed_days_value"] / base["bed_days"].where(base["bed_days"] > 0)
     fall = base["bed_days"] - own["bed_days"]
-    spells = (
-        (base["nel_admissions"] - own["nel_admissions"])
-        * base["bed_days"]
-        / base["nel_admissions"].where(base["nel_admissions"] > 0)
+    within_trim = (base["bed_days"] - base["tariff_excess_days"]) / base["nel_admissions"].where(
+        base["nel_admissions"] > 0
     )
+    spells = (base["nel_admissions"] - own["nel_admissions"]) * within_trim
     excess = base["tariff_excess_days"] - own["tariff_excess_days"]
     return ((fall - spells - excess) * per_day).fillna(0.0)
 
@@ -148,6 +147,7 @@ def _per_replication(d: pd.DataFrame) -> dict[tuple[str, str], float]:
     for payer in PAYERS.values():
         f[(f"gross savings: {payer}", "GBP m")] = d[f"savings_{payer.lower()}"].sum() / 1e6
     f[("gross savings", "GBP m")] = d["gross_savings"].sum() / 1e6
+    f[("gross savings in the last year", "GBP m")] = d["gross_savings"].iat[-1] / 1e6
     f[("investment", "GBP m")] = d["investment"].sum() / 1e6
     for payer in PAYERS.values():
         f[(f"investment: {payer}", "GBP m")] = d[f"investment_{payer.lower()}"].sum() / 1e6
@@ -201,3 +201,42 @@ def board_figures(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
                 }
             )
     return pd.DataFrame(records)
+
+
+# a business case's stated figures (models/schema.StatedCase) and the board figures they are set beside
+STATED = (
+    ("gross_savings", "gross savings", "gross savings"),
+    ("gross_savings", "gross savings in the last year", "gross savings in the last year"),
+    ("investment", "investment", "investment"),
+    ("net_savings", "net savings", "net savings"),
+)
+
+
+def against_stated(board: pd.DataFrame, stated, source: str) -> pd.DataFrame:
+    """Each scenario's figures beside what a business case states (``stated``, a StatedCase, from
+    the model ``source``): the simulated mean and interval, and how far it falls short (negative)
+    or exceeds. The stated gross savings are set beside both the whole horizon's and the last
+    year's, where a case does not say which it means."""
+    rows = []
+    for key, figure, label in STATED:
+        claim = getattr(stated, key)
+        for scenario, g in board.groupby("scenario", sort=False):
+            r = g[g.figure == figure]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            rows.append(
+                {
+                    "figure": label,
+                    "stated": claim.value,
+                    "stated_unit": claim.unit,
+                    "stated_source": claim.source,
+                    "stated_by": source,
+                    "scenario": scenario,
+                    "mean": r["mean"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "difference": r["mean"] - claim.value,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.economics import board_figures
+from experiments import breakeven, tornado
+from experiments.economics import against_stated, board_figures
 from experiments.files import write_csv
-from experiments.report import build_report
+from experiments.report import ReportSections, build_report
 from experiments.runner import ExperimentError
 from experiments.summary import replication_table, summarise
 from models.loader import load_model
@@ -33,24 +34,45 @@ class RunSummaries:
     replications: pd.DataFrame  # every measure per replication at each level (summary.replication_table)
     summary: pd.DataFrame  # summary.csv: intervals and paired differences (summary.summarise)
     board: pd.DataFrame  # board.csv: the headline figures (economics.board_figures)
+    stated: pd.DataFrame  # stated.csv: a business case's own figures beside the scenarios' (economics.against_stated)
 
 
-def summarise_run(results: pd.DataFrame, comparator: str) -> RunSummaries:
+def summarise_run(results: pd.DataFrame, comparator: str, models: list[CareModel]) -> RunSummaries:
     """The replication table, the summary and the board's figures, each computed once."""
     table = replication_table(results)
-    return RunSummaries(table, summarise(table, comparator), board_figures(results, comparator))
+    board = board_figures(results, comparator)
+    claims = [against_stated(board, m.stated, m.meta.name) for m in models if m.stated is not None]
+    stated = pd.concat(claims, ignore_index=True) if claims else pd.DataFrame()
+    return RunSummaries(table, summarise(table, comparator), board, stated)
+
+
+def read_analyses(out: Path) -> dict[str, pd.DataFrame]:
+    """The break-even and tornado summaries written beside the run (`wsic breakeven`, `wsic tornado`)."""
+    found = {}
+    for name, file in (("breakeven", breakeven.FILE), ("tornado", tornado.FILE)):
+        path = out / file
+        if path.exists():
+            try:
+                found[name] = pd.read_csv(path)
+            except (OSError, ValueError) as exc:
+                raise ExperimentError(f"{path}: expected the summary `wsic {name}` writes ({exc})") from None
+    return found
 
 
 def write_outputs(out: Path, results: pd.DataFrame, manifest: dict, models: list[CareModel]) -> Path:
-    """Write DIR/summary.csv, DIR/board.csv and DIR/report.html; return the report's path.
+    """Write DIR/summary.csv, DIR/board.csv (and DIR/stated.csv) and DIR/report.html; return the
+    report's path.
 
     models are the CareModels of manifest["models"], in order; the first scenario is the comparator.
     """
-    summaries = summarise_run(results, manifest["models"][0]["scenario"])
+    summaries = summarise_run(results, manifest["models"][0]["scenario"], models)
     write_csv(summaries.summary, out / "summary.csv")
     write_csv(summaries.board, out / "board.csv")
+    if not summaries.stated.empty:
+        write_csv(summaries.stated, out / "stated.csv")
+    sections = ReportSections(summaries.stated, **read_analyses(out))
     return build_report(
-        out / "report.html", summaries.summary, summaries.board, summaries.replications, manifest, models
+        out / "report.html", summaries.summary, summaries.board, summaries.replications, manifest, models, sections
     )
 
 

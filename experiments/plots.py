@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from experiments.economics import KINDS, SETTING_LABELS
 from experiments.interval import half_width
 from models.vocabulary import BULK_ROLES, STRATA
 
@@ -18,6 +19,13 @@ SERIES = (
     ("care_home_admissions", "Care home admissions", 1),
     ("cost_total", "Total cost of care, GBP m", 1e6),
 )
+BY_SETTING = (*SETTING_LABELS, "beds decommissioned")
+KIND_BARS = ("cash-releasing", "capacity: staff time and places", "capacity: bed days freed")
+BY_KIND = {  # board figure -> its bar's label
+    **{f"gross savings: {label}": bar for label, bar in zip(KINDS.values(), KIND_BARS, strict=True)},
+    "investment": "investment",
+    "net cash-releasing savings": "net cash",
+}
 CREDITED = (("avoided_nel_admissions", "Emergency admissions avoided"), ("avoided_bed_days", "Bed days avoided"))
 COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6")
 SYMBOLS = ("circle", "square", "diamond", "cross", "triangle-up")  # one per bulk role
@@ -83,8 +91,7 @@ def series_plots(summary: pd.DataFrame, scenarios: list[str]) -> str:
 def _savings_by_setting(board: pd.DataFrame, scenarios: list[str]) -> str:
     fig = go.Figure()
     for j, s in enumerate(scenarios[1:]):
-        b = board[(board.scenario == s) & board.figure.str.startswith("gross savings: ")]
-        b = b[~b.figure.isin(["gross savings: NHS", "gross savings: council"])]
+        b = board[(board.scenario == s) & board.figure.isin([f"gross savings: {x}" for x in BY_SETTING])]
         fig.add_trace(
             go.Bar(
                 x=b.figure.str.removeprefix("gross savings: "),
@@ -152,11 +159,65 @@ def _credited_by_intervention(summary: pd.DataFrame, scenarios: list[str]) -> li
     return parts
 
 
+def _savings_by_kind(board: pd.DataFrame, scenarios: list[str]) -> str:
+    """What a finance director reads: cash released against capacity freed, and the investment."""
+    fig = go.Figure()
+    for j, s in enumerate(scenarios[1:]):
+        b = board[board.scenario == s].set_index("figure").reindex(list(BY_KIND)).dropna(subset=["mean"])
+        fig.add_trace(
+            go.Bar(
+                x=[BY_KIND[f] for f in b.index],
+                y=b["mean"],
+                name=s,
+                marker_color=COLOURS[(j + 1) % len(COLOURS)],
+                error_y=_error_bars(b.ci_high - b["mean"], b["mean"] - b.ci_low),
+            )
+        )
+    fig.update_layout(title="Savings by kind, investment and net cash over all years, GBP m", barmode="group")
+    return _plot(fig, "savings-kind")
+
+
+def tornado_plot(tornado: pd.DataFrame) -> str:
+    """Per scenario, each intervention's bar from its unfavourable to its favourable end's net savings."""
+    parts = []
+    for j, (scenario, g) in enumerate(tornado.groupby("scenario", sort=False)):
+        g = g.sort_values("swing_gbp_m")  # plotly draws the first bar at the bottom: the largest on top
+        low = np.minimum(g.net_favourable_gbp_m, g.net_unfavourable_gbp_m)
+        names = g.intervention.str.replace("_", " ")
+        fig = go.Figure(
+            go.Bar(
+                y=names,
+                x=g.swing_gbp_m,
+                base=low,
+                orientation="h",
+                marker_color=COLOURS[(j + 1) % len(COLOURS)],
+                opacity=0.5,
+                name="range",
+                customdata=np.column_stack([g.net_unfavourable_gbp_m, g.net_favourable_gbp_m]),
+                hovertemplate="unfavourable end %{customdata[0]:.1f}, favourable end %{customdata[1]:.1f} GBP m",
+            )
+        )
+        for end, colour in (("favourable", "#548235"), ("unfavourable", "#c00000")):
+            fig.add_trace(
+                go.Scatter(x=g[f"net_{end}_gbp_m"], y=names, mode="markers", name=f"{end} end", marker_color=colour)
+            )
+        fig.add_vline(x=float(g.net_sampled_gbp_m.iat[0]), line_dash="dash", annotation_text="as sampled")
+        fig.update_layout(
+            title=f"{scenario}: five-year discounted net savings, GBP m, with each intervention's effects at "
+            "either end of their range",
+            xaxis_title="GBP m",
+        )
+        parts.append(_plot(fig, f"tornado-{j}"))
+    return "".join(parts)
+
+
 def savings_plots(board: pd.DataFrame, summary: pd.DataFrame, scenarios: list[str]) -> str:
-    """Savings by setting (board figures), by stratum and credited to each intervention (summary)."""
+    """Savings by setting and by kind (board figures), by stratum and credited to each intervention
+    (summary)."""
     if len(scenarios) < 2:
         return ""
-    parts = [_savings_by_setting(board, scenarios), _savings_by_stratum(summary, scenarios)]
+    parts = [_savings_by_setting(board, scenarios), _savings_by_kind(board, scenarios)]
+    parts.append(_savings_by_stratum(summary, scenarios))
     return "".join(parts + _credited_by_intervention(summary, scenarios))
 
 

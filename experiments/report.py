@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from experiments.files import write_text
-from experiments.plots import savings_plots, series_plots, service_plots
+from experiments.plots import savings_plots, series_plots, service_plots, tornado_plot
 
 ERROR_CAPTURE = """
 <script>
@@ -147,6 +148,93 @@ def assumptions_html(manifest: dict, models: list) -> str:
     return "".join(parts)
 
 
+@dataclass(frozen=True)
+class ReportSections:
+    """The report's optional sections, each from a summary computed elsewhere."""
+
+    stated: pd.DataFrame = field(default_factory=pd.DataFrame)  # economics.against_stated
+    breakeven: pd.DataFrame | None = None  # breakeven.summarise, with the search's settings
+    tornado: pd.DataFrame | None = None  # tornado.summarise, with the runs' settings
+
+
+def stated_html(stated: pd.DataFrame) -> str:
+    """The business case's own figures beside every scenario's."""
+    if stated.empty:
+        return ""
+    parts = []
+    for source, g in stated.groupby("stated_by", sort=False):
+        scenarios = list(dict.fromkeys(g.scenario))
+        head = "".join(f"<th>{html.escape(s)}</th><th>against stated</th>" for s in scenarios)
+        rows = []
+        for figure, f in g.groupby("figure", sort=False):
+            first = f.iloc[0]
+            cells = "".join(
+                f"<td>{_with_interval(r['mean'], r['ci_low'], r['ci_high'])}</td><td>{r['difference']:+,.1f}</td>"
+                for _, r in f.iterrows()
+            )
+            rows.append(
+                f"<tr><td class='label'>{html.escape(figure)}</td><td>{first['stated']:,.1f}</td>"
+                f"<td class='label small'>{html.escape(first['stated_unit'])}: "
+                f"{html.escape(first['stated_source'])}</td>"
+                f"{cells}</tr>"
+            )
+        parts.append(
+            f"<p>What the business case ({html.escape(source)}) states, beside what each scenario gives over "
+            "the same years (GBP m, undiscounted, means with 95% intervals; against stated: the simulated mean "
+            "less the stated figure, negative where it falls short).</p>"
+            f"<table><tr><th class='label'>figure</th><th>stated</th><th class='label'>as stated</th>{head}</tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+    return "".join(parts)
+
+
+def breakeven_html(breakeven: pd.DataFrame | None) -> str:
+    if breakeven is None or breakeven.empty:
+        return (
+            "<p class='note'>Not computed for this run: <code>wsic breakeven MODEL.toml --out DIR</code> "
+            "adds it here.</p>"
+        )
+    first = breakeven.iloc[0]
+    rows = []
+    for _, r in breakeven.iterrows():
+        if np.isinf(r.breakeven_mean):
+            text = "not reached up to 32 times"
+        else:
+            text = _with_interval(r.breakeven_mean, r.ci_low, r.ci_high) + " times"
+            if r.share_not_paying_back > 0:
+                text += f" <span class='small'>({r.share_not_paying_back:.0%} of replications never)</span>"
+        rows.append(
+            f"<tr><td class='label'>{html.escape(r.scenario)}</td>"
+            f"<td class='label'>{html.escape(str(r.intervention).replace('_', ' '))}</td>"
+            f"<td>{r.net_at_evidence_gbp_m:,.1f}</td><td>{text}</td></tr>"
+        )
+    return (
+        "<p>How many times as effective as the evidence suggests the interventions would need to be for "
+        f"the {int(first.years)}-year discounted net savings to reach zero: each effect's distance from no "
+        "effect multiplied alike, harm included, found by a root search per replication on common random "
+        f"numbers ({int(first.replications)} replications at scale {first.scale:g}, seed {int(first.seed)}, "
+        f"against {html.escape(str(first.comparator))}).</p>"
+        "<table><tr><th class='label'>scenario</th><th class='label'>effects scaled</th>"
+        "<th>net savings at the evidence, GBP m</th><th>break-even multiplier</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def tornado_html(tornado: pd.DataFrame | None) -> str:
+    if tornado is None or tornado.empty:
+        return (
+            "<p class='note'>Not computed for this run: <code>wsic tornado MODEL.toml --out DIR</code> "
+            "adds it here.</p>"
+        )
+    first = tornado.iloc[0]
+    return (
+        "<p>Which intervention's evidence moves the result most: each intervention's effects pinned at the "
+        "favourable and at the unfavourable end of their ranges, the others sampled as usual "
+        f"({int(first.reps)} replications at scale {first.scale:g}, seed {int(first.seed)}).</p>"
+        + tornado_plot(tornado)
+    )
+
+
 def build_report(
     path: Path,
     summary: pd.DataFrame,
@@ -154,10 +242,12 @@ def build_report(
     replications: pd.DataFrame,
     manifest: dict,
     models: list,
+    sections: ReportSections | None = None,
 ) -> Path:
     """Write the report to path and return it. summary, board and replications are summary.summarise,
     economics.board_figures and summary.replication_table of the run's results; models are the
     CareModels of manifest["models"], in order."""
+    sections = sections or ReportSections()
     scenarios = [m["scenario"] for m in manifest["models"]]
     reps = int(replications.replication.nunique())
     years = int(replications.year[replications.year != "total"].astype(int).max())
@@ -169,13 +259,26 @@ def build_report(
         " Intervals are 95% t-intervals over replications.</p>",
         f"<h2>Headline: {years} years against the comparator</h2>",
         headline_table(board, scenarios, years),
-        "<p class='note'>Savings are the comparator's cost of care less the scenario's; investment is the "
-        "scenario's intervention and workforce cost; discounting at 3.5% a year from year 1.</p>",
+        "<p class='note'>Savings are the comparator's cost of care less the scenario's: cash-releasing where "
+        "a price is no longer paid (the tariff's spells and attendances, packages and placements bought), "
+        "capacity-releasing where staff time or commissioned places are freed, which becomes cash only if "
+        "that capacity is cut (beds, when a scenario decommissions them). Bed days freed beyond the tariff "
+        "are shown at cost and not added to gross savings. Investment is the scenario's intervention and "
+        "workforce cost and the whole cost of its commissioned places, used or not; discounting at 3.5% a "
+        "year from year 1.</p>",
         "<h2>Year by year</h2>",
         series_plots(summary, scenarios),
     ]
     if len(scenarios) > 1:
         body += ["<h2>Where the savings come from</h2>", savings_plots(board, summary, scenarios)]
+        if not sections.stated.empty:
+            body += ["<h2>Against the business case</h2>", stated_html(sections.stated)]
+        body += [
+            "<h2>What would it take</h2>",
+            breakeven_html(sections.breakeven),
+            "<h2>Which evidence matters most</h2>",
+            tornado_html(sections.tornado),
+        ]
     body += [
         "<h2>Workforce load and service levels</h2>",
         service_plots(replications, summary, scenarios),
@@ -186,7 +289,13 @@ def build_report(
         f"Replication wall time: {sum(r['wall_seconds'] for r in manifest.get('replications', [])):,.0f} s "
         f"in total. Full figures: summary.csv, board.csv, results.parquet.</p>",
     ]
-    page = (
+    write_text(_page(body), path)
+    return path
+
+
+def _page(body: list[str]) -> str:
+    """The whole self-contained page around the report's sections."""
+    return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>wsic-sim report</title>"
         f"<style>{STYLE}</style>{ERROR_CAPTURE}<script>{get_plotlyjs()}</script></head><body>"
         + "".join(body)
@@ -194,5 +303,3 @@ def build_report(
         + READY_CHECK
         + "</body></html>"
     )
-    write_text(page, path)
-    return path

@@ -659,6 +659,16 @@ class CalibrationRecord(_Strict):
     targets: list[CalibrationTarget] = []
 
 
+class StatedCase(_Strict):
+    """What a business case states of itself, which the report sets beside what the simulation
+    gives for the same model (models/business_case.toml)."""
+
+    gross_savings: Number
+    investment: Number
+    net_savings: Number
+    horizon_years: Annotated[Count, at_least(1, "years"), at_most(50, "years")]
+
+
 class CareModel(_Strict):
     """A whole care model: what is simulated, with every parameter documented."""
 
@@ -686,6 +696,7 @@ class CareModel(_Strict):
     unit_costs: UnitCosts
     interventions: dict[str, Intervention] = {}
     calibration: CalibrationRecord | None = None
+    stated: StatedCase | None = None  # a business case's own figures, for the report to compare
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CareModel:

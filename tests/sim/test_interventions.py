@@ -194,17 +194,21 @@ def test_effects_are_sampled_once_per_replication(make_variant):
     assert 0.5 <= a[("hazard", "crisis")] <= 1.0
 
 
-def test_wsic_beats_baseline_in_the_targeted_strata(base):
-    """On the fitted model WSIC cuts the top strata's admissions by about 10% over two years
-    (0.871, 0.911, 0.914 of baseline at seeds 21 to 23, scale 0.04). Their bed days are not
-    asserted: on 19,000 residents they turn on how full the social care queues run (1.01, 0.80,
-    0.87 at those seeds; README "Scale"), so the bed days the interventions are credited with
-    avoiding are checked instead."""
+def test_the_business_case_cuts_the_top_strata_by_its_own_range_and_wsic_by_little(base):
+    """The business case's assumption (25% to 40% fewer crises in the top strata, at full effect
+    from year 2) gives about that fall in their emergency admissions; the evidence-based WSIC model,
+    whose case-management effects are centred on none (models/wsic.toml), changes them by a few per
+    cent either way (+1.0% at seed 21, scale 0.04, over two years). Neither changes deaths."""
+    case = totals(load_model("models/business_case.toml").model)
+    fall = 1 - case["top"]["nel_admissions"] / base["top"]["nel_admissions"]
+    assert 0.12 < fall < 0.40, fall  # half the effect in year 1, all of it in year 2
     wsic = totals(load_model("models/wsic.toml").model)
-    assert wsic["top"]["nel_admissions"] < 0.95 * base["top"]["nel_admissions"]
-    avoided_days = wsic["credited"].unstack("measure")["avoided_bed_days"].sum()
-    assert avoided_days > 0.08 * base["top"]["bed_days"]  # 13% at seed 21
+    assert wsic["top"]["nel_admissions"] == pytest.approx(base["top"]["nel_admissions"], rel=0.08)
+    for arm in (case, wsic):
+        assert arm["all"]["deaths"] == pytest.approx(base["all"]["deaths"], rel=0.005)
     credited = wsic["credited"].unstack("measure")
-    assert (credited["avoided_nel_admissions"] > 0).sum() >= 8, "most interventions are credited with admissions"
+    assert (credited["avoided_nel_admissions"] > 0).sum() >= 5, "the interventions with a benefit are credited"
+    assert (credited["avoided_nel_admissions"] < 0).sum() >= 1, "and those whose evidence leans to harm debited"
     costs = wsic["system"]
     assert costs[("all", "cost_workforce_nhs")] > 0 and costs[("all", "cost_workforce_council")] > 0
+    assert costs[("all", "cost_places_nhs")] > base["system"][("all", "cost_places_nhs")]

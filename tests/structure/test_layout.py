@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("models", "sim", "experiments", "calibration")
+PACKAGES = ("models", "sim", "experiments", "calibration", "cli")
 # what each package may import of ours
 ALLOWED = {
     "models": {"models"},
     "sim": {"models", "sim"},
     "experiments": {"models", "sim", "experiments"},
     "calibration": {"models", "sim", "experiments", "calibration"},
+    "cli": {"models", "experiments", "calibration", "cli"},  # the command's parts: on top of everything
 }
 LIMITS = {"module": 400, "class": 250, "function": 60}
 FLAT = {"models/schema.py"}  # flat declarations, one field a line

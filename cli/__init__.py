@@ -1,0 +1,1 @@
+"""The `wsic` command's parts beside wsic.py: what several commands share, and the effect searches."""

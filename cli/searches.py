@@ -1,0 +1,124 @@
+"""`wsic breakeven` and `wsic tornado`: parse, check, call experiments.breakeven and
+experiments.tornado, print, and rebuild the run's report when they write into a run's directory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli.common import load_all, refuse
+
+
+def _effect_search(args: argparse.Namespace, command: str):
+    """What `wsic breakeven` and `wsic tornado` share: their settings checked, their models loaded."""
+    from experiments.runner import RunSpec, out_problem
+
+    spec = RunSpec(reps=args.reps, years=args.years, scale=args.scale, seed=args.seed, jobs=args.jobs)
+    problems = [p for p in [*spec.check(), out_problem(Path(args.out))] if p]
+    if problems:
+        return None, None, refuse(command, problems)
+    models = load_all([args.comparator, *args.models])
+    for m in models[1:]:
+        if not m.model.interventions:
+            problems.append(f"{m.path}: has no interventions, so no effect to scale or pin")
+    if problems:
+        return None, None, refuse(command, problems)
+    settings = {
+        "comparator": models[0].model.meta.name,
+        "reps": args.reps,
+        "years": args.years,
+        "scale": args.scale,
+        "seed": args.seed,
+    }
+    return models, settings, None
+
+
+def _refresh_report(out: Path) -> None:
+    from experiments.outputs import RUN_FILES, rebuild_outputs
+
+    if all((out / f).exists() for f in RUN_FILES):
+        print(f"Report: {rebuild_outputs(out)}")
+
+
+def cmd_breakeven(args: argparse.Namespace) -> int:
+    from experiments import breakeven
+
+    models, settings, refused = _effect_search(args, "breakeven")
+    if refused is not None:
+        return refused
+    per_rep = breakeven.breakeven(
+        [m.model for m in models[1:]],
+        models[0].model,
+        args.reps,
+        args.seed,
+        args.years,
+        args.scale,
+        jobs=args.jobs,
+        per_intervention=args.per_intervention,
+        show_progress=not args.quiet,
+    )
+    path = breakeven.save(Path(args.out), per_rep, settings)
+    print(breakeven.describe(breakeven.summarise(per_rep), args.years))
+    print(f"Written: {path}")
+    _refresh_report(Path(args.out))
+    return 0
+
+
+def cmd_tornado(args: argparse.Namespace) -> int:
+    from experiments import tornado
+
+    models, settings, refused = _effect_search(args, "tornado")
+    if refused is not None:
+        return refused
+    per_rep = tornado.tornado(
+        [m.model for m in models[1:]],
+        models[0].model,
+        args.reps,
+        args.seed,
+        args.years,
+        args.scale,
+        jobs=args.jobs,
+        show_progress=not args.quiet,
+    )
+    path = tornado.save(Path(args.out), per_rep, settings)
+    print(tornado.describe(tornado.summarise(per_rep)))
+    print(f"Written: {path}")
+    _refresh_report(Path(args.out))
+    return 0
+
+
+def _add_effect_search(sub, name: str, help_text: str, func) -> argparse.ArgumentParser:
+    e = sub.add_parser(name, help=help_text)
+    e.add_argument("models", nargs="+", metavar="MODEL.toml", help="scenarios with interventions")
+    default_base = str(Path(__file__).resolve().parents[1] / "models" / "baseline.toml")
+    e.add_argument("--comparator", default=default_base, metavar="MODEL.toml", help="(default business as usual)")
+    e.add_argument("--reps", type=int, default=4, help="replications, each paired with the comparator's (default 4)")
+    e.add_argument("--years", type=int, default=5, help="years whose discounted net savings are counted (default 5)")
+    e.add_argument("--scale", type=float, default=0.1, help="fraction of the population simulated (default 0.1)")
+    e.add_argument("--seed", type=int, default=1, help="master seed (default 1)")
+    e.add_argument("--jobs", type=int, default=1, help="parallel workers, -1 for all cores (default 1)")
+    e.add_argument(
+        "--out", required=True, metavar="DIR", help="where to write; a run's directory adds it to its report"
+    )
+    e.add_argument("--quiet", action="store_true", help="no progress bars")
+    e.set_defaults(func=func)
+    return e
+
+
+def add_breakeven(sub) -> None:
+    e = _add_effect_search(
+        sub,
+        "breakeven",
+        "the multiplier on every effect at which five-year discounted net savings reach zero",
+        cmd_breakeven,
+    )
+    e.add_argument("--per-intervention", action="store_true", help="also scale each intervention's effects alone")
+
+
+def add_tornado(sub) -> None:
+    _add_effect_search(
+        sub,
+        "tornado",
+        "net savings with each intervention's effects at either end of their evidence's range",
+        cmd_tornado,
+    )

@@ -83,10 +83,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if spec.scale < 1:
         print(
-            f"note: --scale {spec.scale} keeps each workforce pool's hours in proportion but in fewer, "
-            "slower servers, so waits and two-hour response rates of small pools are worse than at full "
-            "scale; "
-            "use --scale 1 for service levels."
+            f"note: --scale {spec.scale} simulates a sample of residents on full-size capacity that also "
+            "serves the rest of the population's demand (README, Scale): service levels are the whole "
+            "system's, and figures for a stratum carry the sample's noise"
         )
     return 0
 

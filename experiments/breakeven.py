@@ -28,7 +28,7 @@ from experiments.interval import half_width
 from models.schema import CareModel
 
 K_MAX = 32.0  # effects 32 times the evidence's: beyond it a scenario is said not to pay back
-XTOL = 0.01  # the root's tolerance, in multiples of the evidence's effects
+XTOL = 0.05  # the root's tolerance, in multiples of the evidence's effects
 ALL = "all interventions"
 FILE = "breakeven.csv"  # the summary, beside a run's results (the report shows it)
 REPLICATIONS_FILE = "breakeven_replications.csv"

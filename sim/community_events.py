@@ -86,7 +86,8 @@ class CommunityEvents:
         """Residents with an event this period, and when. With ``target``, the interventions'
         multipliers thin the events drawn at the baseline rate (or, above one, add those the same
         uniforms give at the higher rate), and what they change is credited. ``drawn`` (a mask)
-        gets every event drawn at the baseline rate, thinned or not, and every one added."""
+        gets every event drawn at the baseline rate, thinned or not: an event a multiplier adds is a
+        care home place without a new need, so it does not raise the resident's death hazard."""
         hi = self.sys.rows_in_use  # rows past it have never held anyone (their draws would follow)
         uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
@@ -103,8 +104,6 @@ class CommunityEvents:
             # avoided (+1) or, where a multiplier is above one, added (-1)
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
-            if drawn is not None:
-                drawn[:hi] |= own
             hit = own
         who = np.flatnonzero(hit)
         return who, when[who]

@@ -573,7 +573,27 @@ class Intervention(_Strict):
     workforce: list[WorkforceNeed] = []
     costs: InterventionCosts
     evidence: str = Field(min_length=1)
-    evidence_strength: Literal["strong", "moderate", "weak", "null"]
+    # "null": evaluated and no effect found; "assumption": a case's own figure, not evidence
+    evidence_strength: Literal["strong", "moderate", "weak", "null", "assumption"]
+
+    @model_validator(mode="after")
+    def _null_spans_no_effect(self) -> Intervention:
+        """A null result is a range around no effect, reaching both benefit and harm: a multiplier's
+        range holds 1 strictly inside it, a probability's starts at 0 (none diverted)."""
+        if self.evidence_strength != "null":
+            return self
+        for k, m in enumerate(self.mechanisms):
+            lo, hi = m.effect.bounds()
+            if m.kind in ("hazard", "shorten") and not lo < 1 < hi:
+                raise ValueError(
+                    f"mechanisms.{k}: evidence_strength null needs a range around no effect, low below 1 and "
+                    f"high above it (got {lo:g} to {hi:g}); a null result is not one that can only help"
+                )
+            if m.kind in ("divert", "end_of_life") and lo > 0:
+                raise ValueError(
+                    f"mechanisms.{k}: evidence_strength null needs a range from 0, no effect (got low {lo:g})"
+                )
+        return self
 
 
 class UnitCosts(_Strict):

@@ -62,6 +62,8 @@ def test_wsic_validates_and_holds_the_library():
     assert [s.path.name for s in m.sources] == ["wsic.toml", "baseline.toml", "tri_borough_2010.toml"]
     for name, iv in m.model.interventions.items():
         assert iv.evidence and iv.evidence_strength in ("strong", "moderate", "weak", "null"), name
+        if iv.evidence_strength == "null":  # a null result: a range around no effect (the schema refuses less)
+            assert all(m.effect.bounds()[0] < 1 < m.effect.bounds()[1] or m.kind == "divert" for m in iv.mechanisms)
         for mech in iv.mechanisms:
             assert mech.effect.source, name
             lo, _hi = mech.effect.bounds()
@@ -183,3 +185,22 @@ def test_interventions_may_not_claim_visit_by_visit_roles(tmp_path):
 def test_negative_fte_in_an_override_is_rejected(tmp_path):
     path = _wsic_with(tmp_path, "fte = { value = [40, 35, 55]", "fte = { value = [40, -35, 55]")
     one(path, "workforce.care_coordinator.fte.value")
+
+
+def test_a_null_result_that_can_only_help_is_refused(tmp_path):
+    """peer_review's evidence is null: a range that stops at no effect is refused, naming it."""
+    path = _wsic_with(
+        tmp_path,
+        'low = 0.99, mode = 1.0, high = 1.01, unit = "multiplier on crisis hazard", source = "Akbari',
+        'low = 0.95, mode = 0.98, high = 1.0, unit = "multiplier on crisis hazard", source = "Akbari',
+    )
+    assert "a null result is not one that can only help" in one(path, "interventions.peer_review")
+
+
+def test_a_null_diversion_must_reach_none(tmp_path):
+    path = _wsic_with(
+        tmp_path,
+        'low = 0.0, mode = 0.02, high = 0.05, unit = "probability a crisis goes to the virtual ward',
+        'low = 0.01, mode = 0.02, high = 0.05, unit = "probability a crisis goes to the virtual ward',
+    )
+    assert "needs a range from 0" in one(path, "interventions.virtual_wards")

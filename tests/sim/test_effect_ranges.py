@@ -110,3 +110,19 @@ def test_unchanged_targets_leave_the_others_alone(make_variant):
     iv.fill(np.zeros(rep.sys.pop.size, dtype=np.int64), np.zeros(rep.sys.pop.size))
     assert np.all(iv.mult["crisis"] == 1.0) and np.all(iv.envelope == 1.0)
     assert set(np.unique(iv.mult["length_of_stay"])) <= {1.0, 1.3}
+
+
+@pytest.mark.slow
+def test_a_diverted_crisis_that_would_be_admitted_is_kept_home_less_often(make_variant):
+    """Severity matters for diversion: with every crisis of the top strata offered to rapid
+    response, a lower chance of keeping a would-be admission at home avoids fewer admissions."""
+    divert = {"rr": intervention([{"kind": "divert", "target": "rapid_response", "effect": effect(1.0, "p")}])}
+    avoided = {}
+    for p in (0.65, 0.2):
+        model = make_variant(
+            **{"rapid_response.p_home_if_admitted": p},
+            interventions=divert,
+        )
+        avoided[p] = totals(model)["credited"]["rr"]["avoided_nel_admissions"]
+    assert avoided[0.2] < 0.6 * avoided[0.65], avoided
+    assert avoided[0.2] > 0

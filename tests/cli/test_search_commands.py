@@ -28,7 +28,7 @@ uptake = {{ value = 1.0, unit = "share", source = "test" }}
 start_year = 1
 ramp_years = 0
 evidence = "test"
-evidence_strength = "null"
+evidence_strength = "assumption"
 [[interventions.halve.mechanisms]]
 kind = "hazard"
 target = "crisis"
@@ -56,7 +56,7 @@ uptake = {{ value = 1.0, unit = "share", source = "test" }}
 start_year = 1
 ramp_years = 0
 evidence = "test"
-evidence_strength = "null"
+evidence_strength = "assumption"
 [[interventions.fixed.mechanisms]]
 kind = "hazard"
 target = "crisis"

@@ -132,7 +132,7 @@ def test_common_random_numbers_narrow_the_interval_of_the_difference(models, tmp
         'mechanisms = [ { kind = "hazard", target = "crisis", effect = { distribution = "fixed", value = 0.9, '
         'unit = "multiplier", source = "test" } } ]\n'
         f"costs = {{ set_up = {cost}, per_year = {cost}, per_person = {cost} }}\n"
-        'evidence = "test"\nevidence_strength = "null"\n'
+        'evidence = "test"\nevidence_strength = "assumption"\n'
     )
     pair = [models[0], load_model(variant)]
     widths = {}

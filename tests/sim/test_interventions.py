@@ -33,7 +33,7 @@ def intervention(mechanisms: list[dict], strata=TOP, workforce=None, uptake=1.0,
         "workforce": workforce or [],
         "costs": {"set_up": cost, "per_year": cost, "per_person": cost},
         "evidence": "test",
-        "evidence_strength": "null",
+        "evidence_strength": "assumption",
     }
 
 

@@ -10,8 +10,10 @@ from cli.common import load_all, refuse
 
 
 def _effect_search(args: argparse.Namespace, command: str):
-    """What `wsic breakeven` and `wsic tornado` share: their settings checked, their models loaded."""
+    """What `wsic breakeven` and `wsic tornado` share: their settings checked, their models loaded
+    (a tornado needs at least one effect with a range to pin)."""
     from experiments.runner import RunSpec, out_problem
+    from experiments.tornado import ranged
 
     spec = RunSpec(reps=args.reps, years=args.years, scale=args.scale, seed=args.seed, jobs=args.jobs)
     problems = [p for p in [*spec.check(), out_problem(Path(args.out))] if p]
@@ -21,6 +23,8 @@ def _effect_search(args: argparse.Namespace, command: str):
     for m in models[1:]:
         if not m.model.interventions:
             problems.append(f"{m.path}: has no interventions, so no effect to scale or pin")
+        elif command == "tornado" and not ranged(m.model):
+            problems.append(f"{m.path}: no intervention's effect has a range, so there is no end to pin it at")
     if problems:
         return None, None, refuse(command, problems)
     settings = {

@@ -102,7 +102,8 @@ def _task(p: Pairing, base: pd.DataFrame, model: CareModel, rep: int, only: str 
 
 def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
     """Per scenario and intervention: the mean break-even with its 95% t-interval over the
-    replications that pay back within K_MAX, and the share that do not."""
+    replications that pay back within K_MAX (optimistic where some do not), the median over all of
+    them (those that do not counting as never), and the share that do not."""
     rows = []
     for (scenario, iv), g in per_rep.groupby(["scenario", "intervention"], sort=False):
         finite = g.breakeven[np.isfinite(g.breakeven)]
@@ -114,6 +115,7 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
                 "scenario": scenario,
                 "intervention": iv,
                 "replications": len(g),
+                "breakeven_median": float(np.median(g.breakeven)),  # over all, those never paying at inf
                 "breakeven_mean": mean,
                 "ci_low": mean - half if math.isnan(half) else max(0.0, mean - half),  # never below none
                 "ci_high": mean + half,
@@ -138,16 +140,18 @@ def describe(summary: pd.DataFrame, years: int) -> str:
         who = (
             "every intervention's effects" if r.intervention == ALL else f"{r.intervention.replace('_', ' ')}'s effects"
         )
+        net = f"(discounted net savings at the evidence's effects: GBP {r.net_at_evidence_gbp_m:,.1f}m)"
         if math.isinf(r.breakeven_mean):
-            text = f"no multiplier up to {K_MAX:g} pays back in any replication"
-        else:
-            text = f"{r.breakeven_mean:.2f} times as effective"
-            if not math.isnan(r.ci_low):
-                text += f" ({r.ci_low:.2f} to {r.ci_high:.2f})"
-            if r.share_not_paying_back > 0:
-                text += f"; {r.share_not_paying_back:.0%} of replications do not pay back up to {K_MAX:g} times"
-        lines.append(
-            f"{r.scenario}: {who} would need to be {text} to pay back in {years} years "
-            f"(discounted net savings at the evidence's effects: GBP {r.net_at_evidence_gbp_m:,.1f}m)"
-        )
+            lines.append(f"{r.scenario}: {who} pay back in {years} years at no multiplier up to {K_MAX:g} {net}")
+            continue
+        text = f"{r.breakeven_mean:.2f} times as effective"
+        if not math.isnan(r.ci_low):
+            text += f" ({r.ci_low:.2f} to {r.ci_high:.2f})"
+        lines.append(f"{r.scenario}: {who} would need to be {text} to pay back in {years} years {net}")
+        if r.share_not_paying_back > 0:
+            median = "never" if math.isinf(r.breakeven_median) else f"{r.breakeven_median:.2f}"
+            lines.append(
+                f"  in {r.share_not_paying_back:.0%} of replications no multiplier up to {K_MAX:g} pays back "
+                f"(the mean is of the others); the median over all is {median}"
+            )
     return "\n".join(lines)

@@ -13,8 +13,10 @@ excess days and attendances at the tariff; packages, placements and other social
 unit); capacity-releasing, staff time and places freed, valued at their unit costs; and bed days
 freed beyond what the tariff pays for, valued at a bed day's cost. Capacity becomes cash only when
 it is cut: beds through ``hospital.decommission`` (sim/decommissioning.py), whose cash is
-cash-releasing. Bed days freed are the fall in bed days less the avoided spells' (at the
-comparator's mean stay) and the excess days the tariff paid for, so no day counts twice.
+cash-releasing, up to the value of the bed days freed that year (closing beds cannot release more
+than was freed); what is cashed leaves the bed days freed. Bed days freed are the fall in bed days
+less the avoided spells' days up to the trim point (at the comparator's mean) and the fall in
+days past it, which the tariff pays for, so no day counts twice.
 """
 
 from __future__ import annotations
@@ -116,11 +118,15 @@ def paired_yearly(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
             d[f"savings_{payer.lower()}"] = b[m] - own[m]
         d["savings_cash"] = b["cost_cash_releasing"] - own["cost_cash_releasing"]
         d["savings_capacity"] = b["cost_capacity_releasing"] - own["cost_capacity_releasing"]
-        d["decommissioned_cash"] = own[DECOMMISSIONED] - b[DECOMMISSIONED]
+        # closed beds turn freed bed days into cash, never more than were freed (the avoided spells'
+        # days are cash at the tariff already): what is cashed leaves the capacity freed
+        freed = _bed_days_freed(b, own)
+        closed = own[DECOMMISSIONED] - b[DECOMMISSIONED]
+        d["decommissioned_cash"] = np.where(closed > 0, np.minimum(closed, freed.clip(lower=0)), closed)
+        d["bed_days_freed_value"] = freed - d["decommissioned_cash"].clip(lower=0)
         d["savings_cash"] += d["decommissioned_cash"]
         d["savings_nhs"] += d["decommissioned_cash"]
         d["gross_savings"] = b["cost_total"] - own["cost_total"] + d["decommissioned_cash"]
-        d["bed_days_freed_value"] = _bed_days_freed(b, own)
         d["investment"] = own["investment"] - b["investment"]
         d["investment_nhs"] = own["investment_nhs"] - b["investment_nhs"]
         d["investment_council"] = own["investment_council"] - b["investment_council"]
@@ -147,7 +153,8 @@ def _per_replication(d: pd.DataFrame) -> dict[tuple[str, str], float]:
     for payer in PAYERS.values():
         f[(f"gross savings: {payer}", "GBP m")] = d[f"savings_{payer.lower()}"].sum() / 1e6
     f[("gross savings", "GBP m")] = d["gross_savings"].sum() / 1e6
-    f[("gross savings in the last year", "GBP m")] = d["gross_savings"].iat[-1] / 1e6
+    for col in ("gross_savings", "investment", "net_savings"):
+        f[(f"{col.replace('_', ' ')} in the last year", "GBP m")] = d[col].iat[-1] / 1e6
     f[("investment", "GBP m")] = d["investment"].sum() / 1e6
     for payer in PAYERS.values():
         f[(f"investment: {payer}", "GBP m")] = d[f"investment_{payer.lower()}"].sum() / 1e6
@@ -204,19 +211,18 @@ def board_figures(results: pd.DataFrame, comparator: str | None = None) -> pd.Da
 
 
 # a business case's stated figures (models/schema.StatedCase) and the board figures they are set beside
-STATED = (
-    ("gross_savings", "gross savings", "gross savings"),
-    ("gross_savings", "gross savings in the last year", "gross savings in the last year"),
-    ("investment", "investment", "investment"),
-    ("net_savings", "net savings", "net savings"),
+STATED = tuple(
+    (key, figure, figure)
+    for key in ("gross_savings", "investment", "net_savings")
+    for figure in (f"{key.replace('_', ' ')} in the last year", key.replace("_", " "))
 )
 
 
 def against_stated(board: pd.DataFrame, stated, source: str) -> pd.DataFrame:
     """Each scenario's figures beside what a business case states (``stated``, a StatedCase, from
     the model ``source``): the simulated mean and interval, and how far it falls short (negative)
-    or exceeds. The stated gross savings are set beside both the whole horizon's and the last
-    year's, where a case does not say which it means."""
+    or exceeds. Each stated figure is set beside both the last year's and the whole horizon's, as a
+    case may not say which it means."""
     rows = []
     for key, figure, label in STATED:
         claim = getattr(stated, key)

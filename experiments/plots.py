@@ -125,7 +125,12 @@ def _savings_by_stratum(summary: pd.DataFrame, scenarios: list[str]) -> str:
                 error_y=_error_bars((d.diff_mean - d.diff_ci_low) / 1e6, (d.diff_ci_high - d.diff_mean) / 1e6),
             )
         )
-    fig.update_layout(title="Gross savings over all years by risk stratum, GBP m", barmode="group")
+    # a resident's cost of care, which counts the days they used of commissioned places (the headline
+    # counts those places whole as investment instead), so the strata need not add to gross savings
+    fig.update_layout(
+        title="Cost of care saved over all years by risk stratum (days used of commissioned places included), GBP m",
+        barmode="group",
+    )
     return _plot(fig, "savings-stratum")
 
 

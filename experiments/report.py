@@ -204,10 +204,11 @@ def breakeven_html(breakeven: pd.DataFrame | None) -> str:
             text = _with_interval(r.breakeven_mean, r.ci_low, r.ci_high) + " times"
             if r.share_not_paying_back > 0:
                 text += f" <span class='small'>({r.share_not_paying_back:.0%} of replications never)</span>"
+        median = "never" if np.isinf(r.breakeven_median) else f"{r.breakeven_median:,.1f}"
         rows.append(
             f"<tr><td class='label'>{html.escape(r.scenario)}</td>"
             f"<td class='label'>{html.escape(str(r.intervention).replace('_', ' '))}</td>"
-            f"<td>{r.net_at_evidence_gbp_m:,.1f}</td><td>{text}</td></tr>"
+            f"<td>{r.net_at_evidence_gbp_m:,.1f}</td><td>{text}</td><td>{median}</td></tr>"
         )
     return (
         "<p>How many times as effective as the evidence suggests the interventions would need to be for "
@@ -216,7 +217,8 @@ def breakeven_html(breakeven: pd.DataFrame | None) -> str:
         f"numbers ({int(first.replications)} replications at scale {first.scale:g}, seed {int(first.seed)}, "
         f"against {html.escape(str(first.comparator))}).</p>"
         "<table><tr><th class='label'>scenario</th><th class='label'>effects scaled</th>"
-        "<th>net savings at the evidence, GBP m</th><th>break-even multiplier</th></tr>" + "".join(rows) + "</table>"
+        "<th>net savings at the evidence, GBP m</th><th>break-even multiplier (mean of those paying back)</th>"
+        "<th>median over all replications</th></tr>" + "".join(rows) + "</table>"
     )
 
 

@@ -500,6 +500,9 @@ class Effect(_Strict):
         return self.low, self.high
 
 
+CEILING_ONE = "care_home_entry"  # the one hazard target whose multiplier cannot pass 1 (see Mechanism)
+
+
 class Mechanism(_Strict):
     kind: Literal[tuple(MECHANISMS)]  # type: ignore[valid-type]
     target: str
@@ -521,6 +524,11 @@ class Mechanism(_Strict):
             raise ValueError(f"a {self.kind} effect is a multiplier and must be >= 0")
         if self.kind in ("divert", "end_of_life") and not (lo >= 0 and hi <= 1):
             raise ValueError(f"a {self.kind} effect is a probability and must lie in [0, 1]")
+        if self.target == CEILING_ONE and hi > 1:
+            raise ValueError(
+                f"a {CEILING_ONE} effect is at most 1: every need for 24-hour care already leads to a place, "
+                f"so more has nothing to act on (got high {hi:g})"
+            )
         return self
 
 
@@ -584,7 +592,12 @@ class Intervention(_Strict):
             return self
         for k, m in enumerate(self.mechanisms):
             lo, hi = m.effect.bounds()
-            if m.kind in ("hazard", "shorten") and not lo < 1 < hi:
+            if m.target == CEILING_ONE and not lo < 1 <= hi:
+                raise ValueError(
+                    f"mechanisms.{k}: evidence_strength null needs a range from below 1 up to 1, no effect "
+                    f"(got {lo:g} to {hi:g})"
+                )
+            if m.kind in ("hazard", "shorten") and m.target != CEILING_ONE and not lo < 1 < hi:
                 raise ValueError(
                     f"mechanisms.{k}: evidence_strength null needs a range around no effect, low below 1 and "
                     f"high above it (got {lo:g} to {hi:g}); a null result is not one that can only help"

@@ -211,9 +211,7 @@ class CrisisPathway:
         # severity: a crisis A&E would have admitted is kept out of hospital less often
         severe = row[C_ADMIT] < self.emergency.p_admit[s.band[i]]
         if target == "rapid_response":
-            rr = self.rapid_response
-            p_home = rr.p_home_if_admitted if severe else rr.p_home
-            rr.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE), p_home)
+            self.rapid_response.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE), severe)
         elif target == "virtual_ward":
             self.virtual_ward.stay(i, row, credit, severe)
         else:

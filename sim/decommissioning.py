@@ -55,7 +55,7 @@ class Decommissioning:
         open_then = self.beds.capacity - sum(self.pending.values())
         mean = sum(occupied) / len(occupied)
         if level > 0 and mean < level * open_then:
-            surplus = open_then - math.ceil(mean / level)
+            surplus = open_then - max(1, math.ceil(mean / level))  # one bed stays, whatever the use
             if surplus > 0:
                 at = year + int(self.spec.lag_years.value)
                 self.pending[at] = self.pending.get(at, 0) + surplus

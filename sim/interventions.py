@@ -23,9 +23,9 @@ the strongest single intervention's evidence, between the lowest ``low`` and the
 than any one evaluation found). A mechanism that names a source for ``additivity`` multiplies on
 top of that bound.
 
-Attribution: a changed event is shared among the interventions acting on it in proportion to the
-log of their multipliers (signed, so the shares add to one event and a harmful intervention is
-credited with the events it added as negative avoided ones); diversions and deaths at home are
+Attribution: an avoided event is shared among the interventions lowering its hazard or stay, and
+an added one among those raising it (credited as negative avoided events), each in proportion to
+the log of its multiplier, so the shares add to one event; diversions and deaths at home are
 credited to the intervention that made them.
 """
 
@@ -298,10 +298,12 @@ class Interventions:
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:
         """Credit a changed event of resident i to the interventions whose multipliers changed it:
-        positive amounts are avoided, negative ones added (by an intervention that raises it)."""
-        weights = [(k, w) for t in targets for k, enrolled, w in self.acting[t] if enrolled[i]]
+        positive amounts are avoided, shared among those that lower it; negative ones added, shared
+        among those that raise it; each in proportion to the log of its multiplier."""
+        avoided = next(iter(amounts.values()), 0.0) >= 0
+        weights = [(k, w) for t in targets for k, enrolled, w in self.acting[t] if enrolled[i] and (w > 0) == avoided]
         total = sum(w for _, w in weights)
-        if abs(total) < 1e-12:
+        if total == 0:
             return
         for k, w in weights:
             for measure, amount in amounts.items():

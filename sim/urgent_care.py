@@ -98,28 +98,32 @@ class RapidResponse:
         return pool.resource.has_free()
 
     def episode(
-        self, i: int, row: list[float], t_call: float, done: Outcome | None = None, p_home: float | None = None
+        self, i: int, row: list[float], t_call: float, done: Outcome | None = None, severe: bool = False
     ) -> None:
-        """A nurse now or when one is free; travel, visit, then manage at home (with ``p_home``,
-        the service's own by default), step up to the virtual ward, or convey to A&E. ``done``
-        hears how the episode ended."""
+        """A nurse now or when one is free; travel, visit, then manage at home, step up to the
+        virtual ward, or convey to A&E. ``done`` hears how the episode ended. ``severe``: a crisis
+        an intervention diverted here that A&E would have admitted, kept home less often (and, on
+        the virtual ward, admitted at the end more often)."""
         pool = self.pools[self.sys.pop.borough[i]]
-        p = self.p_home if p_home is None else p_home
         nurse = pool.resource.take()
         if nurse is not None:
-            self._set_off(i, row, t_call, done, pool, nurse, p)
+            self._set_off(i, row, t_call, done, pool, nurse, severe)
         else:
-            pool.resource.request().callbacks.append(lambda req: self._set_off(i, row, t_call, done, pool, req, p))
+            pool.resource.request().callbacks.append(lambda req: self._set_off(i, row, t_call, done, pool, req, severe))
 
-    def _set_off(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, p) -> None:
+    def _set_off(
+        self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, severe
+    ) -> None:
         s = self.sys
         if s.is_dead(i):
             pool.resource.give_back(nurse)
             _tell(done, MANAGED_AT_HOME)
             return
-        s.env.timeout(self.travel_days).callbacks.append(lambda _ev: self._arrive(i, row, t_call, done, pool, nurse, p))
+        s.env.timeout(self.travel_days).callbacks.append(
+            lambda _ev: self._arrive(i, row, t_call, done, pool, nurse, severe)
+        )
 
-    def _arrive(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, p) -> None:
+    def _arrive(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, severe) -> None:
         s = self.sys
         now = s.env.now
         response = now - t_call
@@ -130,9 +134,11 @@ class RapidResponse:
         s.log.add(i, "rr_arrival", "rapid_response")
         # the nurse is busy for the episode's hours stretched by the pool's time factor
         busy = (self.travel_days + self.visit_days) * pool.time_factor
-        s.env.timeout(busy - self.travel_days).callbacks.append(lambda _ev: self._visited(i, row, done, pool, nurse, p))
+        s.env.timeout(busy - self.travel_days).callbacks.append(
+            lambda _ev: self._visited(i, row, done, pool, nurse, severe)
+        )
 
-    def _visited(self, i: int, row: list[float], done: Outcome | None, pool: Pool, nurse, p_home: float) -> None:
+    def _visited(self, i: int, row: list[float], done: Outcome | None, pool: Pool, nurse, severe: bool) -> None:
         s = self.sys
         pool.resource.give_back(nurse)
         pool.busy_hours += (self.travel_days + self.visit_days) * HOURS_PER_DAY
@@ -141,11 +147,14 @@ class RapidResponse:
             _tell(done, MANAGED_AT_HOME)
             return
         u = row[C_RR]
+        p_home = self.p_home_if_admitted if severe else self.p_home
         if u < p_home:
             _tell(done, MANAGED_AT_HOME)
             return
         if u < p_home + self.p_vw and setting == HOME and self.virtual_ward.has_place(i):
-            self.virtual_ward.stay(i, row, lambda escalated: _tell(done, TO_AE if escalated else TO_VIRTUAL_WARD))
+            self.virtual_ward.stay(
+                i, row, lambda escalated: _tell(done, TO_AE if escalated else TO_VIRTUAL_WARD), severe
+            )
             return
         self.emergency.attend(i, row)
         _tell(done, TO_AE)

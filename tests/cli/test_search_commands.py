@@ -152,3 +152,14 @@ def test_a_small_search_writes_its_figures_and_the_report_shows_them(tmp_path, c
     assert spread.net_sampled_gbp_m.iat[0] == pytest.approx(run_net, rel=1e-9)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "break-even multiplier" in page and "tornado-0" in page
+
+
+def test_a_tornado_of_fixed_effects_only_is_refused_naming_its_file(tmp_path, capsys, no_search):
+    fixed = write(
+        tmp_path,
+        TWO.replace('distribution = "uniform", low = 0.5, high = 0.9', 'distribution = "fixed", value = 0.7'),
+        "fixed.toml",
+    )
+    assert wsic.main(["tornado", str(fixed), "--out", str(tmp_path / "out")]) == 2
+    assert f"{fixed}: no intervention's effect has a range" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -94,9 +94,10 @@ EXPECTED = {
     "investment_council": 30.0,
     "net_savings": 220.0,
     "net_cash_savings": 160.0,
-    # (1000 - 900) - 5 x (1000 - 50) / 100 - (50 - 40) = 42.5 days at 300: the avoided spells'
-    # days up to the trim point, and the excess days, are paid for by the tariff
-    "bed_days_freed_value": 12_750.0,
+    # (1000 - 900) - 5 x (1000 - 50) / 100 - (50 - 40) = 42.5 days at 300 (the avoided spells'
+    # days up to the trim point, and the excess days, are paid for by the tariff), less the 40 the
+    # closed beds turned into cash
+    "bed_days_freed_value": 12_710.0,
 }
 SYSTEM = {
     "cost_places_nhs",
@@ -245,9 +246,12 @@ def test_bed_days_freed_are_those_no_price_paid_for(own, days):
     got = _bed_days_freed(base, pd.DataFrame([{**BASE, **own}]))
     assert got.iat[0] == pytest.approx(days * 300)  # at the comparator's value of a bed day
     paired = paired_yearly(frame({"baseline": BASE, "scenario": {**SCENARIO, **own}}))
-    np.testing.assert_allclose(paired.bed_days_freed_value, days * 300)
-    # capacity, not in the gross savings: they are those of the scenario as it stands
-    np.testing.assert_allclose(paired.gross_savings, EXPECTED["gross_savings"])
+    # the scenario's 40 of closed beds are cash only up to the bed days freed, and leave them
+    cashed = min(40.0, max(days * 300, 0.0))
+    np.testing.assert_allclose(paired.decommissioned_cash, cashed)
+    np.testing.assert_allclose(paired.bed_days_freed_value, days * 300 - cashed)
+    # capacity, not in the gross savings: they are those of the scenario as it stands, and the cash
+    np.testing.assert_allclose(paired.gross_savings, EXPECTED["gross_savings"] - 40 + cashed)
 
 
 def test_bed_days_freed_are_nothing_where_the_comparator_has_no_stays():
@@ -395,7 +399,9 @@ def test_gross_is_cash_plus_capacity_and_net_is_gross_less_investment(drawn):
     # and each is what the drawn figures give, worked out afresh
     for row in paired.itertuples():
         b, s = worlds["baseline"][(row.replication, row.year)], worlds["s"][(row.replication, row.year)]
-        decommissioned = s[DECOMMISSIONED] - b[DECOMMISSIONED]
+        closed = s[DECOMMISSIONED] - b[DECOMMISSIONED]
+        freed = _bed_days_freed(pd.DataFrame([b]), pd.DataFrame([s])).iat[0]
+        decommissioned = min(closed, max(freed, 0.0)) if closed > 0 else closed  # no more than was freed
         assert row.gross_savings == pytest.approx(spend(b) - spend(s) + decommissioned, rel=1e-9, abs=1e-3)
         assert row.investment == pytest.approx(invested(s) - invested(b), rel=1e-9, abs=1e-3)
         cash = b["cost_cash_releasing"] - s["cost_cash_releasing"] + decommissioned

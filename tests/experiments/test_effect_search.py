@@ -109,7 +109,8 @@ def test_the_summary_counts_what_does_not_pay_back():
     assert row.ci_low == pytest.approx(3 - 4.303 * 1 / math.sqrt(3), abs=1e-3)  # t with 2 degrees of freedom
     assert row.net_at_evidence_gbp_m == -2.5
     text = breakeven.describe(breakeven.summarise(per_rep), 5)
-    assert "3.00 times as effective" in text and "25% of replications do not pay back" in text
+    assert "3.00 times as effective" in text and "in 25% of replications no multiplier up to 32 pays back" in text
+    assert row.breakeven_median == 3.5, "over all four, the one that never pays back counted as never"
 
 
 def test_the_tornado_orders_by_swing_and_keeps_the_sampled_centre():

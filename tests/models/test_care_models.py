@@ -63,7 +63,14 @@ def test_wsic_validates_and_holds_the_library():
     for name, iv in m.model.interventions.items():
         assert iv.evidence and iv.evidence_strength in ("strong", "moderate", "weak", "null"), name
         if iv.evidence_strength == "null":  # a null result: a range around no effect (the schema refuses less)
-            assert all(m.effect.bounds()[0] < 1 < m.effect.bounds()[1] or m.kind == "divert" for m in iv.mechanisms)
+            for m in iv.mechanisms:
+                lo, hi = m.effect.bounds()
+                if m.kind == "divert":
+                    assert lo == 0, name
+                elif m.target == "care_home_entry":  # at most 1: a place already follows every need
+                    assert lo < 1 == hi, name
+                else:
+                    assert lo < 1 < hi, name
         for mech in iv.mechanisms:
             assert mech.effect.source, name
             lo, _hi = mech.effect.bounds()

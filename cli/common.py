@@ -27,3 +27,10 @@ def refuse(command: str, problems: list[str]) -> int:
     for p in problems:
         print(f"wsic {command}: {p}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def refuse_lines(lines: list[str]) -> int:
+    """Print problems already named (by command or by file), and exit as bad input."""
+    for line in lines:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT

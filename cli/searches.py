@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import load_all, refuse
+from cli.common import load_all, refuse, refuse_lines
+from models.loader import ModelFileError
 
 
 def _effect_search(args: argparse.Namespace, command: str):
@@ -16,10 +17,17 @@ def _effect_search(args: argparse.Namespace, command: str):
     from experiments.tornado import ranged
 
     spec = RunSpec(reps=args.reps, years=args.years, scale=args.scale, seed=args.seed, jobs=args.jobs)
-    problems = [p for p in [*spec.check(), out_problem(Path(args.out))] if p]
+    problems = [f"wsic {command}: {p}" for p in [*spec.check(), out_problem(Path(args.out))] if p]
+    try:  # every problem at once: the flags' and the model files'
+        models = load_all([args.comparator, *args.models])
+    except ModelFileError as exc:
+        problems += exc.problems
+        models = []
     if problems:
-        return None, None, refuse(command, problems)
-    models = load_all([args.comparator, *args.models])
+        return None, None, refuse_lines(problems)
+    names = [m.model.meta.name for m in models[1:]]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"two scenarios are named {name} ([meta] name); give each its own")
     for m in models[1:]:
         if not m.model.interventions:
             problems.append(f"{m.path}: has no interventions, so no effect to scale or pin")

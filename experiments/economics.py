@@ -238,6 +238,7 @@ def against_stated(board: pd.DataFrame, stated, source: str) -> pd.DataFrame:
                     "stated_unit": claim.unit,
                     "stated_source": claim.source,
                     "stated_by": source,
+                    "stated_horizon_years": stated.horizon_years.value,
                     "scenario": scenario,
                     "mean": r["mean"],
                     "ci_low": r["ci_low"],

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
+from experiments.breakeven import K_MAX
 from experiments.files import write_text
 from experiments.plots import savings_plots, series_plots, service_plots, tornado_plot
 
@@ -157,12 +158,18 @@ class ReportSections:
     tornado: pd.DataFrame | None = None  # tornado.summarise, with the runs' settings
 
 
-def stated_html(stated: pd.DataFrame) -> str:
+def stated_html(stated: pd.DataFrame, years: int) -> str:
     """The business case's own figures beside every scenario's."""
     if stated.empty:
         return ""
     parts = []
     for source, g in stated.groupby("stated_by", sort=False):
+        horizon = int(g.stated_horizon_years.iat[0])
+        if horizon != years:
+            parts.append(
+                f"<p class='note'>The case states its figures over {horizon} years; this run has {years}, so "
+                "its totals and its last year are not the case's.</p>"
+            )
         scenarios = list(dict.fromkeys(g.scenario))
         head = "".join(f"<th>{html.escape(s)}</th><th>against stated</th>" for s in scenarios)
         rows = []
@@ -199,7 +206,7 @@ def breakeven_html(breakeven: pd.DataFrame | None) -> str:
     rows = []
     for _, r in breakeven.iterrows():
         if np.isinf(r.breakeven_mean):
-            text = "not reached up to 32 times"
+            text = f"not reached up to {K_MAX:g} times"
         else:
             text = _with_interval(r.breakeven_mean, r.ci_low, r.ci_high) + " times"
             if r.share_not_paying_back > 0:
@@ -274,7 +281,7 @@ def build_report(
     if len(scenarios) > 1:
         body += ["<h2>Where the savings come from</h2>", savings_plots(board, summary, scenarios)]
         if not sections.stated.empty:
-            body += ["<h2>Against the business case</h2>", stated_html(sections.stated)]
+            body += ["<h2>Against the business case</h2>", stated_html(sections.stated, years)]
         body += [
             "<h2>What would it take</h2>",
             breakeven_html(sections.breakeven),

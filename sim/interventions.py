@@ -65,13 +65,19 @@ ATTRIBUTED_INDEX = {m: k for k, m in enumerate(ATTRIBUTED)}
 
 
 def sample_effect(effect, rng: np.random.Generator) -> float:
+    """One draw, by inversion of one uniform whatever the distribution (a range collapsed to a point
+    takes its uniform too), so scaling a range's parameters scales the draw and a mechanism's draw
+    never moves the next one's; the values are numpy's own triangular and uniform draws."""
+    u = float(rng.random())
     if effect.distribution == "fixed":
         return float(effect.value)
-    if effect.low == effect.high:
-        return float(effect.low)
-    if effect.distribution == "uniform":
-        return float(rng.uniform(effect.low, effect.high))
-    return float(rng.triangular(effect.low, effect.mode, effect.high))
+    lo, hi = effect.low, effect.high
+    if effect.distribution == "uniform" or lo == hi:
+        return float(lo + (hi - lo) * u)
+    mode = effect.mode
+    if u <= (mode - lo) / (hi - lo):
+        return float(lo + np.sqrt(u * (hi - lo) * (mode - lo)))
+    return float(hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
 
 
 @dataclass
@@ -151,6 +157,15 @@ class Interventions:
         # the factor on each resident's crisis rate at which candidate crises are drawn: above one
         # where their interventions raise the crisis or fall hazard (sim/community_events.py)
         self.envelope = np.ones(n)
+        # the combination rule's arrays, only for targets several interventions act on (or one
+        # with a source for additivity): the additive part, and the floor and ceiling of the ranges
+        stacked = {
+            t
+            for t in self.mult
+            if len(self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), [])) > 1
+        }
+        stacked |= {t for act in self.active for (_k, t) in act.additive}
+        self.bounded = {t: (np.ones(n), np.ones(n), np.ones(n)) for t in stacked}
         self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
         self.end_of_life = np.zeros(n)
         ns = len(STRATA)
@@ -262,8 +277,10 @@ class Interventions:
 
     def _rebuild(self) -> None:
         """Per-resident mechanism arrays from current enrolment (by index: few are enrolled)."""
-        n = self.pop.size
-        bounded = {t: (np.ones(n), np.ones(n), np.ones(n)) for t in self.mult}  # additive part, floor, ceiling
+        bounded = self.bounded
+        for arrays in bounded.values():
+            for arr in arrays:
+                arr.fill(1.0)
         for arr in self.mult.values():
             arr.fill(1.0)
         for arr in self.divert.values():
@@ -276,6 +293,9 @@ class Interventions:
             for key, value in act.effects.items():
                 kind, target = key
                 if kind in ("hazard", "shorten"):
+                    if target not in bounded:  # one intervention on it: nothing to combine
+                        self.mult[target][on] *= value
+                        continue
                     additive, floor, ceiling = bounded[target]
                     if key in act.additive:
                         additive[on] *= value

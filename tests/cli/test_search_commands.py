@@ -163,3 +163,16 @@ def test_a_tornado_of_fixed_effects_only_is_refused_naming_its_file(tmp_path, ca
     assert wsic.main(["tornado", str(fixed), "--out", str(tmp_path / "out")]) == 2
     assert f"{fixed}: no intervention's effect has a range" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_bad_flags_and_bad_files_are_refused_together(tmp_path, capsys, no_search):
+    bad = write(tmp_path, TWO.replace("low = 0.5, high = 0.9", "low = 0.9, high = 0.5"), "bad.toml")
+    assert wsic.main(["breakeven", str(bad), "--reps", "0", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "wsic breakeven: --reps must be at least 1" in err and "bad.toml" in err
+
+
+def test_two_scenarios_of_one_name_are_refused(tmp_path, capsys, no_search):
+    a, b = write(tmp_path, TWO, "a.toml"), write(tmp_path, TWO, "b.toml")
+    assert wsic.main(["breakeven", str(a), str(b), "--out", str(tmp_path / "out")]) == 2
+    assert "two scenarios are named two" in capsys.readouterr().err

@@ -101,6 +101,34 @@ class Active:
         return self.effects.get((kind, target))
 
 
+def _activate(k: int, name: str, spec: Intervention, model: CareModel, streams: Streams, n: int) -> Active:
+    """One intervention for a replication: its effects sampled, its residents' willingness drawn,
+    and the hours its workforce needs (capping enrolment, or asked of a bulk role)."""
+    rng = streams[f"effect:{name}"]
+    act = Active(
+        index=k,
+        name=name,
+        spec=spec,
+        effects={(m.kind, m.target): sample_effect(m.effect, rng) for m in spec.mechanisms},
+        bounds={(m.kind, m.target): m.effect.bounds() for m in spec.mechanisms},
+        additive=frozenset((m.kind, m.target) for m in spec.mechanisms if m.additivity),
+        willing_u=streams[f"uptake:{name}"].random(n),
+        enrolled=np.zeros(n, dtype=bool),
+        waiting=np.zeros(n, dtype=bool),
+        target=np.zeros(n, dtype=bool),
+    )
+    for need in spec.workforce:
+        role = model.workforce[need.role]
+        hours = need.hours_per_person_week
+        if hours is None:
+            hours = role.productive_hours.value / WEEKS_PER_YEAR / need.caseload_per_fte
+        if need.role in BULK_ROLES:
+            act.bulk_hours[need.role] = act.bulk_hours.get(need.role, 0.0) + hours
+        else:
+            act.capping.append((need.role, hours))
+    return act
+
+
 class Interventions:
     """All interventions of a model, with the mechanism arrays the settings read."""
 
@@ -113,30 +141,7 @@ class Interventions:
         self.active: list[Active] = []
         self.any = bool(model.interventions)  # read on every crisis: a plain attribute
         for k, (name, spec) in enumerate(model.interventions.items()):
-            rng = streams[f"effect:{name}"]
-            effects = {(m.kind, m.target): sample_effect(m.effect, rng) for m in spec.mechanisms}
-            act = Active(
-                index=k,
-                name=name,
-                spec=spec,
-                effects=effects,
-                bounds={(m.kind, m.target): m.effect.bounds() for m in spec.mechanisms},
-                additive=frozenset((m.kind, m.target) for m in spec.mechanisms if m.additivity),
-                willing_u=streams[f"uptake:{name}"].random(n),
-                enrolled=np.zeros(n, dtype=bool),
-                waiting=np.zeros(n, dtype=bool),
-                target=np.zeros(n, dtype=bool),
-            )
-            for need in spec.workforce:
-                role = model.workforce[need.role]
-                hours = need.hours_per_person_week
-                if hours is None:
-                    hours = role.productive_hours.value / WEEKS_PER_YEAR / need.caseload_per_fte
-                if need.role in BULK_ROLES:
-                    act.bulk_hours[need.role] = act.bulk_hours.get(need.role, 0.0) + hours
-                else:
-                    act.capping.append((need.role, hours))
-            self.active.append(act)
+            self.active.append(_activate(k, name, spec, model, streams, n))
         self.by_mechanism: dict[tuple[str, str], list[Active]] = {}
         for act in self.active:
             for key in act.effects:

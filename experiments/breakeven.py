@@ -144,6 +144,9 @@ def describe(summary: pd.DataFrame, years: int) -> str:
         if math.isinf(r.breakeven_mean):
             lines.append(f"{r.scenario}: {who} pay back in {years} years at no multiplier up to {K_MAX:g} {net}")
             continue
+        if r.breakeven_mean == 0 and r.share_not_paying_back == 0:
+            lines.append(f"{r.scenario}: pays back in {years} years with {who} at none {net}")
+            continue
         text = f"{r.breakeven_mean:.2f} times as effective"
         if not math.isnan(r.ci_low):
             text += f" ({r.ci_low:.2f} to {r.ci_high:.2f})"

@@ -207,6 +207,8 @@ def breakeven_html(breakeven: pd.DataFrame | None) -> str:
     for _, r in breakeven.iterrows():
         if np.isinf(r.breakeven_mean):
             text = f"not reached up to {K_MAX:g} times"
+        elif r.breakeven_mean == 0 and r.share_not_paying_back == 0:
+            text = "0: pays back with these effects at none"
         else:
             text = _with_interval(r.breakeven_mean, r.ci_low, r.ci_high) + " times"
             if r.share_not_paying_back > 0:

@@ -142,3 +142,18 @@ def test_only_interventions_with_a_range_are_pinned():
     assert "care_coordination" in names and len(names) == len(WSIC.interventions)
     fixed = pinned(WSIC, "peer_review", "favourable")
     assert "peer_review" not in tornado.ranged(fixed)
+
+
+def test_an_intervention_not_needed_to_pay_back_is_said_so():
+    per_rep = pd.DataFrame(
+        {
+            "scenario": "s",
+            "intervention": "peer_review",
+            "replication": [0, 1],
+            "breakeven": 0.0,
+            "net_at_evidence_gbp": 5e6,
+            "runs": 1,
+        }
+    )
+    text = breakeven.describe(breakeven.summarise(per_rep), 5)
+    assert "pays back in 5 years with peer review's effects at none" in text

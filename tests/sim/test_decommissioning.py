@@ -12,6 +12,8 @@ import pytest
 
 from sim.replication import run_replication
 
+pytestmark = pytest.mark.slow  # three-year runs with and without closures (about 11 s)
+
 SEED = 3
 SCALE = 0.03
 YEARS = 3

@@ -24,9 +24,7 @@ def load_all(paths: list[str]) -> list[LoadedModel]:
 
 def refuse(command: str, problems: list[str]) -> int:
     """Print each problem of a command's settings, named by the command, and exit as bad input."""
-    for p in problems:
-        print(f"wsic {command}: {p}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return refuse_lines([f"wsic {command}: {p}" for p in problems])
 
 
 def refuse_lines(lines: list[str]) -> int:

@@ -52,13 +52,14 @@ def _refresh_report(out: Path) -> None:
         print(f"Report: {rebuild_outputs(out)}")
 
 
-def cmd_breakeven(args: argparse.Namespace) -> int:
-    from experiments import breakeven
-
-    models, settings, refused = _effect_search(args, "breakeven")
+def _search(args: argparse.Namespace, module, run, summary_text) -> int:
+    """Check, run the search (``run``, a function of the scenarios, the comparator and the
+    settings), save it with ``module``'s save, print its summary and rebuild the run's report it
+    was written beside."""
+    models, settings, refused = _effect_search(args, module.__name__.rpartition(".")[2])
     if refused is not None:
         return refused
-    per_rep = breakeven.breakeven(
+    per_rep = run(
         [m.model for m in models[1:]],
         models[0].model,
         args.reps,
@@ -66,37 +67,28 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         args.years,
         args.scale,
         jobs=args.jobs,
-        per_intervention=args.per_intervention,
         show_progress=not args.quiet,
     )
-    path = breakeven.save(Path(args.out), per_rep, settings)
-    print(breakeven.describe(breakeven.summarise(per_rep), args.years))
+    path = module.save(Path(args.out), per_rep, settings)
+    print(summary_text(module.summarise(per_rep)))
     print(f"Written: {path}")
     _refresh_report(Path(args.out))
     return 0
+
+
+def cmd_breakeven(args: argparse.Namespace) -> int:
+    from experiments import breakeven
+
+    def run(*positional, **named):
+        return breakeven.breakeven(*positional, per_intervention=args.per_intervention, **named)
+
+    return _search(args, breakeven, run, lambda summary: breakeven.describe(summary, args.years))
 
 
 def cmd_tornado(args: argparse.Namespace) -> int:
     from experiments import tornado
 
-    models, settings, refused = _effect_search(args, "tornado")
-    if refused is not None:
-        return refused
-    per_rep = tornado.tornado(
-        [m.model for m in models[1:]],
-        models[0].model,
-        args.reps,
-        args.seed,
-        args.years,
-        args.scale,
-        jobs=args.jobs,
-        show_progress=not args.quiet,
-    )
-    path = tornado.save(Path(args.out), per_rep, settings)
-    print(tornado.describe(tornado.summarise(per_rep)))
-    print(f"Written: {path}")
-    _refresh_report(Path(args.out))
-    return 0
+    return _search(args, tornado, tornado.tornado, tornado.describe)
 
 
 def _add_effect_search(sub, name: str, help_text: str, func) -> argparse.ArgumentParser:

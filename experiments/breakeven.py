@@ -20,10 +20,8 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy.optimize import brentq
-from tqdm import tqdm
 
-from experiments.effect_runs import Pairing, comparator_results, discounted_net, scaled
-from experiments.files import write_csv
+from experiments.effect_runs import Pairing, comparator_runs, discounted_net, progress, save_search, scaled
 from experiments.interval import half_width
 from models.schema import CareModel
 
@@ -31,7 +29,6 @@ K_MAX = 32.0  # effects 32 times the evidence's: beyond it a scenario is said no
 XTOL = 0.05  # the root's tolerance, in multiples of the evidence's effects
 ALL = "all interventions"
 FILE = "breakeven.csv"  # the summary, beside a run's results (the report shows it)
-REPLICATIONS_FILE = "breakeven_replications.csv"
 
 
 def replication_breakeven(p: Pairing, base: pd.DataFrame, model: CareModel, rep: int, only: str | None) -> dict:
@@ -73,26 +70,13 @@ def breakeven(
     """Every scenario's break-even multiplier per replication (and per intervention if asked)."""
     p = Pairing(comparator, seed, years, scale)
     parallel = Parallel(n_jobs=jobs, return_as="generator")
-    bases = list(
-        tqdm(
-            parallel(delayed(comparator_results)(p, r) for r in range(reps)),
-            total=reps,
-            desc="comparator",
-            unit="rep",
-            disable=not show_progress,
-        )
-    )
+    bases = comparator_runs(p, reps, parallel, show_progress)
     tasks = []
     for model in models:
         targets = [None, *(model.interventions if per_intervention else ())]
         tasks += [(model, only, r) for only in targets for r in range(reps)]
-    rows = tqdm(
-        parallel(delayed(_task)(p, bases[r], model, r, only) for model, only, r in tasks),
-        total=len(tasks),
-        desc="break-even searches",
-        unit="search",
-        disable=not show_progress,
-    )
+    searches = parallel(delayed(_task)(p, bases[r], model, r, only) for model, only, r in tasks)
+    rows = progress(searches, len(tasks), "break-even searches", "search", show_progress)
     return pd.DataFrame(list(rows))
 
 
@@ -128,9 +112,7 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
 
 def save(out: Path, per_rep: pd.DataFrame, settings: dict) -> Path:
     """Write the summary (with the search's settings on every row) and the replications' roots."""
-    write_csv(per_rep, out / REPLICATIONS_FILE)
-    write_csv(summarise(per_rep).assign(**settings), out / FILE)
-    return out / FILE
+    return save_search(out, "breakeven", per_rep, summarise(per_rep), settings)
 
 
 def describe(summary: pd.DataFrame, years: int) -> str:

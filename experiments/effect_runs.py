@@ -11,11 +11,16 @@ every replication's effects together and smoothly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
 
 from experiments.economics import paired_yearly
+from experiments.files import write_csv
 from models.schema import CareModel, Effect, Mechanism
 from sim.replication import run_replication
 
@@ -88,3 +93,21 @@ def discounted_net(p: Pairing, base: pd.DataFrame, model: CareModel, rep: int) -
     own = run_replication(model, rep, p.seed, p.years, p.scale, scenario="scenario").results
     paired = paired_yearly(pd.concat([base, own], ignore_index=True), "comparator")
     return float((paired["net_savings"] * paired["discount_factor"]).sum())
+
+
+def progress(jobs: Iterable, total: int, desc: str, unit: str, show: bool) -> Iterable:
+    return tqdm(jobs, total=total, desc=desc, unit=unit, disable=not show)
+
+
+def comparator_runs(p: Pairing, reps: int, parallel: Parallel, show: bool) -> list[pd.DataFrame]:
+    """The comparator's replications, run once and paired with every run of a search."""
+    runs = parallel(delayed(comparator_results)(p, r) for r in range(reps))
+    return list(progress(runs, reps, "comparator", "rep", show))
+
+
+def save_search(out: Path, name: str, per_rep: pd.DataFrame, summary: pd.DataFrame, settings: dict) -> Path:
+    """DIR/NAME.csv, the summary with the search's settings on every row (the report shows it), and
+    DIR/NAME_replications.csv beside it."""
+    write_csv(per_rep, out / f"{name}_replications.csv")
+    write_csv(summary.assign(**settings), out / f"{name}.csv")
+    return out / f"{name}.csv"

@@ -196,12 +196,15 @@ def stated_html(stated: pd.DataFrame, years: int) -> str:
     return "".join(parts)
 
 
+def _not_computed(command: str) -> str:
+    return (
+        f"<p class='note'>Not computed for this run: <code>wsic {command} MODEL.toml --out DIR</code> adds it here.</p>"
+    )
+
+
 def breakeven_html(breakeven: pd.DataFrame | None) -> str:
     if breakeven is None or breakeven.empty:
-        return (
-            "<p class='note'>Not computed for this run: <code>wsic breakeven MODEL.toml --out DIR</code> "
-            "adds it here.</p>"
-        )
+        return _not_computed("breakeven")
     first = breakeven.iloc[0]
     rows = []
     for _, r in breakeven.iterrows():
@@ -233,10 +236,7 @@ def breakeven_html(breakeven: pd.DataFrame | None) -> str:
 
 def tornado_html(tornado: pd.DataFrame | None) -> str:
     if tornado is None or tornado.empty:
-        return (
-            "<p class='note'>Not computed for this run: <code>wsic tornado MODEL.toml --out DIR</code> "
-            "adds it here.</p>"
-        )
+        return _not_computed("tornado")
     first = tornado.iloc[0]
     return (
         "<p>Which intervention's evidence moves the result most: each intervention's effects pinned at the "

@@ -12,17 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed
-from tqdm import tqdm
 
-from experiments.effect_runs import Pairing, comparator_results, discounted_net, pinned
-from experiments.files import write_csv
+from experiments.effect_runs import Pairing, comparator_runs, discounted_net, pinned, progress, save_search
 from experiments.interval import half_width
 from models.schema import CareModel
 
 ENDS = ("favourable", "unfavourable")
 SAMPLED = "sampled"  # the run with every effect sampled as usual: the chart's centre line
 FILE = "tornado.csv"  # the summary, beside a run's results (the report shows it)
-REPLICATIONS_FILE = "tornado_replications.csv"
 
 
 def ranged(model: CareModel) -> list[str]:
@@ -43,27 +40,14 @@ def tornado(
     """Per scenario, intervention, range end and replication: discounted net savings (GBP)."""
     p = Pairing(comparator, seed, years, scale)
     parallel = Parallel(n_jobs=jobs, return_as="generator")
-    bases = list(
-        tqdm(
-            parallel(delayed(comparator_results)(p, r) for r in range(reps)),
-            total=reps,
-            desc="comparator",
-            unit="rep",
-            disable=not show_progress,
-        )
-    )
+    bases = comparator_runs(p, reps, parallel, show_progress)
     tasks = [(m, name, end, r) for m in models for name in ranged(m) for end in ENDS for r in range(reps)]
     tasks += [(m, SAMPLED, SAMPLED, r) for m in models for r in range(reps)]  # every effect as sampled
-    nets = tqdm(
-        parallel(
-            delayed(discounted_net)(p, bases[r], m if name == SAMPLED else pinned(m, name, end), r)
-            for m, name, end, r in tasks
-        ),
-        total=len(tasks),
-        desc="tornado runs",
-        unit="run",
-        disable=not show_progress,
+    runs = parallel(
+        delayed(discounted_net)(p, bases[r], m if name == SAMPLED else pinned(m, name, end), r)
+        for m, name, end, r in tasks
     )
+    nets = progress(runs, len(tasks), "tornado runs", "run", show_progress)
     rows = [
         {"scenario": m.meta.name, "intervention": name, "end": end, "replication": r, "net_gbp": net}
         for (m, name, end, r), net in zip(tasks, nets, strict=True)
@@ -95,9 +79,7 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
 
 def save(out: Path, per_rep: pd.DataFrame, settings: dict) -> Path:
     """Write the summary (with the runs' settings on every row) and the replications' figures."""
-    write_csv(per_rep, out / REPLICATIONS_FILE)
-    write_csv(summarise(per_rep).assign(**settings), out / FILE)
-    return out / FILE
+    return save_search(out, "tornado", per_rep, summarise(per_rep), settings)
 
 
 def describe(summary: pd.DataFrame) -> str:

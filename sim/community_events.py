@@ -86,8 +86,7 @@ class CommunityEvents:
         """Residents with an event this period, and when. With ``target``, the interventions'
         multipliers thin the events drawn at the baseline rate (or, above one, add those the same
         uniforms give at the higher rate), and what they change is credited. ``drawn`` (a mask)
-        gets every event drawn at the baseline rate, thinned or not: an event a multiplier adds is a
-        care home place without a new need, so it does not raise the resident's death hazard."""
+        gets every event drawn at the baseline rate, thinned or not."""
         hi = self.sys.rows_in_use  # rows past it have never held anyone (their draws would follow)
         uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
@@ -117,8 +116,8 @@ class CommunityEvents:
         hi = self.sys.rows_in_use
         u_count = self._stream("crisis", t0).random(hi)
         mean = self.hazards.crisis[:hi] * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
-        if self.sys.interventions.any:  # a higher rate where an intervention raises it (the count's
-            mean = mean * self.sys.interventions.envelope[:hi]  # first crises and draws are unchanged)
+        if self.sys.interventions.raises_crises:  # a higher rate where an intervention raises it
+            mean = mean * self.sys.interventions.envelope[:hi]  # (the count's first crises are kept)
         k = poisson_from_uniform(u_count, mean)
         c_all = np.repeat(np.arange(hi), k)
         index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident

@@ -162,6 +162,9 @@ class Interventions:
         # the factor on each resident's crisis rate at which candidate crises are drawn: above one
         # where their interventions raise the crisis or fall hazard (sim/community_events.py)
         self.envelope = np.ones(n)
+        self.raises_crises = any(
+            act.bounds.get(("hazard", t), (1.0, 1.0))[1] > 1 for act in self.active for t in ("crisis", "fall")
+        )
         # the combination rule's arrays, only for targets several interventions act on (or one
         # with a source for additivity): the additive part, and the floor and ceiling of the ranges
         stacked = {
@@ -318,7 +321,8 @@ class Interventions:
             m = self.mult[target]
             np.clip(m, floor, ceiling, out=m)
             m *= additive
-        self.envelope = np.maximum(self.mult["crisis"], 1.0) * np.maximum(self.mult["fall"], 1.0)
+        if self.raises_crises:  # else the envelope stays one everywhere
+            self.envelope = np.maximum(self.mult["crisis"], 1.0) * np.maximum(self.mult["fall"], 1.0)
 
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:

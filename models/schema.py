@@ -450,6 +450,28 @@ class Risk(_Strict):
         return self
 
 
+class RotaSpec(_Strict):
+    """Staff on duty by hour of the day, on weekdays and at weekends, as relative weights: the
+    role's FTE times its productive hours are spread over the week's hours in proportion, so a rota
+    moves the same hours of work to the hours it names (sim/rotas.py)."""
+
+    weekday: Series
+    weekend: Series
+
+    @model_validator(mode="after")
+    def _hours(self) -> RotaSpec:
+        problems = [
+            f"{day} has {len(getattr(self, day).value)} values; expected 24 (one per hour from midnight)"
+            for day in ("weekday", "weekend")
+            if len(getattr(self, day).value) != 24
+        ]
+        if not problems and sum(self.weekday.value) * 5 + sum(self.weekend.value) * 2 <= 0:
+            problems.append("weekday and weekend are all zero; a rota needs someone on duty in some hour")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class Role(_Strict):
     fte: Series
     productive_hours: Annotated[Positive, at_most(HOURS_PER_YEAR, "hours a year an FTE works; a year has 8,760")]
@@ -461,6 +483,8 @@ class Role(_Strict):
     tasks: list[Literal[TASKS]]  # type: ignore[valid-type]
     # a bulk role's backlog: hours still unserved after this long are given up (none if not set)
     give_up_days: Annotated[Positive, at_most(*STAY_DAYS)] | None = None
+    # who is on duty when (event roles only): without one, the FTE's hours are on duty round the clock
+    rota: RotaSpec | None = None
 
 
 class IntermediateCareSpec(_Strict):
@@ -763,6 +787,11 @@ class CareModel(_Strict):
         for role, spec in self.workforce.items():
             if len(spec.fte.value) != nb:
                 problems.append(f"workforce.{role}.fte has {len(spec.fte.value)} values; expected {nb}")
+            if spec.rota is not None and role not in EVENT_ROLES:
+                problems.append(
+                    f"workforce.{role}.rota: only roles simulated visit by visit ({', '.join(EVENT_ROLES)}) "
+                    "have a rota; this role's hours are a caseload or a period's supply"
+                )
         for r, row in enumerate(self.hospital.discharge.value):
             if len(row) != 4:
                 problems.append(

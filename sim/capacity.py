@@ -91,6 +91,20 @@ class Places(simpy.Resource):
             return  # not holding a place (a request withdrawn before it was granted)
         self._trigger_put(None)
 
+    def set_capacity(self, units: int) -> None:
+        """A rota's shift change: fewer units take no one new until enough are given back; more
+        go to whoever is queued, first come first served."""
+        self.in_use()  # what holds did by now is played at the old number (a sample's rest, known ends)
+        self._capacity = units
+        self._grant()
+
+    def _grant(self) -> None:
+        while self.put_queue and self.has_free():
+            before = len(self.put_queue)
+            self._trigger_put(None)
+            if len(self.put_queue) == before:
+                return
+
     def release(self, request) -> None:  # type: ignore[override]
         """simpy's release, without its event: every place given back passes to the queue at the
         moment of release, the same way whoever releases it (no caller waits on a release)."""

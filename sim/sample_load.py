@@ -59,19 +59,13 @@ class LoadedPlaces(Places):
         self.rest = RestHolds(hold.exponential, self.draws, self._hold_days, self._hazard)
         self.mirrored = 0  # units the rest hold as long as the sample's like holds last
         self.waiting: deque[tuple[float, float]] = deque()  # the rest waiting: (asked, leaves)
-        self.next_ask = math.inf
-        self.rate = 0.0  # the rest's requests a day
-        self.wake_at = math.inf
-        # the sample's own flow, which the rest's follows
-        self.flow = SampleRate()
+        self.next_ask, self.rate, self.wake_at = math.inf, 0.0, math.inf  # rate: the rest's requests a day
+        self.flow = SampleRate()  # the sample's own flow, which the rest's follows
         self.asked: dict = {}
         self.since: dict = {}
         self.holds: deque[float] = deque(maxlen=MEMORY)
-        self.left_unserved = 0
-        self.days_waited = 0.0
-        self.held_days = 0.0  # units held by the sample, times days
-        self.given_back = 0
-        self._t_held = 0.0
+        self.left_unserved, self.days_waited = 0, 0.0
+        self.held_days, self.given_back, self._t_held = 0.0, 0, 0.0  # held_days: the sample's units x days
 
     # ----- the sample's requests (simpy's interface) ---------------------------------------------
     @property
@@ -167,9 +161,8 @@ class LoadedPlaces(Places):
         return held + max(0, min(self.mirrored, self.capacity - held))
 
     def mirror(self, units: int) -> None:
-        """Units the rest hold for as long as the sample's like holds last: the rest's share of
-        A&E's trolley waits follows the sample's, which end when beds free (a drawn length could
-        not know when that will be)."""
+        """Units the rest hold as long as the sample's like holds last: A&E's trolley waits, which
+        end when beds free (a drawn length could not know when)."""
         now = self._env.now
         self.advance(now)
         fewer = units < self.mirrored
@@ -181,6 +174,10 @@ class LoadedPlaces(Places):
     def has_free(self) -> bool:
         self.advance(self._env.now)
         return self.free()
+
+    def _grant(self) -> None:
+        self._serve(self._env.now)
+        self._arm()
 
     # ----- the rest of the population -------------------------------------------------------------
     def _rest_waiting(self, t: float) -> bool:

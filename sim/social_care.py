@@ -27,7 +27,7 @@ class SocialWork:
         self.hours = system.model.social_work.assessment_hours.value
         hours = role.productive_hours.value
         self.pools = [
-            Pool(system.load, fte, hours, f"social_worker:{b}", self.hours / HOURS_PER_DAY)
+            Pool(system.load, fte, hours, f"social_worker:{b}", self.hours / HOURS_PER_DAY, role.rota)
             for b, fte in enumerate(role.fte.value)
         ]
         self.arrangement_days = system.model.social_work.arrangement_days.value

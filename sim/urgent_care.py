@@ -79,7 +79,8 @@ class RapidResponse:
         job = self.travel_days + self.visit_days
         hours = role.productive_hours.value
         self.pools = [
-            Pool(system.load, fte, hours, f"rapid_response_nurse:{b}", job) for b, fte in enumerate(role.fte.value)
+            Pool(system.load, fte, hours, f"rapid_response_nurse:{b}", job, role.rota)
+            for b, fte in enumerate(role.fte.value)
         ]
         self.target_days = rr.target_hours.value / HOURS_PER_DAY
         self.p_home = rr.p_home.value

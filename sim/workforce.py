@@ -1,7 +1,8 @@
 """Workforce roles as capacity-limited pools.
 
 Roles that answer events one at a time (rapid-response nurses, social workers doing assessments)
-are simpy resources whose servers are the FTE's productive hours spread over the hours of the year.
+are simpy resources whose servers are the FTE's productive hours spread over the hours of the year,
+or over the hours a rota names (sim/rotas.py).
 Roles that deliver routine contacts in bulk (GPs, practice and district nurses) are fluid queues:
 each period's demand in hours meets the period's supply; what is left waits as a backlog, so a
 shortage shows as a growing wait, never silently.
@@ -13,9 +14,10 @@ import math
 
 import numpy as np
 
-from models.schema import CareModel
-from models.vocabulary import BULK_ROLES, HOURS_PER_DAY, HOURS_PER_YEAR
+from models.schema import CareModel, RotaSpec
+from models.vocabulary import BULK_ROLES, HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.capacity import scaled
+from sim.rotas import ShiftChanges, on_duty_by_hour
 from sim.sample_load import Hold, SampleLoad
 from sim.tally import SystemTally
 
@@ -34,11 +36,25 @@ class Pool:
     so a shortage is never hidden by rounding up.
     """
 
-    def __init__(self, load: SampleLoad, fte: float, productive_hours: float, name: str, job_days: float):
+    def __init__(
+        self,
+        load: SampleLoad,
+        fte: float,
+        productive_hours: float,
+        name: str,
+        job_days: float,
+        rota: RotaSpec | None = None,
+    ):
         exact = on_duty(fte, productive_hours, 1.0)
-        self.capacity = scaled(exact, 1.0)
-        self.time_factor = self.capacity / exact if exact > 0 else 1.0
+        by_hour = on_duty_by_hour(exact, rota) if rota is not None and exact > 0 else None
+        if by_hour is None:
+            self.capacity = scaled(exact, 1.0)
+            self.time_factor = self.capacity / exact if exact > 0 else 1.0
+        else:  # a rota: whole servers by hour, the remainder of each shift's hours a stretch
+            self.capacity = int(by_hour.max())
+            self.time_factor = float(by_hour.sum()) / (exact * HOURS_PER_WEEK)
         self.resource = load.places(self.capacity, name, Hold(job_days * self.time_factor))
+        self.shifts = ShiftChanges(load.env, self.resource, by_hour) if by_hour is not None else None
         self.busy_hours = 0.0
 
     def hours_worked(self) -> float:

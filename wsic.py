@@ -1,5 +1,5 @@
 """The `wsic` command: validate model files, run experiments, benchmark the engine, check scale,
-find what it would take to break even and which evidence matters most.
+find what it would take to break even and which evidence matters most, size a workforce.
 
 The only module that imports every package (models, sim, experiments, calibration).
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cli.common import EXIT_BAD_INPUT, load_all, refuse
 from cli.searches import add_breakeven, add_tornado
+from cli.sizing import add_size
 from models.checks import warnings
 from models.loader import LoadedModel, ModelFileError
 
@@ -321,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
         _add_scale_check,
         add_breakeven,
         add_tornado,
+        add_size,
     ):
         add(sub)
     return ap

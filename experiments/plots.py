@@ -31,7 +31,7 @@ COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6")
 SYMBOLS = ("circle", "square", "diamond", "cross", "triangle-up")  # one per bulk role
 
 
-def _plot(fig: go.Figure, div_id: str) -> str:
+def plot_html(fig: go.Figure, div_id: str) -> str:
     horizontal = any(getattr(t, "orientation", None) == "h" for t in fig.data)
     fig.update_layout(
         template="plotly_white",
@@ -41,7 +41,7 @@ def _plot(fig: go.Figure, div_id: str) -> str:
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
 
 
-def _band(fig: go.Figure, x, mean, lo, hi, name: str, colour: str) -> None:
+def band(fig: go.Figure, x, mean, lo, hi, name: str, colour: str) -> None:
     x = list(x)
     fig.add_trace(
         go.Scatter(
@@ -82,9 +82,9 @@ def series_plots(summary: pd.DataFrame, scenarios: list[str]) -> str:
                 continue
             lo = d.ci_low.fillna(d["mean"])
             hi = d.ci_high.fillna(d["mean"])
-            _band(fig, d.year, d["mean"] / div, lo / div, hi / div, s, COLOURS[j % len(COLOURS)])
+            band(fig, d.year, d["mean"] / div, lo / div, hi / div, s, COLOURS[j % len(COLOURS)])
         fig.update_layout(title=title, xaxis_title="year", xaxis={"dtick": 1})
-        parts.append(_plot(fig, f"series-{k}"))
+        parts.append(plot_html(fig, f"series-{k}"))
     return "".join(parts)
 
 
@@ -102,7 +102,7 @@ def _savings_by_setting(board: pd.DataFrame, scenarios: list[str]) -> str:
             )
         )
     fig.update_layout(title="Gross savings over all years by setting, GBP m", barmode="group")
-    return _plot(fig, "savings-setting")
+    return plot_html(fig, "savings-setting")
 
 
 def _savings_by_stratum(summary: pd.DataFrame, scenarios: list[str]) -> str:
@@ -131,7 +131,7 @@ def _savings_by_stratum(summary: pd.DataFrame, scenarios: list[str]) -> str:
         title="Cost of care saved over all years by risk stratum (days used of commissioned places included), GBP m",
         barmode="group",
     )
-    return _plot(fig, "savings-stratum")
+    return plot_html(fig, "savings-stratum")
 
 
 def _credited_by_intervention(summary: pd.DataFrame, scenarios: list[str]) -> list[str]:
@@ -160,7 +160,7 @@ def _credited_by_intervention(summary: pd.DataFrame, scenarios: list[str]) -> li
             )
         if fig.data:
             fig.update_layout(title=f"{title} over all years, by intervention")
-            parts.append(_plot(fig, f"savings-intervention-{k}"))
+            parts.append(plot_html(fig, f"savings-intervention-{k}"))
     return parts
 
 
@@ -179,7 +179,7 @@ def _savings_by_kind(board: pd.DataFrame, scenarios: list[str]) -> str:
             )
         )
     fig.update_layout(title="Savings by kind, investment and net cash over all years, GBP m", barmode="group")
-    return _plot(fig, "savings-kind")
+    return plot_html(fig, "savings-kind")
 
 
 def tornado_plot(tornado: pd.DataFrame) -> str:
@@ -212,7 +212,7 @@ def tornado_plot(tornado: pd.DataFrame) -> str:
             "either end of their range",
             xaxis_title="GBP m",
         )
-        parts.append(_plot(fig, f"tornado-{j}"))
+        parts.append(plot_html(fig, f"tornado-{j}"))
     return "".join(parts)
 
 
@@ -243,9 +243,9 @@ def _rapid_response(replications: pd.DataFrame, scenarios: list[str]) -> str:
         d["year"] = d.year.astype(int)
         d = d.sort_values("year")
         half = np.nan_to_num(half_width(d["std"], d["count"]))  # one replication: no band
-        _band(fig, d.year, d["mean"], d["mean"] - half, d["mean"] + half, s, COLOURS[j % len(COLOURS)])
+        band(fig, d.year, d["mean"], d["mean"] - half, d["mean"] + half, s, COLOURS[j % len(COLOURS)])
     fig.update_layout(title="Rapid response within two hours, % of episodes", xaxis={"dtick": 1})
-    return _plot(fig, "service-rr")
+    return plot_html(fig, "service-rr")
 
 
 def _workforce_load(summary: pd.DataFrame, scenarios: list[str]) -> str:
@@ -268,7 +268,7 @@ def _workforce_load(summary: pd.DataFrame, scenarios: list[str]) -> str:
                 )
             )
     fig.update_layout(title="Workforce load: hours demanded as % of hours available", xaxis={"dtick": 1})
-    return _plot(fig, "service-workforce")
+    return plot_html(fig, "service-workforce")
 
 
 def _backlogs(summary: pd.DataFrame) -> list[str]:
@@ -290,7 +290,7 @@ def _backlogs(summary: pd.DataFrame) -> list[str]:
     if not fig.data:
         return []
     fig.update_layout(title="People waiting to enrol (backlog), mean over the year", xaxis={"dtick": 1})
-    return [_plot(fig, "service-backlog")]
+    return [plot_html(fig, "service-backlog")]
 
 
 def service_plots(replications: pd.DataFrame, summary: pd.DataFrame, scenarios: list[str]) -> str:

@@ -300,14 +300,14 @@ def build_report(
         f"Replication wall time: {sum(r['wall_seconds'] for r in manifest.get('replications', [])):,.0f} s "
         f"in total. Full figures: summary.csv, board.csv, results.parquet.</p>",
     ]
-    write_text(_page(body), path)
+    write_text(page(body), path)
     return path
 
 
-def _page(body: list[str]) -> str:
+def page(body: list[str], title: str = "wsic-sim report") -> str:
     """The whole self-contained page around the report's sections."""
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>wsic-sim report</title>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{STYLE}</style>{ERROR_CAPTURE}<script>{get_plotlyjs()}</script></head><body>"
         + "".join(body)
         + "<div id='report-status' data-ready='no'></div>"

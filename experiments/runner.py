@@ -160,7 +160,8 @@ def _progress(results: Iterable, total: int, show: bool) -> Iterable:
     return tqdm(results, total=total, unit="rep", desc="replications", disable=not show, smoothing=0.1)
 
 
-def _backend(spec: RunSpec):
+def parallel_backend(spec: RunSpec):
+    """The dask client (or None) and the joblib configuration a run's workers run under."""
     if spec.backend == "dask":
         try:
             from distributed import Client
@@ -177,7 +178,7 @@ def _backend(spec: RunSpec):
 def _run_tasks(tasks: list[tuple], spec: RunSpec, out: Path, show: bool) -> None:
     if not tasks:
         return
-    client, config = _backend(spec)
+    client, config = parallel_backend(spec)
     try:
         with config:
             n_jobs = -1 if spec.backend == "dask" else spec.jobs

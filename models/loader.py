@@ -65,9 +65,9 @@ def _node(data: object, loc: tuple) -> object:
     return data
 
 
-def _schema_class(loc: tuple) -> type[BaseModel] | None:
+def _schema_class(loc: tuple, root: type[BaseModel] = CareModel) -> type[BaseModel] | None:
     """The schema class that describes the table at ``loc``, or None if it cannot be told."""
-    cls: object = CareModel
+    cls: object = root
     for part in loc:
         if typing.get_origin(cls) is typing.Annotated:  # a bounded field: the class it bounds
             cls = typing.get_args(cls)[0]
@@ -87,9 +87,9 @@ def _schema_class(loc: tuple) -> type[BaseModel] | None:
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 
-def _unknown_key(loc: tuple) -> str:
+def _unknown_key(loc: tuple, root: type[BaseModel]) -> str:
     what = "unknown key"
-    cls = _schema_class(loc[:-1])
+    cls = _schema_class(loc[:-1], root)
     if cls is not None:
         close = difflib.get_close_matches(str(loc[-1]), list(cls.model_fields), n=1)
         if close:
@@ -110,7 +110,7 @@ def _split_leading_key(data: object, loc: tuple, msg: str) -> tuple[tuple, str]:
     return loc + parts[:-1], f"{parts[-1]} {rest}"
 
 
-def _format(path: Path, data: object, err: dict) -> list[str]:
+def _format(path: Path, data: object, err: dict, root: type[BaseModel] = CareModel) -> list[str]:
     loc = tuple(err["loc"])
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -120,11 +120,11 @@ def _format(path: Path, data: object, err: dict) -> list[str]:
             return [f"{path}: {_key_path(loc)}: unknown key (expected one of {ctx.get('expected', '?')})"]
         return [f"{path}: {_key_path(loc)}: bad key: {err['msg']}"]
     if kind == "extra_forbidden":
-        return [f"{path}: {_key_path(loc)}: {_unknown_key(loc)}"]
+        return [f"{path}: {_key_path(loc)}: {_unknown_key(loc, root)}"]
     if kind == "missing":
         return [f"{path}: {_key_path(loc)}: missing required field"]
     if kind == "model_type":
-        cls = _schema_class(loc)
+        cls = _schema_class(loc, root)
         fields = [n for n, f in cls.model_fields.items() if f.is_required()] if cls else []
         fields.sort(key=lambda n: n != "value")
         shape = "{ " + ", ".join(fields) + " }" if fields else "a table"
@@ -226,19 +226,34 @@ def resolved_data(path: str | Path) -> dict:
     return _resolve(Path(path), ())[0]
 
 
+def validated(path: Path, data: dict, schema: type[BaseModel]) -> BaseModel:
+    """``data`` read from ``path`` validated strictly against ``schema``; ModelFileError with one
+    line per problem (FILE: KEY.PATH: what is wrong) otherwise. Files other than care models (a
+    sizing file) are checked the same way."""
+    bad_numbers = list(_non_finite(data))
+    problems = [f"{path}: {_key_path(loc)}: expected a finite number (got {_node(data, loc)!r})" for loc in bad_numbers]
+    try:
+        checked = schema.model_validate(data, strict=True)
+    except ValidationError as exc:
+        for err in exc.errors():
+            if not _about_bad_number(tuple(err["loc"]), bad_numbers):
+                problems.extend(_format(path, data, err, schema))
+        checked = None
+    if problems:
+        raise ModelFileError(problems)
+    return checked
+
+
+def read_toml(path: Path) -> tuple[str, str, dict]:
+    """A TOML file's text, sha256 and parsed data; ModelFileError naming the file otherwise."""
+    raw, text, data = _read(path)
+    return text, hashlib.sha256(raw).hexdigest(), data
+
+
 def load_model(path: str | Path) -> LoadedModel:
     """Parse and validate a model file (and any it extends); raise ModelFileError listing every problem."""
     path = Path(path)
     data, sources = _resolve(path, ())
-    bad_numbers = list(_non_finite(data))
-    problems = [f"{path}: {_key_path(loc)}: expected a finite number (got {_node(data, loc)!r})" for loc in bad_numbers]
-    try:
-        model = CareModel.model_validate(data, strict=True)
-    except ValidationError as exc:
-        for err in exc.errors():
-            if not _about_bad_number(tuple(err["loc"]), bad_numbers):
-                problems.extend(_format(path, data, err))
-    if problems:
-        raise ModelFileError(problems)
+    model = validated(path, data, CareModel)
     own = sources[0]
     return LoadedModel(path=path, model=model, sha256=own.sha256, text=own.text, sources=tuple(sources))

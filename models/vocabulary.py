@@ -97,3 +97,20 @@ MECHANISMS = {
 COST_COLUMNS = ("cost_nel", "cost_other_hospital", "cost_ooh", "cost_sc")
 # the same spend by what avoiding it releases: prices no longer paid, or staff time and places freed
 COST_KINDS = ("cost_cash_releasing", "cost_capacity_releasing")
+
+# ----- sizing a workforce (wsic size) ---------------------------------------------------------------
+# the roles a planner can size: those whose supply limits what the system does (a bulk role's
+# contacts are accrued whatever its backlog, so sizing one would show no service level moving)
+SIZED_ROLES = tuple(r for r, k in ROLE_KIND.items() if k != "bulk")
+# service levels a staffing is judged by, each a ratio of a borough's totals over the reported years
+SERVICE_LEVELS = {
+    "rr_within_2h_rate": "share of rapid responses arriving within the target time",
+    "assessment_wait_days": "mean wait for a social-work assessment (days)",
+    "delayed_share": "delayed days as a share of bed days",
+    "package_wait_days": "mean wait for a home-care package (days)",
+    "placement_wait_days": "mean wait for a care home placement (days)",
+    "wait_to_enrol_days": "mean wait to enrol in an intervention (days)",
+    "caseload_per_fte": "people enrolled in an intervention per FTE of the role",
+}
+SHARE_LEVELS = ("rr_within_2h_rate", "delayed_share")  # shares, in [0, 1]
+INTERVENTION_LEVELS = ("wait_to_enrol_days", "caseload_per_fte")  # need the intervention named

@@ -27,6 +27,20 @@ def on_duty(fte: float, productive_hours: float, scale: float) -> float:
     return max(0.0, fte * productive_hours / HOURS_PER_YEAR * scale)
 
 
+def servers_on_duty(fte: float, productive_hours: float, rota: RotaSpec | None) -> tuple[np.ndarray, float]:
+    """Whole servers on duty in each hour of the week, and the stretch of each job that keeps the
+    hours of work those the FTE provide. Without a rota the same servers are on all week: the
+    exact number rounded, at least one where there is any."""
+    exact = on_duty(fte, productive_hours, 1.0)
+    if exact <= 0:
+        return np.zeros(int(HOURS_PER_WEEK), dtype=int), 1.0
+    if rota is None:
+        n = scaled(exact, 1.0)
+        return np.full(int(HOURS_PER_WEEK), n), n / exact
+    by_hour = on_duty_by_hour(exact, rota)  # the remainder of each shift's hours is a stretch
+    return by_hour, float(by_hour.sum()) / (exact * HOURS_PER_WEEK)
+
+
 class Pool:
     """A simpy resource for one role in one borough, with its busy time tallied.
 
@@ -45,14 +59,9 @@ class Pool:
         job_days: float,
         rota: RotaSpec | None = None,
     ):
-        exact = on_duty(fte, productive_hours, 1.0)
-        by_hour = on_duty_by_hour(exact, rota) if rota is not None and exact > 0 else None
-        if by_hour is None:
-            self.capacity = scaled(exact, 1.0)
-            self.time_factor = self.capacity / exact if exact > 0 else 1.0
-        else:  # a rota: whole servers by hour, the remainder of each shift's hours a stretch
-            self.capacity = int(by_hour.max())
-            self.time_factor = float(by_hour.sum()) / (exact * HOURS_PER_WEEK)
+        by_hour, self.time_factor = servers_on_duty(fte, productive_hours, rota)
+        self.capacity = int(by_hour.max())
+        by_hour = by_hour if rota is not None and self.capacity > 0 else None
         self.resource = load.places(self.capacity, name, Hold(job_days * self.time_factor))
         self.shifts = ShiftChanges(load.env, self.resource, by_hour) if by_hour is not None else None
         self.busy_hours = 0.0

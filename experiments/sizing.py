@@ -1,0 +1,326 @@
+"""`wsic size`: each role's service levels and cost against its FTE, run on common random numbers,
+with replications spent where they decide the answer.
+
+Every staffing level is a point: the model with the role's FTE set to the level in every borough
+the sweep names (each borough's pools are its own, so one run answers each borough; they share
+only the hospital and A&E). Replication r of every point uses seed S and replication r, so two
+levels differ by their staffing, not by their random numbers.
+
+Replications are spent in rounds, each decided from the results so far alone (so the same for
+any --jobs and backend):
+- every point starts with ``first_reps``;
+- feasibility: a level whose one-sided confidence bound of a service level does not yet fall on
+  one side of its threshold gets one more, unless a level with fewer staff already meets it or
+  one with more already fails it (more staff is taken never to make a service level worse);
+- the optimum: OCBA (Chen C-H, Lin J, Yucesan E and Chick S E (2000) Simulation budget
+  allocation for further enhancing the efficiency of ordinal optimization, Discrete Event
+  Dynamic Systems 10(3):251-270) shares one more replication a level among the levels by their
+  noise and their distance from the best cost (each level's yearly cost less the lowest level's,
+  paired by replication), with levels within 1% of the yearly cost treated as equally good (an
+  indifference zone), until the approximate probability that the best is within that zone of
+  the true best reaches 95%;
+- no point gets more than ``max_reps``.
+
+Each replication's measures land in DIR/points/POINT/rep_NNNN.csv as it finishes, so a rerun
+of the same command skips what is done.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy import stats
+from tqdm import tqdm
+
+from experiments.files import write_csv, write_json
+from experiments.runner import ExperimentError, RunSpec, parallel_backend, versions
+from experiments.service_levels import borough_levels, level_key
+from models.schema import CareModel
+from models.sizing import LoadedSizing, ServiceLevel, SizingFile
+from sim.replication import run_replication
+
+INDIFFERENCE = 0.01  # levels within 1% of the best yearly cost are equally good
+PCS_TARGET = 0.95
+
+
+@dataclass(frozen=True)
+class Point:
+    """One staffing: each of ``roles`` at its FTE in ``levels``, in the boroughs indexed."""
+
+    sweep: str
+    roles: tuple[str, ...]
+    levels: tuple[float, ...]
+    boroughs: tuple[int, ...]
+
+    @property
+    def id(self) -> str:
+        return self.sweep + "/" + "__".join(f"{r}_{x:g}" for r, x in zip(self.roles, self.levels, strict=True))
+
+
+def staffed(model: CareModel, point: Point) -> CareModel:
+    """The model with the point's FTE in the point's boroughs."""
+    workforce = dict(model.workforce)
+    for role, level in zip(point.roles, point.levels, strict=True):
+        spec = workforce[role]
+        fte = list(spec.fte.value)
+        for b in point.boroughs:
+            fte[b] = level
+        workforce[role] = spec.model_copy(update={"fte": spec.fte.model_copy(update={"value": fte})})
+    return model.model_copy(update={"workforce": workforce})
+
+
+def level_keys(s: SizingFile) -> list[tuple[str, str | None, str | None]]:
+    keys = [(sl.measure, sl.intervention, sl.role) for sl in s.service_levels]
+    if s.grid is not None:
+        keys.append((s.grid.measure, s.grid.intervention, s.grid.roles[0]))
+    return list(dict.fromkeys(keys))
+
+
+def points(loaded: LoadedSizing) -> list[Point]:
+    """Every sweep's levels, then the grid's pairs."""
+    s, boroughs = loaded.sizing, loaded.model.model.population.boroughs
+    out = []
+    for sweep in s.roles:
+        where = tuple(boroughs.index(b) for b in sweep.boroughs) if sweep.boroughs else tuple(range(len(boroughs)))
+        out += [Point(sweep.role, (sweep.role,), (x,), where) for x in sweep.fte]
+    if s.grid is not None:
+        g = s.grid
+        every = tuple(range(len(boroughs)))
+        out += [Point("grid", tuple(g.roles), (a, b), every) for a in g.fte[0] for b in g.fte[1]]
+    return out
+
+
+def run_point(model: CareModel, point: Point, rep: int, s: SizingFile) -> pd.DataFrame:
+    """One replication of a staffing: each borough's service levels, outcomes and arrivals."""
+    r = s.run
+    res = run_replication(staffed(model, point), rep, r.seed, r.years, r.scale, scenario=point.id).results
+    return borough_levels(res, level_keys(s)).assign(point=point.id, replication=rep)
+
+
+def rep_file(out: Path, point: Point, rep: int) -> Path:
+    return out / "points" / point.id / f"rep_{rep:04d}.csv"
+
+
+# ----- deciding where replications go -------------------------------------------------------------
+def _bound(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The mean's one-sided lower and upper confidence bounds (t, n - 1 degrees of freedom)."""
+    n = values.size
+    mean = float(values.mean())
+    if n < 2:
+        return -math.inf, math.inf
+    half = float(stats.t.ppf(confidence, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    return mean - half, mean + half
+
+
+def verdict(values: np.ndarray, sl: ServiceLevel) -> str:
+    """ "meets", "fails" or "open" at the service level's confidence."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return "open"
+    lo, hi = _bound(values, sl.confidence)
+    if values.std() == 0:
+        lo = hi = float(values.mean())
+    if sl.at_least is not None:
+        return "meets" if lo >= sl.at_least else "fails" if hi < sl.at_least else "open"
+    return "meets" if hi <= sl.threshold else "fails" if lo > sl.threshold else "open"
+
+
+def yearly_cost(frame: pd.DataFrame, role: str, model: CareModel, s: SizingFile, fte: float) -> pd.Series:
+    """Each row's staff cost and valued outcomes, GBP a year."""
+    u, cb = model.unit_costs, s.cost_basis
+    adm = (cb.admission or u.nel_admission).value
+    bed = (cb.bed_day or u.bed_day).value
+    delayed = (cb.delayed_day or u.bed_day).value
+    staff = fte * model.workforce[role].cost_per_fte.value
+    return (
+        staff
+        + frame.nel_admissions * adm
+        + (frame.bed_days - frame.excess_bed_days) * bed
+        + frame.excess_bed_days * delayed
+    )
+
+
+def cost_differences(
+    frames: list[pd.DataFrame], pts: list[Point], borough: str, model: CareModel, s: SizingFile
+) -> list[np.ndarray]:
+    """Each level's yearly cost less the lowest level's, replication by replication (paired on
+    the replications both have: common random numbers make the difference far less noisy than
+    either cost, whose admissions swing by millions between replications)."""
+
+    def by_rep(f: pd.DataFrame, p: Point) -> pd.Series:
+        g = f[f.borough == borough]
+        return pd.Series(yearly_cost(g, p.sweep, model, s, p.levels[0]).to_numpy(float), index=g.replication.to_numpy())
+
+    ref = by_rep(frames[0], pts[0])
+    out = []
+    for f, p in zip(frames, pts, strict=True):
+        mine = by_rep(f, p)
+        common = mine.index.intersection(ref.index)
+        out.append((mine.loc[common] - ref.loc[common]).to_numpy(float))
+    return out
+
+
+def _feasibility_wants(by_level: list[pd.DataFrame], sls: list[ServiceLevel], borough: str) -> set[int]:
+    """Levels whose verdict on a service level is open and not settled by a neighbour's."""
+    want: set[int] = set()
+    for sl in sls:
+        key = level_key(sl.measure, sl.intervention, sl.role)
+        v = [verdict(d.loc[d.borough == borough, key].to_numpy(float), sl) for d in by_level]
+        for k, verdict_k in enumerate(v):
+            if verdict_k == "open" and "meets" not in v[:k] and "fails" not in v[k + 1 :]:
+                want.add(k)
+    return want
+
+
+def _ocba_wants(costs: list[np.ndarray], scale: float) -> set[int]:
+    """Levels OCBA would give the next replications to, or none once the best is told apart;
+    ``costs`` are paired differences from one level, ``scale`` the yearly cost the indifference
+    zone is a share of."""
+    means = np.array([c.mean() for c in costs])
+    sds = np.array([max(c.std(ddof=1), 1e-9) if c.size > 1 else 0.0 for c in costs])
+    n = np.array([c.size for c in costs], dtype=float)
+    b = int(np.argmin(means))
+    zone = INDIFFERENCE * abs(scale)
+    gaps = np.maximum(means - means[b], zone)
+    outside = [i for i in range(len(costs)) if i != b and means[i] - means[b] > zone]
+    pcs = 1.0 - sum(
+        stats.norm.cdf(-(means[i] - means[b]) / math.sqrt(sds[i] ** 2 / n[i] + sds[b] ** 2 / n[b] + 1e-18))
+        for i in outside
+    )
+    if pcs >= PCS_TARGET:
+        return set()
+    ratio = np.where(np.arange(len(costs)) == b, 0.0, (sds / gaps) ** 2)
+    ratio[b] = sds[b] * math.sqrt(sum(ratio[i] ** 2 / max(sds[i], 1e-9) ** 2 for i in range(len(costs)) if i != b))
+    if ratio.sum() <= 0:
+        return set()
+    target = ratio / ratio.sum() * (n.sum() + len(costs))
+    return {i for i in range(len(costs)) if target[i] > n[i]}
+
+
+def next_reps(loaded: LoadedSizing, pts: list[Point], data: pd.DataFrame, reps: dict[str, int]) -> dict[str, int]:
+    """The replications each point should have after the next round."""
+    s, model = loaded.sizing, loaded.model.model
+    out = dict(reps)
+    for sweep in s.roles:
+        mine = [p for p in pts if p.sweep == sweep.role]
+        frames = [data[data.point == p.id] for p in mine]
+        sls = [sl for sl in s.service_levels if sl.role == sweep.role]
+        want: set[int] = set()
+        for borough in sorted(data.borough.unique()):
+            if not any(f.borough.eq(borough).any() for f in frames):
+                continue
+            want |= _feasibility_wants(frames, sls, borough)
+            diffs = cost_differences(frames, mine, borough, model, s)
+            first = frames[0][frames[0].borough == borough]
+            want |= _ocba_wants(diffs, float(yearly_cost(first, sweep.role, model, s, mine[0].levels[0]).mean()))
+        for k in want:
+            out[mine[k].id] = min(s.run.max_reps, reps[mine[k].id] + 1)
+    return out
+
+
+# ----- running ------------------------------------------------------------------------------------
+def _progress(items: Iterable, total: int, show: bool, desc: str) -> Iterable:
+    return tqdm(items, total=total, unit="rep", desc=desc, disable=not show)
+
+
+def _run_round(loaded: LoadedSizing, todo: list[tuple[Point, int]], out: Path, spec: RunSpec, show: bool, k: int):
+    client, config = parallel_backend(spec)
+    try:
+        with config:
+            n_jobs = -1 if spec.backend == "dask" else spec.jobs
+            par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            model, s = loaded.model.model, loaded.sizing
+            jobs = (delayed(_one)(model, p, r, s) for p, r in todo)
+            for p, r, frame in _progress(par(jobs), len(todo), show, f"round {k}"):
+                write_csv(frame, rep_file(out, p, r))
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _one(model: CareModel, p: Point, rep: int, s: SizingFile) -> tuple[Point, int, pd.DataFrame]:
+    return p, rep, run_point(model, p, rep, s)
+
+
+def _load(out: Path, reps: dict[str, int], pts: list[Point]) -> pd.DataFrame:
+    frames = [pd.read_csv(rep_file(out, p, r)) for p in pts for r in range(reps[p.id]) if rep_file(out, p, r).exists()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _manifest(loaded: LoadedSizing, spec: RunSpec, argv: list[str] | None) -> dict:
+    return {
+        "command": argv or [],
+        "status": "running",
+        "sizing": {"path": str(loaded.path), "sha256": loaded.sha256, "content": loaded.text},
+        "model": {"path": str(loaded.model.path), "sha256": loaded.model.sha256, "content": loaded.model.text},
+        "jobs": spec.jobs,
+        "backend": spec.backend,
+        "versions": versions(),
+    }
+
+
+def check_resume(out: Path, loaded: LoadedSizing) -> None:
+    """Refuse to mix runs of another sizing file or model into ``out``."""
+    previous = out / "manifest.json"
+    if not previous.exists():
+        if (out / "points").exists():
+            raise ExperimentError(f"{out} holds points but no manifest.json; use a new --out")
+        return
+    old = json.loads(previous.read_text())
+    if (
+        old.get("sizing", {}).get("sha256") != loaded.sha256
+        or old.get("model", {}).get("sha256") != loaded.model.sha256
+    ):
+        raise ExperimentError(
+            f"{out} holds a sizing run of another sizing file or model (see its manifest.json); "
+            "use a new --out, or the same command to resume"
+        )
+
+
+@dataclass(frozen=True)
+class SizingRunResult:
+    data: pd.DataFrame  # one row per point, replication and borough
+    reps: dict[str, int]
+    points: list[Point]
+    manifest: dict
+
+
+def run_sizing(
+    loaded: LoadedSizing, out: Path, spec: RunSpec, argv: list[str] | None = None, show_progress: bool = False
+) -> SizingRunResult:
+    """Every round until no point wants another replication; each replication saved as it lands."""
+    started = time.perf_counter()
+    check_resume(out, loaded)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = _manifest(loaded, spec, argv)
+    write_json(manifest, out / "manifest.json")
+    pts = points(loaded)
+    s = loaded.sizing
+    reps = {p.id: s.run.first_reps for p in pts}
+    rounds = 0
+    while True:
+        todo = [(p, r) for p in pts for r in range(reps[p.id]) if not rep_file(out, p, r).exists()]
+        _run_round(loaded, todo, out, spec, show_progress, rounds)
+        data = _load(out, reps, pts)
+        grown = next_reps(loaded, pts, data, reps)
+        rounds += 1
+        if grown == reps:
+            break
+        reps = grown
+    manifest |= {
+        "status": "complete",
+        "rounds": rounds,
+        "replications": sum(reps.values()),
+        "reps": reps,
+        "wall_seconds": round(time.perf_counter() - started, 3),
+    }
+    write_json(manifest, out / "manifest.json")
+    return SizingRunResult(data, reps, pts, manifest)

@@ -1,0 +1,197 @@
+"""What a sizing run answers: each service level and the yearly cost against FTE with their
+confidence bands and queueing theory's bound, the least staffing that meets every service level,
+the cost-optimal staffing and how flat the optimum is, and the runs the allocation saved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.erlang import mean_wait, p_within, p_within_by_hour
+from experiments.service_levels import level_key
+from experiments.sizing import INDIFFERENCE, SizingRunResult, cost_differences, verdict, yearly_cost
+from models.schema import CareModel
+from models.sizing import LoadedSizing, ServiceLevel
+from models.vocabulary import HOURS_PER_DAY
+from sim.workforce import servers_on_duty
+
+COST = "cost_per_year_vs_lowest_level"  # GBP a year: staff and valued outcomes, less the lowest level's
+
+
+def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return (math.nan,) * 3
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size))
+    return mean, mean - half, mean + half
+
+
+def theory(model: CareModel, role: str, fte: float, measure: str, arrivals_per_day: float) -> float:
+    """Queueing theory's value of a service level at this FTE (nan where none applies): the pool's
+    own servers, on its rota, and the arrivals the simulation gave it, with fixed-length jobs."""
+    spec = model.workforce[role]
+    by_hour, stretch = servers_on_duty(fte, spec.productive_hours.value, spec.rota)
+    lam = arrivals_per_day / HOURS_PER_DAY  # an hour
+    if role == "rapid_response_nurse" and measure == "rr_within_2h_rate":
+        rr = model.rapid_response
+        travel = rr.travel_minutes.value / 60.0
+        service = (travel + rr.visit_hours.value) * stretch
+        wait = rr.target_hours.value - travel
+        if spec.rota is None:
+            return p_within(int(by_hour[0]), lam, service, wait, scv=0.0)
+        return p_within_by_hour(by_hour, np.full(by_hour.size, lam), service, wait, scv=0.0)
+    if role == "social_worker" and measure == "assessment_wait_days":
+        service = model.social_work.assessment_hours.value * stretch
+        waits = [mean_wait(int(c), lam, service, scv=0.0) for c in (by_hour if spec.rota else by_hour[:1])]
+        return float(np.mean(waits)) / HOURS_PER_DAY
+    return math.nan
+
+
+def _cost_curves(result: SizingRunResult, loaded: LoadedSizing) -> dict[tuple[str, str], dict[float, np.ndarray]]:
+    """(role, borough) -> level -> its yearly cost less the lowest level's, by replication; and
+    under the key None, the lowest level's mean yearly cost."""
+    s, model = loaded.sizing, loaded.model.model
+    out = {}
+    for sweep in s.roles:
+        pts = [p for p in result.points if p.sweep == sweep.role]
+        frames = [result.data[result.data.point == p.id] for p in pts]
+        for borough in sorted(result.data.borough.unique()):
+            if frames[0].borough.eq(borough).any():
+                diffs = cost_differences(frames, pts, borough, model, s)
+                first = frames[0][frames[0].borough == borough]
+                lowest = float(yearly_cost(first, sweep.role, model, s, pts[0].levels[0]).mean())
+                out[(sweep.role, borough)] = {p.levels[0]: d for p, d in zip(pts, diffs, strict=True)} | {None: lowest}
+    return out
+
+
+def curves(result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
+    """One row per sweep, borough, level and measure (each service level, and the yearly cost):
+    mean, two-sided band at the service level's confidence (95% for cost), replications, the
+    verdict against the threshold, and theory's value."""
+    s, model = loaded.sizing, loaded.model.model
+    costs = _cost_curves(result, loaded)
+    rows = []
+    for p in (p for p in result.points if p.sweep != "grid"):
+        d = result.data[result.data.point == p.id]
+        for borough, g in d.groupby("borough"):
+            base = {"role": p.sweep, "borough": borough, "fte": p.levels[0], "replications": len(g)}
+            for sl in (sl for sl in s.service_levels if sl.role == p.sweep):
+                values = g[level_key(sl.measure, sl.intervention, sl.role)].to_numpy(float)
+                mean, lo, hi = _interval(values, sl.confidence)
+                arrivals = float(g.get(f"{p.sweep}_arrivals_per_day", pd.Series([0.0])).mean())
+                rows.append(
+                    base
+                    | {"measure": sl.label, "mean": mean, "low": lo, "high": hi, "threshold": sl.threshold}
+                    | {
+                        "verdict": verdict(values, sl),
+                        "theory": theory(model, p.sweep, p.levels[0], sl.measure, arrivals),
+                    }
+                )
+            mean, lo, hi = _interval(costs[(p.sweep, borough)][p.levels[0]], 0.95)
+            rows.append(
+                base
+                | {
+                    "measure": COST,
+                    "mean": mean,
+                    "low": lo,
+                    "high": hi,
+                    "threshold": math.nan,
+                    "verdict": "",
+                    "theory": math.nan,
+                    "lowest_level_cost": costs[(p.sweep, borough)][None],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _least(levels: list[float], verdicts: list[str]) -> float:
+    """The least level that meets, with no more-staffed level failing (nan if none)."""
+    for k, v in enumerate(verdicts):
+        if v == "meets" and "fails" not in verdicts[k + 1 :]:
+            return levels[k]
+    return math.nan
+
+
+def _least_by_theory(levels: list[float], values: list[float], sl: ServiceLevel) -> float:
+    for x, v in zip(levels, values, strict=True):
+        if math.isfinite(v) and (v >= sl.threshold if sl.at_least is not None else v <= sl.threshold):
+            return x
+    return math.nan
+
+
+def answers(table: pd.DataFrame, result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
+    """Per role and borough: the least staffing meeting every service level (and theory's), the
+    cost-optimal staffing, the range within 1% of its cost, and the runs used against an even
+    allocation giving every level as many as the most-run one."""
+    s = loaded.sizing
+    rows = []
+    for (role, borough), g in table.groupby(["role", "borough"], sort=False):
+        row: dict = {"role": role, "borough": borough}
+        least, by_theory = [], []
+        for sl in (sl for sl in s.service_levels if sl.role == role):
+            c = g[g.measure == sl.label].sort_values("fte")
+            levels = c.fte.tolist()
+            least.append(_least(levels, c.verdict.tolist()))
+            by_theory.append(_least_by_theory(levels, c.theory.tolist(), sl))
+        row["least_fte"] = max(least) if least and all(math.isfinite(x) for x in least) else math.nan
+        finite = [x for x in by_theory if math.isfinite(x)]
+        row["least_fte_theory"] = max(finite) if finite and len(finite) == len(by_theory) else math.nan
+        cost = g[g.measure == COST].sort_values("fte")
+        best = cost.loc[cost["mean"].idxmin()]
+        total = best["mean"] + best["lowest_level_cost"]  # the optimum's own yearly cost
+        flat = cost[cost["mean"] <= best["mean"] + INDIFFERENCE * abs(total)]
+        row |= {
+            "best_fte": best.fte,
+            "best_cost_per_year": total,
+            "best_vs_lowest_level": best["mean"],
+            "flat_from_fte": flat.fte.min(),
+            "flat_to_fte": flat.fte.max(),
+        }
+        reps = [result.reps[p.id] for p in result.points if p.sweep == role]
+        row |= {"replications": sum(reps), "even_allocation": len(reps) * max(reps)}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def grid_table(result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
+    """The grid's measure at every pair of levels, by borough (mean over replications)."""
+    g = loaded.sizing.grid
+    if g is None:
+        return pd.DataFrame()
+    key = level_key(g.measure, g.intervention, g.roles[0])
+    rows = []
+    for p in (p for p in result.points if p.sweep == "grid"):
+        d = result.data[result.data.point == p.id]
+        for borough, x in d.groupby("borough"):
+            rows.append(
+                {
+                    g.roles[0]: p.levels[0],
+                    g.roles[1]: p.levels[1],
+                    "borough": borough,
+                    "measure": g.measure,
+                    "mean": float(x[key].mean()),
+                    "replications": len(x),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def describe(ans: pd.DataFrame) -> str:
+    """The answers as text, a line a role and borough."""
+    lines = []
+    for r in ans.itertuples():
+        least = f"{r.least_fte:g}" if math.isfinite(r.least_fte) else "none in range"
+        th = f"{r.least_fte_theory:g}" if math.isfinite(r.least_fte_theory) else "-"
+        lines.append(
+            f"{r.role:22} {r.borough:20} least FTE meeting every level {least:>13} (theory {th:>5});"
+            f" cost-optimal {r.best_fte:g} (flat {r.flat_from_fte:g} to {r.flat_to_fte:g});"
+            f" {r.replications} runs against {r.even_allocation} evenly"
+        )
+    return "\n".join(lines)

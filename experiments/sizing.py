@@ -77,6 +77,12 @@ def staffed(model: CareModel, point: Point) -> CareModel:
     return model.model_copy(update={"workforce": workforce})
 
 
+def swept_boroughs(loaded: LoadedSizing, point: Point) -> list[str]:
+    """The names of the boroughs a point sets staffing in: the only ones it answers for."""
+    names = loaded.model.model.population.boroughs
+    return [names[b] for b in point.boroughs]
+
+
 def level_keys(s: SizingFile) -> list[tuple[str, str | None, str | None]]:
     keys = [(sl.measure, sl.intervention, sl.role) for sl in s.service_levels]
     if s.grid is not None:
@@ -214,9 +220,7 @@ def next_reps(loaded: LoadedSizing, pts: list[Point], data: pd.DataFrame, reps: 
         frames = [data[data.point == p.id] for p in mine]
         sls = [sl for sl in s.service_levels if sl.role == sweep.role]
         want: set[int] = set()
-        for borough in sorted(data.borough.unique()):
-            if not any(f.borough.eq(borough).any() for f in frames):
-                continue
+        for borough in swept_boroughs(loaded, mine[0]):
             want |= _feasibility_wants(frames, sls, borough)
             diffs = cost_differences(frames, mine, borough, model, s)
             first = frames[0][frames[0].borough == borough]

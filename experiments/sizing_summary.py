@@ -13,7 +13,14 @@ from scipy import stats
 
 from experiments.erlang import mean_wait, p_within, p_within_by_hour
 from experiments.service_levels import level_key
-from experiments.sizing import INDIFFERENCE, SizingRunResult, cost_differences, verdict, yearly_cost
+from experiments.sizing import (
+    INDIFFERENCE,
+    SizingRunResult,
+    cost_differences,
+    swept_boroughs,
+    verdict,
+    yearly_cost,
+)
 from models.schema import CareModel
 from models.sizing import LoadedSizing, ServiceLevel
 from models.vocabulary import HOURS_PER_DAY
@@ -35,7 +42,8 @@ def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, floa
 
 def theory(model: CareModel, role: str, fte: float, measure: str, arrivals_per_day: float) -> float:
     """Queueing theory's value of a service level at this FTE (nan where none applies): the pool's
-    own servers, on its rota, and the arrivals the simulation gave it, with fixed-length jobs."""
+    own servers, on its rota, fixed-length jobs, and the arrivals the simulation gave it (the most
+    any level served: a pool that cannot keep up serves fewer than ask)."""
     spec = model.workforce[role]
     by_hour, stretch = servers_on_duty(fte, spec.productive_hours.value, spec.rota)
     lam = arrivals_per_day / HOURS_PER_DAY  # an hour
@@ -43,7 +51,8 @@ def theory(model: CareModel, role: str, fte: float, measure: str, arrivals_per_d
         rr = model.rapid_response
         travel = rr.travel_minutes.value / 60.0
         service = (travel + rr.visit_hours.value) * stretch
-        wait = rr.target_hours.value - travel
+        # a call reaches rapid response after triage, and the nurse still has to travel
+        wait = rr.target_hours.value - model.access_point.triage_minutes.value / 60.0 - travel
         if spec.rota is None:
             return p_within(int(by_hour[0]), lam, service, wait, scv=0.0)
         return p_within_by_hour(by_hour, np.full(by_hour.size, lam), service, wait, scv=0.0)
@@ -62,7 +71,7 @@ def _cost_curves(result: SizingRunResult, loaded: LoadedSizing) -> dict[tuple[st
     for sweep in s.roles:
         pts = [p for p in result.points if p.sweep == sweep.role]
         frames = [result.data[result.data.point == p.id] for p in pts]
-        for borough in sorted(result.data.borough.unique()):
+        for borough in swept_boroughs(loaded, pts[0]):
             if frames[0].borough.eq(borough).any():
                 diffs = cost_differences(frames, pts, borough, model, s)
                 first = frames[0][frames[0].borough == borough]
@@ -77,15 +86,21 @@ def curves(result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
     verdict against the threshold, and theory's value."""
     s, model = loaded.sizing, loaded.model.model
     costs = _cost_curves(result, loaded)
+    data = result.data.assign(sweep=result.data.point.str.partition("/")[0])
+    demand = {
+        (sweep, b): float(g.groupby("point")[f"{sweep}_arrivals_per_day"].mean().max())
+        for (sweep, b), g in data.groupby(["sweep", "borough"])
+        if f"{sweep}_arrivals_per_day" in g
+    }
     rows = []
     for p in (p for p in result.points if p.sweep != "grid"):
-        d = result.data[result.data.point == p.id]
+        d = result.data[(result.data.point == p.id) & result.data.borough.isin(swept_boroughs(loaded, p))]
         for borough, g in d.groupby("borough"):
             base = {"role": p.sweep, "borough": borough, "fte": p.levels[0], "replications": len(g)}
             for sl in (sl for sl in s.service_levels if sl.role == p.sweep):
                 values = g[level_key(sl.measure, sl.intervention, sl.role)].to_numpy(float)
                 mean, lo, hi = _interval(values, sl.confidence)
-                arrivals = float(g.get(f"{p.sweep}_arrivals_per_day", pd.Series([0.0])).mean())
+                arrivals = demand.get((p.sweep, borough), 0.0)
                 rows.append(
                     base
                     | {"measure": sl.label, "mean": mean, "low": lo, "high": hi, "threshold": sl.threshold}

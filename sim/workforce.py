@@ -17,7 +17,7 @@ import numpy as np
 from models.schema import CareModel, RotaSpec
 from models.vocabulary import BULK_ROLES, HOURS_PER_DAY, HOURS_PER_WEEK, HOURS_PER_YEAR
 from sim.capacity import scaled
-from sim.rotas import ShiftChanges, on_duty_by_hour
+from sim.rotas import ShiftChanges, on_duty_by_hour, week_weights
 from sim.sample_load import Hold, SampleLoad
 from sim.tally import SystemTally
 
@@ -29,12 +29,12 @@ def on_duty(fte: float, productive_hours: float, scale: float) -> float:
 
 def servers_on_duty(fte: float, productive_hours: float, rota: RotaSpec | None) -> tuple[np.ndarray, float]:
     """Whole servers on duty in each hour of the week, and the stretch of each job that keeps the
-    hours of work those the FTE provide. Without a rota the same servers are on all week: the
-    exact number rounded, at least one where there is any."""
+    hours of work those the FTE provide. Without a rota, or with one the same in every hour, the
+    same servers are on all week: the exact number rounded, at least one where there is any."""
     exact = on_duty(fte, productive_hours, 1.0)
     if exact <= 0:
         return np.zeros(int(HOURS_PER_WEEK), dtype=int), 1.0
-    if rota is None:
+    if rota is None or np.ptp(week_weights(rota)) == 0:  # round the clock, the same staff every hour
         n = scaled(exact, 1.0)
         return np.full(int(HOURS_PER_WEEK), n), n / exact
     by_hour = on_duty_by_hour(exact, rota)  # the remainder of each shift's hours is a stretch

@@ -35,8 +35,8 @@ window.addEventListener('load', function () {
   var plots = document.querySelectorAll('.js-plotly-plot');
   var empty = [];
   plots.forEach(function (p) {
-    var traces = (p._fullData || []).filter(function (t) { return (t._length || 0) > 0; });
-    var drawn = p.querySelectorAll('g.trace').length;
+    var traces = (p._fullData || []).filter(function (t) { return (t._length || (t.z && t.z.length) || 0) > 0; });
+    var drawn = p.querySelectorAll('g.trace, g.contour').length;
     if (!traces.length || !drawn || !p.querySelector('.main-svg')) { empty.push(p.id); }
   });
   var status = document.getElementById('report-status');

@@ -6,11 +6,7 @@ covers the same path on a smaller run in the quick loop."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +18,9 @@ from experiments.economics import board_figures, paired_yearly
 from experiments.outputs import write_outputs
 from experiments.runner import RunSpec, run_experiment
 from models.loader import load_model
+from tests.browser import assert_drawn
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = pytest.mark.slow
 
@@ -97,43 +93,7 @@ def test_report_is_self_contained(run_dir):
 
 
 def test_report_renders_in_headless_chromium_offline(run_dir):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium package")
-        pytest.skip("chromium is not installed here")
-    profile = tempfile.mkdtemp()
-    cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        # the network is off: no proxy reachable and no name resolves
-        "--proxy-server=127.0.0.1:9",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=20000",
-        "--dump-dom",
-        (run_dir / "report.html").as_uri(),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    shutil.rmtree(profile, ignore_errors=True)
-    dom = done.stdout
-    status = re.search(r'<div id="report-status"([^>]*)>', dom)
-    assert status, f"the page did not load: {done.stderr[-2000:]}"
-    attrs = dict(re.findall(r'data-([a-z]+)="([^"]*)"', status.group(1)))
-    assert attrs.get("ready") == "yes", "the load handler did not run"
-    assert int(attrs["plots"]) >= 12, attrs
-    assert attrs["empty"] == "", f"empty plots: {attrs['empty']}"
-    assert attrs["errors"] == "", f"errors in the page: {attrs['errors']}"
-    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
-    assert not [line for line in console if "Uncaught" in line or "rror" in line], console
+    assert_drawn(run_dir / "report.html", least_plots=12)
 
 
 def test_board_figures_add_up(run_dir):

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench calibrate clean
+.PHONY: run test lint bench calibrate size clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(STAMP)
 	$(BIN)/wsic breakeven models/wsic.toml models/business_case.toml --reps 4 --years 5 --scale 0.1 \
 		--seed 1 --jobs 2 --out runs/default
 	$(BIN)/wsic tornado models/wsic.toml --reps 4 --years 5 --scale 0.1 --seed 1 --jobs 2 --out runs/default
+
+# The planner's example: rapid-response nurses and care coordinators per borough for the WSIC model
+# against their service levels (runs/sizing/sizing.html; about 2 minutes on 2 cores). Rerunning resumes.
+size: $(STAMP)
+	$(BIN)/wsic size experiments/sizing_files/rapid_response.toml --out runs/sizing --jobs 2
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,7 +23,7 @@ from experiments.sizing import (
 )
 from models.schema import CareModel
 from models.sizing import LoadedSizing, ServiceLevel
-from models.vocabulary import HOURS_PER_DAY
+from models.vocabulary import HOURS_PER_DAY, SHARE_LEVELS
 from sim.workforce import servers_on_duty
 
 COST = "cost_per_year_vs_lowest_level"  # GBP a year: staff and valued outcomes, less the lowest level's
@@ -100,6 +100,7 @@ def curves(result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
             for sl in (sl for sl in s.service_levels if sl.role == p.sweep):
                 values = g[level_key(sl.measure, sl.intervention, sl.role)].to_numpy(float)
                 mean, lo, hi = _interval(values, sl.confidence)
+                lo, hi = max(lo, 0.0), min(hi, 1.0) if sl.measure in SHARE_LEVELS else hi  # a share's range
                 arrivals = demand.get((p.sweep, borough), 0.0)
                 rows.append(
                     base
@@ -158,6 +159,7 @@ def answers(table: pd.DataFrame, result: SizingRunResult, loaded: LoadedSizing) 
         row["least_fte"] = max(least) if least and all(math.isfinite(x) for x in least) else math.nan
         finite = [x for x in by_theory if math.isfinite(x)]
         row["least_fte_theory"] = max(finite) if finite and len(finite) == len(by_theory) else math.nan
+        row["theory_applies"] = bool(g[g.measure != COST].theory.notna().any())
         cost = g[g.measure == COST].sort_values("fte")
         best = cost.loc[cost["mean"].idxmin()]
         total = best["mean"] + best["lowest_level_cost"]  # the optimum's own yearly cost
@@ -203,7 +205,7 @@ def describe(ans: pd.DataFrame) -> str:
     lines = []
     for r in ans.itertuples():
         least = f"{r.least_fte:g}" if math.isfinite(r.least_fte) else "none in range"
-        th = f"{r.least_fte_theory:g}" if math.isfinite(r.least_fte_theory) else "-"
+        th = f"{r.least_fte_theory:g}" if math.isfinite(r.least_fte_theory) else "none" if r.theory_applies else "n/a"
         lines.append(
             f"{r.role:22} {r.borough:20} least FTE meeting every level {least:>13} (theory {th:>5});"
             f" cost-optimal {r.best_fte:g} (flat {r.flat_from_fte:g} to {r.flat_to_fte:g});"

@@ -272,12 +272,34 @@ class Hazard(_Strict):
     leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
 
 
+class CrisisTiming(_Strict):
+    """Crises by hour of the day (midnight first) and day of the week (Monday first) as relative
+    weights (sim/arrival_clock.py); without it crises are uniform over the day and the week."""
+
+    hour: Series
+    day: Series
+
+    @model_validator(mode="after")
+    def _shape(self) -> CrisisTiming:
+        problems = []
+        for key, n, what in (("hour", 24, "one per hour from midnight"), ("day", 7, "one per day from Monday")):
+            v = getattr(self, key).value
+            if len(v) != n:
+                problems.append(f"{key} has {len(v)} values; expected {n} ({what})")
+            elif min(v) <= 0:
+                problems.append(f"{key} has a weight of {min(v)}; every hour and day has some crises (expected > 0)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class Crisis(_Strict):
     hazard: Hazard
     # crises are drawn for everyone at the highest rate any setting has, so this multiplies the work
     care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
     age_multiplier: Annotated[Series, at_most(*MULTIPLIER)]
     fall_share: ProbabilitySeries
+    timing: CrisisTiming | None = None
 
 
 class AccessPointSpec(_Strict):

@@ -122,7 +122,12 @@ class CommunityEvents:
         c_all = np.repeat(np.arange(hi), k)
         index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident
         u = self._draw_rows("crisis_draws", c_all, index, t0, extra=1)
-        t_all = t0 + u[:, DRAW_COLUMNS] * self.period_days
+        clock = self.sys.load.clock  # the hours of the day and days of the week crises come at
+        t_all = (
+            t0 + u[:, DRAW_COLUMNS] * self.period_days
+            if clock is None
+            else clock.place(t0, u[:, DRAW_COLUMNS], self.period_days)
+        )
         u = u[:, :DRAW_COLUMNS]
         if self.sys.interventions.any:
             u = np.hstack([u, self._mechanisms(c_all, u)])

@@ -26,6 +26,7 @@ import simpy
 from models.schema import CareModel
 from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim import routine
+from sim.arrival_clock import ArrivalClock
 from sim.commissioning import tally_commissioned
 from sim.community_events import CommunityEvents
 from sim.decommissioning import Decommissioning
@@ -111,7 +112,9 @@ class Replication:
         self.arrivals = 0
         nb = len(model.population.boroughs)
         interventions = Interventions(model, pop, self.streams, self.scale, nb)
-        load = SampleLoad(self.env, self.scale, self.streams.__getitem__)
+        timing = model.crisis.timing
+        clock = ArrivalClock(timing) if timing is not None else None
+        load = SampleLoad(self.env, self.scale, self.streams.__getitem__, clock)
         log = EventLog(event_log, self.env)
         log.ids = pop.person
         self.sys = System(self.env, model, pop, self.scale, log, interventions, load)

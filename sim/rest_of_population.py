@@ -78,7 +78,13 @@ class Draws:
         return self._e.pop()
 
 
-def rescaled(now: float, next_ask: float, old_rate: float, new_rate: float, draws: Draws) -> float:
+def after(clock, t: float, days: float) -> float:
+    """The time ``days`` of mean-rate time after t: on the crisis profile's clock where requests
+    follow crises (sim/arrival_clock.py), else the same days."""
+    return t + days if clock is None else clock.after(t, days)
+
+
+def rescaled(now: float, next_ask: float, old_rate: float, new_rate: float, draws: Draws, clock=None) -> float:
     """The next of the rest's requests when their rate changes at ``now``: the exponential time
     still to run is rescaled, not drawn afresh (a Poisson process's remaining time is memoryless),
     so two scenarios whose sample ask a little differently keep the same draws in step (common
@@ -86,8 +92,10 @@ def rescaled(now: float, next_ask: float, old_rate: float, new_rate: float, draw
     if new_rate <= 0:
         return math.inf
     if old_rate <= 0 or next_ask == math.inf:
-        return now + draws.exponential() / new_rate
-    return now + (next_ask - now) * old_rate / new_rate
+        return after(clock, now, draws.exponential() / new_rate)
+    if clock is None:
+        return now + (next_ask - now) * old_rate / new_rate
+    return clock.after(now, clock.remaining(now, next_ask) * old_rate / new_rate)
 
 
 class RestHolds:
@@ -103,12 +111,15 @@ class RestHolds:
         self.counted = 0  # units held at a hazard
         self.next_hazard_end = math.inf
         self.work_days = 0.0  # days of drawn holds begun since last asked (a pool's work)
+        self.on_start: Callable[[float], None] | None = None  # told of each hold the rest begin
 
     def __len__(self) -> int:
         return len(self.ends) + self.counted
 
     def start(self, t: float) -> None:
         """One of the rest takes a unit at t."""
+        if self.on_start is not None:
+            self.on_start(t)
         if self.at_hazard:
             self.counted += 1
             self.redraw(t)
@@ -147,8 +158,11 @@ class Rota:
     jobs are booked in between, at the sample's own rate over the last year and with lengths
     drawn from the sample's own."""
 
-    def __init__(self, servers: int, scale: float, rng: np.random.Generator):
+    def __init__(self, servers: int, scale: float, rng: np.random.Generator, clock=None):
         self.free_at = [0.0] * servers
+        self.clock = clock  # the rest's requests follow the hours of crises
+        self.fed = False  # True once the rest's jobs come from the capacity in front (``feed``)
+        self.prior_days = 0.0  # a job's length before the sample has booked any
         self.ratio = (1.0 - scale) / scale
         self.draws = Draws(rng)
         self.flow = SampleRate()
@@ -159,10 +173,19 @@ class Rota:
     def book(self, now: float, days: float) -> float:
         """When a job asked for now starts."""
         if self.ratio > 0:
-            self._play(now)
-            self._asked(now)
+            if not self.fed:
+                self._play(now)
+                self._asked(now)
             self.jobs.append(days)
         return self._start(now, days)
+
+    def feed(self, t: float) -> None:
+        """One of the rest's jobs asked for at t, by the capacity in front of this one: A&E's
+        clinicians see the rest when the rest take a cubicle, as they see the sample, so their
+        queue is held to the cubicles' as the whole population's is. Called in time order, before
+        any of the sample's bookings at a later time (the cubicles are played forward first)."""
+        self.fed = True
+        self._start(t, self.jobs[int(self.draws.uniform() * len(self.jobs))] if self.jobs else self.prior_days)
 
     def _start(self, t: float, days: float) -> float:
         start = max(t, self.free_at[0])
@@ -171,7 +194,7 @@ class Rota:
 
     def _asked(self, now: float) -> None:
         rate = self.ratio * self.flow.asked(now)
-        self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws)
+        self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws, self.clock)
         self.rate = rate
 
     def _play(self, now: float) -> None:
@@ -179,4 +202,4 @@ class Rota:
             t = self.next_ask
             jobs = self.jobs
             self._start(t, jobs[int(self.draws.uniform() * len(jobs))])
-            self.next_ask = t + self.draws.exponential() / self.rate
+            self.next_ask = after(self.clock, t, self.draws.exponential() / self.rate)

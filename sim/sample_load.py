@@ -27,8 +27,9 @@ from dataclasses import replace
 import numpy as np
 import simpy
 
+from sim.arrival_clock import ArrivalClock
 from sim.capacity import Places, TimedPlaces, scaled
-from sim.rest_of_population import MEMORY, MIN_HOLDS, Draws, Hold, RestHolds, Rota, SampleRate, rescaled
+from sim.rest_of_population import MEMORY, MIN_HOLDS, Draws, Hold, RestHolds, Rota, SampleRate, after, rescaled
 
 __all__ = ["Hold", "LoadedPlaces", "Rota", "SampleLoad"]
 
@@ -48,8 +49,11 @@ class _Queue(list):
 class LoadedPlaces(Places):
     """Places at full size that also serve the rest of the population's requests."""
 
-    def __init__(self, env: simpy.Environment, capacity: int, scale: float, hold: Hold, rng: np.random.Generator):
+    def __init__(
+        self, env: simpy.Environment, capacity: int, scale: float, hold: Hold, rng: np.random.Generator, clock=None
+    ):
         super().__init__(env, capacity)
+        self.clock = clock  # where the rest's requests follow the hours of crises, else None
         self.put_queue = self.queue = _Queue(self)  # type: ignore[assignment]
         self.scale = scale
         self.ratio = (1.0 - scale) / scale  # none at full population: then only known-end holds
@@ -190,7 +194,7 @@ class LoadedPlaces(Places):
         """The sample asked now: the rest ask at ratio times the sample's rate."""
         rate = self.ratio * self.flow.asked(now)
         if rate != self.rate:
-            self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws)
+            self.next_ask = rescaled(now, self.next_ask, self.rate, rate, self.draws, self.clock)
             self.rate = rate
 
     def fill(self, units: int, mean_days: float | None = None) -> None:
@@ -204,7 +208,7 @@ class LoadedPlaces(Places):
         if self.hold.mean_days > 0:
             self.flow.prior_rate = len(self.users) / self.hold.mean_days
             self.rate = self.ratio * self.flow.prior_rate
-            self.next_ask = now + self.draws.exponential() / self.rate if self.rate > 0 else math.inf
+            self.next_ask = after(self.clock, now, self.draws.exponential() / self.rate) if self.rate > 0 else math.inf
 
     def _hold_days(self) -> float:
         if len(self.holds) >= MIN_HOLDS:
@@ -244,7 +248,7 @@ class LoadedPlaces(Places):
             else:
                 if t_ask > now:
                     return
-                self.next_ask = t_ask + draws.exponential() / self.rate
+                self.next_ask = after(self.clock, t_ask, draws.exponential() / self.rate)
                 if self.free() and not self.put_queue and not (self.waiting and self._rest_waiting(t_ask)):
                     rest.start(t_ask)
                 elif self.hold.queues:
@@ -298,23 +302,30 @@ class SampleLoad:
     """Builds each capacity of a replication: scaled places at full population, or full-size
     places loaded with the rest's demand when only a sample is simulated."""
 
-    def __init__(self, env: simpy.Environment, scale: float, rng_for):
+    def __init__(self, env: simpy.Environment, scale: float, rng_for, clock: ArrivalClock | None = None):
         self.env = env
+        self.clock = clock  # when in the day crises happen (None: uniformly)
         self.scale = scale
         self.rng_for = rng_for
         self.loaded: list[LoadedPlaces] = []
 
     def rota(self, servers: int, name: str) -> Rota:
-        return Rota(max(1, servers), self.scale, self.rng_for(f"rest_of_population:{name}"))
+        """Clinicians whose jobs' lengths are known; their requests come from crises."""
+        return Rota(max(1, servers), self.scale, self.rng_for(f"rest_of_population:{name}"), self.clock)
 
-    def places(self, capacity: float, name: str, hold: Hold, known_ends: bool = False) -> Places | None:
+    def places(
+        self, capacity: float, name: str, hold: Hold, known_ends: bool = False, follows_crises: bool = False
+    ) -> Places | None:
         """The places of one unit (a ward, a team, a pool's servers), or None where it has none.
-        ``known_ends``: holds may end at a time known in advance without an event (``hold_until``)."""
+        ``known_ends``: holds may end at a time known in advance without an event (``hold_until``);
+        ``follows_crises``: the rest's requests come at the hours crises do (triage, rapid
+        response, A&E), where holds are short enough for the hour to matter."""
         n = scaled(capacity, 1.0)
         if n == 0:
             return None
         if self.scale >= 1.0:
             return TimedPlaces(self.env, capacity=n) if known_ends else Places(self.env, capacity=n)
-        p = LoadedPlaces(self.env, n, self.scale, hold, self.rng_for(f"rest_of_population:{name}"))
+        clock = self.clock if follows_crises else None
+        p = LoadedPlaces(self.env, n, self.scale, hold, self.rng_for(f"rest_of_population:{name}"), clock)
         self.loaded.append(p)
         return p

@@ -29,7 +29,9 @@ class AccessPoint:
         ap = system.model.access_point
         self.share = ap.share_of_crises.value
         self.triage_days = ap.triage_minutes.value / MINUTES_PER_DAY
-        self.resource = system.load.places(ap.triage_lines.value, "triage_lines", Hold(self.triage_days))
+        self.resource = system.load.places(
+            ap.triage_lines.value, "triage_lines", Hold(self.triage_days), follows_crises=True
+        )
         self.p_advice = ap.p_advice.value
         self.p_rr = ap.p_rapid_response.value
 
@@ -79,7 +81,7 @@ class RapidResponse:
         job = self.travel_days + self.visit_days
         hours = role.productive_hours.value
         self.pools = [
-            Pool(system.load, fte, hours, f"rapid_response_nurse:{b}", job, role.rota)
+            Pool(system.load, fte, hours, f"rapid_response_nurse:{b}", job, role.rota, follows_crises=True)
             for b, fte in enumerate(role.fte.value)
         ]
         self.target_days = rr.target_hours.value / HOURS_PER_DAY

@@ -58,11 +58,14 @@ class Pool:
         name: str,
         job_days: float,
         rota: RotaSpec | None = None,
+        follows_crises: bool = False,
     ):
         by_hour, self.time_factor = servers_on_duty(fte, productive_hours, rota)
         self.capacity = int(by_hour.max())
         by_hour = by_hour if rota is not None and self.capacity > 0 else None
-        self.resource = load.places(self.capacity, name, Hold(job_days * self.time_factor))
+        self.resource = load.places(
+            self.capacity, name, Hold(job_days * self.time_factor), follows_crises=follows_crises
+        )
         self.shifts = ShiftChanges(load.env, self.resource, by_hour) if by_hour is not None else None
         self.busy_hours = 0.0
 

@@ -15,7 +15,9 @@ the refit that followed), and when several interventions' effects on one target 
 the strongest one's range (sim/interventions.py), and when the intervention library's effects were
 set to span their evidence, harm included, a diverted crisis's severity came to matter, and the
 results gained the commissioned places, the costs by kind and bed days at cost (business as
-usual's earlier measures unchanged). Re-record them
+usual's earlier measures unchanged), and when, at a sample, A&E's clinicians came to see the rest
+of the population as the rest take a cubicle (sim/rest_of_population.py ``Rota.feed``), not at
+requests of their own. Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 

@@ -154,3 +154,24 @@ def test_another_sizing_file_is_not_mixed_in(swept, tmp_path):
     other = load_sizing(sizing_file(tmp_path, loaded.model.path, [3, 5]))
     with pytest.raises(ExperimentError, match="another sizing file"):
         run_sizing(other, copy, RunSpec(reps=1, years=1, scale=0.05, seed=3))
+
+
+def test_dask_gives_the_local_answer(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    loaded = load_sizing(sizing_file(tmp_path, ROOT / "models" / "wsic.toml", [8, 14], reps=2, confidence=0.95))
+    tables, reps = [], []
+    for backend in ("loky", "dask"):
+        out = tmp_path / backend
+        if backend == "dask":
+            with distributed.LocalCluster(
+                n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+            ) as cluster:
+                spec = RunSpec(reps=1, years=1, scale=0.05, seed=3, backend="dask", scheduler=cluster.scheduler_address)
+                result = run_sizing(loaded, out, spec)
+        else:
+            result = run_sizing(loaded, out, RunSpec(reps=1, years=1, scale=0.05, seed=3, jobs=1))
+        write_sizing_outputs(out, result, loaded)
+        tables.append(pd.read_csv(out / "sizing.csv"))
+        reps.append(result.reps)
+    assert reps[0] == reps[1], "the same replications wherever they run"
+    pd.testing.assert_frame_equal(tables[0], tables[1])

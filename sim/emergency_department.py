@@ -51,7 +51,8 @@ class EmergencyDepartment:
         )
         self.clinicians = system.load.rota(round(ed.majors_clinician_hours.value / HOURS_PER_YEAR), "ae_majors")
         self.clinicians.prior_days = self.clinician_days
-        if getattr(self.cubicles, "rest", None) is not None:  # a sample: the rest are seen once in a cubicle
+        self.fed = getattr(self.cubicles, "rest", None) is not None  # a sample: the rest seen once in a cubicle
+        if self.fed:
             self.cubicles.rest.on_start = self.clinicians.feed
         self.leaves_at: dict[int, float] = {}  # residents in the department, and when they leave
         # admitted and waiting for a bed: (cubicle, when decided, treatment time in the cubicle)
@@ -78,7 +79,8 @@ class EmergencyDepartment:
     def _in_cubicle(self, i: int, row: list[float], arrived: float, cubicle) -> None:
         s = self.sys
         now = s.env.now
-        self.cubicles.in_use()  # the rest's cubicles played to now: their clinician bookings come first
+        if self.fed:
+            self.cubicles.in_use()  # the rest's cubicles played to now: their clinician bookings come first
         seen = self.clinicians.book(now, self.clinician_days)
         decided = seen + math.exp(self.treat_mu + self.treat_sigma * row[C_AE])
         if s.is_dead(i):

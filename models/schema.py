@@ -584,6 +584,9 @@ class Eligibility(_Strict):
     max_age: float = Field(default=200, ge=0)
     conditions: list[Literal[CONDITIONS]] = []  # type: ignore[valid-type]
     settings: list[Literal["home", "care_home"]] = Field(default=["home"], min_length=1)
+    # case finding on prior use: emergency admissions in the 12 months before the year's start
+    min_prior_admissions: int = Field(default=0, ge=0, le=50)
+    boroughs: list[str] = []  # none: every borough
 
 
 class WorkforceNeed(_Strict):
@@ -627,6 +630,9 @@ class Intervention(_Strict):
     workforce: list[WorkforceNeed] = []
     costs: InterventionCosts
     evidence: str = Field(min_length=1)
+    # open: who is eligible is judged again every year; closed: a pilot's cohort, chosen in the start
+    # year and kept (while alive and resident) whatever their use does next
+    cohort: Literal["open", "closed"] = "open"
     # "null": evaluated and no effect found; "assumption": a case's own figure, not evidence
     evidence_strength: Literal["strong", "moderate", "weak", "null", "assumption"]
 
@@ -842,6 +848,12 @@ class CareModel(_Strict):
                     )
             if iv.eligibility.min_age > iv.eligibility.max_age:
                 problems.append(f"interventions.{name}.eligibility min_age exceeds max_age")
+            for b in iv.eligibility.boroughs:
+                if b not in self.population.boroughs:
+                    problems.append(
+                        f"interventions.{name}.eligibility.boroughs: {b!r} is not a borough "
+                        f"({', '.join(self.population.boroughs)})"
+                    )
         missing = set(ROLES) - set(self.workforce)
         if missing:
             problems.append(f"workforce is missing roles: {', '.join(sorted(missing))}")

@@ -181,6 +181,7 @@ class Interventions:
         self.attributed = np.zeros((len(self.active), len(ATTRIBUTED), self.groups))
         self.year_index = 0
         self.running = np.zeros(len(self.active), dtype=bool)
+        self.prior_admissions = np.zeros(pop.size)  # each row's emergency admissions in the last 12 months
 
     # ----- enrolment --------------------------------------------------------------------------------
     def coverage(self, act: Active, year: int) -> float:
@@ -197,6 +198,10 @@ class Interventions:
         el = act.spec.eligibility
         strata = np.isin(pop.stratum, [STRATA.index(s) for s in el.strata])
         mask = strata & (pop.age >= el.min_age) & (pop.age <= el.max_age)
+        if el.min_prior_admissions > 0:
+            mask &= self.prior_admissions >= el.min_prior_admissions
+        if el.boroughs:
+            mask &= np.isin(pop.borough, [self.model.population.boroughs.index(b) for b in el.boroughs])
         where = np.zeros(pop.size, dtype=bool)
         if "home" in el.settings:
             where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
@@ -231,7 +236,10 @@ class Interventions:
         for act in self.active:
             cov = self.coverage(act, year)
             self.running[act.index] = cov > 0
-            act.target = alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
+            if act.spec.cohort == "closed" and year > act.spec.start_year:
+                act.target &= alive  # a pilot's cohort, chosen in its first year
+            else:
+                act.target = alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
             act.enrolled &= act.target
             act.waiting = act.target & ~act.enrolled
 
@@ -359,6 +367,13 @@ class Interventions:
             enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
             for role, h in act.bulk_hours.items():
                 out[role] += enrolled_b * h * period_days / DAYS_PER_WEEK
+        return out
+
+    def enrolled_any(self) -> np.ndarray:
+        """Each row enrolled in any intervention now (a pilot's cohort, for the person log)."""
+        out = np.zeros(self.pop.size, dtype=bool)
+        for act in self.active:
+            out |= act.enrolled
         return out
 
     def reset_year(self) -> None:

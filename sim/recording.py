@@ -141,6 +141,7 @@ class Recorder:
                 "leaf": self.leaf_at_start[idx],
                 **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
                 "died": died,
+                "enrolled": self.sys.interventions.enrolled_any()[idx],
             }
         )
 

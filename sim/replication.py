@@ -149,6 +149,8 @@ class Replication:
         self.recorder.start_year()
         self.decommissioning.year_start(y - self.warmup + 1)
         s.group = pop.borough.astype(np.int64) * len(STRATA) + np.maximum(pop.stratum, 0)
+        if "nel_admissions" in self.prior:
+            s.interventions.prior_admissions = self.prior["nel_admissions"]
         s.interventions.assess(y - self.warmup + 1)
         s.interventions.fill(s.group, pop.risk_score)
         # each band's mean hazard is its cited rate every year: the frailest die first, and a norm

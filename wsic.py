@@ -1,5 +1,5 @@
 """The `wsic` command: validate model files, run experiments, benchmark the engine, check scale,
-find what it would take to break even and which evidence matters most, size a workforce.
+find what it would take to break even and which evidence matters most, size a workforce, evaluate a pilot.
 
 The only module that imports every package (models, sim, experiments, calibration).
 """
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from cli.common import EXIT_BAD_INPUT, load_all, refuse
+from cli.evaluation import add_evaluate
 from cli.searches import add_breakeven, add_tornado
 from cli.sizing import add_size
 from models.checks import warnings
@@ -323,6 +324,7 @@ def parser() -> argparse.ArgumentParser:
         add_breakeven,
         add_tornado,
         add_size,
+        add_evaluate,
     ):
         add(sub)
     return ap

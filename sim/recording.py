@@ -14,7 +14,7 @@ import pandas as pd
 from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim.interventions import ATTRIBUTED
 from sim.ledger import REPORTED
-from sim.population import DEAD, NURSING, RESIDENTIAL, cost_tree_leaf
+from sim.population import DEAD, HOME, NURSING, REABLEMENT, RESIDENTIAL, cost_tree_leaf
 from sim.settings import Settings
 
 PERSON_LOG_MEASURES = (
@@ -44,6 +44,7 @@ class Recorder:
         self.alive_at_start = np.zeros(n, dtype=bool)
         self.age_at_start = np.zeros(n)
         self.leaf_at_start = np.zeros(n, dtype=np.int8)
+        self.home_at_start = np.zeros(n, dtype=bool)
 
     def start_year(self) -> None:
         """Who is counted this year, and as what: the residents alive at its start."""
@@ -51,6 +52,7 @@ class Recorder:
         self.alive_at_start = pop.alive.copy()
         self.age_at_start = pop.age.copy()
         self.leaf_at_start = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
+        self.home_at_start = np.isin(pop.setting, (HOME, REABLEMENT))
 
     def period(self, periods_per_year: int) -> None:
         """The system's levels at a period's end, and the event pools' hours worked in it."""
@@ -142,6 +144,7 @@ class Recorder:
                 **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
                 "died": died,
                 "enrolled": self.sys.interventions.enrolled_any()[idx],
+                "at_home": self.home_at_start[idx],  # at home at the year's start (not in a bed or a care home)
             }
         )
 

@@ -1,0 +1,213 @@
+"""`wsic evaluate`: a pilot's cohort chosen in the simulation as the pilot chose it, followed in two
+arms on common random numbers (the pilot switched on, and the counterfactual with it off), and what
+each evaluation design would have estimated against the truth.
+
+Both arms share every random number, so each cohort member's admissions with and without the pilot
+are known, and the truth is the difference in the same people. Per replication:
+- the naive before/after change in the cohort (a pilot's own dashboard), and the change the
+  counterfactual cohort shows anyway, split into the population's trend, deaths (counting per
+  person enrolled, where the dead count as no admissions, against per person alive) and regression
+  to the mean (the rest);
+- matched controls: each cohort member's nearest not-enrolled resident with the same prior
+  admissions (capped at 5), five-year age group and place at the start (at home or not), by the
+  model's risk score (a prognostic score of next year's use) within a caliper of 0.2 of its
+  standard deviation (Austin P C (2011) Optimal caliper widths for propensity-score matching,
+  Pharmaceutical Statistics 10(2):150-161),
+  with replacement, as matched-control evaluations of English pilots do (e.g. Steventon A et al.
+  (2012) Effect of telehealth on use of secondary care and mortality, BMJ 344:e3874);
+- difference in differences against those controls;
+- the cohort a pilot would need per arm to detect the true effect with 80% power at 5%.
+
+Rates are emergency admissions per person a year, over the follow-up years, per person enrolled
+(intention to treat) and per person alive at each year's start.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from experiments.files import write_json
+from experiments.runner import ExperimentError, versions
+from models.pilot import LoadedPilot, pilot_arm
+from sim.replication import run_replication
+
+CAP = 5  # prior admissions matched exactly up to this many
+CALIPER_SD = 0.2
+Z_POWER = 1.959964 + 0.841621  # two-sided 5% and 80% power
+OUTCOME = "nel_admissions"
+
+
+class Use:
+    """Each person's admissions and years alive at a year's start, by year, from one arm's log."""
+
+    def __init__(self, log: pd.DataFrame):
+        self.admissions = log.pivot_table(index="person", columns="year", values=OUTCOME, aggfunc="sum")
+        self.alive = log.pivot_table(index="person", columns="year", values=OUTCOME, aggfunc="size")
+
+    def _take(self, table: pd.DataFrame, people: np.ndarray, years: list[int]) -> np.ndarray:
+        return table.reindex(index=people, columns=years).fillna(0.0).to_numpy().sum(axis=1)
+
+    def per_person(self, people: np.ndarray, years: list[int]) -> np.ndarray:
+        """Each person's admissions over the years, a year (people may repeat: matched with replacement)."""
+        return self._take(self.admissions, people, years) / len(years)
+
+    def rate(self, people: np.ndarray, years: list[int], per: str = "enrolled") -> float:
+        """Admissions a person a year: per person enrolled, or per person alive at each year's start."""
+        if len(people) == 0:
+            return math.nan
+        total = self._take(self.admissions, people, years).sum()
+        if per == "enrolled":
+            return float(total) / (len(people) * len(years))
+        alive = self._take(self.alive, people, years).sum()
+        return float(total / alive) if alive else math.nan
+
+
+def select(loaded: LoadedPilot, arm: pd.DataFrame, rep: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """The people the pilot's rule chooses at its start (alive then, their prior year's use), and
+    the start year's rows of everyone it could have chosen among (for controls)."""
+    c = loaded.pilot.cohort
+    start = arm[arm.year == c.start_year].set_index("person")
+    prior = arm[arm.year == c.start_year - 1].set_index("person")[OUTCOME]
+    start = start.assign(prior=prior.reindex(start.index).fillna(0.0).to_numpy())
+    ok = (start.age >= c.min_age) & (start.age <= c.max_age)
+    if c.boroughs:
+        ok &= start.borough.isin(c.boroughs)
+    ok &= start.prior >= c.min_prior_admissions
+    chosen = start.index[ok.to_numpy()].to_numpy()
+    if c.random_share is not None:
+        rng = np.random.default_rng([loaded.pilot.run.seed, rep, 1_000_003])
+        chosen = chosen[rng.random(chosen.size) < c.random_share]
+    return np.sort(chosen), start
+
+
+def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+    """Each cohort member's nearest control (see the module's note); unmatched members have none."""
+    frame = start.assign(cap=np.minimum(start.prior, CAP), age5=(start.age // 5).astype(int))
+    pool = frame[~frame.index.isin(exclude)]
+    treated = frame.loc[frame.index.isin(cohort)]
+    caliper = CALIPER_SD * float(frame.risk_score.std() or 1.0)
+    out = []
+    for key, group in treated.groupby(["cap", "age5", "at_home"]):
+        candidates = pool[(pool.cap == key[0]) & (pool.age5 == key[1]) & (pool.at_home == key[2])]
+        candidates = candidates.sort_values("risk_score")
+        if candidates.empty:
+            continue
+        scores = candidates.risk_score.to_numpy()
+        at = np.clip(np.searchsorted(scores, group.risk_score.to_numpy()), 1, max(1, scores.size - 1))
+        left, right = np.clip(at - 1, 0, scores.size - 1), np.clip(at, 0, scores.size - 1)
+        x = group.risk_score.to_numpy()
+        best = np.where(np.abs(scores[left] - x) <= np.abs(scores[right] - x), left, right)
+        keep = np.abs(scores[best] - x) <= caliper
+        out.append(candidates.index.to_numpy()[best[keep]])
+    return np.concatenate(out) if out else np.array([], dtype=np.int64)
+
+
+def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame, rep: int) -> dict:
+    """One replication's estimates and trajectories (see the module's note)."""
+    c = loaded.pilot.cohort
+    chosen, start = select(loaded, cf_log, rep)
+    if loaded.pilot.received.interventions:
+        enrolled = pilot_log[(pilot_log.year == c.start_year) & pilot_log.enrolled].person.to_numpy()
+        cohort = np.intersect1d(chosen, enrolled)
+    else:
+        cohort = chosen
+    before, follow = c.start_year - 1, list(range(c.start_year, c.start_year + c.follow_years))
+    n = len(cohort)
+    not_enrolled = np.union1d(cohort, pilot_log[pilot_log.enrolled].person.unique())
+    controls = matched_controls(start, cohort, not_enrolled)
+    pilot, cf = Use(pilot_log), Use(cf_log)
+    b = cf.rate(cohort, [before], "alive")  # the before year: the same in both arms
+    after = {
+        (arm, per): use.rate(cohort, follow, per)
+        for arm, use in (("pilot", pilot), ("cf", cf))
+        for per in ("enrolled", "alive")
+    }
+    ctrl_b, ctrl_a = pilot.rate(controls, [before], "alive"), pilot.rate(controls, follow)
+    population = start.index[(start.age >= c.min_age) & (start.age <= c.max_age)].to_numpy()
+    trend = cf.rate(population, follow, "alive") / cf.rate(population, [before], "alive") - 1.0
+    cf_enrolled, cf_alive = after[("cf", "enrolled")] / b - 1.0, after[("cf", "alive")] / b - 1.0
+    delta = after[("cf", "enrolled")] - after[("pilot", "enrolled")]
+    variance = float(np.var(cf.per_person(cohort, follow), ddof=1)) if n > 1 else math.nan
+    row = {
+        "replication": rep,
+        "cohort_size": n / float(cf_log.scale.iat[0]),
+        "cohort_sampled": n,
+        "controls_matched_share": len(controls) / n if n else math.nan,
+        "before_rate": b,
+        "naive": after[("pilot", "enrolled")] / b - 1.0,
+        "naive_per_alive": after[("pilot", "alive")] / b - 1.0,
+        "counterfactual_change": cf_enrolled,
+        "counterfactual_change_per_alive": cf_alive,
+        "trend": trend,
+        "deaths": cf_enrolled - cf_alive,
+        "regression_to_the_mean": cf_alive - trend,
+        "true_effect": after[("pilot", "enrolled")] / after[("cf", "enrolled")] - 1.0,
+        "matched": after[("pilot", "enrolled")] / ctrl_a - 1.0 if ctrl_a else math.nan,
+        "difference_in_differences": (after[("pilot", "enrolled")] / b) / (ctrl_a / ctrl_b) - 1.0
+        if ctrl_a and ctrl_b
+        else math.nan,
+        "cohort_for_80_power": 2 * Z_POWER**2 * variance / delta**2 if delta else math.inf,
+    }
+    for y in [before, *follow]:
+        row[f"cohort_pilot_{y}"] = pilot.rate(cohort, [y])
+        row[f"cohort_counterfactual_{y}"] = cf.rate(cohort, [y])
+        row[f"controls_{y}"] = pilot.rate(controls, [y])
+    return row
+
+
+def _one(loaded: LoadedPilot, rep: int) -> dict:
+    r, years = loaded.pilot.run, loaded.years
+    cf = run_replication(
+        loaded.counterfactual.model, rep, r.seed, years, r.scale, scenario="counterfactual", person_log=True
+    )
+    if loaded.pilot.received.interventions:
+        pilot = run_replication(pilot_arm(loaded), rep, r.seed, years, r.scale, scenario="pilot", person_log=True)
+        return estimates(loaded, pilot.persons, cf.persons, rep)
+    return estimates(loaded, cf.persons, cf.persons, rep)
+
+
+def rep_file(out: Path, rep: int) -> Path:
+    return out / "replications" / f"rep_{rep:04d}.json"
+
+
+def _check_resume(out: Path, loaded: LoadedPilot) -> None:
+    previous = out / "manifest.json"
+    if previous.exists():
+        old = json.loads(previous.read_text())
+        if old.get("pilot", {}).get("sha256") != loaded.sha256:
+            raise ExperimentError(f"{out} holds an evaluation of another pilot file; use a new --out")
+    elif (out / "replications").exists():
+        raise ExperimentError(f"{out} holds replications but no manifest.json; use a new --out")
+
+
+def run_evaluation(
+    loaded: LoadedPilot, reps: int, out: Path, jobs: int = 1, argv: list[str] | None = None, show_progress: bool = False
+) -> pd.DataFrame:
+    """Every replication not yet done (each saved as it lands), then all of them, one row each."""
+    _check_resume(out, loaded)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "command": argv or [],
+        "pilot": {"path": str(loaded.path), "sha256": loaded.sha256, "content": loaded.text},
+        "counterfactual": {"path": str(loaded.counterfactual.path), "sha256": loaded.counterfactual.sha256},
+        "library": None
+        if loaded.library is None
+        else {"path": str(loaded.library.path), "sha256": loaded.library.sha256},
+        "reps": reps,
+        "versions": versions(),
+    }
+    write_json(manifest | {"status": "running"}, out / "manifest.json")
+    todo = [r for r in range(reps) if not rep_file(out, r).exists()]
+    done = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_one)(loaded, r) for r in todo)
+    for row in tqdm(done, total=len(todo), unit="rep", desc="replications", disable=not show_progress):
+        write_json(row, rep_file(out, int(row["replication"])))
+    write_json(manifest | {"status": "complete"}, out / "manifest.json")
+    rows = [json.loads(rep_file(out, r).read_text()) for r in range(reps)]
+    return pd.DataFrame(rows).sort_values("replication").reset_index(drop=True)

@@ -1,0 +1,276 @@
+"""The evaluator's figures and page: each estimate with its interval over replications, where the
+pilot's own result falls among the design's simulated estimates, and DIR/evaluation.html
+(self-contained plotly: the cohort's trajectories in both arms and the controls', the naive fall
+taken apart, the designs against the truth)."""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from scipy import stats
+
+from experiments.files import write_csv, write_text
+from experiments.plots import COLOURS, band, plot_html
+from experiments.report import page
+from models.pilot import LoadedPilot
+
+ESTIMATES = {
+    "naive": "naive before/after change in the cohort (per person enrolled)",
+    "naive_per_alive": "naive before/after change (per person alive)",
+    "counterfactual_change": "change the cohort shows without the pilot (per person enrolled)",
+    "counterfactual_change_per_alive": "change without the pilot (per person alive)",
+    "trend": "of which: the population's trend",
+    "deaths": "of which: deaths (per enrolled less per alive)",
+    "regression_to_the_mean": "of which: regression to the mean",
+    "true_effect": "true effect of the pilot (same people, pilot against counterfactual)",
+    "matched": "matched controls' estimate",
+    "difference_in_differences": "difference in differences against matched controls",
+    "cohort_size": "cohort size (whole population)",
+    "controls_matched_share": "share of the cohort with a matched control",
+    "before_rate": "emergency admissions per person in the year before",
+    "cohort_for_80_power": "cohort per arm to detect the true effect with 80% power",
+}
+NOTE = (
+    "<p class='note'>Rates are emergency admissions per person a year over the follow-up years. Per person "
+    "enrolled (intention to treat) a member who dies counts as no admissions from then on; per person alive "
+    "only those alive at each year's start count. The difference between the two is the part of the fall "
+    "deaths make. The population's trend is the change in everyone of the cohort's ages; regression to the "
+    "mean is what remains of the fall without the pilot. Matched controls: the nearest not-enrolled resident "
+    "with the same prior admissions (up to 5), five-year age group and place (at home or not) by the model's "
+    "risk score, within 0.2 "
+    "of its standard deviation; where every eligible resident is in the cohort there is none to match, and "
+    "the matched designs are not given.</p>"
+)
+DESIGN_COLUMNS = {"naive": "naive", "matched": "matched", "difference_in_differences": "difference_in_differences"}
+
+
+def _interval(x: pd.Series) -> tuple[float, float, float, float]:
+    x = x[np.isfinite(x)]
+    if x.empty:
+        return (math.nan,) * 4
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, math.nan, math.nan, math.nan
+    half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return mean, mean - half, mean + half, float(x.std(ddof=1))
+
+
+def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for key, label in ESTIMATES.items():
+        mean, lo, hi, sd = _interval(per_rep[key].astype(float))
+        rows.append(
+            {
+                "estimate": key,
+                "label": label,
+                "mean": mean,
+                "low": lo,
+                "high": hi,
+                "sd": sd,
+                "replications": len(per_rep),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def against_observed(per_rep: pd.DataFrame, loaded: LoadedPilot) -> dict | None:
+    """Where the pilot's own result falls among its design's simulated estimates."""
+    obs = loaded.pilot.observed
+    if obs is None:
+        return None
+    sims = per_rep[DESIGN_COLUMNS[obs.design]].astype(float)
+    sims = sims[np.isfinite(sims)]
+    n = len(sims)
+    mean, sd = float(sims.mean()), float(sims.std(ddof=1)) if n > 1 else 0.0
+    half = float(stats.t.ppf(0.975, n - 1) * sd * math.sqrt(1 + 1 / n)) if n > 1 else math.nan
+    inside = abs(obs.change - mean) <= half if math.isfinite(half) else False
+    percentile = float((sims < obs.change).mean() * 100)
+    words = (
+        f"The pilot's {obs.design} estimate ({obs.change:+.0%}) falls inside the range the model gives for that "
+        f"design ({mean - half:+.0%} to {mean + half:+.0%}): the model and the pilot agree."
+        if inside
+        else f"The pilot's {obs.design} estimate ({obs.change:+.0%}) falls outside the range the model gives for that "
+        f"design ({mean - half:+.0%} to {mean + half:+.0%}): the model and the pilot disagree."
+    )
+    return {
+        "design": obs.design,
+        "observed": obs.change,
+        "simulated_mean": mean,
+        "low": mean - half,
+        "high": mean + half,
+        "percentile": percentile,
+        "agree": inside,
+        "words": words,
+    }
+
+
+def trajectories(per_rep: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for col in per_rep.columns:
+        for series in ("cohort_pilot", "cohort_counterfactual", "controls"):
+            if col.startswith(series + "_") and col[len(series) + 1 :].isdigit():
+                mean, lo, hi, _ = _interval(per_rep[col].astype(float))
+                rows.append(
+                    {"series": series, "year": int(col[len(series) + 1 :]), "mean": mean, "low": lo, "high": hi}
+                )
+    return pd.DataFrame(rows).sort_values(["series", "year"])
+
+
+def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
+    fig = go.Figure()
+    names = {
+        "cohort_pilot": "cohort, pilot on",
+        "cohort_counterfactual": "cohort, pilot off",
+        "controls": "matched controls",
+    }
+    for k, (series, g) in enumerate(traj.groupby("series", sort=False)):
+        band(fig, g.year, g["mean"], g["low"], g["high"], names[series], COLOURS[k % len(COLOURS)])
+    fig.add_vline(x=start_year - 0.5, line_dash="dot", annotation_text="pilot starts")
+    fig.update_layout(title="Emergency admissions per person enrolled, by year", xaxis_title="reported year")
+    return plot_html(fig, "evaluation-trajectories")
+
+
+def _decomposition_plot(summary: pd.DataFrame) -> str:
+    s = summary.set_index("estimate")
+    parts = ["trend", "deaths", "regression_to_the_mean", "true_effect"]
+    labels = ["population trend", "deaths", "regression to the mean", "the pilot (true effect)"]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[s.loc[p, "mean"] * 100 for p in parts],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [(s.loc[p, "high"] - s.loc[p, "mean"]) * 100 for p in parts],
+                "arrayminus": [(s.loc[p, "mean"] - s.loc[p, "low"]) * 100 for p in parts],
+            },
+            marker_color=COLOURS[1],
+        )
+    )
+    fig.update_layout(
+        title=f"The naive change ({s.loc['naive', 'mean']:+.1%}) taken apart, % of the before rate", yaxis_title="%"
+    )
+    return plot_html(fig, "evaluation-decomposition")
+
+
+def _designs_plot(summary: pd.DataFrame, observed: dict | None) -> str:
+    s = summary.set_index("estimate")
+    keys = ["true_effect", "naive", "matched", "difference_in_differences"]
+    fig = go.Figure(
+        go.Scatter(
+            x=[ESTIMATES[k].split(" (")[0] for k in keys],
+            y=[s.loc[k, "mean"] * 100 for k in keys],
+            mode="markers",
+            marker={"size": 12, "color": COLOURS[0]},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [(s.loc[k, "high"] - s.loc[k, "mean"]) * 100 for k in keys],
+                "arrayminus": [(s.loc[k, "mean"] - s.loc[k, "low"]) * 100 for k in keys],
+            },
+            name="simulated",
+        )
+    )
+    if observed is not None:
+        fig.add_hline(
+            y=observed["observed"] * 100,
+            line_dash="dot",
+            line_color="#c00000",
+            annotation_text="the pilot's own result",
+        )
+    fig.update_layout(title="What each design would estimate, against the truth (%)", yaxis_title="%")
+    return plot_html(fig, "evaluation-designs")
+
+
+def _table(summary: pd.DataFrame) -> str:
+    def fmt(r) -> str:
+        if r.estimate in ("cohort_size", "cohort_for_80_power"):
+            return (
+                f"{r['mean']:,.0f} ({r['low']:,.0f} to {r['high']:,.0f})"
+                if math.isfinite(r["mean"])
+                else "none (no effect)"
+            )
+        if r.estimate == "before_rate":
+            return f"{r['mean']:.2f} ({r['low']:.2f} to {r['high']:.2f})"
+        return f"{r['mean']:+.1%} ({r['low']:+.1%} to {r['high']:+.1%})"
+
+    rows = "".join(
+        f"<tr><td class='label'>{html.escape(r['label'])}</td><td>{fmt(r)}</td></tr>" for _, r in summary.iterrows()
+    )
+    return (
+        f"<table><tr><th class='label'>estimate</th><th>mean (95% interval over replications)</th></tr>{rows}</table>"
+    )
+
+
+def write_evaluation_outputs(
+    out: Path, per_rep: pd.DataFrame, loaded: LoadedPilot
+) -> tuple[Path, pd.DataFrame, dict | None]:
+    """DIR/evaluation.csv, evaluation_replications.csv, evaluation_trajectories.csv and evaluation.html."""
+    summary = summarise(per_rep)
+    observed = against_observed(per_rep, loaded)
+    traj = trajectories(per_rep)
+    write_csv(summary, out / "evaluation.csv")
+    write_csv(per_rep, out / "evaluation_replications.csv")
+    write_csv(traj, out / "evaluation_trajectories.csv")
+    p, c = loaded.pilot, loaded.pilot.cohort
+    rule = f"aged {c.min_age:g} to {c.max_age:g}" + (
+        f" with at least {c.min_prior_admissions} emergency admissions in the 12 months before"
+        if c.min_prior_admissions
+        else ""
+    )
+    if c.random_share:
+        rule += f", {c.random_share:.0%} of them at random"
+    received = ", ".join(p.received.interventions) or "nothing (the cohort is only followed)"
+    body = [
+        f"<h1>Evaluation: {html.escape(p.meta.name)}</h1>",
+        f"<p>{html.escape(p.meta.description)} Source: {html.escape(p.meta.source)}.</p>",
+        f"<p>Cohort: residents {html.escape(rule)}, chosen at the start of reported year {c.start_year} and followed "
+        f"{c.follow_years} year(s); uptake {c.uptake:.0%}; received {html.escape(received)}. Model "
+        f"{html.escape(loaded.counterfactual.model.meta.name)}, scale {p.run.scale:g}, seed {p.run.seed}, "
+        f"{len(per_rep)} replications; "
+        "both arms share every random number, so the true effect is measured in the same people.</p>",
+        "<h2>The estimates</h2>",
+        _table(summary),
+        NOTE,
+    ]
+    if observed is not None:
+        body += [
+            "<h2>Against the pilot's own result</h2>",
+            f"<p><b>{html.escape(observed['words'])}</b> "
+            f"(percentile {observed['percentile']:.0f} of the simulated estimates)</p>",
+        ]
+    body += [
+        "<h2>Trajectories</h2>",
+        _trajectory_plot(traj, c.start_year),
+        "<h2>The naive change taken apart</h2>",
+        _decomposition_plot(summary),
+        "<h2>Each design against the truth</h2>",
+        _designs_plot(summary, observed),
+    ]
+    path = out / "evaluation.html"
+    write_text(page(body, f"wsic-sim evaluation: {p.meta.name}"), path)
+    return path, summary, observed
+
+
+def describe(summary: pd.DataFrame, observed: dict | None) -> str:
+    s = summary.set_index("estimate")
+
+    def pct(k: str) -> str:
+        return f"{s.loc[k, 'mean']:+.1%} ({s.loc[k, 'low']:+.1%} to {s.loc[k, 'high']:+.1%})"
+
+    lines = [
+        f"cohort {s.loc['cohort_size', 'mean']:,.0f} people, "
+        f"{s.loc['before_rate', 'mean']:.2f} emergency admissions each in the year before",
+        f"naive before/after {pct('naive')}; without the pilot {pct('counterfactual_change')}:"
+        f" trend {pct('trend')}, deaths {pct('deaths')}, regression to the mean {pct('regression_to_the_mean')}",
+        f"true effect {pct('true_effect')}; matched {pct('matched')};"
+        f" difference in differences {pct('difference_in_differences')}",
+    ]
+    if observed is not None:
+        lines.append(observed["words"])
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""`wsic evaluate`: with nothing done, a cohort chosen on prior admissions falls a long way by
+itself and a random one does not; a pilot that multiplies the crisis hazard by 0.8 has a true
+effect near -20% that matched difference in differences recovers; the estimates are the same for
+any --jobs; a pilot file is refused with one line per problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.evaluation import run_evaluation
+from experiments.evaluation_report import summarise, write_evaluation_outputs
+from models.loader import ModelFileError
+from models.pilot import load_pilot
+from tests.browser import assert_drawn
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = ROOT / "models" / "baseline.toml"
+
+EFFECT = '{ distribution = "fixed", value = 0.8, unit = "multiplier on crisis hazard", source = "test" }'
+NOTHING = '{ value = 0, unit = "GBP", payer = "NHS", source = "test" }'
+LIBRARY = f"""
+extends = "{BASELINE}"
+
+[interventions.fewer_crises]
+description = "a test intervention with a known effect"
+component = "test"
+eligibility = {{ strata = ["very_high"] }}
+uptake = {{ value = 1.0, unit = "share", source = "test" }}
+start_year = 1
+ramp_years = 0
+mechanisms = [ {{ kind = "hazard", target = "crisis", effect = {EFFECT} }} ]
+costs = {{ set_up = {NOTHING}, per_year = {NOTHING}, per_person = {NOTHING} }}
+evidence = "test"
+evidence_strength = "assumption"
+"""
+
+
+def pilot_text(cohort: str, received: str = "", library: str = "") -> str:
+    return f"""
+[meta]
+name = "t"
+description = "a test pilot"
+source = "test"
+
+[run]
+model = "{BASELINE}"
+{library}
+scale = 0.05
+seed = 4
+
+[cohort]
+start_year = 2
+follow_years = 2
+{cohort}
+
+[received]
+interventions = [{received}]
+"""
+
+
+def evaluate(tmp_path: Path, text: str, name: str, reps: int = 3, jobs: int = 2) -> pd.DataFrame:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    loaded = load_pilot(path)
+    per_rep = run_evaluation(loaded, reps, tmp_path / name, jobs=jobs)
+    write_evaluation_outputs(tmp_path / name, per_rep, loaded)
+    return per_rep
+
+
+@pytest.mark.slow
+def test_no_intervention_falls_by_itself_when_chosen_on_prior_use(tmp_path):
+    chosen = summarise(evaluate(tmp_path, pilot_text("min_age = 65\nmin_prior_admissions = 2"), "prior")).set_index(
+        "estimate"
+    )
+    at_random = summarise(evaluate(tmp_path, pilot_text("min_age = 65\nrandom_share = 0.2"), "random")).set_index(
+        "estimate"
+    )
+    assert chosen.loc["true_effect", "low"] <= 0 <= chosen.loc["true_effect", "high"]
+    assert chosen.loc["naive", "mean"] < -0.3, "frequent admitters fall back by themselves"
+    assert chosen.loc["regression_to_the_mean", "mean"] < -0.2
+    assert abs(at_random.loc["naive", "mean"]) < 0.1, "a random cohort does not"
+    assert_drawn(tmp_path / "prior" / "evaluation.html", least_plots=3)
+
+
+@pytest.mark.slow
+def test_a_known_effect_is_the_truth_and_matched_did_recovers_it(tmp_path):
+    (tmp_path / "library.toml").write_text(LIBRARY)
+    text = pilot_text(
+        "min_age = 65\nmin_prior_admissions = 1\nuptake = 0.5",
+        '"fewer_crises"',
+        f'library = "{tmp_path / "library.toml"}"',
+    )
+    per_rep = evaluate(tmp_path, text, "known", reps=3)
+    s = summarise(per_rep).set_index("estimate")
+    assert s.loc["true_effect", "mean"] == pytest.approx(-0.2, abs=0.06)
+    did = s.loc["difference_in_differences"]
+    assert did.low <= s.loc["true_effect", "mean"] <= did.high, did
+    again = evaluate(tmp_path, text, "known_one_job", reps=3, jobs=1)
+    pd.testing.assert_frame_equal(per_rep, again)
+
+
+def test_pilot_refusals(tmp_path):
+    cases = [
+        (pilot_text("min_age = 70\nmax_age = 60"), "cohort: min_age (70) exceeds max_age (60)"),
+        (
+            pilot_text("start_year = 1").replace("start_year = 2\n", "", 1),
+            "cohort.start_year: Input should be greater than or equal to 2",
+        ),
+        (pilot_text("", '"fewer_crises"'), "run.library names no model file"),
+        (pilot_text('boroughs = ["camden"]'), "cohort.boroughs: 'camden' is not a borough"),
+        (
+            pilot_text("", '"nothing_like_it"', f'library = "{BASELINE}"'),
+            "received.interventions.0: 'nothing_like_it' is not an intervention",
+        ),
+        (pilot_text("colour = 1"), "cohort.colour: unknown key"),
+    ]
+    for text, expected in cases:
+        path = tmp_path / "p.toml"
+        path.write_text(text)
+        with pytest.raises(ModelFileError) as err:
+            load_pilot(path)
+        assert any(expected in line for line in err.value.problems), (expected, err.value.problems)
+        assert all(line.startswith(str(path)) for line in err.value.problems)

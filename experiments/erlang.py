@@ -1,4 +1,4 @@
-"""Queueing theory's first bound on a pool: Erlang C for the chance of waiting, with the
+"""Queueing theory's first approximation of a pool: Erlang C for the chance of waiting, with the
 two-moment correction for how variable the jobs are, and, for a rota, the same hour by hour.
 
 - Erlang C (M/M/c): the chance a call waits is C(c, a) for a = lambda / mu offered load, and a
@@ -12,7 +12,9 @@ two-moment correction for how variable the jobs are, and, for a rota, the same h
   independent period-by-period approximation, Green L, Kolesar P and Soares J (2001) Improving
   the SIPP approach for staffing service systems that have cyclic demands, Operations Research
   49(4):549-564), weighted by the calls arriving in it. It ignores the queue one hour hands the
-  next, so it is optimistic after a shift ends.
+  next, so it is optimistic after a shift ends; its authors find it unreliable where jobs last
+  longer than the periods (a rapid-response job of about three hours against hourly periods) and
+  propose corrections (Lag-SIPP) not made here.
 
 Theory leaves out what the whole system adds: a pool's servers held by other work, downstream
 places that are full, deaths in the queue, correlated demand. Where simulation and theory part, that
@@ -65,15 +67,3 @@ def p_within_by_hour(servers: np.ndarray, lam_by_hour: np.ndarray, service: floa
         return 1.0
     p = [p_within(int(c), float(lam), service, t, scv) for c, lam in zip(servers, lam_by_hour, strict=True)]
     return float(np.dot(p, lam_by_hour) / total)
-
-
-def minimum_servers(
-    lam: float, service: float, t: float, target: float, scv: float = 1.0, most: int = 500
-) -> int | None:
-    """The fewest servers whose chance of a wait at most t reaches target (None within ``most``)."""
-    c = max(1, math.floor(lam * service) + 1)
-    while c <= most:
-        if p_within(c, lam, service, t, scv) >= target:
-            return c
-        c += 1
-    return None

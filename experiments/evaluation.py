@@ -177,12 +177,18 @@ def rep_file(out: Path, rep: int) -> Path:
     return out / "replications" / f"rep_{rep:04d}.json"
 
 
+def _files(loaded: LoadedPilot) -> list[list[str]]:
+    """Every model file the evaluation reads (and all they extend): a resumed run finds them unchanged."""
+    models = [loaded.counterfactual] + ([loaded.library] if loaded.library is not None else [])
+    return [[str(f.path), f.sha256] for m in models for f in m.sources]
+
+
 def _check_resume(out: Path, loaded: LoadedPilot) -> None:
     previous = out / "manifest.json"
     if previous.exists():
         old = json.loads(previous.read_text())
-        if old.get("pilot", {}).get("sha256") != loaded.sha256:
-            raise ExperimentError(f"{out} holds an evaluation of another pilot file; use a new --out")
+        if old.get("pilot", {}).get("sha256") != loaded.sha256 or old.get("model_files") != _files(loaded):
+            raise ExperimentError(f"{out} holds an evaluation of another pilot file or model; use a new --out")
     elif (out / "replications").exists():
         raise ExperimentError(f"{out} holds replications but no manifest.json; use a new --out")
 
@@ -200,6 +206,7 @@ def run_evaluation(
         "library": None
         if loaded.library is None
         else {"path": str(loaded.library.path), "sha256": loaded.library.sha256},
+        "model_files": _files(loaded),
         "reps": reps,
         "versions": versions(),
     }

@@ -3,7 +3,7 @@ with replications spent where they decide the answer.
 
 Every staffing level is a point: the model with the role's FTE set to the level in every borough
 the sweep names (each borough's pools are its own, so one run answers each borough; they share
-only the hospital and A&E). Replication r of every point uses seed S and replication r, so two
+the hospital, A&E and the triage lines). Replication r of every point uses seed S and replication r, so two
 levels differ by their staffing, not by their random numbers.
 
 Replications are spent in rounds, each decided from the results so far alone (so the same for
@@ -12,13 +12,14 @@ any --jobs and backend):
 - feasibility: a level whose one-sided confidence bound of a service level does not yet fall on
   one side of its threshold gets one more, unless a level with fewer staff already meets it or
   one with more already fails it (more staff is taken never to make a service level worse);
-- the optimum: OCBA (Chen C-H, Lin J, Yucesan E and Chick S E (2000) Simulation budget
-  allocation for further enhancing the efficiency of ordinal optimization, Discrete Event
-  Dynamic Systems 10(3):251-270) shares one more replication a level among the levels by their
-  noise and their distance from the best cost (each level's yearly cost less the lowest level's,
-  paired by replication), with levels within 1% of the yearly cost treated as equally good (an
-  indifference zone), until the approximate probability that the best is within that zone of
-  the true best reaches 95%;
+- the optimum: OCBA's allocation rule (Chen C-H, Lin J, Yucesan E and Chick S E (2000)
+  Simulation budget allocation for further enhancing the efficiency of ordinal optimization,
+  Discrete Event Dynamic Systems 10(3):251-270), adapted to common random numbers and an
+  indifference zone: each level is compared with the current best on the replications they share
+  (paired differences), shares of one more replication a level go by each difference's noise over
+  its size, levels within 1% of the best's yearly cost count as at 1% (equally good), the best is
+  given a replication whenever another level is, and it stops once the approximate probability
+  that no level outside the zone beats the best reaches 95%;
 - no point gets more than ``max_reps``.
 
 Each replication's measures land in DIR/points/POINT/rep_NNNN.csv as it finishes, so a rerun
@@ -43,6 +44,7 @@ from tqdm import tqdm
 from experiments.files import write_csv, write_json
 from experiments.runner import ExperimentError, RunSpec, parallel_backend, versions
 from experiments.service_levels import borough_levels, level_key
+from models.loader import LoadedModel
 from models.schema import CareModel
 from models.sizing import LoadedSizing, ServiceLevel, SizingFile
 from sim.replication import run_replication
@@ -62,7 +64,7 @@ class Point:
 
     @property
     def id(self) -> str:
-        return self.sweep + "/" + "__".join(f"{r}_{x:g}" for r, x in zip(self.roles, self.levels, strict=True))
+        return self.sweep + "/" + "__".join(f"{r}_{x:.10g}" for r, x in zip(self.roles, self.levels, strict=True))
 
 
 def staffed(model: CareModel, point: Point) -> CareModel:
@@ -126,10 +128,13 @@ def _bound(values: np.ndarray, confidence: float) -> tuple[float, float]:
     return mean - half, mean + half
 
 
-def verdict(values: np.ndarray, sl: ServiceLevel) -> str:
-    """ "meets", "fails" or "open" at the service level's confidence."""
+def verdict(values: np.ndarray, sl: ServiceLevel, fte: float = 1.0) -> str:
+    """ "meets", "fails" or "open" at the service level's confidence, from two replications or
+    more with a value. A level of no staff serves no one: it fails."""
     values = values[np.isfinite(values)]
-    if values.size == 0:
+    if fte <= 0:
+        return "fails"
+    if values.size < 2:
         return "open"
     lo, hi = _bound(values, sl.confidence)
     if values.std() == 0:
@@ -155,60 +160,66 @@ def yearly_cost(frame: pd.DataFrame, role: str, model: CareModel, s: SizingFile,
 
 
 def cost_differences(
-    frames: list[pd.DataFrame], pts: list[Point], borough: str, model: CareModel, s: SizingFile
+    frames: list[pd.DataFrame], pts: list[Point], borough: str, model: CareModel, s: SizingFile, ref: int = 0
 ) -> list[np.ndarray]:
-    """Each level's yearly cost less the lowest level's, replication by replication (paired on
-    the replications both have: common random numbers make the difference far less noisy than
-    either cost, whose admissions swing by millions between replications)."""
+    """Each level's yearly cost less level ``ref``'s (the lowest by default), replication by
+    replication, on the replications both have: common random numbers make the difference far less
+    noisy than either cost, whose admissions swing by millions between replications."""
 
     def by_rep(f: pd.DataFrame, p: Point) -> pd.Series:
         g = f[f.borough == borough]
         return pd.Series(yearly_cost(g, p.sweep, model, s, p.levels[0]).to_numpy(float), index=g.replication.to_numpy())
 
-    ref = by_rep(frames[0], pts[0])
+    base = by_rep(frames[ref], pts[ref])
     out = []
     for f, p in zip(frames, pts, strict=True):
         mine = by_rep(f, p)
-        common = mine.index.intersection(ref.index)
-        out.append((mine.loc[common] - ref.loc[common]).to_numpy(float))
+        common = mine.index.intersection(base.index)
+        out.append((mine.loc[common] - base.loc[common]).to_numpy(float))
     return out
 
 
-def _feasibility_wants(by_level: list[pd.DataFrame], sls: list[ServiceLevel], borough: str) -> set[int]:
+def _feasibility_wants(
+    by_level: list[pd.DataFrame], pts: list[Point], sls: list[ServiceLevel], borough: str
+) -> set[int]:
     """Levels whose verdict on a service level is open and not settled by a neighbour's."""
     want: set[int] = set()
     for sl in sls:
         key = level_key(sl.measure, sl.intervention, sl.role)
-        v = [verdict(d.loc[d.borough == borough, key].to_numpy(float), sl) for d in by_level]
+        v = [
+            verdict(d.loc[d.borough == borough, key].to_numpy(float), sl, p.levels[0])
+            for d, p in zip(by_level, pts, strict=True)
+        ]
         for k, verdict_k in enumerate(v):
             if verdict_k == "open" and "meets" not in v[:k] and "fails" not in v[k + 1 :]:
                 want.add(k)
     return want
 
 
-def _ocba_wants(costs: list[np.ndarray], scale: float) -> set[int]:
-    """Levels OCBA would give the next replications to, or none once the best is told apart;
-    ``costs`` are paired differences from one level, ``scale`` the yearly cost the indifference
-    zone is a share of."""
-    means = np.array([c.mean() for c in costs])
-    sds = np.array([max(c.std(ddof=1), 1e-9) if c.size > 1 else 0.0 for c in costs])
-    n = np.array([c.size for c in costs], dtype=float)
-    b = int(np.argmin(means))
-    zone = INDIFFERENCE * abs(scale)
-    gaps = np.maximum(means - means[b], zone)
-    outside = [i for i in range(len(costs)) if i != b and means[i] - means[b] > zone]
-    pcs = 1.0 - sum(
-        stats.norm.cdf(-(means[i] - means[b]) / math.sqrt(sds[i] ** 2 / n[i] + sds[b] ** 2 / n[b] + 1e-18))
-        for i in outside
-    )
-    if pcs >= PCS_TARGET:
+def _ocba_wants(
+    frames: list[pd.DataFrame], pts: list[Point], borough: str, model: CareModel, s: SizingFile
+) -> set[int]:
+    """Levels OCBA gives the next replications to, or none once the best is told apart. Each level
+    is compared with the current best on the replications they share, so a level given one more
+    replication is given it with the best, and the pair gains a paired difference."""
+    to_first = cost_differences(frames, pts, borough, model, s)
+    b = int(np.argmin([d.mean() if d.size else np.inf for d in to_first]))
+    diffs = cost_differences(frames, pts, borough, model, s, ref=b)
+    best = frames[b][frames[b].borough == borough]
+    zone = max(INDIFFERENCE * abs(float(yearly_cost(best, pts[b].sweep, model, s, pts[b].levels[0]).mean())), 1.0)
+    others = [i for i in range(len(pts)) if i != b]
+    n = {i: diffs[i].size for i in others}
+    means = {i: float(diffs[i].mean()) if n[i] else 0.0 for i in others}
+    sds = {i: max(float(diffs[i].std(ddof=1)), 1e-9) if n[i] > 1 else 1e-9 for i in others}
+    outside = [i for i in others if means[i] > zone]
+    pcs = 1.0 - sum(stats.norm.cdf(-means[i] / (sds[i] / math.sqrt(n[i]))) for i in outside if n[i] > 1)
+    if pcs >= PCS_TARGET or not others:
         return set()
-    ratio = np.where(np.arange(len(costs)) == b, 0.0, (sds / gaps) ** 2)
-    ratio[b] = sds[b] * math.sqrt(sum(ratio[i] ** 2 / max(sds[i], 1e-9) ** 2 for i in range(len(costs)) if i != b))
-    if ratio.sum() <= 0:
-        return set()
-    target = ratio / ratio.sum() * (n.sum() + len(costs))
-    return {i for i in range(len(costs)) if target[i] > n[i]}
+    ratio = {i: (sds[i] / max(means[i], zone)) ** 2 for i in others}  # levels within the zone count as at its edge
+    total = sum(ratio.values())
+    budget = sum(n.values()) + len(others)
+    want = {i for i in others if ratio[i] / total * budget > n[i]}
+    return want | {b} if want else set()
 
 
 def next_reps(loaded: LoadedSizing, pts: list[Point], data: pd.DataFrame, reps: dict[str, int]) -> dict[str, int]:
@@ -221,10 +232,8 @@ def next_reps(loaded: LoadedSizing, pts: list[Point], data: pd.DataFrame, reps: 
         sls = [sl for sl in s.service_levels if sl.role == sweep.role]
         want: set[int] = set()
         for borough in swept_boroughs(loaded, mine[0]):
-            want |= _feasibility_wants(frames, sls, borough)
-            diffs = cost_differences(frames, mine, borough, model, s)
-            first = frames[0][frames[0].borough == borough]
-            want |= _ocba_wants(diffs, float(yearly_cost(first, sweep.role, model, s, mine[0].levels[0]).mean()))
+            want |= _feasibility_wants(frames, mine, sls, borough)
+            want |= _ocba_wants(frames, mine, borough, model, s)
         for k in want:
             out[mine[k].id] = min(s.run.max_reps, reps[mine[k].id] + 1)
     return out
@@ -236,6 +245,8 @@ def _progress(items: Iterable, total: int, show: bool, desc: str) -> Iterable:
 
 
 def _run_round(loaded: LoadedSizing, todo: list[tuple[Point, int]], out: Path, spec: RunSpec, show: bool, k: int):
+    if not todo:  # a resumed round with nothing left: no workers, no dask client
+        return
     client, config = parallel_backend(spec)
     try:
         with config:
@@ -265,10 +276,17 @@ def _manifest(loaded: LoadedSizing, spec: RunSpec, argv: list[str] | None) -> di
         "status": "running",
         "sizing": {"path": str(loaded.path), "sha256": loaded.sha256, "content": loaded.text},
         "model": {"path": str(loaded.model.path), "sha256": loaded.model.sha256, "content": loaded.model.text},
+        "model_files": model_files(loaded.model),
         "jobs": spec.jobs,
         "backend": spec.backend,
         "versions": versions(),
     }
+
+
+def model_files(model: LoadedModel) -> list[list[str]]:
+    """Every file a model is read from (it and all it extends), path and sha256: a resumed run
+    must find them all unchanged."""
+    return [[str(f.path), f.sha256] for f in model.sources]
 
 
 def check_resume(out: Path, loaded: LoadedSizing) -> None:
@@ -279,10 +297,7 @@ def check_resume(out: Path, loaded: LoadedSizing) -> None:
             raise ExperimentError(f"{out} holds points but no manifest.json; use a new --out")
         return
     old = json.loads(previous.read_text())
-    if (
-        old.get("sizing", {}).get("sha256") != loaded.sha256
-        or old.get("model", {}).get("sha256") != loaded.model.sha256
-    ):
+    if old.get("sizing", {}).get("sha256") != loaded.sha256 or old.get("model_files") != model_files(loaded.model):
         raise ExperimentError(
             f"{out} holds a sizing run of another sizing file or model (see its manifest.json); "
             "use a new --out, or the same command to resume"

@@ -24,6 +24,7 @@ from experiments.sizing import (
 from models.schema import CareModel
 from models.sizing import LoadedSizing, ServiceLevel
 from models.vocabulary import HOURS_PER_DAY, SHARE_LEVELS
+from sim.arrival_clock import ArrivalClock
 from sim.workforce import servers_on_duty
 
 COST = "cost_per_year_vs_lowest_level"  # GBP a year: staff and valued outcomes, less the lowest level's
@@ -41,9 +42,10 @@ def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, floa
 
 
 def theory(model: CareModel, role: str, fte: float, measure: str, arrivals_per_day: float) -> float:
-    """Queueing theory's value of a service level at this FTE (nan where none applies): the pool's
-    own servers, on its rota, fixed-length jobs, and the arrivals the simulation gave it (the most
-    any level served: a pool that cannot keep up serves fewer than ask)."""
+    """Queueing theory's approximation of a service level at this FTE (nan where none applies): the
+    pool's own servers, on its rota, fixed-length jobs, and the arrivals the simulation gave it (the
+    most any level served: a pool that cannot keep up serves fewer than ask), by the hour crises
+    come at where they follow the model's profile of crises."""
     spec = model.workforce[role]
     by_hour, stretch = servers_on_duty(fte, spec.productive_hours.value, spec.rota)
     lam = arrivals_per_day / HOURS_PER_DAY  # an hour
@@ -53,10 +55,14 @@ def theory(model: CareModel, role: str, fte: float, measure: str, arrivals_per_d
         service = (travel + rr.visit_hours.value) * stretch
         # a call reaches rapid response after triage, and the nurse still has to travel
         wait = rr.target_hours.value - model.access_point.triage_minutes.value / 60.0 - travel
-        if spec.rota is None:
+        timing = model.crisis.timing
+        if spec.rota is None and timing is None:
             return p_within(int(by_hour[0]), lam, service, wait, scv=0.0)
-        return p_within_by_hour(by_hour, np.full(by_hour.size, lam), service, wait, scv=0.0)
+        shape = np.ones(by_hour.size) if timing is None else np.diff(ArrivalClock(timing).cum)
+        return p_within_by_hour(by_hour, lam * shape, service, wait, scv=0.0)
     if role == "social_worker" and measure == "assessment_wait_days":
+        if by_hour.min() == 0:  # an hour with nobody on has no steady state of its own
+            return math.nan
         service = model.social_work.assessment_hours.value * stretch
         waits = [mean_wait(int(c), lam, service, scv=0.0) for c in (by_hour if spec.rota else by_hour[:1])]
         return float(np.mean(waits)) / HOURS_PER_DAY
@@ -106,14 +112,16 @@ def curves(result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
                     base
                     | {"measure": sl.label, "mean": mean, "low": lo, "high": hi, "threshold": sl.threshold}
                     | {
-                        "verdict": verdict(values, sl),
+                        "verdict": verdict(values, sl, p.levels[0]),
                         "theory": theory(model, p.sweep, p.levels[0], sl.measure, arrivals),
                     }
                 )
-            mean, lo, hi = _interval(costs[(p.sweep, borough)][p.levels[0]], 0.95)
+            paired = costs[(p.sweep, borough)][p.levels[0]]
+            mean, lo, hi = _interval(paired, 0.95)
             rows.append(
                 base
                 | {
+                    "replications": len(paired),  # those paired with the lowest level's
                     "measure": COST,
                     "mean": mean,
                     "low": lo,
@@ -127,11 +135,12 @@ def curves(result: SizingRunResult, loaded: LoadedSizing) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _least(levels: list[float], verdicts: list[str]) -> float:
-    """The least level that meets, with no more-staffed level failing (nan if none)."""
-    for k, v in enumerate(verdicts):
-        if v == "meets" and "fails" not in verdicts[k + 1 :]:
-            return levels[k]
+def _least(levels: list[float], verdicts: list[list[str]]) -> float:
+    """The least level meeting every service level, with no more-staffed level failing any (nan
+    if none); ``verdicts`` holds each service level's verdicts by level."""
+    for k, x in enumerate(levels):
+        if all(v[k] == "meets" and "fails" not in v[k + 1 :] for v in verdicts):
+            return x
     return math.nan
 
 
@@ -150,13 +159,13 @@ def answers(table: pd.DataFrame, result: SizingRunResult, loaded: LoadedSizing) 
     rows = []
     for (role, borough), g in table.groupby(["role", "borough"], sort=False):
         row: dict = {"role": role, "borough": borough}
-        least, by_theory = [], []
+        verdicts, by_theory, levels = [], [], []
         for sl in (sl for sl in s.service_levels if sl.role == role):
             c = g[g.measure == sl.label].sort_values("fte")
             levels = c.fte.tolist()
-            least.append(_least(levels, c.verdict.tolist()))
+            verdicts.append(c.verdict.tolist())
             by_theory.append(_least_by_theory(levels, c.theory.tolist(), sl))
-        row["least_fte"] = max(least) if least and all(math.isfinite(x) for x in least) else math.nan
+        row["least_fte"] = _least(levels, verdicts) if verdicts else math.nan
         finite = [x for x in by_theory if math.isfinite(x)]
         row["least_fte_theory"] = max(finite) if finite and len(finite) == len(by_theory) else math.nan
         row["theory_applies"] = bool(g[g.measure != COST].theory.notna().any())

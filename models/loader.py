@@ -127,8 +127,8 @@ def _format(path: Path, data: object, err: dict, root: type[BaseModel] = CareMod
         cls = _schema_class(loc, root)
         fields = [n for n, f in cls.model_fields.items() if f.is_required()] if cls else []
         fields.sort(key=lambda n: n != "value")
-        shape = "{ " + ", ".join(fields) + " }" if fields else "a table"
-        return [f"{path}: {_key_path(loc)}: expected a table {shape} (got {err['input']!r})"]
+        shape = " { " + ", ".join(fields) + " }" if fields else ""
+        return [f"{path}: {_key_path(loc)}: expected a table{shape} (got {err['input']!r})"]
     msg = err["msg"]
     if kind == "value_error":
         # Raised by a check written in the schema; it may name the key itself and may list several

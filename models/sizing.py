@@ -175,7 +175,7 @@ def _against_model(path: Path, s: SizingFile, model: LoadedModel) -> list[str]:
                 )
     named = [(f"service_levels.{k}", sl.intervention, sl.role) for k, sl in enumerate(s.service_levels)]
     if s.grid is not None:
-        named.append(("grid", s.grid.intervention, None))
+        named.append(("grid", s.grid.intervention, s.grid.roles[0] if s.grid.measure == "caseload_per_fte" else None))
     for where, iv, role in named:
         if iv is None:
             continue

@@ -3,15 +3,13 @@ M/M/c queue, the two-moment correction against an M/D/c one, and a rota's hour-b
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.erlang import erlang_c, mean_wait, minimum_servers, p_within, p_within_by_hour
+from experiments.erlang import erlang_c, mean_wait, p_within, p_within_by_hour
 from sim.capacity import Places
 
 
@@ -84,9 +82,3 @@ def test_rota_form_is_the_steady_state_when_flat_and_nothing_when_nobody_is_on()
     nights_off = flat.copy()
     nights_off[np.arange(168) % 24 < 8] = 0
     assert p_within_by_hour(nights_off, lam, 2.0, 1.0) == pytest.approx(p_within(3, 1.2, 2.0, 1.0) * 16 / 24)
-
-
-def test_minimum_servers_is_the_first_to_meet_the_target():
-    c = minimum_servers(4.0, 1.0, 0.25, 0.9)
-    assert p_within(c, 4.0, 1.0, 0.25) >= 0.9 > p_within(c - 1, 4.0, 1.0, 0.25)
-    assert math.isinf(mean_wait(2, 2.0, 1.0))

@@ -24,7 +24,7 @@ from tests.conftest import AMPLE
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-LEVELS = list(range(3, 15))
+LEVELS = list(range(4, 17))
 
 
 def _leaf(value, unit: str) -> str:
@@ -112,11 +112,12 @@ def test_service_level_rises_with_fte_within_noise(swept):
     _, _, result, table, _ = swept
     curve = table[(table.borough == "westminster") & (table.measure != COST)].sort_values("fte")
     data = result.data[result.data.borough == "westminster"]
-    by_level = [data[data.point.str.endswith(f"_{x:g}")].rr_within_2h_rate.to_numpy() for x in curve.fte]
+    ids = {p.levels[0]: p.id for p in result.points}
+    by_level = [data[data.point == ids[x]].set_index("replication").rr_within_2h_rate for x in curve.fte]
     for lower, higher in itertools.pairwise(by_level):
-        n = min(lower.size, higher.size)
-        diff = higher[:n] - lower[:n]  # paired: the same replications
-        noise = 2 * diff.std(ddof=1) / math.sqrt(n) + 1e-9
+        common = lower.index.intersection(higher.index)
+        diff = (higher.loc[common] - lower.loc[common]).to_numpy()  # paired: the same replications
+        noise = 2 * diff.std(ddof=1) / math.sqrt(common.size) + 1e-9
         assert diff.mean() >= -noise, (diff, noise)
     assert curve["mean"].iat[-1] > curve["mean"].iat[0] + 0.3
 

@@ -30,8 +30,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         per_rep = run_evaluation(loaded, args.reps, out, args.jobs, argv=sys.argv, show_progress=not args.quiet)
     except ExperimentError as exc:
         return refuse("evaluate", [str(exc)])
-    page, summary, observed = write_evaluation_outputs(out, per_rep, loaded)
-    print(describe(summary, observed))
+    page, summary, observed, traj = write_evaluation_outputs(out, per_rep, loaded)
+    print(describe(summary, observed, traj))
     print(f"Written: {page} (evaluation.csv beside it)")
     return 0
 

@@ -138,6 +138,7 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
     row = {
         "replication": rep,
         "cohort_size": n / float(cf_log.scale.iat[0]),
+        "chosen_size": len(chosen) / float(cf_log.scale.iat[0]),  # by the rule, before uptake and capacity
         "cohort_sampled": n,
         "controls_matched_share": len(controls) / n if n else math.nan,
         "before_rate": b,
@@ -159,6 +160,9 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         row[f"cohort_pilot_{y}"] = pilot.rate(cohort, [y])
         row[f"cohort_counterfactual_{y}"] = cf.rate(cohort, [y])
         row[f"controls_{y}"] = pilot.rate(controls, [y])
+        # Roland et al.'s measure: the cohort's share of the admissions of everyone of its ages
+        everyone = cf.rate(population, [y]) * len(population)
+        row[f"cohort_share_{y}"] = cf.rate(cohort, [y]) * n / everyone if everyone else math.nan
     return row
 
 

@@ -30,7 +30,8 @@ ESTIMATES = {
     "true_effect": "true effect of the pilot (same people, pilot against counterfactual)",
     "matched": "matched controls' estimate",
     "difference_in_differences": "difference in differences against matched controls",
-    "cohort_size": "cohort size (whole population)",
+    "chosen_size": "residents the rule chooses (whole population)",
+    "cohort_size": "cohort enrolled (whole population)",
     "controls_matched_share": "share of the cohort with a matched control",
     "before_rate": "emergency admissions per person in the year before",
     "cohort_for_80_power": "cohort per arm to detect the true effect with 80% power",
@@ -63,6 +64,8 @@ def _interval(x: pd.Series) -> tuple[float, float, float, float]:
 def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, label in ESTIMATES.items():
+        if key not in per_rep:  # replications saved before the estimate was added
+            continue
         mean, lo, hi, sd = _interval(per_rep[key].astype(float))
         rows.append(
             {
@@ -112,7 +115,7 @@ def against_observed(per_rep: pd.DataFrame, loaded: LoadedPilot) -> dict | None:
 def trajectories(per_rep: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for col in per_rep.columns:
-        for series in ("cohort_pilot", "cohort_counterfactual", "controls"):
+        for series in ("cohort_pilot", "cohort_counterfactual", "controls", "cohort_share"):
             if col.startswith(series + "_") and col[len(series) + 1 :].isdigit():
                 mean, lo, hi, _ = _interval(per_rep[col].astype(float))
                 rows.append(
@@ -128,7 +131,7 @@ def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
         "cohort_counterfactual": "cohort, pilot off",
         "controls": "matched controls",
     }
-    for k, (series, g) in enumerate(traj.groupby("series", sort=False)):
+    for k, (series, g) in enumerate(traj[traj.series != "cohort_share"].groupby("series", sort=False)):
         band(fig, g.year, g["mean"], g["low"], g["high"], names[series], COLOURS[k % len(COLOURS)])
     fig.add_vline(x=start_year - 0.5, line_dash="dot", annotation_text="pilot starts")
     fig.update_layout(title="Emergency admissions per person enrolled, by year", xaxis_title="reported year")
@@ -189,7 +192,7 @@ def _designs_plot(summary: pd.DataFrame, observed: dict | None) -> str:
 
 def _table(summary: pd.DataFrame) -> str:
     def fmt(r) -> str:
-        if r.estimate in ("cohort_size", "cohort_for_80_power"):
+        if r.estimate in ("chosen_size", "cohort_size", "cohort_for_80_power"):
             return (
                 f"{r['mean']:,.0f} ({r['low']:,.0f} to {r['high']:,.0f})"
                 if math.isfinite(r["mean"])
@@ -197,6 +200,8 @@ def _table(summary: pd.DataFrame) -> str:
             )
         if r.estimate == "before_rate":
             return f"{r['mean']:.2f} ({r['low']:.2f} to {r['high']:.2f})"
+        if not math.isfinite(r["mean"]):
+            return "not given (no one left to match: every eligible resident is in the cohort)"
         return f"{r['mean']:+.1%} ({r['low']:+.1%} to {r['high']:+.1%})"
 
     rows = "".join(
@@ -209,7 +214,7 @@ def _table(summary: pd.DataFrame) -> str:
 
 def write_evaluation_outputs(
     out: Path, per_rep: pd.DataFrame, loaded: LoadedPilot
-) -> tuple[Path, pd.DataFrame, dict | None]:
+) -> tuple[Path, pd.DataFrame, dict | None, pd.DataFrame]:
     """DIR/evaluation.csv, evaluation_replications.csv, evaluation_trajectories.csv and evaluation.html."""
     summary = summarise(per_rep)
     observed = against_observed(per_rep, loaded)
@@ -236,6 +241,8 @@ def write_evaluation_outputs(
         "both arms share every random number, so the true effect is measured in the same people.</p>",
         "<h2>The estimates</h2>",
         _table(summary),
+        f"<p>{html.escape(shares_text(traj).capitalize())} (for people 65+ with two or more "
+        "emergency admissions in England, Roland et al. 2005 found 38% in the index year, under 10% the next).</p>",
         NOTE,
     ]
     if observed is not None:
@@ -254,13 +261,25 @@ def write_evaluation_outputs(
     ]
     path = out / "evaluation.html"
     write_text(page(body, f"wsic-sim evaluation: {p.meta.name}"), path)
-    return path, summary, observed
+    return path, summary, observed, traj
 
 
-def describe(summary: pd.DataFrame, observed: dict | None) -> str:
+def shares_text(traj: pd.DataFrame) -> str:
+    """The cohort's share of its age group's emergency admissions year by year (Roland et al.'s
+    measure: 38% in the index year, under 10% the next, in England)."""
+    shares = traj[traj.series == "cohort_share"]
+    if shares.empty:
+        return ""
+    by_year = "; ".join(f"year {int(r.year)} {r['mean']:.0%}" for _, r in shares.iterrows())
+    return f"the cohort's share of the emergency admissions of everyone of its ages: {by_year}"
+
+
+def describe(summary: pd.DataFrame, observed: dict | None, traj: pd.DataFrame | None = None) -> str:
     s = summary.set_index("estimate")
 
     def pct(k: str) -> str:
+        if not math.isfinite(s.loc[k, "mean"]):
+            return "not given (no one left to match)"
         return f"{s.loc[k, 'mean']:+.1%} ({s.loc[k, 'low']:+.1%} to {s.loc[k, 'high']:+.1%})"
 
     lines = [
@@ -271,6 +290,8 @@ def describe(summary: pd.DataFrame, observed: dict | None) -> str:
         f"true effect {pct('true_effect')}; matched {pct('matched')};"
         f" difference in differences {pct('difference_in_differences')}",
     ]
+    if traj is not None and shares_text(traj):
+        lines.append(shares_text(traj))
     if observed is not None:
         lines.append(observed["words"])
     return "\n".join(lines)

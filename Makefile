@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench calibrate size clean
+.PHONY: run test lint bench calibrate size evaluate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ run: $(STAMP)
 # against their service levels (runs/sizing/sizing.html; about 2 minutes on 2 cores). Rerunning resumes.
 size: $(STAMP)
 	$(BIN)/wsic size experiments/sizing_files/rapid_response.toml --out runs/sizing --jobs 2
+
+# The evaluator's examples: Roland's design (65+ with two or more emergency admissions, nothing done)
+# and Northumberland's frail elderly pathway, full population, 10 replications (about 8 minutes).
+evaluate: $(STAMP)
+	$(BIN)/wsic evaluate experiments/pilots/frequent_admitters.toml --reps 10 --jobs 2 --out runs/evaluate
+	$(BIN)/wsic evaluate experiments/pilots/northumberland_frail_elderly.toml --reps 10 --jobs 2 \
+		--out runs/evaluate_northumberland
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,9 +5,9 @@ each evaluation design would have estimated against the truth.
 Both arms share every random number, so each cohort member's admissions with and without the pilot
 are known, and the truth is the difference in the same people. Per replication:
 - the naive before/after change in the cohort (a pilot's own dashboard), and the change the
-  counterfactual cohort shows anyway, split into the population's trend, deaths (counting per
-  person enrolled, where the dead count as no admissions, against per person alive) and regression
-  to the mean (the rest);
+  counterfactual cohort shows anyway, split into the population's trend, deaths and moves away
+  (counting per person enrolled, where those who died or left count as no admissions, against per
+  person alive and resident) and regression to the mean (the rest);
 - matched controls: each cohort member's nearest not-enrolled resident with the same prior
   admissions (capped at 5), five-year age group and place at the start (at home or not), by the
   model's risk score (a prognostic score of next year's use) within a caliper of 0.2 of its
@@ -40,6 +40,7 @@ from sim.replication import run_replication
 
 CAP = 5  # prior admissions matched exactly up to this many
 CALIPER_SD = 0.2
+MIN_MATCHED = 0.5  # assumption: matched designs are not given where under half the cohort finds a control
 Z_POWER = 1.959964 + 0.841621  # two-sided 5% and 80% power
 OUTCOME = "nel_admissions"
 
@@ -122,6 +123,9 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
     n = len(cohort)
     not_enrolled = np.union1d(cohort, pilot_log[pilot_log.enrolled].person.unique())
     controls = matched_controls(start, cohort, not_enrolled)
+    matched_share = len(controls) / n if n else math.nan
+    if not matched_share >= MIN_MATCHED:  # too few alike outside the cohort: no design to estimate
+        controls = np.array([], dtype=np.int64)
     pilot, cf = Use(pilot_log), Use(cf_log)
     b = cf.rate(cohort, [before], "alive")  # the before year: the same in both arms
     after = {
@@ -140,7 +144,7 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         "cohort_size": n / float(cf_log.scale.iat[0]),
         "chosen_size": len(chosen) / float(cf_log.scale.iat[0]),  # by the rule, before uptake and capacity
         "cohort_sampled": n,
-        "controls_matched_share": len(controls) / n if n else math.nan,
+        "controls_matched_share": matched_share,
         "before_rate": b,
         "naive": after[("pilot", "enrolled")] / b - 1.0,
         "naive_per_alive": after[("pilot", "alive")] / b - 1.0,

@@ -25,7 +25,7 @@ ESTIMATES = {
     "counterfactual_change": "change the cohort shows without the pilot (per person enrolled)",
     "counterfactual_change_per_alive": "change without the pilot (per person alive)",
     "trend": "of which: the population's trend",
-    "deaths": "of which: deaths (per enrolled less per alive)",
+    "deaths": "of which: deaths and moves away (per enrolled less per alive)",
     "regression_to_the_mean": "of which: regression to the mean",
     "true_effect": "true effect of the pilot (same people, pilot against counterfactual)",
     "matched": "matched controls' estimate",
@@ -45,7 +45,7 @@ NOTE = (
     "with the same prior admissions (up to 5), five-year age group and place (at home or not) by the model's "
     "risk score, within 0.2 "
     "of its standard deviation; where every eligible resident is in the cohort there is none to match, and "
-    "the matched designs are not given.</p>"
+    "the matched designs are not given (under half the cohort matched).</p>"
 )
 DESIGN_COLUMNS = {"naive": "naive", "matched": "matched", "difference_in_differences": "difference_in_differences"}
 
@@ -131,7 +131,8 @@ def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
         "cohort_counterfactual": "cohort, pilot off",
         "controls": "matched controls",
     }
-    for k, (series, g) in enumerate(traj[traj.series != "cohort_share"].groupby("series", sort=False)):
+    drawn = traj[(traj.series != "cohort_share") & traj["mean"].notna()]
+    for k, (series, g) in enumerate(drawn.groupby("series", sort=False)):
         band(fig, g.year, g["mean"], g["low"], g["high"], names[series], COLOURS[k % len(COLOURS)])
     fig.add_vline(x=start_year - 0.5, line_dash="dot", annotation_text="pilot starts")
     fig.update_layout(title="Emergency admissions per person enrolled, by year", xaxis_title="reported year")
@@ -141,7 +142,7 @@ def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
 def _decomposition_plot(summary: pd.DataFrame) -> str:
     s = summary.set_index("estimate")
     parts = ["trend", "deaths", "regression_to_the_mean", "true_effect"]
-    labels = ["population trend", "deaths", "regression to the mean", "the pilot (true effect)"]
+    labels = ["population trend", "deaths and moves away", "regression to the mean", "the pilot (true effect)"]
     fig = go.Figure(
         go.Bar(
             x=labels,

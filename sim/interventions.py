@@ -181,6 +181,9 @@ class Interventions:
         self.attributed = np.zeros((len(self.active), len(ATTRIBUTED), self.groups))
         self.year_index = 0
         self.running = np.zeros(len(self.active), dtype=bool)
+        # enrolled in any intervention at some time this year (the person log's pilot cohort: those
+        # who die stop being enrolled, but were in the cohort)
+        self.in_year = np.zeros(pop.size, dtype=bool)
         self.prior_admissions = np.zeros(pop.size)  # each row's emergency admissions in the last 12 months
 
     # ----- enrolment --------------------------------------------------------------------------------
@@ -282,6 +285,8 @@ class Interventions:
                 used = np.count_nonzero(act.enrolled & in_b)
                 for role, h in act.capping:
                     hours[role][b] = max(0.0, hours[role][b] - used * h)
+        for act in self.active:
+            self.in_year |= act.enrolled
         self._rebuild()
 
     def _enrol(self, act: Active, newly: np.ndarray, key: np.ndarray) -> None:
@@ -369,12 +374,6 @@ class Interventions:
                 out[role] += enrolled_b * h * period_days / DAYS_PER_WEEK
         return out
 
-    def enrolled_any(self) -> np.ndarray:
-        """Each row enrolled in any intervention now (a pilot's cohort, for the person log)."""
-        out = np.zeros(self.pop.size, dtype=bool)
-        for act in self.active:
-            out |= act.enrolled
-        return out
-
     def reset_year(self) -> None:
+        self.in_year = np.zeros(self.pop.size, dtype=bool)
         self.attributed.fill(0.0)

@@ -143,7 +143,7 @@ class Recorder:
                 "leaf": self.leaf_at_start[idx],
                 **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
                 "died": died,
-                "enrolled": self.sys.interventions.enrolled_any()[idx],
+                "enrolled": self.sys.interventions.in_year[idx],
                 "at_home": self.home_at_start[idx],  # at home at the year's start (not in a bed or a care home)
             }
         )

@@ -98,8 +98,8 @@ def test_a_known_effect_is_the_truth_and_matched_did_recovers_it(tmp_path):
     assert s.loc["true_effect", "mean"] == pytest.approx(-0.2, abs=0.06)
     did = s.loc["difference_in_differences"]
     assert did.low <= s.loc["true_effect", "mean"] <= did.high, did
-    again = evaluate(tmp_path, text, "known_one_job", reps=3, jobs=1)
-    pd.testing.assert_frame_equal(per_rep, again)
+    again = evaluate(tmp_path, text, "known_one_job", reps=2, jobs=1)  # the first two, on one worker
+    pd.testing.assert_frame_equal(per_rep.iloc[:2], again)
 
 
 def test_pilot_refusals(tmp_path):

@@ -224,10 +224,15 @@ def write_evaluation_outputs(
     write_csv(per_rep, out / "evaluation_replications.csv")
     write_csv(traj, out / "evaluation_trajectories.csv")
     p, c = loaded.pilot, loaded.pilot.cohort
-    rule = f"aged {c.min_age:g} to {c.max_age:g}" + (
-        f" with at least {c.min_prior_admissions} emergency admissions in the 12 months before"
-        if c.min_prior_admissions
-        else ""
+    rule = (
+        f"aged {c.min_age:g} and over"
+        if c.max_age >= 200
+        else f"aged {c.min_age:g} to {c.max_age:g}"
+        + (
+            f" with at least {c.min_prior_admissions} emergency admissions in the 12 months before"
+            if c.min_prior_admissions
+            else ""
+        )
     )
     if c.random_share:
         rule += f", {c.random_share:.0%} of them at random"

@@ -10,6 +10,9 @@ a flat profile gives the times it always did. Day 0 of a run is a Monday (sim/ro
 
 from __future__ import annotations
 
+import bisect
+import math
+
 import numpy as np
 
 from models.schema import CrisisTiming
@@ -29,6 +32,7 @@ class ArrivalClock:
         self.hours = np.arange(int(WEEK) + 1, dtype=float)
         self.cum = np.concatenate([[0.0], np.cumsum(w)])
         self.cum[-1] = WEEK
+        self._cum, self._w = self.cum.tolist(), w.tolist()  # for the scalar forms
 
     def intensity(self, t_days: np.ndarray | float) -> np.ndarray:
         """Crisis-hours passed by time t (days): as many as clock hours over whole weeks."""
@@ -47,11 +51,26 @@ class ArrivalClock:
         a, b = self.intensity(t0), self.intensity(t0 + period_days)
         return self.time_at(a + u * (b - a))
 
+    def _passed(self, t_days: float) -> float:
+        """``intensity`` for one time, in plain Python: the rest's requests ask it per request."""
+        h = t_days * HOURS_PER_DAY
+        weeks = math.floor(h / WEEK)
+        r = h - weeks * WEEK
+        k = min(int(r), int(WEEK) - 1)
+        return weeks * WEEK + self._cum[k] + (r - k) * self._w[k]
+
+    def _time(self, passed: float) -> float:
+        weeks = math.floor(passed / WEEK)
+        y = passed - weeks * WEEK
+        k = min(max(bisect.bisect_right(self._cum, y) - 1, 0), int(WEEK) - 1)
+        w = self._w[k]
+        return (weeks * WEEK + k + ((y - self._cum[k]) / w if w > 0 else 0.0)) / HOURS_PER_DAY
+
     def after(self, t: float, days: float) -> float:
         """The time ``days`` of mean-rate time after t: a Poisson process at a mean rate, stretched
         to the profile (busy hours come sooner, quiet ones later)."""
-        return float(self.time_at(self.intensity(t) + days * HOURS_PER_DAY))
+        return self._time(self._passed(t) + days * HOURS_PER_DAY)
 
     def remaining(self, now: float, t_next: float) -> float:
         """Mean-rate days from now to t_next (the inverse of ``after``)."""
-        return float(self.intensity(t_next) - self.intensity(now)) / HOURS_PER_DAY
+        return (self._passed(t_next) - self._passed(now)) / HOURS_PER_DAY

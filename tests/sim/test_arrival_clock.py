@@ -40,6 +40,7 @@ def test_after_and_remaining_are_inverse_and_monotone(t, days):
     assert later >= t - 1e-9
     assert clock.remaining(t, later) == pytest.approx(days, abs=1e-6)
     assert clock.after(t, days + 0.1) >= later
+    assert clock.after(t, days) == pytest.approx(float(clock.time_at(clock.intensity(t) + days * 24)), abs=1e-9)
 
 
 def test_crises_fall_in_each_hour_in_proportion_to_its_weight():
@@ -74,7 +75,7 @@ def test_a_runs_crises_follow_the_profile():
     data = changed_data()
     data["crisis"]["timing"] = {"hour": {"value": HOURS, **DOC}, "day": {"value": DAYS, **DOC}}
     model = CareModel.model_validate(data)
-    events = run_replication(model, 0, 4, 1, 0.02, event_log=True).events
+    events = run_replication(model, 0, 4, 1, 0.01, event_log=True).events
     hour = np.floor(events[events.event == "crisis"].time.to_numpy() * 24) % 24
     by_day, at_night = ((hour >= 8) & (hour < 20)).mean(), (hour < 8).mean()
     # a day hour has three times a night hour's crises: 36 of 50 weight units by day, 8 at night

@@ -112,7 +112,7 @@ def test_model_rota_changes_the_two_hour_rate(baseline):
             "weekend": {"value": weekday, **doc},
         }
         model = CareModel.model_validate(data)
-        res = run_replication(model, 0, 5, 1, 0.05).results
+        res = run_replication(model, 0, 5, 1, 0.02).results
         people = res[res.stratum != "all"].groupby("measure").value.sum()
         rates[name] = people["rr_within_2h"] / people["rr_episodes"]
     assert rates["days"] < rates["24/7"] - 0.15

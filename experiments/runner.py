@@ -156,10 +156,6 @@ def _save(out: Path, result: ReplicationResult) -> None:
 
 
 # ----- the run ------------------------------------------------------------------------------------
-def _progress(results: Iterable, total: int, show: bool) -> Iterable:
-    return tqdm(results, total=total, unit="rep", desc="replications", disable=not show, smoothing=0.1)
-
-
 def parallel_backend(spec: RunSpec):
     """The dask client (or None) and the joblib configuration a run's workers run under."""
     if spec.backend == "dask":
@@ -175,20 +171,26 @@ def parallel_backend(spec: RunSpec):
     return None, nullcontext()
 
 
-def _run_tasks(tasks: list[tuple], spec: RunSpec, out: Path, show: bool) -> None:
-    if not tasks:
+def unordered_results(spec: RunSpec, jobs: list, show: bool, desc: str = "replications") -> Iterable:
+    """The results of joblib's delayed jobs as each finishes, on the run's backend (local workers
+    or a dask cluster), with a progress bar; no workers and no client when there are none."""
+    if not jobs:
         return
     client, config = parallel_backend(spec)
     try:
         with config:
             n_jobs = -1 if spec.backend == "dask" else spec.jobs
-            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            jobs = (delayed(_one)(m, name, k, rep, spec) for m, name, k, rep in tasks)
-            for result in _progress(parallel(jobs), len(tasks), show):
-                _save(out, result)
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+            yield from tqdm(results, total=len(jobs), unit="rep", desc=desc, disable=not show, smoothing=0.1)
     finally:
         if client is not None:
             client.close()
+
+
+def _run_tasks(tasks: list[tuple], spec: RunSpec, out: Path, show: bool) -> None:
+    jobs = [delayed(_one)(m, name, k, rep, spec) for m, name, k, rep in tasks]
+    for result in unordered_results(spec, jobs, show):
+        _save(out, result)
 
 
 def precision_reached(frames: pd.DataFrame, precision: float) -> tuple[bool, float]:

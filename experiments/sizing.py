@@ -31,18 +31,16 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 from scipy import stats
-from tqdm import tqdm
 
 from experiments.files import write_csv, write_json
-from experiments.runner import ExperimentError, RunSpec, parallel_backend, versions
+from experiments.runner import ExperimentError, RunSpec, unordered_results, versions
 from experiments.service_levels import borough_levels, level_key
 from models.loader import LoadedModel
 from models.schema import CareModel
@@ -240,25 +238,11 @@ def next_reps(loaded: LoadedSizing, pts: list[Point], data: pd.DataFrame, reps: 
 
 
 # ----- running ------------------------------------------------------------------------------------
-def _progress(items: Iterable, total: int, show: bool, desc: str) -> Iterable:
-    return tqdm(items, total=total, unit="rep", desc=desc, disable=not show)
-
-
 def _run_round(loaded: LoadedSizing, todo: list[tuple[Point, int]], out: Path, spec: RunSpec, show: bool, k: int):
-    if not todo:  # a resumed round with nothing left: no workers, no dask client
-        return
-    client, config = parallel_backend(spec)
-    try:
-        with config:
-            n_jobs = -1 if spec.backend == "dask" else spec.jobs
-            par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            model, s = loaded.model.model, loaded.sizing
-            jobs = (delayed(_one)(model, p, r, s) for p, r in todo)
-            for p, r, frame in _progress(par(jobs), len(todo), show, f"round {k}"):
-                write_csv(frame, rep_file(out, p, r))
-    finally:
-        if client is not None:
-            client.close()
+    model, s = loaded.model.model, loaded.sizing
+    jobs = [delayed(_one)(model, p, r, s) for p, r in todo]
+    for p, r, frame in unordered_results(spec, jobs, show, f"round {k}"):
+        write_csv(frame, rep_file(out, p, r))
 
 
 def _one(model: CareModel, p: Point, rep: int, s: SizingFile) -> tuple[Point, int, pd.DataFrame]:

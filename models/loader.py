@@ -250,6 +250,14 @@ def read_toml(path: Path) -> tuple[str, str, dict]:
     return text, hashlib.sha256(raw).hexdigest(), data
 
 
+def load_named(path: Path, key: str, name: str) -> LoadedModel:
+    """The model file another file (a sizing or a pilot file) names at ``key``, relative to it."""
+    where = (path.parent / name).resolve()
+    if not where.is_file():
+        raise ModelFileError([f"{path}: {key}: no such model file {name!r} (looked for {where})"])
+    return load_model(where)
+
+
 def load_model(path: str | Path) -> LoadedModel:
     """Parse and validate a model file (and any it extends); raise ModelFileError listing every problem."""
     path = Path(path)

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from models.loader import LoadedModel, ModelFileError, load_model, read_toml, validated
+from models.loader import LoadedModel, ModelFileError, load_named, read_toml, validated
 from models.schema import CareModel, _Strict
 
 DESIGNS = ("naive", "matched", "difference_in_differences")
@@ -154,15 +154,11 @@ def load_pilot(path: str | Path) -> LoadedPilot:
     path = Path(path)
     text, sha, data = read_toml(path)
     pilot = validated(path, data, PilotFile)
-    models = {}
-    for key in ("model", "library"):
-        name = getattr(pilot.run, key)
-        if name is None:
-            continue
-        where = (path.parent / name).resolve()
-        if not where.is_file():
-            raise ModelFileError([f"{path}: run.{key}: no such model file {name!r} (looked for {where})"])
-        models[key] = load_model(where)
+    models = {
+        key: load_named(path, f"run.{key}", name)
+        for key in ("model", "library")
+        if (name := getattr(pilot.run, key)) is not None
+    }
     cf, lib = models["model"], models.get("library")
     problems = _against_models(path, pilot, cf, lib)
     if problems:

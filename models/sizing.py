@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from models.loader import LoadedModel, ModelFileError, load_model, read_toml, validated
+from models.loader import LoadedModel, ModelFileError, load_named, read_toml, validated
 from models.schema import UnitCost, _Strict
 from models.vocabulary import INTERVENTION_LEVELS, SERVICE_LEVELS, SHARE_LEVELS, SIZED_ROLES
 
@@ -191,10 +191,7 @@ def load_sizing(path: str | Path) -> LoadedSizing:
     path = Path(path)
     text, sha, data = read_toml(path)
     sizing = validated(path, data, SizingFile)
-    model_path = (path.parent / sizing.run.model).resolve()
-    if not model_path.is_file():
-        raise ModelFileError([f"{path}: run.model: no such model file {sizing.run.model!r} (looked for {model_path})"])
-    model = load_model(model_path)
+    model = load_named(path, "run.model", sizing.run.model)
     problems = _against_model(path, sizing, model)
     if problems:
         raise ModelFileError(problems)

@@ -30,9 +30,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         per_rep = run_evaluation(loaded, args.reps, out, args.jobs, argv=sys.argv, show_progress=not args.quiet)
     except ExperimentError as exc:
         return refuse("evaluate", [str(exc)])
-    page, summary, observed, traj = write_evaluation_outputs(out, per_rep, loaded)
-    print(describe(summary, observed, traj))
-    print(f"Written: {page} (evaluation.csv beside it)")
+    w = write_evaluation_outputs(out, per_rep, loaded)
+    print(describe(w.summary, w.observed, w.trajectories, w.expected))
+    print(f"Written: {w.page} (evaluation.csv beside it)")
     return 0
 
 

@@ -8,18 +8,19 @@ are known, and the truth is the difference in the same people. Per replication:
   counterfactual cohort shows anyway, split into the population's trend, deaths and moves away
   (counting per person enrolled, where those who died or left count as no admissions, against per
   person alive and resident) and regression to the mean (the rest);
-- matched controls: each cohort member's nearest not-enrolled resident with the same prior
-  admissions (capped at 5), five-year age group and place at the start (at home or not), by the
-  model's risk score (a prognostic score of next year's use) within a caliper of 0.2 of its
-  standard deviation (Austin P C (2011) Optimal caliper widths for propensity-score matching,
-  Pharmaceutical Statistics 10(2):150-161),
+- matched controls: each cohort member's nearest not-enrolled resident who shares what the pilot
+  file's [design] names exactly (by default prior admissions capped at 5, five-year age group,
+  sex and place at the start, at home or not), by the model's risk score (a prognostic score of
+  next year's use) within a caliper of 0.2 of its standard deviation by default (Austin P C (2011)
+  Optimal caliper widths for propensity-score matching, Pharmaceutical Statistics 10(2):150-161),
   with replacement, as matched-control evaluations of English pilots do (e.g. Steventon A et al.
   (2012) Effect of telehealth on use of secondary care and mortality, BMJ 344:e3874);
 - difference in differences against those controls;
 - the cohort a pilot would need per arm to detect the true effect with 80% power at 5%.
 
 Rates are emergency admissions per person a year, over the follow-up years, per person enrolled
-(intention to treat) and per person alive at each year's start.
+(intention to treat) and per person alive at each year's start. Avoided admissions and A&E
+attendances are the counterfactual's less the pilot's, per person enrolled a year.
 """
 
 from __future__ import annotations
@@ -35,22 +36,27 @@ from tqdm import tqdm
 
 from experiments.files import write_json
 from experiments.runner import ExperimentError, versions
-from models.pilot import LoadedPilot, pilot_arm
+from models.pilot import Design, LoadedPilot, pilot_arm
+from sim.population import has_condition
 from sim.replication import run_replication
+from sim.risk import top_risk
 
 CAP = 5  # prior admissions matched exactly up to this many
 CALIPER_SD = 0.2
 MIN_MATCHED = 0.5  # assumption: matched designs are not given where under half the cohort finds a control
 Z_POWER = 1.959964 + 0.841621  # two-sided 5% and 80% power
 OUTCOME = "nel_admissions"
+ATTENDANCES = "ae_attendances"
+CONDITIONS_CAP = 3  # long-term conditions matched exactly up to this many (with dementia and cancer)
 
 
 class Use:
-    """Each person's admissions and years alive at a year's start, by year, from one arm's log."""
+    """Each person's admissions (or another measure) and years alive at a year's start, by year,
+    from one arm's log."""
 
-    def __init__(self, log: pd.DataFrame):
-        self.admissions = log.pivot_table(index="person", columns="year", values=OUTCOME, aggfunc="sum")
-        self.alive = log.pivot_table(index="person", columns="year", values=OUTCOME, aggfunc="size")
+    def __init__(self, log: pd.DataFrame, measure: str = OUTCOME):
+        self.admissions = log.pivot_table(index="person", columns="year", values=measure, aggfunc="sum")
+        self.alive = log.pivot_table(index="person", columns="year", values=measure, aggfunc="size")
 
     def _take(self, table: pd.DataFrame, people: np.ndarray, years: list[int]) -> np.ndarray:
         return table.reindex(index=people, columns=years).fillna(0.0).to_numpy().sum(axis=1)
@@ -77,29 +83,54 @@ def select(loaded: LoadedPilot, arm: pd.DataFrame, rep: int) -> tuple[np.ndarray
     start = arm[arm.year == c.start_year].set_index("person")
     prior = arm[arm.year == c.start_year - 1].set_index("person")[OUTCOME]
     start = start.assign(prior=prior.reindex(start.index).fillna(0.0).to_numpy())
-    ok = (start.age >= c.min_age) & (start.age <= c.max_age)
+    ok = ((start.age >= c.min_age) & (start.age <= c.max_age)).to_numpy().copy()
     if c.boroughs:
-        ok &= start.borough.isin(c.boroughs)
-    ok &= start.prior >= c.min_prior_admissions
-    chosen = start.index[ok.to_numpy()].to_numpy()
+        ok &= start.borough.isin(c.boroughs).to_numpy()
+    if c.networks:
+        ok &= start.network.isin(c.networks).to_numpy()
+    if c.strata:
+        ok &= start.stratum.isin(c.strata).to_numpy()
+    if c.top_risk_share is not None:
+        ok &= top_risk(start.risk_score.to_numpy(), np.ones(len(start), dtype=bool), c.top_risk_share)
+    if c.conditions:
+        flags = [start[k].to_numpy() for k in ("ltc", "dementia", "cancer", "learning_disability", "smi")]
+        ok &= np.logical_or.reduce([has_condition(name, *flags) for name in c.conditions])
+    ok &= (start.prior >= c.min_prior_admissions).to_numpy()
+    chosen = start.index[ok].to_numpy()
     if c.random_share is not None:
         rng = np.random.default_rng([loaded.pilot.run.seed, rep, 1_000_003])
         chosen = chosen[rng.random(chosen.size) < c.random_share]
     return np.sort(chosen), start
 
 
-def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+def _match_keys(start: pd.DataFrame, design: Design) -> pd.DataFrame:
+    """The columns a control must share exactly with its cohort member."""
+    keys = {
+        "prior_admissions": lambda: np.minimum(start.prior, CAP),
+        "age_band": lambda: (start.age // 5).astype(int),
+        "sex": lambda: start.female.astype(int),
+        "at_home": lambda: start.at_home.astype(int),
+        "conditions": lambda: np.minimum(start.ltc, CONDITIONS_CAP) * 4 + start.dementia * 2 + start.cancer,
+        "borough": lambda: start.borough.cat.codes,
+    }
+    return pd.DataFrame({k: np.asarray(keys[k]()) for k in design.match_exactly}, index=start.index)
+
+
+def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarray, design: Design) -> np.ndarray:
     """Each cohort member's nearest control (see the module's note); unmatched members have none."""
-    frame = start.assign(cap=np.minimum(start.prior, CAP), age5=(start.age // 5).astype(int))
+    keys = _match_keys(start, design)
+    frame = keys.assign(risk_score=start.risk_score.to_numpy())
     pool = frame[~frame.index.isin(exclude)]
     treated = frame.loc[frame.index.isin(cohort)]
-    caliper = CALIPER_SD * float(frame.risk_score.std() or 1.0)
+    caliper = design.caliper_sd * float(start.risk_score.std() or 1.0)
+    by = list(keys.columns)
+    pools = dict(iter(pool.groupby(by))) if by else {(): pool}
     out = []
-    for key, group in treated.groupby(["cap", "age5", "at_home"]):
-        candidates = pool[(pool.cap == key[0]) & (pool.age5 == key[1]) & (pool.at_home == key[2])]
-        candidates = candidates.sort_values("risk_score")
-        if candidates.empty:
+    for key, group in treated.groupby(by) if by else [((), treated)]:
+        candidates = pools.get(key)
+        if candidates is None or candidates.empty:
             continue
+        candidates = candidates.sort_values("risk_score", kind="stable")
         scores = candidates.risk_score.to_numpy()
         at = np.clip(np.searchsorted(scores, group.risk_score.to_numpy()), 1, max(1, scores.size - 1))
         left, right = np.clip(at - 1, 0, scores.size - 1), np.clip(at, 0, scores.size - 1)
@@ -122,11 +153,12 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
     before, follow = c.start_year - 1, list(range(c.start_year, c.start_year + c.follow_years))
     n = len(cohort)
     not_enrolled = np.union1d(cohort, pilot_log[pilot_log.enrolled].person.unique())
-    controls = matched_controls(start, cohort, not_enrolled)
+    controls = matched_controls(start, cohort, not_enrolled, loaded.pilot.design)
     matched_share = len(controls) / n if n else math.nan
     if not matched_share >= MIN_MATCHED:  # too few alike outside the cohort: no design to estimate
         controls = np.array([], dtype=np.int64)
     pilot, cf = Use(pilot_log), Use(cf_log)
+    pilot_ae, cf_ae = Use(pilot_log, ATTENDANCES), Use(cf_log, ATTENDANCES)
     b = cf.rate(cohort, [before], "alive")  # the before year: the same in both arms
     after = {
         (arm, per): use.rate(cohort, follow, per)
@@ -159,6 +191,11 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         if ctrl_a and ctrl_b
         else math.nan,
         "cohort_for_80_power": 2 * Z_POWER**2 * variance / delta**2 if delta else math.inf,
+        "admissions_avoided_per_person_year": delta,
+        "attendances_avoided_per_person_year": cf_ae.rate(cohort, follow) - pilot_ae.rate(cohort, follow),
+        "attendances_true_effect": pilot_ae.rate(cohort, follow) / cf_ae.rate(cohort, follow) - 1.0
+        if cf_ae.rate(cohort, follow)
+        else math.nan,
     }
     for y in [before, *follow]:
         row[f"cohort_pilot_{y}"] = pilot.rate(cohort, [y])

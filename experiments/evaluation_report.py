@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
-from experiments.files import write_csv, write_text
+from experiments.evaluation_verdicts import against_expected, against_observed
+from experiments.files import write_csv, write_json, write_text
 from experiments.plots import COLOURS, band, plot_html
 from experiments.report import page
 from models.pilot import LoadedPilot
@@ -35,6 +37,9 @@ ESTIMATES = {
     "controls_matched_share": "share of the cohort with a matched control",
     "before_rate": "emergency admissions per person in the year before",
     "cohort_for_80_power": "cohort per arm to detect the true effect with 80% power",
+    "admissions_avoided_per_person_year": "emergency admissions avoided per person enrolled a year",
+    "attendances_avoided_per_person_year": "A&E attendances avoided per person enrolled a year",
+    "attendances_true_effect": "true effect on the cohort's A&E attendances",
 }
 NOTE = (
     "<p class='note'>Rates are emergency admissions per person a year over the follow-up years. Per person "
@@ -47,7 +52,6 @@ NOTE = (
     "of its standard deviation; where every eligible resident is in the cohort there is none to match, and "
     "the matched designs are not given (under half the cohort matched).</p>"
 )
-DESIGN_COLUMNS = {"naive": "naive", "matched": "matched", "difference_in_differences": "difference_in_differences"}
 
 
 def _interval(x: pd.Series) -> tuple[float, float, float, float]:
@@ -79,37 +83,6 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def against_observed(per_rep: pd.DataFrame, loaded: LoadedPilot) -> dict | None:
-    """Where the pilot's own result falls among its design's simulated estimates."""
-    obs = loaded.pilot.observed
-    if obs is None:
-        return None
-    sims = per_rep[DESIGN_COLUMNS[obs.design]].astype(float)
-    sims = sims[np.isfinite(sims)]
-    n = len(sims)
-    mean, sd = float(sims.mean()), float(sims.std(ddof=1)) if n > 1 else 0.0
-    half = float(stats.t.ppf(0.975, n - 1) * sd * math.sqrt(1 + 1 / n)) if n > 1 else math.nan
-    inside = abs(obs.change - mean) <= half if math.isfinite(half) else False
-    percentile = float((sims < obs.change).mean() * 100)
-    words = (
-        f"The pilot's {obs.design} estimate ({obs.change:+.0%}) falls inside the range the model gives for that "
-        f"design ({mean - half:+.0%} to {mean + half:+.0%}): the model and the pilot agree."
-        if inside
-        else f"The pilot's {obs.design} estimate ({obs.change:+.0%}) falls outside the range the model gives for that "
-        f"design ({mean - half:+.0%} to {mean + half:+.0%}): the model and the pilot disagree."
-    )
-    return {
-        "design": obs.design,
-        "observed": obs.change,
-        "simulated_mean": mean,
-        "low": mean - half,
-        "high": mean + half,
-        "percentile": percentile,
-        "agree": inside,
-        "words": words,
-    }
 
 
 def trajectories(per_rep: pd.DataFrame) -> pd.DataFrame:
@@ -213,9 +186,16 @@ def _table(summary: pd.DataFrame) -> str:
     )
 
 
-def write_evaluation_outputs(
-    out: Path, per_rep: pd.DataFrame, loaded: LoadedPilot
-) -> tuple[Path, pd.DataFrame, dict | None, pd.DataFrame]:
+@dataclass(frozen=True)
+class Written:
+    page: Path
+    summary: pd.DataFrame
+    observed: dict | None
+    expected: list[dict]
+    trajectories: pd.DataFrame
+
+
+def write_evaluation_outputs(out: Path, per_rep: pd.DataFrame, loaded: LoadedPilot) -> Written:
     """DIR/evaluation.csv, evaluation_replications.csv, evaluation_trajectories.csv and evaluation.html."""
     summary = summarise(per_rep)
     observed = against_observed(per_rep, loaded)
@@ -224,24 +204,14 @@ def write_evaluation_outputs(
     write_csv(per_rep, out / "evaluation_replications.csv")
     write_csv(traj, out / "evaluation_trajectories.csv")
     p, c = loaded.pilot, loaded.pilot.cohort
-    rule = (
-        f"aged {c.min_age:g} and over"
-        if c.max_age >= 200
-        else f"aged {c.min_age:g} to {c.max_age:g}"
-        + (
-            f" with at least {c.min_prior_admissions} emergency admissions in the 12 months before"
-            if c.min_prior_admissions
-            else ""
-        )
-    )
-    if c.random_share:
-        rule += f", {c.random_share:.0%} of them at random"
-    received = ", ".join(p.received.interventions) or "nothing (the cohort is only followed)"
+    expected = against_expected(per_rep, loaded)
+    write_json({"observed": observed, "expected": expected}, out / "evaluation_verdicts.json")
     body = [
         f"<h1>Evaluation: {html.escape(p.meta.name)}</h1>",
         f"<p>{html.escape(p.meta.description)} Source: {html.escape(p.meta.source)}.</p>",
-        f"<p>Cohort: residents {html.escape(rule)}, chosen at the start of reported year {c.start_year} and followed "
-        f"{c.follow_years} year(s); uptake {c.uptake:.0%}; received {html.escape(received)}. Model "
+        f"<p>Cohort: residents {html.escape(cohort_rule(loaded))}, chosen at the start of reported year "
+        f"{c.start_year} and followed {c.follow_years} year(s); uptake {c.uptake:.0%}; received "
+        f"{html.escape(received_text(loaded))}. Model "
         f"{html.escape(loaded.counterfactual.model.meta.name)}, scale {p.run.scale:g}, seed {p.run.seed}, "
         f"{len(per_rep)} replications; "
         "both arms share every random number, so the true effect is measured in the same people.</p>",
@@ -250,13 +220,25 @@ def write_evaluation_outputs(
         f"<p>{html.escape(shares_text(traj).capitalize())} (for people 65+ with two or more "
         "emergency admissions in England, Roland et al. 2005 found 38% in the index year, under 10% the next).</p>",
         NOTE,
+        f"<p class='note'>Controls here share exactly: {html.escape(', '.join(p.design.match_exactly) or 'nothing')}; "
+        f"caliper {p.design.caliper_sd:g} of the risk score's standard deviation.</p>",
     ]
     if observed is not None:
         body += [
             "<h2>Against the pilot's own result</h2>",
+            observed_table(loaded),
             f"<p><b>{html.escape(observed['words'])}</b> "
-            f"(percentile {observed['percentile']:.0f} of the simulated estimates)</p>",
+            + (
+                f"(percentile {observed['percentile']:.0f} of the simulated estimates)"
+                if math.isfinite(observed["percentile"])
+                else ""
+            )
+            + f" Source: {html.escape(p.observed.source)}.</p>",
         ]
+    if expected:
+        body += ["<h2>Against the pilot's plan</h2>"]
+        body += [f"<p><b>{html.escape(e['words'])}</b></p>" for e in expected]
+        body += [f"<p>Source: {html.escape(p.expected.source)}.</p>"]
     body += [
         "<h2>Trajectories</h2>",
         _trajectory_plot(traj, c.start_year),
@@ -267,7 +249,62 @@ def write_evaluation_outputs(
     ]
     path = out / "evaluation.html"
     write_text(page(body, f"wsic-sim evaluation: {p.meta.name}"), path)
-    return path, summary, observed, traj
+    return Written(path, summary, observed, expected, traj)
+
+
+def cohort_rule(loaded: LoadedPilot) -> str:
+    """The pilot's selection rule in words."""
+    c = loaded.pilot.cohort
+    parts = [f"aged {c.min_age:g} and over" if c.max_age >= 200 else f"aged {c.min_age:g} to {c.max_age:g}"]
+    if c.min_prior_admissions:
+        parts.append(f"with at least {c.min_prior_admissions} emergency admissions in the 12 months before")
+    if c.top_risk_share is not None:
+        parts.append(f"in the top {c.top_risk_share:.1%} of all residents by risk score")
+    if c.strata:
+        parts.append(f"in the {', '.join(c.strata)} risk strata")
+    if c.conditions:
+        parts.append(f"with any of: {', '.join(c.conditions)}")
+    if c.boroughs:
+        parts.append(f"living in {', '.join(c.boroughs)}")
+    if c.networks:
+        parts.append(f"registered in GP networks {', '.join(map(str, c.networks))}")
+    if c.random_share:
+        parts.append(f"{c.random_share:.0%} of them at random")
+    return ", ".join(parts)
+
+
+def received_text(loaded: LoadedPilot) -> str:
+    r = loaded.pilot.received
+    if not r.interventions:
+        return "nothing (the cohort is only followed)"
+    text = ", ".join(r.interventions)
+    for o in r.effects:
+        lo, hi = o.effect.bounds()
+        span = f"{lo:g}" if lo == hi else f"{lo:g} to {hi:g}"
+        text += f"; {o.intervention}'s {o.kind} on {o.target} set to {span} by the pilot file ({o.effect.source})"
+    for role, fte in r.fte.items():
+        text += f"; {role} FTE per borough {', '.join(f'{v:g}' for v in fte.value)} ({fte.source})"
+    return text
+
+
+def observed_table(loaded: LoadedPilot) -> str:
+    """The pilot's own figures, as its file gives them."""
+    obs = loaded.pilot.observed
+    if obs.cohort is None:
+        size = f", {obs.cohort_size:,} people" if obs.cohort_size else ""
+        return f"<p>The pilot reported a {html.escape(obs.design)} change of {obs.change:+.1%}{size}.</p>"
+    rows = ""
+    for name, f in (("cohort", obs.cohort), ("controls", obs.controls)):
+        if f is None:
+            continue
+        unit = "admissions" if f.measure == "count" else "admissions per person a year"
+        size = f"{f.size:,}" if f.size else "not given"
+        rows += f"<tr><td class='label'>{name}</td><td>{size}</td><td>{f.before:,.2f}</td><td>{f.after:,.2f}</td>"
+        rows += f"<td>{unit}</td></tr>"
+    return (
+        "<table><tr><th class='label'>group</th><th>people</th><th>before (12 months)</th>"
+        f"<th>after (follow-up)</th><th>as</th></tr>{rows}</table>"
+    )
 
 
 def shares_text(traj: pd.DataFrame) -> str:
@@ -280,7 +317,9 @@ def shares_text(traj: pd.DataFrame) -> str:
     return f"the cohort's share of the emergency admissions of everyone of its ages: {by_year}"
 
 
-def describe(summary: pd.DataFrame, observed: dict | None, traj: pd.DataFrame | None = None) -> str:
+def describe(
+    summary: pd.DataFrame, observed: dict | None, traj: pd.DataFrame | None = None, expected: list | None = None
+) -> str:
     s = summary.set_index("estimate")
 
     def pct(k: str) -> str:
@@ -300,4 +339,5 @@ def describe(summary: pd.DataFrame, observed: dict | None, traj: pd.DataFrame | 
         lines.append(shares_text(traj))
     if observed is not None:
         lines.append(observed["words"])
+    lines += [e["words"] for e in expected or []]
     return "\n".join(lines)

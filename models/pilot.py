@@ -16,9 +16,12 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from models.loader import LoadedModel, ModelFileError, load_named, read_toml, validated
-from models.schema import CareModel, _Strict
+from models.schema import CareModel, Mechanism, Series, _Strict
+from models.vocabulary import CONDITIONS, ROLES, STRATA
 
 DESIGNS = ("naive", "matched", "difference_in_differences")
+# what matched controls can be required to share exactly with their cohort member
+MATCH_KEYS = ("prior_admissions", "age_band", "sex", "at_home", "conditions", "borough")
 
 
 class PilotMeta(_Strict):
@@ -45,6 +48,16 @@ class Cohort(_Strict):
     max_age: Annotated[float, Field(ge=0, le=200)] = 200
     min_prior_admissions: Annotated[int, Field(ge=0, le=50)] = 0
     boroughs: list[str] = Field(default_factory=list)
+    networks: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, description="GP networks, numbered 0.. across the model's boroughs in order"
+    )
+    strata: list[Literal[STRATA]] = Field(default_factory=list)  # type: ignore[valid-type]
+    top_risk_share: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        default=None, description="the top share of all residents by the model's risk score at the start"
+    )
+    conditions: list[Literal[CONDITIONS]] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="any of these at the start (ltc: one or more, multimorbidity: two or more)"
+    )
     random_share: Annotated[float, Field(gt=0, le=1)] | None = Field(
         default=None, description="chosen at random among the eligible, this share (a random cohort)"
     )
@@ -57,20 +70,89 @@ class Cohort(_Strict):
         return self
 
 
+class EffectOverride(Mechanism):
+    """A received intervention's effect as the pilot assumes it: it replaces the library's mechanism
+    of the same kind and target, or is added where the intervention has none."""
+
+    intervention: str = Field(min_length=1)
+
+
 class Received(_Strict):
     interventions: list[str] = Field(
         default_factory=list
     )  # none: a cohort followed with nothing done (Roland's design)
+    effects: list[EffectOverride] = Field(default_factory=list)
+    # the staff the pilot had, per borough in the model's order, for roles its interventions need
+    fte: dict[Literal[ROLES], Series] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+
+class Design(_Strict):
+    """How the pilot's evaluation would choose controls: exact on these, then the nearest by the
+    model's risk score (a prognostic score) within caliper_sd of its standard deviation."""
+
+    match_exactly: list[Literal[MATCH_KEYS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["prior_admissions", "age_band", "sex", "at_home"]
+    )
+    caliper_sd: Annotated[float, Field(gt=0, le=2)] = 0.2
+
+
+class Figures(_Strict):
+    """A group's emergency admissions before and after: counts (in the 12 months before, and over
+    the follow-up) or rates (per person a year), and how many people."""
+
+    measure: Literal["count", "rate"]
+    before: Annotated[float, Field(ge=0)]
+    after: Annotated[float, Field(ge=0)]
+    size: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _size(self) -> Figures:
+        if self.measure == "count" and self.size is None:
+            raise ValueError("counts need the group's size (size), to become rates")
+        if self.before <= 0:
+            raise ValueError("before must be above 0: a change is relative to it")
+        return self
 
 
 class Observed(_Strict):
-    """What the pilot itself reported, where it has it: the cohort's emergency admissions per
-    person a year before and after, and how many people."""
+    """What the pilot itself reported, by its design: a relative change, or the figures it came from
+    (the cohort's, and the controls' for a matched design or a difference in differences)."""
 
     design: Literal[DESIGNS]  # type: ignore[valid-type]
-    change: Annotated[float, Field(gt=-1, le=10)] = Field(description="relative change, -0.36 for 36% fewer")
+    change: Annotated[float, Field(gt=-1, le=10)] | None = Field(
+        default=None, description="relative change, -0.36 for 36% fewer"
+    )
+    cohort: Figures | None = None
+    controls: Figures | None = None
     cohort_size: Annotated[int, Field(ge=1)] | None = None
     source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_result(self) -> Observed:
+        if (self.change is None) == (self.cohort is None):
+            raise ValueError("give either change or the cohort's figures (observed.cohort), not both")
+        if self.cohort is not None and self.design != "naive" and self.controls is None:
+            raise ValueError(f"a {self.design} result needs the controls' figures (observed.controls)")
+        if self.cohort is None and self.controls is not None:
+            raise ValueError("observed.controls without observed.cohort: give the cohort's figures too")
+        return self
+
+
+class Expected(_Strict):
+    """What a pilot's plan expected to avoid, over its years for its cohort (a business case's figure,
+    not a measured result): compared with what the model predicts for a cohort of that size."""
+
+    admissions_avoided: Annotated[float, Field(ge=0)] | None = None
+    attendances_avoided: Annotated[float, Field(ge=0)] | None = None
+    cohort_size: Annotated[int, Field(ge=1)]
+    years: Annotated[float, Field(gt=0, le=10)]
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _something(self) -> Expected:
+        if self.admissions_avoided is None and self.attendances_avoided is None:
+            raise ValueError("give admissions_avoided, attendances_avoided or both")
+        return self
 
 
 class PilotFile(_Strict):
@@ -78,12 +160,16 @@ class PilotFile(_Strict):
     run: PilotRun
     cohort: Cohort
     received: Received = Received()
+    design: Design = Design()
     observed: Observed | None = None
+    expected: Expected | None = None
 
     @model_validator(mode="after")
     def _library(self) -> PilotFile:
         if self.received.interventions and self.run.library is None:
             raise ValueError("run.library names no model file for received.interventions to come from")
+        if self.expected is not None and not self.received.interventions:
+            raise ValueError("expected: a pilot that receives nothing can expect nothing avoided")
         return self
 
 
@@ -102,15 +188,29 @@ class LoadedPilot:
         return c.start_year + c.follow_years - 1
 
 
+def _mechanisms(iv, overrides: list[EffectOverride]) -> list[Mechanism]:
+    """The intervention's mechanisms with the pilot's overrides in place of (or beside) the library's."""
+    mechanisms = list(iv.mechanisms)
+    for o in overrides:
+        m = Mechanism(kind=o.kind, target=o.target, effect=o.effect, additivity=o.additivity)
+        at = [k for k, old in enumerate(mechanisms) if (old.kind, old.target) == (o.kind, o.target)]
+        if at:
+            mechanisms[at[0]] = m
+        else:
+            mechanisms.append(m)
+    return mechanisms
+
+
 def pilot_arm(loaded: LoadedPilot) -> CareModel:
     """The counterfactual with the pilot's interventions, each enrolling exactly its cohort from
-    the start year (a closed cohort), with the library's staff for the roles they need."""
-    base, c = loaded.counterfactual.model, loaded.pilot.cohort
-    if loaded.library is None or not loaded.pilot.received.interventions:
+    the start year (a closed cohort), with its effects as the pilot states them and the staff
+    for the roles they need (the pilot's own FTE where it gives them, else the library's)."""
+    base, c, received = loaded.counterfactual.model, loaded.pilot.cohort, loaded.pilot.received
+    if loaded.library is None or not received.interventions:
         return base
     lib = loaded.library.model
     ivs, workforce = {}, dict(base.workforce)
-    for name in loaded.pilot.received.interventions:
+    for name in received.interventions:
         iv = lib.interventions[name]
         el = iv.eligibility.model_copy(
             update={
@@ -118,7 +218,10 @@ def pilot_arm(loaded: LoadedPilot) -> CareModel:
                 "max_age": c.max_age,
                 "min_prior_admissions": c.min_prior_admissions,
                 "boroughs": list(c.boroughs),
-                "strata": ["very_high", "high", "moderate", "low", "very_low"],
+                "networks": list(c.networks),
+                "strata": list(c.strata) or list(STRATA),
+                "top_risk_share": c.top_risk_share,
+                "conditions": list(c.conditions),
             }
         )
         uptake = iv.uptake.model_copy(update={"value": c.uptake})
@@ -129,21 +232,50 @@ def pilot_arm(loaded: LoadedPilot) -> CareModel:
                 "start_year": c.start_year,
                 "ramp_years": 0.0,
                 "cohort": "closed",
+                "mechanisms": _mechanisms(iv, [o for o in received.effects if o.intervention == name]),
             }
         )
         for need in iv.workforce:
-            workforce[need.role] = lib.workforce[need.role]
+            role = lib.workforce[need.role]
+            if need.role in received.fte:
+                role = role.model_copy(update={"fte": received.fte[need.role]})
+            workforce[need.role] = role
     return base.model_copy(update={"interventions": ivs, "workforce": workforce})
 
 
 def _against_models(path: Path, p: PilotFile, cf: LoadedModel, lib: LoadedModel | None) -> list[str]:
     problems = []
+    population = cf.model.population
     for b in p.cohort.boroughs:
-        if b not in cf.model.population.boroughs:
+        if b not in population.boroughs:
             problems.append(f"{path}: cohort.boroughs: {b!r} is not a borough of the model")
+    networks = int(sum(population.networks_per_borough.value))
+    for k, net in enumerate(p.cohort.networks):
+        if net >= networks:
+            problems.append(
+                f"{path}: cohort.networks.{k}: network {net} does not exist (the model has {networks}, "
+                f"numbered 0 to {networks - 1} across its boroughs in order)"
+            )
     for k, name in enumerate(p.received.interventions):
         if lib is not None and name not in lib.model.interventions:
             problems.append(f"{path}: received.interventions.{k}: {name!r} is not an intervention of {lib.path}")
+    for k, o in enumerate(p.received.effects):
+        if o.intervention not in p.received.interventions:
+            problems.append(f"{path}: received.effects.{k}.intervention: {o.intervention!r} is not received")
+    needed = {
+        need.role
+        for name in p.received.interventions
+        if lib is not None and name in lib.model.interventions
+        for need in lib.model.interventions[name].workforce
+    }
+    for role, fte in p.received.fte.items():
+        if role not in needed:
+            problems.append(f"{path}: received.fte.{role}: no received intervention needs this role")
+        if len(fte.value) != len(population.boroughs):
+            problems.append(
+                f"{path}: received.fte.{role}.value: {len(fte.value)} values for {len(population.boroughs)} "
+                f"boroughs ({', '.join(population.boroughs)})"
+            )
     if p.cohort.random_share is not None and p.received.interventions:
         problems.append(f"{path}: cohort.random_share: a random cohort is for a pilot that receives nothing")
     return problems

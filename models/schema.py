@@ -587,6 +587,9 @@ class Eligibility(_Strict):
     # case finding on prior use: emergency admissions in the 12 months before the year's start
     min_prior_admissions: int = Field(default=0, ge=0, le=50)
     boroughs: list[str] = []  # none: every borough
+    networks: list[Annotated[int, Field(ge=0)]] = []  # GP networks, numbered across boroughs; none: every one
+    # a risk-score cut: the top share of all residents by the model's risk score at the year's start
+    top_risk_share: Annotated[float, Field(gt=0, le=1)] | None = None
 
 
 class WorkforceNeed(_Strict):
@@ -853,6 +856,13 @@ class CareModel(_Strict):
                     problems.append(
                         f"interventions.{name}.eligibility.boroughs: {b!r} is not a borough "
                         f"({', '.join(self.population.boroughs)})"
+                    )
+            networks = sum(self.population.networks_per_borough.value)
+            for k, net in enumerate(iv.eligibility.networks):
+                if net >= networks:
+                    problems.append(
+                        f"interventions.{name}.eligibility.networks.{k}: network {net} does not exist "
+                        f"(the model has {networks}, numbered 0 to {networks - 1} across boroughs)"
                     )
         missing = set(ROLES) - set(self.workforce)
         if missing:

@@ -45,7 +45,8 @@ from models.vocabulary import (
     STRATA,
     WEEKS_PER_YEAR,
 )
-from sim.population import CARE_HOME, HOME, REABLEMENT, Population
+from sim.population import CARE_HOME, HOME, REABLEMENT, Population, has_condition
+from sim.risk import top_risk
 from sim.streams import Streams
 
 ATTRIBUTED = (
@@ -205,6 +206,10 @@ class Interventions:
             mask &= self.prior_admissions >= el.min_prior_admissions
         if el.boroughs:
             mask &= np.isin(pop.borough, [self.model.population.boroughs.index(b) for b in el.boroughs])
+        if el.networks:
+            mask &= np.isin(pop.network, el.networks)
+        if el.top_risk_share is not None:
+            mask &= top_risk(pop.risk_score, pop.alive, el.top_risk_share)
         where = np.zeros(pop.size, dtype=bool)
         if "home" in el.settings:
             where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
@@ -214,14 +219,7 @@ class Interventions:
         if el.conditions:
             cond = np.zeros(pop.size, dtype=bool)
             for c in el.conditions:
-                cond |= {
-                    "ltc": pop.ltc >= 1,
-                    "multimorbidity": pop.ltc >= 2,
-                    "dementia": pop.dementia,
-                    "cancer": pop.cancer,
-                    "learning_disability": pop.learning_disability,
-                    "smi": pop.smi,
-                }[c]
+                cond |= has_condition(c, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability, pop.smi)
             mask &= cond
         return mask
 

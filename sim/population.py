@@ -79,6 +79,18 @@ def age_band(age: np.ndarray, lower: np.ndarray) -> np.ndarray:
     return np.searchsorted(lower, age, side="right") - 1
 
 
+def has_condition(condition: str, ltc, dementia, cancer, learning_disability, smi) -> np.ndarray:
+    """Who has one of the eligibility vocabulary's conditions (models.vocabulary.CONDITIONS)."""
+    return {
+        "ltc": lambda: ltc >= 1,
+        "multimorbidity": lambda: ltc >= 2,
+        "dementia": lambda: np.asarray(dementia, dtype=bool),
+        "cancer": lambda: np.asarray(cancer, dtype=bool),
+        "learning_disability": lambda: np.asarray(learning_disability, dtype=bool),
+        "smi": lambda: np.asarray(smi, dtype=bool),
+    }[condition]()
+
+
 def cost_tree_leaf(age, ltc, dementia, cancer, ld) -> np.ndarray:
     """Leaf of the tri-borough cost regression tree (order of REFERENCE.md section 3)."""
     leaf = np.full(age.shape, -1, dtype=np.int8)

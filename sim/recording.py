@@ -17,6 +17,8 @@ from sim.ledger import REPORTED
 from sim.population import DEAD, HOME, NURSING, REABLEMENT, RESIDENTIAL, cost_tree_leaf
 from sim.settings import Settings
 
+# conditions at each year's start, as the person log carries them (ltc is a count)
+PERSON_LOG_CONDITIONS = ("ltc", "dementia", "cancer", "learning_disability", "smi")
 PERSON_LOG_MEASURES = (
     "ae_attendances",
     "nel_admissions",
@@ -45,6 +47,7 @@ class Recorder:
         self.age_at_start = np.zeros(n)
         self.leaf_at_start = np.zeros(n, dtype=np.int8)
         self.home_at_start = np.zeros(n, dtype=bool)
+        self.conditions_at_start: dict[str, np.ndarray] = {}
 
     def start_year(self) -> None:
         """Who is counted this year, and as what: the residents alive at its start."""
@@ -53,6 +56,8 @@ class Recorder:
         self.age_at_start = pop.age.copy()
         self.leaf_at_start = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
         self.home_at_start = np.isin(pop.setting, (HOME, REABLEMENT))
+        if self.person_log:  # what a pilot chose and matched its cohort on
+            self.conditions_at_start = {c: getattr(pop, c).copy() for c in PERSON_LOG_CONDITIONS}
 
     def period(self, periods_per_year: int) -> None:
         """The system's levels at a period's end, and the event pools' hours worked in it."""
@@ -142,6 +147,9 @@ class Recorder:
                 "stratum_concurrent": pd.Categorical.from_codes(concurrent[idx], STRATA),
                 "leaf": self.leaf_at_start[idx],
                 **{mm: record[mm][idx].astype(np.float32) for mm in PERSON_LOG_MEASURES},
+                "female": pop.female[idx],
+                "network": pop.network[idx],
+                **{c: v[idx] for c, v in self.conditions_at_start.items()},
                 "died": died,
                 "enrolled": self.sys.interventions.in_year[idx],
                 "at_home": self.home_at_start[idx],  # at home at the year's start (not in a bed or a care home)

@@ -66,3 +66,16 @@ def stratify(score: np.ndarray, alive: np.ndarray, shares: np.ndarray, rng: np.r
     labels = np.searchsorted(bounds, np.arange(idx.size), side="right").astype(np.int8)
     strata[idx[order]] = labels
     return strata
+
+
+def top_risk(score: np.ndarray, alive: np.ndarray, share: float) -> np.ndarray:
+    """A risk-score cut as a case-finding tool makes it: the living whose score is at least the
+    score of the top ``share`` of them, everyone tied at the cut included. Scores are compared as
+    the person log holds them (float32), so a pilot's cohort can be chosen again from the log."""
+    s = np.asarray(score, dtype=np.float32)
+    living = s[alive]
+    if living.size == 0:
+        return np.zeros(s.shape, dtype=bool)
+    k = max(1, round(share * living.size))
+    cut = np.partition(living, living.size - k)[living.size - k]
+    return alive & (s >= cut)

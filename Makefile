@@ -31,12 +31,17 @@ run: $(STAMP)
 size: $(STAMP)
 	$(BIN)/wsic size experiments/sizing_files/rapid_response.toml --out runs/sizing --jobs 2
 
-# The evaluator's examples: Roland's design (65+ with two or more emergency admissions, nothing done)
-# and Northumberland's frail elderly pathway, full population, 10 replications (about 8 minutes).
+# The evaluator's examples: Roland's design (65+ with two or more emergency admissions, nothing done),
+# Northumberland's frail elderly pathway, a London integrated care pilot's plan and Hammersmith &
+# Fulham's six coordinators; full population, 10 replications each (about 13 minutes on 2 cores).
 evaluate: $(STAMP)
 	$(BIN)/wsic evaluate experiments/pilots/frequent_admitters.toml --reps 10 --jobs 2 --out runs/evaluate
 	$(BIN)/wsic evaluate experiments/pilots/northumberland_frail_elderly.toml --reps 10 --jobs 2 \
 		--out runs/evaluate_northumberland
+	$(BIN)/wsic evaluate experiments/pilots/london_integrated_care_pilot.toml --reps 10 --jobs 2 \
+		--out runs/evaluate_london_icp
+	$(BIN)/wsic evaluate experiments/pilots/hammersmith_fulham_coordinators.toml --reps 10 --jobs 2 \
+		--out runs/evaluate_hf_coordinators
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,9 +5,11 @@ each evaluation design would have estimated against the truth.
 Both arms share every random number, so each cohort member's admissions with and without the pilot
 are known, and the truth is the difference in the same people. Per replication:
 - the naive before/after change in the cohort (a pilot's own dashboard), and the change the
-  counterfactual cohort shows anyway, split into the population's trend, deaths and moves away
-  (counting per person enrolled, where those who died or left count as no admissions, against per
-  person alive and resident) and regression to the mean (the rest);
+  counterfactual cohort shows anyway, split into the population's trend (everyone of the cohort's
+  ages), the cohort's own ageing (the before year's admissions by five-year age band at the ages
+  its members reach), deaths and moves away (counting per person enrolled, where those who died
+  or left count as no admissions, against per person alive and resident) and regression to the
+  mean (the rest);
 - matched controls: each cohort member's nearest not-enrolled resident who shares what the pilot
   file's [design] names exactly (by default prior admissions capped at 5, five-year age group,
   sex and place at the start, at home or not), by the model's risk score (a prognostic score of
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +144,24 @@ def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarra
     return np.concatenate(out) if out else np.array([], dtype=np.int64)
 
 
+def ageing(log: pd.DataFrame, cohort: np.ndarray, before: int, follow: list[int]) -> float:
+    """The change the cohort would show from growing older alone: everyone's admissions per person
+    alive by five-year age band in the before year, at the ages the members alive reach each year."""
+    base = log[log.year == before]
+    curve = base.groupby((base.age // 5).astype(int))[OUTCOME].mean()
+    mine = log[log.person.isin(cohort)]
+
+    def expected(years: list[int]) -> float:
+        rows = mine[mine.year.isin(years)]
+        bands = (rows.age // 5).astype(int)
+        values = curve.reindex(bands.to_numpy()).to_numpy()
+        values = np.where(np.isnan(values), curve.iloc[-1] if len(curve) else 0.0, values)  # past the oldest band
+        return float(values.mean()) if values.size else math.nan
+
+    b = expected([before])
+    return expected(follow) / b - 1.0 if b else math.nan
+
+
 def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame, rep: int) -> dict:
     """One replication's estimates and trajectories (see the module's note)."""
     c = loaded.pilot.cohort
@@ -168,6 +189,7 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
     ctrl_b, ctrl_a = pilot.rate(controls, [before], "alive"), pilot.rate(controls, follow)
     population = start.index[(start.age >= c.min_age) & (start.age <= c.max_age)].to_numpy()
     trend = cf.rate(population, follow, "alive") / cf.rate(population, [before], "alive") - 1.0
+    grown = ageing(cf_log, cohort, before, follow)
     cf_enrolled, cf_alive = after[("cf", "enrolled")] / b - 1.0, after[("cf", "alive")] / b - 1.0
     delta = after[("cf", "enrolled")] - after[("pilot", "enrolled")]
     variance = float(np.var(cf.per_person(cohort, follow), ddof=1)) if n > 1 else math.nan
@@ -183,8 +205,9 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         "counterfactual_change": cf_enrolled,
         "counterfactual_change_per_alive": cf_alive,
         "trend": trend,
+        "ageing": grown,
         "deaths": cf_enrolled - cf_alive,
-        "regression_to_the_mean": cf_alive - trend,
+        "regression_to_the_mean": cf_alive - trend - grown,
         "true_effect": after[("pilot", "enrolled")] / after[("cf", "enrolled")] - 1.0,
         "matched": after[("pilot", "enrolled")] / ctrl_a - 1.0 if ctrl_a else math.nan,
         "difference_in_differences": (after[("pilot", "enrolled")] / b) / (ctrl_a / ctrl_b) - 1.0
@@ -257,9 +280,13 @@ def run_evaluation(
     }
     write_json(manifest | {"status": "running"}, out / "manifest.json")
     todo = [r for r in range(reps) if not rep_file(out, r).exists()]
-    done = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_one)(loaded, r) for r in todo)
-    for row in tqdm(done, total=len(todo), unit="rep", desc="replications", disable=not show_progress):
-        write_json(row, rep_file(out, int(row["replication"])))
+    with warnings.catch_warnings():
+        # a worker whose memory grew past loky's guard (two arms' person logs) is replaced between
+        # replications; the results are unaffected, so the notice is not the user's concern
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
+        done = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_one)(loaded, r) for r in todo)
+        for row in tqdm(done, total=len(todo), unit="rep", desc="replications", disable=not show_progress):
+            write_json(row, rep_file(out, int(row["replication"])))
     write_json(manifest | {"status": "complete"}, out / "manifest.json")
     rows = [json.loads(rep_file(out, r).read_text()) for r in range(reps)]
     return pd.DataFrame(rows).sort_values("replication").reset_index(drop=True)

@@ -27,6 +27,7 @@ ESTIMATES = {
     "counterfactual_change": "change the cohort shows without the pilot (per person enrolled)",
     "counterfactual_change_per_alive": "change without the pilot (per person alive)",
     "trend": "of which: the population's trend",
+    "ageing": "of which: the cohort growing older",
     "deaths": "of which: deaths and moves away (per enrolled less per alive)",
     "regression_to_the_mean": "of which: regression to the mean",
     "true_effect": "true effect of the pilot (same people, pilot against counterfactual)",
@@ -45,12 +46,12 @@ NOTE = (
     "<p class='note'>Rates are emergency admissions per person a year over the follow-up years. Per person "
     "enrolled (intention to treat) a member who dies counts as no admissions from then on; per person alive "
     "only those alive at each year's start count. The difference between the two is the part of the fall "
-    "deaths make. The population's trend is the change in everyone of the cohort's ages; regression to the "
-    "mean is what remains of the fall without the pilot. Matched controls: the nearest not-enrolled resident "
-    "with the same prior admissions (up to 5), five-year age group and place (at home or not) by the model's "
-    "risk score, within 0.2 "
-    "of its standard deviation; where every eligible resident is in the cohort there is none to match, and "
-    "the matched designs are not given (under half the cohort matched).</p>"
+    "deaths and moves away make. The population's trend is the change in everyone of the cohort's ages; "
+    "growing older is what the before year's admissions by five-year age band give at the ages the cohort "
+    "reaches; regression to the mean is what remains of the change without the pilot. Matched controls: each "
+    "member's nearest not-enrolled resident sharing the keys below, by the model's risk score within the "
+    "caliper; where under half the cohort finds one (every eligible resident is in the cohort) the matched "
+    "designs are not given.</p>"
 )
 
 
@@ -114,8 +115,14 @@ def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
 
 def _decomposition_plot(summary: pd.DataFrame) -> str:
     s = summary.set_index("estimate")
-    parts = ["trend", "deaths", "regression_to_the_mean", "true_effect"]
-    labels = ["population trend", "deaths and moves away", "regression to the mean", "the pilot (true effect)"]
+    parts = ["trend", "ageing", "deaths", "regression_to_the_mean", "true_effect"]
+    labels = [
+        "population trend",
+        "growing older",
+        "deaths and moves away",
+        "regression to the mean",
+        "the pilot (true effect)",
+    ]
     fig = go.Figure(
         go.Bar(
             x=labels,
@@ -331,7 +338,8 @@ def describe(
         f"cohort {s.loc['cohort_size', 'mean']:,.0f} people, "
         f"{s.loc['before_rate', 'mean']:.2f} emergency admissions each in the year before",
         f"naive before/after {pct('naive')}; without the pilot {pct('counterfactual_change')}:"
-        f" trend {pct('trend')}, deaths {pct('deaths')}, regression to the mean {pct('regression_to_the_mean')}",
+        f" trend {pct('trend')}, ageing {pct('ageing')}, deaths {pct('deaths')},"
+        f" regression to the mean {pct('regression_to_the_mean')}",
         f"true effect {pct('true_effect')}; matched {pct('matched')};"
         f" difference in differences {pct('difference_in_differences')}",
     ]

@@ -12,6 +12,7 @@ import pytest
 
 from experiments.evaluation import run_evaluation
 from experiments.evaluation_report import summarise, write_evaluation_outputs
+from experiments.runner import ExperimentError
 from models.loader import ModelFileError
 from models.pilot import load_pilot
 from tests.browser import assert_drawn
@@ -116,6 +117,53 @@ def test_pilot_refusals(tmp_path):
             "received.interventions.0: 'nothing_like_it' is not an intervention",
         ),
         (pilot_text("colour = 1"), "cohort.colour: unknown key"),
+        (pilot_text("networks = [10]"), "cohort.networks.0: network 10 does not exist (the model has 10"),
+        (pilot_text('strata = ["top"]'), "cohort.strata.0: Input should be"),
+        (pilot_text("top_risk_share = 0"), "cohort.top_risk_share: Input should be greater than 0"),
+        (pilot_text('conditions = ["gout"]'), "cohort.conditions.0: Input should be"),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            + '[[received.effects]]\nintervention = "rapid_response"\nkind = "hazard"\ntarget = "crisis"\n'
+            + f"effect = {EFFECT}\n",
+            "received.effects.0.intervention: 'rapid_response' is not received",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            + '[[received.effects]]\nintervention = "care_coordination"\nkind = "hazard"\ntarget = "nowhere"\n'
+            + f"effect = {EFFECT}\n",
+            "received.effects.0: target 'nowhere' is not a target of a hazard mechanism",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            + "[received.fte]\ncare_coordinator = { value = [6, 0], unit = 'FTE', source = 'test' }\n",
+            "received.fte.care_coordinator.value: 2 values for 3 boroughs",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            + "[received.fte]\ngp = { value = [6, 0, 0], unit = 'FTE', source = 'test' }\n",
+            "received.fte.gp: no received intervention needs this role",
+        ),
+        (
+            pilot_text("")
+            + '[observed]\ndesign = "naive"\nsource = "t"\nchange = -0.2\n'
+            + "cohort = { measure = 'rate', before = 1, after = 0.5 }\n",
+            "observed: give either change or the cohort's figures",
+        ),
+        (
+            pilot_text("")
+            + '[observed]\ndesign = "difference_in_differences"\nsource = "t"\n'
+            + "cohort = { measure = 'rate', before = 1, after = 0.5 }\n",
+            "observed: a difference_in_differences result needs the controls' figures",
+        ),
+        (
+            pilot_text("")
+            + '[observed]\ndesign = "naive"\nsource = "t"\ncohort = { measure = "count", before = 10, after = 5 }\n',
+            "observed.cohort: counts need the group's size",
+        ),
+        (
+            pilot_text("") + '[expected]\nadmissions_avoided = 10\ncohort_size = 100\nyears = 1\nsource = "t"\n',
+            "expected: a pilot that receives nothing can expect nothing avoided",
+        ),
     ]
     for text, expected in cases:
         path = tmp_path / "p.toml"
@@ -124,3 +172,45 @@ def test_pilot_refusals(tmp_path):
             load_pilot(path)
         assert any(expected in line for line in err.value.problems), (expected, err.value.problems)
         assert all(line.startswith(str(path)) for line in err.value.problems)
+
+
+@pytest.mark.slow
+def test_a_rerun_resumes_and_the_pilot_s_own_results_are_set_against_the_model(tmp_path):
+    (tmp_path / "library.toml").write_text(LIBRARY)
+    text = pilot_text(
+        "min_age = 65\nmin_prior_admissions = 1\nuptake = 0.5\nfollow_years = 1",
+        '"fewer_crises"',
+        f'library = "{tmp_path / "library.toml"}"',
+    ).replace("follow_years = 2\n", "", 1)
+    text = text.replace("scale = 0.05", "scale = 0.02")
+    text += """
+[observed]
+design = "difference_in_differences"
+source = "test"
+cohort = { measure = "count", before = 500, after = 300, size = 400 }
+controls = { measure = "count", before = 480, after = 380, size = 400 }
+
+[expected]
+admissions_avoided = 1000
+cohort_size = 5000
+years = 1
+source = "test"
+"""
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    loaded = load_pilot(path)
+    out = tmp_path / "out"
+    first = run_evaluation(loaded, 2, out, jobs=1)
+    stamp = (out / "replications" / "rep_0000.json").stat().st_mtime_ns
+    again = run_evaluation(loaded, 3, out, jobs=1)
+    assert (out / "replications" / "rep_0000.json").stat().st_mtime_ns == stamp, "done replications are kept"
+    pd.testing.assert_frame_equal(first, again.iloc[:2])
+    written = write_evaluation_outputs(out, again, loaded)
+    assert written.observed["observed"] == pytest.approx((300 / 500) / (380 / 480) - 1)
+    assert written.observed["observed_low"] < written.observed["observed"] < written.observed["observed_high"]
+    (plan,) = written.expected
+    assert plan["predicted"] == pytest.approx(again.admissions_avoided_per_person_year.mean() * 5000)
+    assert "Against the pilot's plan" in written.page.read_text()
+    path.write_text(text.replace("admissions_avoided = 1000", "admissions_avoided = 900"))
+    with pytest.raises(ExperimentError, match="another pilot file"):
+        run_evaluation(load_pilot(path), 3, out)

@@ -183,6 +183,33 @@ def test_uptake_and_eligibility(baseline, make_variant):
     assert np.all(act.willing_u[eligible] < 0.5)
 
 
+def test_risk_score_cut_and_gp_networks(make_variant):
+    """A case-finding cut enrols the top share by risk score (ties at the cut included) and a
+    network list only those networks' residents."""
+    model = make_variant(
+        interventions={
+            "found": intervention(
+                [{"kind": "hazard", "target": "crisis", "effect": effect(0.9)}],
+                strata=["very_high", "high", "moderate", "low", "very_low"],
+                top_risk_share=0.05,
+                networks=[0, 4],
+                settings=["home", "care_home"],
+            )
+        }
+    )
+    rep = Replication(model, 0, SEED, years=1, scale=SCALE)
+    rep.run()
+    act, pop = rep.sys.interventions.active[0], rep.sys.pop
+    chosen = act.target | act.enrolled
+    assert chosen.any()
+    assert set(np.unique(pop.network[chosen])) <= {0, 4}
+    score = pop.risk_score.astype(np.float32)
+    assert score[chosen].min() >= np.quantile(score[pop.alive], 0.93)  # the living at the end, not the start
+    in_networks = np.isin(pop.network, [0, 4]) & pop.alive
+    share = np.count_nonzero(chosen) / np.count_nonzero(in_networks)
+    assert 0.02 < share < 0.12, share  # about 5% of those networks' residents, ties included
+
+
 def test_effects_are_sampled_once_per_replication(make_variant):
     spread = {"distribution": "uniform", "low": 0.5, "high": 1.0, "unit": "multiplier", "source": "test"}
     model = make_variant(interventions={"x": intervention([{"kind": "hazard", "target": "crisis", "effect": spread}])})

@@ -15,8 +15,13 @@ are known, and the truth is the difference in the same people. Per replication:
   sex and place at the start, at home or not), by the model's risk score (a prognostic score of
   next year's use) within a caliper of 0.2 of its standard deviation by default (Austin P C (2011)
   Optimal caliper widths for propensity-score matching, Pharmaceutical Statistics 10(2):150-161),
-  with replacement, as matched-control evaluations of English pilots do (e.g. Steventon A et al.
-  (2012) Effect of telehealth on use of secondary care and mortality, BMJ 344:e3874);
+  with replacement, as matched-control evaluations of English pilots do: Steventon A, Bardsley M,
+  Billings J, Georghiou T, Lewis G H (2012) The role of matched controls in building an evidence
+  base for hospital-avoidance schemes, Health Services Research 47(4):1679-1698 (prognostically
+  matched controls, Nuffield Trust); Parry W, Wolters A T, Brine R J, Steventon A (2019) Effect of
+  an integrated care pathway on use of primary and secondary healthcare by patients at high risk
+  of emergency inpatient admission, BMJ Open 9:e026470 (controls matched on demographics,
+  diagnoses, previous hospital use and risk score, Health Foundation);
 - difference in differences against those controls;
 - the cohort a pilot would need per arm to detect the true effect with 80% power at 5%.
 
@@ -214,6 +219,7 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         if ctrl_a and ctrl_b
         else math.nan,
         "cohort_for_80_power": 2 * Z_POWER**2 * variance / delta**2 if delta else math.inf,
+        "outcome_variance": variance,  # of a member's admissions a year without the pilot
         "admissions_avoided_per_person_year": delta,
         "attendances_avoided_per_person_year": cf_ae.rate(cohort, follow) - pilot_ae.rate(cohort, follow),
         "attendances_true_effect": pilot_ae.rate(cohort, follow) / cf_ae.rate(cohort, follow) - 1.0

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from experiments.evaluation import Z_POWER
 from experiments.evaluation_verdicts import against_expected, against_observed
 from experiments.files import write_csv, write_json, write_text
 from experiments.plots import COLOURS, band, plot_html
@@ -72,6 +73,8 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
         if key not in per_rep:  # replications saved before the estimate was added
             continue
         mean, lo, hi, sd = _interval(per_rep[key].astype(float))
+        if key == "cohort_for_80_power" and "outcome_variance" in per_rep:
+            mean, lo, hi = power_cohort(per_rep)
         rows.append(
             {
                 "estimate": key,
@@ -174,11 +177,10 @@ def _designs_plot(summary: pd.DataFrame, observed: dict | None) -> str:
 def _table(summary: pd.DataFrame) -> str:
     def fmt(r) -> str:
         if r.estimate in ("chosen_size", "cohort_size", "cohort_for_80_power"):
-            return (
-                f"{r['mean']:,.0f} ({r['low']:,.0f} to {r['high']:,.0f})"
-                if math.isfinite(r["mean"])
-                else "none (no effect)"
-            )
+            if not math.isfinite(r["mean"]):
+                return "none (no effect)"
+            high = f"{r['high']:,.0f}" if math.isfinite(r["high"]) else "no bound: the effect may be none"
+            return f"{r['mean']:,.0f} ({r['low']:,.0f} to {high})"
         if r.estimate == "before_rate":
             return f"{r['mean']:.2f} ({r['low']:.2f} to {r['high']:.2f})"
         if not math.isfinite(r["mean"]):
@@ -292,6 +294,24 @@ def received_text(loaded: LoadedPilot) -> str:
     for role, fte in r.fte.items():
         text += f"; {role} FTE per borough {', '.join(f'{v:g}' for v in fte.value)} ({fte.source})"
     return text
+
+
+def power_cohort(per_rep: pd.DataFrame) -> tuple[float, float, float]:
+    """The cohort per arm for 80% power at 5%, 2 z^2 var / delta^2, from the mean variance and the
+    mean avoided admissions over replications (a ratio's mean would explode where an effect is near
+    zero); its range from the ends of the effect's interval, unbounded where that holds zero."""
+    var = float(per_rep.outcome_variance.astype(float).mean())
+    delta, lo, hi, _ = _interval(per_rep.admissions_avoided_per_person_year.astype(float))
+
+    def need(d: float) -> float:
+        return 2 * Z_POWER**2 * var / d**2 if d else math.inf
+
+    if not math.isfinite(delta):
+        return math.nan, math.nan, math.nan
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return need(delta), math.nan, math.nan
+    largest = need(max(abs(lo), abs(hi)))
+    return need(delta), largest, math.inf if lo <= 0 <= hi else need(min(abs(lo), abs(hi)))
 
 
 def observed_table(loaded: LoadedPilot) -> str:

@@ -113,6 +113,7 @@ def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
         band(fig, g.year, g["mean"], g["low"], g["high"], names[series], COLOURS[k % len(COLOURS)])
     fig.add_vline(x=start_year - 0.5, line_dash="dot", annotation_text="pilot starts")
     fig.update_layout(title="Emergency admissions per person enrolled, by year", xaxis_title="reported year")
+    fig.update_xaxes(dtick=1)
     return plot_html(fig, "evaluation-trajectories")
 
 
@@ -183,6 +184,10 @@ def _table(summary: pd.DataFrame) -> str:
             return f"{r['mean']:,.0f} ({r['low']:,.0f} to {high})"
         if r.estimate == "before_rate":
             return f"{r['mean']:.2f} ({r['low']:.2f} to {r['high']:.2f})"
+        if r.estimate.endswith("_per_person_year"):
+            return f"{r['mean']:+.3f} ({r['low']:+.3f} to {r['high']:+.3f}); negative: more, not fewer"
+        if r.estimate == "controls_matched_share":
+            return f"{r['mean']:.1%} ({r['low']:.1%} to {r['high']:.1%})"
         if not math.isfinite(r["mean"]):
             return "not given (no one left to match: every eligible resident is in the cohort)"
         return f"{r['mean']:+.1%} ({r['low']:+.1%} to {r['high']:+.1%})"
@@ -266,7 +271,8 @@ def cohort_rule(loaded: LoadedPilot) -> str:
     c = loaded.pilot.cohort
     parts = [f"aged {c.min_age:g} and over" if c.max_age >= 200 else f"aged {c.min_age:g} to {c.max_age:g}"]
     if c.min_prior_admissions:
-        parts.append(f"with at least {c.min_prior_admissions} emergency admissions in the 12 months before")
+        n = c.min_prior_admissions
+        parts.append(f"with at least {n} emergency admission{'s' if n > 1 else ''} in the 12 months before")
     if c.top_risk_share is not None:
         parts.append(f"in the top {c.top_risk_share:.1%} of all residents by risk score")
     if c.strata:

@@ -171,18 +171,14 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
     """One replication's estimates and trajectories (see the module's note)."""
     c = loaded.pilot.cohort
     chosen, start = select(loaded, cf_log, rep)
-    if loaded.pilot.received.interventions:
+    if loaded.pilot.received.interventions:  # the chosen who were enrolled at any time in the start year
         enrolled = pilot_log[(pilot_log.year == c.start_year) & pilot_log.enrolled].person.to_numpy()
         cohort = np.intersect1d(chosen, enrolled)
     else:
         cohort = chosen
     before, follow = c.start_year - 1, list(range(c.start_year, c.start_year + c.follow_years))
     n = len(cohort)
-    not_enrolled = np.union1d(cohort, pilot_log[pilot_log.enrolled].person.unique())
-    controls = matched_controls(start, cohort, not_enrolled, loaded.pilot.design)
-    matched_share = len(controls) / n if n else math.nan
-    if not matched_share >= MIN_MATCHED:  # too few alike outside the cohort: no design to estimate
-        controls = np.array([], dtype=np.int64)
+    controls, matched_share = _controls(loaded, start, cohort, pilot_log)
     pilot, cf = Use(pilot_log), Use(cf_log)
     pilot_ae, cf_ae = Use(pilot_log, ATTENDANCES), Use(cf_log, ATTENDANCES)
     b = cf.rate(cohort, [before], "alive")  # the before year: the same in both arms
@@ -226,13 +222,30 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         if cf_ae.rate(cohort, follow)
         else math.nan,
     }
-    for y in [before, *follow]:
+    return row | _trajectories(pilot, cf, cohort, controls, population, [before, *follow])
+
+
+def _controls(
+    loaded: LoadedPilot, start: pd.DataFrame, cohort: np.ndarray, pilot_log: pd.DataFrame
+) -> tuple[np.ndarray, float]:
+    """Matched controls from those never enrolled, and the share of the cohort that found one;
+    none where under MIN_MATCHED did (too few alike outside the cohort: no design to estimate)."""
+    not_enrolled = np.union1d(cohort, pilot_log[pilot_log.enrolled].person.unique())
+    controls = matched_controls(start, cohort, not_enrolled, loaded.pilot.design)
+    share = len(controls) / len(cohort) if len(cohort) else math.nan
+    return (controls if share >= MIN_MATCHED else np.array([], dtype=np.int64)), share
+
+
+def _trajectories(pilot: Use, cf: Use, cohort: np.ndarray, controls: np.ndarray, population: np.ndarray, years):
+    """Each year's rates for the cohort in both arms and the controls, and the cohort's share of
+    the admissions of everyone of its ages (Roland et al.'s measure)."""
+    row = {}
+    for y in years:
         row[f"cohort_pilot_{y}"] = pilot.rate(cohort, [y])
         row[f"cohort_counterfactual_{y}"] = cf.rate(cohort, [y])
         row[f"controls_{y}"] = pilot.rate(controls, [y])
-        # Roland et al.'s measure: the cohort's share of the admissions of everyone of its ages
         everyone = cf.rate(population, [y]) * len(population)
-        row[f"cohort_share_{y}"] = cf.rate(cohort, [y]) * n / everyone if everyone else math.nan
+        row[f"cohort_share_{y}"] = cf.rate(cohort, [y]) * len(cohort) / everyone if everyone else math.nan
     return row
 
 

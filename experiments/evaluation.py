@@ -13,9 +13,11 @@ are known, and the truth is the difference in the same people. Per replication:
 - matched controls: each cohort member's nearest not-enrolled resident who shares what the pilot
   file's [design] names exactly (by default prior admissions capped at 5, five-year age group,
   sex and place at the start, at home or not), by the model's risk score (a prognostic score of
-  next year's use) within a caliper of 0.2 of its standard deviation by default (Austin P C (2011)
-  Optimal caliper widths for propensity-score matching, Pharmaceutical Statistics 10(2):150-161),
-  with replacement, as matched-control evaluations of English pilots do: Steventon A, Bardsley M,
+  next year's use) within a caliper of 0.2 of its standard deviation over all residents by default
+  (Austin P C (2011) Optimal caliper widths for propensity-score matching, Pharmaceutical
+  Statistics 10(2):150-161, derived 0.2 for the logit of a propensity score; applying it to a
+  prognostic score is an assumption), with replacement (the model's choice). English pilots are
+  evaluated against matched controls so: Steventon A, Bardsley M,
   Billings J, Georghiou T, Lewis G H (2012) The role of matched controls in building an evidence
   base for hospital-avoidance schemes, Health Services Research 47(4):1679-1698 (prognostically
   matched controls, Nuffield Trust); Parry W, Wolters A T, Brine R J, Steventon A (2019) Effect of
@@ -44,7 +46,7 @@ from tqdm import tqdm
 
 from experiments.files import write_json
 from experiments.runner import ExperimentError, versions
-from models.pilot import Design, LoadedPilot, pilot_arm
+from models.pilot import Design, LoadedPilot, cohort_settings, pilot_arm
 from sim.population import has_condition
 from sim.replication import run_replication
 from sim.risk import top_risk
@@ -53,6 +55,7 @@ CAP = 5  # prior admissions matched exactly up to this many
 CALIPER_SD = 0.2
 MIN_MATCHED = 0.5  # assumption: matched designs are not given where under half the cohort finds a control
 Z_POWER = 1.959964 + 0.841621  # two-sided 5% and 80% power
+ROW_VERSION = 2  # what a replication's row holds; a resumed run's must match
 OUTCOME = "nel_admissions"
 ATTENDANCES = "ae_attendances"
 CONDITIONS_CAP = 3  # long-term conditions matched exactly up to this many (with dementia and cancer)
@@ -84,6 +87,16 @@ class Use:
         return float(total / alive) if alive else math.nan
 
 
+def in_area(start: pd.DataFrame, c) -> np.ndarray:
+    """Who lives where the pilot ran (its boroughs and GP networks; everywhere if it names none)."""
+    ok = np.ones(len(start), dtype=bool)
+    if c.boroughs:
+        ok &= start.borough.isin(c.boroughs).to_numpy()
+    if c.networks:
+        ok &= start.network.isin(c.networks).to_numpy()
+    return ok
+
+
 def select(loaded: LoadedPilot, arm: pd.DataFrame, rep: int) -> tuple[np.ndarray, pd.DataFrame]:
     """The people the pilot's rule chooses at its start (alive then, their prior year's use), and
     the start year's rows of everyone it could have chosen among (for controls)."""
@@ -91,11 +104,7 @@ def select(loaded: LoadedPilot, arm: pd.DataFrame, rep: int) -> tuple[np.ndarray
     start = arm[arm.year == c.start_year].set_index("person")
     prior = arm[arm.year == c.start_year - 1].set_index("person")[OUTCOME]
     start = start.assign(prior=prior.reindex(start.index).fillna(0.0).to_numpy())
-    ok = ((start.age >= c.min_age) & (start.age <= c.max_age)).to_numpy().copy()
-    if c.boroughs:
-        ok &= start.borough.isin(c.boroughs).to_numpy()
-    if c.networks:
-        ok &= start.network.isin(c.networks).to_numpy()
+    ok = ((start.age >= c.min_age) & (start.age <= c.max_age)).to_numpy() & in_area(start, c)
     if c.strata:
         ok &= start.stratum.isin(c.strata).to_numpy()
     if c.top_risk_share is not None:
@@ -104,6 +113,11 @@ def select(loaded: LoadedPilot, arm: pd.DataFrame, rep: int) -> tuple[np.ndarray
         flags = [start[k].to_numpy() for k in ("ltc", "dementia", "cancer", "learning_disability", "smi")]
         ok &= np.logical_or.reduce([has_condition(name, *flags) for name in c.conditions])
     ok &= (start.prior >= c.min_prior_admissions).to_numpy()
+    settings = cohort_settings(loaded)
+    if settings is not None:  # where they live at the start, as the interventions enrol
+        ok &= (start.at_home.to_numpy() & ("home" in settings)) | (
+            start.in_care_home.to_numpy() & ("care_home" in settings)
+        )
     chosen = start.index[ok].to_numpy()
     if c.random_share is not None:
         rng = np.random.default_rng([loaded.pilot.run.seed, rep, 1_000_003])
@@ -124,8 +138,10 @@ def _match_keys(start: pd.DataFrame, design: Design) -> pd.DataFrame:
     return pd.DataFrame({k: np.asarray(keys[k]()) for k in design.match_exactly}, index=start.index)
 
 
-def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarray, design: Design) -> np.ndarray:
-    """Each cohort member's nearest control (see the module's note); unmatched members have none."""
+def matched_pairs(
+    start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarray, design: Design
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each cohort member that finds one, and its nearest control (see the module's note)."""
     keys = _match_keys(start, design)
     frame = keys.assign(risk_score=start.risk_score.to_numpy())
     pool = frame[~frame.index.isin(exclude)]
@@ -133,7 +149,7 @@ def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarra
     caliper = design.caliper_sd * float(start.risk_score.std() or 1.0)
     by = list(keys.columns)
     pools = dict(iter(pool.groupby(by))) if by else {(): pool}
-    out = []
+    members, out = [], []
     for key, group in treated.groupby(by) if by else [((), treated)]:
         candidates = pools.get(key)
         if candidates is None or candidates.empty:
@@ -145,26 +161,44 @@ def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarra
         x = group.risk_score.to_numpy()
         best = np.where(np.abs(scores[left] - x) <= np.abs(scores[right] - x), left, right)
         keep = np.abs(scores[best] - x) <= caliper
+        members.append(group.index.to_numpy()[keep])
         out.append(candidates.index.to_numpy()[best[keep]])
-    return np.concatenate(out) if out else np.array([], dtype=np.int64)
+    if not out:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    return np.concatenate(members), np.concatenate(out)
 
 
-def ageing(log: pd.DataFrame, cohort: np.ndarray, before: int, follow: list[int]) -> float:
-    """The change the cohort would show from growing older alone: everyone's admissions per person
-    alive by five-year age band in the before year, at the ages the members alive reach each year."""
-    base = log[log.year == before]
-    curve = base.groupby((base.age // 5).astype(int))[OUTCOME].mean()
+def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarray, design: Design) -> np.ndarray:
+    """Each cohort member's nearest control, with replacement; unmatched members have none."""
+    return matched_pairs(start, cohort, exclude, design)[1]
+
+
+def ageing_and_trend(
+    log: pd.DataFrame, cohort: np.ndarray, area: np.ndarray, before: int, follow: list[int]
+) -> tuple[float, float]:
+    """The change the cohort would show from growing older alone, and from the population's
+    secular trend alone. Admissions per person alive by five-year age band, among everyone in the
+    cohort's area, give each year's age curve: growing older is the before year's curve at the
+    ages the members alive reach against at their ages before; the trend is each follow year's
+    curve against the before year's at those same ages. So (1 + ageing)(1 + trend) is what the
+    cohort's rate would be were it no different from others of its ages."""
+    rows = log[log.person.isin(area)]
+    band = (rows.age // 5).astype(int)
+    curves = rows.groupby([rows.year, band])[OUTCOME].mean()
     mine = log[log.person.isin(cohort)]
+    mine = mine.assign(band=(mine.age // 5).astype(int))
 
-    def expected(years: list[int]) -> float:
-        rows = mine[mine.year.isin(years)]
-        bands = (rows.age // 5).astype(int)
-        values = curve.reindex(bands.to_numpy()).to_numpy()
-        values = np.where(np.isnan(values), curve.iloc[-1] if len(curve) else 0.0, values)  # past the oldest band
-        return float(values.mean()) if values.size else math.nan
+    def expected(years: list[int], curve_year: int | None) -> float:
+        """The mean curve value over the members' rows of these years (each year's own curve, or one)."""
+        r = mine[mine.year.isin(years)]
+        at = [(curve_year if curve_year is not None else y, b) for y, b in zip(r.year, r.band, strict=True)]
+        values = curves.reindex(at).to_numpy(dtype=float)
+        return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
-    b = expected([before])
-    return expected(follow) / b - 1.0 if b else math.nan
+    e0, e1, e2 = expected([before], before), expected(follow, before), expected(follow, None)
+    grown = e1 / e0 - 1.0 if e0 else math.nan
+    trend = e2 / e1 - 1.0 if e1 else math.nan
+    return grown, trend
 
 
 def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame, rep: int) -> dict:
@@ -178,6 +212,11 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         cohort = chosen
     before, follow = c.start_year - 1, list(range(c.start_year, c.start_year + c.follow_years))
     n = len(cohort)
+    if n < 2:
+        raise ExperimentError(
+            f"replication {rep}: the cohort has {n} member(s) in the simulation; the rule chooses too few at "
+            f"scale {loaded.pilot.run.scale:g} (widen it, or raise run.scale)"
+        )
     controls, matched_share = _controls(loaded, start, cohort, pilot_log)
     pilot, cf = Use(pilot_log), Use(cf_log)
     pilot_ae, cf_ae = Use(pilot_log, ATTENDANCES), Use(cf_log, ATTENDANCES)
@@ -188,16 +227,16 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         for per in ("enrolled", "alive")
     }
     ctrl_b, ctrl_a = pilot.rate(controls, [before], "alive"), pilot.rate(controls, follow)
-    population = start.index[(start.age >= c.min_age) & (start.age <= c.max_age)].to_numpy()
-    trend = cf.rate(population, follow, "alive") / cf.rate(population, [before], "alive") - 1.0
-    grown = ageing(cf_log, cohort, before, follow)
+    area = start.index[in_area(start, c)].to_numpy()  # everyone where the pilot ran
+    population = start.index[in_area(start, c) & (start.age >= c.min_age) & (start.age <= c.max_age)].to_numpy()
+    grown, trend = ageing_and_trend(cf_log, cohort, area, before, follow)
     cf_enrolled, cf_alive = after[("cf", "enrolled")] / b - 1.0, after[("cf", "alive")] / b - 1.0
     delta = after[("cf", "enrolled")] - after[("pilot", "enrolled")]
     variance = float(np.var(cf.per_person(cohort, follow), ddof=1)) if n > 1 else math.nan
     row = {
         "replication": rep,
         "cohort_size": n / float(cf_log.scale.iat[0]),
-        "chosen_size": len(chosen) / float(cf_log.scale.iat[0]),  # by the rule, before uptake and capacity
+        "chosen_size": len(chosen) / float(cf_log.scale.iat[0]),  # by the rule, before uptake and staff
         "cohort_sampled": n,
         "controls_matched_share": matched_share,
         "before_rate": b,
@@ -276,6 +315,8 @@ def _check_resume(out: Path, loaded: LoadedPilot) -> None:
         old = json.loads(previous.read_text())
         if old.get("pilot", {}).get("sha256") != loaded.sha256 or old.get("model_files") != _files(loaded):
             raise ExperimentError(f"{out} holds an evaluation of another pilot file or model; use a new --out")
+        if old.get("row_version") != ROW_VERSION:
+            raise ExperimentError(f"{out} holds replications of an earlier version of the evaluator; use a new --out")
     elif (out / "replications").exists():
         raise ExperimentError(f"{out} holds replications but no manifest.json; use a new --out")
 
@@ -294,6 +335,7 @@ def run_evaluation(
         if loaded.library is None
         else {"path": str(loaded.library.path), "sha256": loaded.library.sha256},
         "model_files": _files(loaded),
+        "row_version": ROW_VERSION,
         "reps": reps,
         "versions": versions(),
     }

@@ -30,7 +30,7 @@ ESTIMATES = {
     "trend": "of which: the population's trend",
     "ageing": "of which: the cohort growing older",
     "deaths": "of which: deaths and moves away (per enrolled less per alive)",
-    "regression_to_the_mean": "of which: regression to the mean",
+    "regression_to_the_mean": "of which: regression to the mean (the rest)",
     "true_effect": "true effect of the pilot (same people, pilot against counterfactual)",
     "matched": "matched controls' estimate",
     "difference_in_differences": "difference in differences against matched controls",
@@ -44,15 +44,18 @@ ESTIMATES = {
     "attendances_true_effect": "true effect on the cohort's A&E attendances",
 }
 NOTE = (
-    "<p class='note'>Rates are emergency admissions per person a year over the follow-up years. Per person "
-    "enrolled (intention to treat) a member who dies counts as no admissions from then on; per person alive "
-    "only those alive at each year's start count. The difference between the two is the part of the fall "
-    "deaths and moves away make. The population's trend is the change in everyone of the cohort's ages; "
-    "growing older is what the before year's admissions by five-year age band give at the ages the cohort "
-    "reaches; regression to the mean is what remains of the change without the pilot. Matched controls: each "
-    "member's nearest not-enrolled resident sharing the keys below, by the model's risk score within the "
-    "caliper; where under half the cohort finds one (every eligible resident is in the cohort) the matched "
-    "designs are not given.</p>"
+    "<p class='note'>"
+    "Rates are emergency admissions per person a year over the follow-up years. Per person enrolled "
+    "(intention to treat) a member who dies counts as no admissions from then on; per person alive only "
+    "those alive at each year's start count. The difference between the two is the part of the fall "
+    "deaths and moves away make. Growing older is what the before year's admissions by five-year age band"
+    " give at the ages the cohort reaches; the trend is each follow year's curve against the before "
+    "year's at those ages, in the pilot's area; regression to the mean is what remains of the change "
+    "without the pilot (with it, the extra use of members in the year they die, since all were alive when"
+    " chosen). The parts add up to the change. Matched controls: each member's nearest not-enrolled "
+    "resident sharing the keys below, by the model's risk score within the caliper; where under half the "
+    "cohort finds one (every eligible resident is in the cohort) the matched designs are not given."
+    "</p>"
 )
 
 

@@ -75,14 +75,19 @@ def against_observed(per_rep: pd.DataFrame, loaded: LoadedPilot) -> dict | None:
             "simulation gives no estimate by that design (no one left to match).",
         }
     mean, half = _prediction(sims)
-    inside = abs(change - mean) <= half if math.isfinite(half) else False
+    if math.isfinite(obs_low):  # the pilot's own interval against the model's range: do they overlap?
+        inside = obs_low <= mean + half and obs_high >= mean - half if math.isfinite(half) else False
+    else:
+        inside = abs(change - mean) <= half if math.isfinite(half) else False
     percentile = float((sims < change).mean() * 100)
     its = f" (95% interval {obs_low:+.0%} to {obs_high:+.0%})" if math.isfinite(obs_low) else ""
-    verdict = "inside" if inside else "outside"
+    if math.isfinite(obs_low):
+        where = "overlaps" if inside else "does not overlap"
+    else:
+        where = "falls inside" if inside else "falls outside"
     words = (
-        f"The pilot's {obs.design} estimate ({change:+.0%}{its}) falls {verdict} the range the model gives for "
-        f"that design ({mean - half:+.0%} to {mean + half:+.0%}): the model and the pilot "
-        f"{'agree' if inside else 'disagree'}."
+        f"The pilot's {obs.design} estimate ({change:+.0%}{its}) {where} the range the model gives for that design "
+        f"({mean - half:+.0%} to {mean + half:+.0%}): the model and the pilot {'agree' if inside else 'disagree'}."
     )
     return {
         "design": obs.design,

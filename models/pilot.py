@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from models.loader import LoadedModel, ModelFileError, load_named, read_toml, validated
 from models.schema import CareModel, Mechanism, Series, _Strict
-from models.vocabulary import CONDITIONS, ROLES, STRATA
+from models.vocabulary import CONDITIONS, ROLE_KIND, ROLES, STRATA
 
 DESIGNS = ("naive", "matched", "difference_in_differences")
 # what matched controls can be required to share exactly with their cohort member
@@ -62,6 +63,9 @@ class Cohort(_Strict):
         default=None, description="chosen at random among the eligible, this share (a random cohort)"
     )
     uptake: Annotated[float, Field(gt=0, le=1)] = 1.0
+    # where the chosen live at the start; none: where the received interventions enrol (their
+    # eligibility's settings), or anywhere (in hospital too) for a pilot of nothing
+    settings: list[Literal["home", "care_home"]] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _ages(self) -> Cohort:
@@ -135,6 +139,12 @@ class Observed(_Strict):
             raise ValueError(f"a {self.design} result needs the controls' figures (observed.controls)")
         if self.cohort is None and self.controls is not None:
             raise ValueError("observed.controls without observed.cohort: give the cohort's figures too")
+        if self.design == "naive" and self.controls is not None:
+            raise ValueError("observed.controls: a naive before/after has no controls; name the design that used them")
+        if self.cohort is not None and self.cohort_size is not None:
+            raise ValueError("observed.cohort_size: with the cohort's figures, give its size as observed.cohort.size")
+        if self.controls is not None and self.controls.after <= 0:
+            raise ValueError(f"observed.controls.after must be above 0: a {self.design} result divides by it")
         return self
 
 
@@ -170,6 +180,19 @@ class PilotFile(_Strict):
             raise ValueError("run.library names no model file for received.interventions to come from")
         if self.expected is not None and not self.received.interventions:
             raise ValueError("expected: a pilot that receives nothing can expect nothing avoided")
+        if self.expected is not None and self.expected.years > self.cohort.follow_years:
+            raise ValueError(
+                f"expected.years ({self.expected.years:g}) exceeds cohort.follow_years ({self.cohort.follow_years}): "
+                "the model predicts only the years it follows"
+            )
+        if self.cohort.uptake < 1 and not self.received.interventions:
+            raise ValueError("cohort.uptake: a pilot that receives nothing has no uptake (use random_share)")
+        seen = set()
+        for k, o in enumerate(self.received.effects):
+            key = (o.intervention, o.kind, o.target)
+            if key in seen:
+                raise ValueError(f"received.effects.{k}: a second effect for {o.intervention}'s {o.kind} on {o.target}")
+            seen.add(key)
         return self
 
 
@@ -186,6 +209,18 @@ class LoadedPilot:
     def years(self) -> int:
         c = self.pilot.cohort
         return c.start_year + c.follow_years - 1
+
+
+def cohort_settings(loaded: LoadedPilot) -> list[str] | None:
+    """Where the chosen live at the start: the cohort's own, else where the received interventions
+    enrol, else anywhere (None)."""
+    c, received = loaded.pilot.cohort, loaded.pilot.received
+    if c.settings is not None:
+        return list(c.settings)
+    if loaded.library is None or not received.interventions:
+        return None
+    lib = loaded.library.model.interventions
+    return sorted({where for name in received.interventions for where in lib[name].eligibility.settings})
 
 
 def _mechanisms(iv, overrides: list[EffectOverride]) -> list[Mechanism]:
@@ -209,7 +244,8 @@ def pilot_arm(loaded: LoadedPilot) -> CareModel:
     if loaded.library is None or not received.interventions:
         return base
     lib = loaded.library.model
-    ivs, workforce = {}, dict(base.workforce)
+    ivs, workforce = {}, dict(base.workforce)  # the counterfactual has none (refused in load_pilot)
+    settings = cohort_settings(loaded)
     for name in received.interventions:
         iv = lib.interventions[name]
         el = iv.eligibility.model_copy(
@@ -222,6 +258,7 @@ def pilot_arm(loaded: LoadedPilot) -> CareModel:
                 "strata": list(c.strata) or list(STRATA),
                 "top_risk_share": c.top_risk_share,
                 "conditions": list(c.conditions),
+                "settings": settings,
             }
         )
         uptake = iv.uptake.model_copy(update={"value": c.uptake})
@@ -250,12 +287,17 @@ def _against_models(path: Path, p: PilotFile, cf: LoadedModel, lib: LoadedModel 
         if b not in population.boroughs:
             problems.append(f"{path}: cohort.boroughs: {b!r} is not a borough of the model")
     networks = int(sum(population.networks_per_borough.value))
+    first = np.concatenate([[0], np.cumsum(population.networks_per_borough.value)]).astype(int)
     for k, net in enumerate(p.cohort.networks):
         if net >= networks:
             problems.append(
                 f"{path}: cohort.networks.{k}: network {net} does not exist (the model has {networks}, "
                 f"numbered 0 to {networks - 1} across its boroughs in order)"
             )
+            continue
+        home = population.boroughs[int(np.searchsorted(first, net, side="right")) - 1]
+        if p.cohort.boroughs and home not in p.cohort.boroughs:
+            problems.append(f"{path}: cohort.networks.{k}: network {net} is in {home}, not in cohort.boroughs")
     for k, name in enumerate(p.received.interventions):
         if lib is not None and name not in lib.model.interventions:
             problems.append(f"{path}: received.interventions.{k}: {name!r} is not an intervention of {lib.path}")
@@ -268,8 +310,18 @@ def _against_models(path: Path, p: PilotFile, cf: LoadedModel, lib: LoadedModel 
         if lib is not None and name in lib.model.interventions
         for need in lib.model.interventions[name].workforce
     }
+    if cf.model.interventions:
+        problems.append(
+            f"{path}: run.model: {cf.path} has interventions ({', '.join(sorted(cf.model.interventions))}); the "
+            "counterfactual is a model without any (a pilot on top of a programme is not supported)"
+        )
     for role, fte in p.received.fte.items():
-        if role not in needed:
+        if ROLE_KIND[role] != "enrolment":
+            problems.append(
+                f"{path}: received.fte.{role}: a {ROLE_KIND[role]} role is the whole borough's staff; give the "
+                "pilot's own staff only for roles that cap its enrolment (care_coordinator, hybrid_worker)"
+            )
+        elif role not in needed:
             problems.append(f"{path}: received.fte.{role}: no received intervention needs this role")
         if len(fte.value) != len(population.boroughs):
             problems.append(

@@ -14,7 +14,7 @@ import pandas as pd
 from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim.interventions import ATTRIBUTED
 from sim.ledger import REPORTED
-from sim.population import DEAD, HOME, NURSING, REABLEMENT, RESIDENTIAL, cost_tree_leaf
+from sim.population import CARE_HOME, DEAD, HOME, NURSING, REABLEMENT, RESIDENTIAL, cost_tree_leaf
 from sim.settings import Settings
 
 # conditions at each year's start, as the person log carries them (ltc is a count)
@@ -48,6 +48,7 @@ class Recorder:
         self.leaf_at_start = np.zeros(n, dtype=np.int8)
         self.home_at_start = np.zeros(n, dtype=bool)
         self.conditions_at_start: dict[str, np.ndarray] = {}
+        self.care_home_at_start = np.zeros(n, dtype=bool)
 
     def start_year(self) -> None:
         """Who is counted this year, and as what: the residents alive at its start."""
@@ -58,6 +59,7 @@ class Recorder:
         self.home_at_start = np.isin(pop.setting, (HOME, REABLEMENT))
         if self.person_log:  # what a pilot chose and matched its cohort on
             self.conditions_at_start = {c: getattr(pop, c).copy() for c in PERSON_LOG_CONDITIONS}
+            self.care_home_at_start = pop.setting == CARE_HOME
 
     def period(self, periods_per_year: int) -> None:
         """The system's levels at a period's end, and the event pools' hours worked in it."""
@@ -153,6 +155,7 @@ class Recorder:
                 "died": died,
                 "enrolled": self.sys.interventions.in_year[idx],
                 "at_home": self.home_at_start[idx],  # at home at the year's start (not in a bed or a care home)
+                "in_care_home": self.care_home_at_start[idx],
             }
         )
 

@@ -19,6 +19,7 @@ from tests.browser import assert_drawn
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "models" / "baseline.toml"
+WSIC = ROOT / "models" / "wsic.toml"
 
 EFFECT = '{ distribution = "fixed", value = 0.8, unit = "multiplier on crisis hazard", source = "test" }'
 NOTHING = '{ value = 0, unit = "GBP", payer = "NHS", source = "test" }'
@@ -122,26 +123,26 @@ def test_pilot_refusals(tmp_path):
         (pilot_text("top_risk_share = 0"), "cohort.top_risk_share: Input should be greater than 0"),
         (pilot_text('conditions = ["gout"]'), "cohort.conditions.0: Input should be"),
         (
-            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
             + '[[received.effects]]\nintervention = "rapid_response"\nkind = "hazard"\ntarget = "crisis"\n'
             + f"effect = {EFFECT}\n",
             "received.effects.0.intervention: 'rapid_response' is not received",
         ),
         (
-            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
             + '[[received.effects]]\nintervention = "care_coordination"\nkind = "hazard"\ntarget = "nowhere"\n'
             + f"effect = {EFFECT}\n",
             "received.effects.0: target 'nowhere' is not a target of a hazard mechanism",
         ),
         (
-            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
             + "[received.fte]\ncare_coordinator = { value = [6, 0], unit = 'FTE', source = 'test' }\n",
             "received.fte.care_coordinator.value: 2 values for 3 boroughs",
         ),
         (
-            pilot_text("", '"care_coordination"', f'library = "{ROOT / "models" / "wsic.toml"}"')
-            + "[received.fte]\ngp = { value = [6, 0, 0], unit = 'FTE', source = 'test' }\n",
-            "received.fte.gp: no received intervention needs this role",
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
+            + "[received.fte]\nhybrid_worker = { value = [6, 0, 0], unit = 'FTE', source = 'test' }\n",
+            "received.fte.hybrid_worker: no received intervention needs this role",
         ),
         (
             pilot_text("")
@@ -163,6 +164,50 @@ def test_pilot_refusals(tmp_path):
         (
             pilot_text("") + '[expected]\nadmissions_avoided = 10\ncohort_size = 100\nyears = 1\nsource = "t"\n',
             "expected: a pilot that receives nothing can expect nothing avoided",
+        ),
+        (pilot_text("uptake = 0.5"), "cohort.uptake: a pilot that receives nothing has no uptake"),
+        (
+            pilot_text('boroughs = ["westminster"]\nnetworks = [0]'),
+            "cohort.networks.0: network 0 is in hammersmith_fulham, not in cohort.boroughs",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"').replace(
+                f'model = "{BASELINE}"', f'model = "{WSIC}"'
+            ),
+            "run.model: " + str(WSIC) + " has interventions",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
+            + "[expected]\nadmissions_avoided = 10\ncohort_size = 100\nyears = 3\nsource = 't'\n",
+            "expected: years (3) exceeds cohort.follow_years (2)",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
+            + "[received.fte]\ngp = { value = [6, 0, 0], unit = 'FTE', source = 'test' }\n",
+            "received.fte.gp: a bulk role is the whole borough's staff",
+        ),
+        (
+            pilot_text("", '"care_coordination"', f'library = "{WSIC}"')
+            + (
+                '[[received.effects]]\nintervention = "care_coordination"\nkind = "hazard"\ntarget = "crisis"\n'
+                + f"effect = {EFFECT}\n"
+            )
+            * 2,
+            "received.effects.1: a second effect for care_coordination's hazard on crisis",
+        ),
+        (
+            pilot_text("")
+            + '[observed]\ndesign = "naive"\nsource = "t"\n'
+            + "cohort = { measure = 'rate', before = 1, after = 0.5 }\n"
+            + "controls = { measure = 'rate', before = 1, after = 0.5 }\n",
+            "observed: a naive before/after has no controls",
+        ),
+        (
+            pilot_text("")
+            + '[observed]\ndesign = "matched"\nsource = "t"\n'
+            + "cohort = { measure = 'rate', before = 1, after = 0.5 }\n"
+            + "controls = { measure = 'rate', before = 1, after = 0 }\n",
+            "observed.controls.after must be above 0",
         ),
     ]
     for text, expected in cases:

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.evaluation import ageing, matched_controls, select
+from experiments.evaluation import ageing_and_trend, matched_pairs, select
+from experiments.evaluation_report import power_cohort
 from experiments.evaluation_verdicts import observed_change
 from models.pilot import Design, load_pilot, pilot_arm
 from models.vocabulary import STRATA
@@ -139,43 +140,79 @@ def test_the_pilot_s_own_figures(tmp_path):
     assert did[1] < did[0] < did[2]
     matched = observed_change(pilot(tmp_path, rest=counts.format("matched") + controls))
     assert matched[0] == pytest.approx(600 / 540 - 1)
+    half = 1.959964 * math.sqrt(1 / 600 + 1 / 540)  # the two groups' follow-up counts
+    assert matched[1:] == pytest.approx(((600 / 540) * math.exp(-half) - 1, (600 / 540) * math.exp(half) - 1))
+    rates = "[observed]\ndesign = 'naive'\nsource = 't'\n"
+    rates += "cohort = { measure = 'rate', before = 0.8, after = 0.6, size = 500 }\n"
+    as_rates = observed_change(pilot(tmp_path, rest=rates))
+    assert as_rates == pytest.approx(naive), "rates with a size are the same counts"
     given_change = observed_change(pilot(tmp_path, rest="[observed]\ndesign = 'naive'\nsource = 't'\nchange = -0.3\n"))
     assert given_change[0] == -0.3 and math.isnan(given_change[1])
 
 
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), caliper=st.floats(0.01, 1.0), share=st.floats(0.05, 0.5))
-def test_controls_share_the_keys_and_lie_within_the_caliper(seed, caliper, share):
+def test_each_member_s_control_is_its_nearest_alike_within_the_caliper(seed, caliper, share):
+    """Against brute force: a member finds a control exactly when someone not excluded shares its
+    keys within the caliper, and then the nearest such; the enrolled are never controls."""
     log = people(300, seed)
     start = log[log.year == 2].set_index("person")
     start = start.assign(prior=log[log.year == 1].set_index("person").nel_admissions)
     rng = np.random.default_rng(seed)
     cohort = start.index[rng.random(len(start)) < share].to_numpy()
+    enrolled_elsewhere = start.index[rng.random(len(start)) < 0.1].to_numpy()  # enrolled, not in the cohort
+    exclude = np.union1d(cohort, enrolled_elsewhere)
     design = Design(match_exactly=["sex", "age_band", "prior_admissions"], caliper_sd=caliper)
-    controls = matched_controls(start, cohort, cohort, design)
-    assert not np.isin(controls, cohort).any(), "a control is not enrolled"
-    assert len(controls) <= len(cohort)
+    members, controls = matched_pairs(start, cohort, exclude, design)
     width = caliper * float(start.risk_score.std())
-    treated = start.loc[cohort]
-    for c in controls:
-        row = start.loc[c]
-        alike = treated[
-            (treated.female == row.female)
-            & (treated.age // 5 == row.age // 5)
-            & (np.minimum(treated.prior, 5) == min(row.prior, 5))
+    pool = start.drop(index=exclude)
+    found = dict(zip(members.tolist(), controls.tolist(), strict=True))
+    for m in cohort.tolist():
+        row = start.loc[m]
+        alike = pool[
+            (pool.female == row.female)
+            & (pool.age // 5 == row.age // 5)
+            & (np.minimum(pool.prior, 5) == min(row.prior, 5))
         ]
-        assert (np.abs(alike.risk_score - row.risk_score) <= width + 1e-6).any()
+        gaps = np.abs(alike.risk_score.to_numpy(dtype=float) - float(row.risk_score))
+        if gaps.size == 0 or gaps.min() > width:
+            assert m not in found, "no one alike within the caliper: no control"
+            continue
+        assert m in found and found[m] in alike.index
+        assert abs(float(start.risk_score[found[m]]) - float(row.risk_score)) == pytest.approx(gaps.min(), abs=1e-7)
 
 
-def test_growing_older_is_the_before_year_s_age_curve_at_the_ages_reached():
+def test_the_cohort_needed_for_power():
+    """2 z^2 var / effect^2 at the mean effect; unbounded above where the effect may be none."""
+    z = 1.959964 + 0.841621
+    sure = pd.DataFrame({"outcome_variance": [1.0] * 4, "admissions_avoided_per_person_year": [0.1, 0.11, 0.09, 0.1]})
+    mean, low, high = power_cohort(sure)
+    assert mean == pytest.approx(2 * z**2 / 0.1**2)
+    assert low < mean < high < math.inf
+    harm = sure.assign(admissions_avoided_per_person_year=-sure.admissions_avoided_per_person_year)
+    assert power_cohort(harm)[0] == pytest.approx(mean), "harm is detected as surely as benefit"
+    unsure = sure.assign(admissions_avoided_per_person_year=[0.1, -0.1, 0.05, -0.02])
+    assert power_cohort(unsure)[2] == math.inf
+
+
+def test_growing_older_and_the_trend_are_age_curves_at_the_ages_reached():
+    """Growing older: the before year's curve at the ages reached; the trend: each follow year's
+    curve against the before year's at those ages. Neither holds any of the other."""
     log = pd.DataFrame(
         {
             "person": [1, 2, 3, 4, 1, 2, 3, 4],
             "year": [1, 1, 1, 1, 2, 2, 2, 2],
             "age": [73.0, 77.0, 40.0, 72.0, 75.0, 78.0, 41.0, 73.0],
-            "nel_admissions": [0.2, 0.4, 0.1, 0.2, 9.0, 9.0, 9.0, 9.0],  # the after year's use plays no part
+            # year 2: everyone's band rate is 1.5 times year 1's (0.2 -> 0.3 at 70-74, 0.4 -> 0.6 at 75-79)
+            "nel_admissions": [0.2, 0.4, 0.1, 0.2, 0.6, 0.6, 0.15, 0.3],
         }
     )
-    assert ageing(log, np.array([4]), 1, [2]) == pytest.approx(0.0), "still in the same band"
-    assert ageing(log, np.array([1]), 1, [2]) == pytest.approx(1.0), "from 0.2 a head at 70-74 to 0.4 at 75-79"
-    assert ageing(log, np.array([1, 4]), 1, [2]) == pytest.approx(0.5)
+    everyone = np.array([1, 2, 3, 4])
+    grown, trend = ageing_and_trend(log, np.array([4]), everyone, 1, [2])
+    assert grown == pytest.approx(0.0), "still in the same band"
+    assert trend == pytest.approx(0.5)
+    grown, trend = ageing_and_trend(log, np.array([1]), everyone, 1, [2])
+    assert grown == pytest.approx(1.0), "from 0.2 a head at 70-74 to 0.4 at 75-79"
+    assert trend == pytest.approx(0.5), "the 75-79s' rate rose by half: no ageing in it"
+    grown, _ = ageing_and_trend(log, np.array([1, 4]), everyone, 1, [2])
+    assert grown == pytest.approx(0.5)

@@ -138,13 +138,13 @@ class Observed(_Strict):
         if self.cohort is not None and self.design != "naive" and self.controls is None:
             raise ValueError(f"a {self.design} result needs the controls' figures (observed.controls)")
         if self.cohort is None and self.controls is not None:
-            raise ValueError("observed.controls without observed.cohort: give the cohort's figures too")
+            raise ValueError("controls without the cohort's figures: give cohort too")
         if self.design == "naive" and self.controls is not None:
-            raise ValueError("observed.controls: a naive before/after has no controls; name the design that used them")
+            raise ValueError("a naive before/after has no controls: drop controls, or name the design that used them")
         if self.cohort is not None and self.cohort_size is not None:
-            raise ValueError("observed.cohort_size: with the cohort's figures, give its size as observed.cohort.size")
+            raise ValueError("with the cohort's figures, give its size as cohort.size, not cohort_size")
         if self.controls is not None and self.controls.after <= 0:
-            raise ValueError(f"observed.controls.after must be above 0: a {self.design} result divides by it")
+            raise ValueError(f"the controls' after must be above 0: a {self.design} result divides by it")
         return self
 
 

@@ -207,7 +207,7 @@ def test_pilot_refusals(tmp_path):
             + '[observed]\ndesign = "matched"\nsource = "t"\n'
             + "cohort = { measure = 'rate', before = 1, after = 0.5 }\n"
             + "controls = { measure = 'rate', before = 1, after = 0 }\n",
-            "observed.controls.after must be above 0",
+            "observed: the controls' after must be above 0",
         ),
     ]
     for text, expected in cases:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.evaluation import run_evaluation
+from experiments.evaluation import run_evaluation, select
 from experiments.evaluation_report import summarise, write_evaluation_outputs
 from experiments.runner import ExperimentError
 from models.loader import ModelFileError
-from models.pilot import load_pilot
+from models.pilot import load_pilot, pilot_arm
+from sim.replication import run_replication
 from tests.browser import assert_drawn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,7 @@ BASELINE = ROOT / "models" / "baseline.toml"
 WSIC = ROOT / "models" / "wsic.toml"
 
 EFFECT = '{ distribution = "fixed", value = 0.8, unit = "multiplier on crisis hazard", source = "test" }'
+NO_EFFECT = '{ distribution = "fixed", value = 1.0, unit = "multiplier on crisis hazard", source = "test" }'
 NOTHING = '{ value = 0, unit = "GBP", payer = "NHS", source = "test" }'
 LIBRARY = f"""
 extends = "{BASELINE}"
@@ -34,6 +36,18 @@ uptake = {{ value = 1.0, unit = "share", source = "test" }}
 start_year = 1
 ramp_years = 0
 mechanisms = [ {{ kind = "hazard", target = "crisis", effect = {EFFECT} }} ]
+costs = {{ set_up = {NOTHING}, per_year = {NOTHING}, per_person = {NOTHING} }}
+evidence = "test"
+evidence_strength = "assumption"
+
+[interventions.no_change]
+description = "a test intervention that changes nothing"
+component = "test"
+eligibility = {{ strata = ["very_high"] }}
+uptake = {{ value = 1.0, unit = "share", source = "test" }}
+start_year = 1
+ramp_years = 0
+mechanisms = [ {{ kind = "hazard", target = "crisis", effect = {NO_EFFECT} }} ]
 costs = {{ set_up = {NOTHING}, per_year = {NOTHING}, per_person = {NOTHING} }}
 evidence = "test"
 evidence_strength = "assumption"
@@ -73,18 +87,38 @@ def evaluate(tmp_path: Path, text: str, name: str, reps: int = 3, jobs: int = 2)
 
 
 @pytest.mark.slow
-def test_no_intervention_falls_by_itself_when_chosen_on_prior_use(tmp_path):
-    chosen = summarise(evaluate(tmp_path, pilot_text("min_age = 65\nmin_prior_admissions = 2"), "prior")).set_index(
-        "estimate"
+def test_a_pilot_of_no_effect_falls_by_itself_when_chosen_on_prior_use(tmp_path):
+    """Both arms run (the pilot enrols, on common random numbers) and its effect is none."""
+    (tmp_path / "library.toml").write_text(LIBRARY)
+    text = pilot_text(
+        "min_age = 65\nmin_prior_admissions = 2", '"no_change"', f'library = "{tmp_path / "library.toml"}"'
     )
+    chosen = summarise(evaluate(tmp_path, text, "prior")).set_index("estimate")
     at_random = summarise(evaluate(tmp_path, pilot_text("min_age = 65\nrandom_share = 0.2"), "random")).set_index(
         "estimate"
     )
+    assert chosen.loc["cohort_size", "mean"] > 0
     assert chosen.loc["true_effect", "low"] <= 0 <= chosen.loc["true_effect", "high"]
     assert chosen.loc["naive", "mean"] < -0.3, "frequent admitters fall back by themselves"
     assert chosen.loc["regression_to_the_mean", "mean"] < -0.2
     assert abs(at_random.loc["naive", "mean"]) < 0.1, "a random cohort does not"
+    assert abs(at_random.loc["regression_to_the_mean", "mean"]) < 0.05, "nor regresses: ageing and trend are apart"
     assert_drawn(tmp_path / "prior" / "evaluation.html", least_plots=3)
+
+
+@pytest.mark.slow
+def test_the_rule_chooses_whom_the_simulation_enrols(tmp_path):
+    """With uptake 1 and no staff limit, the cohort the log's rule chooses is exactly who enrols."""
+    (tmp_path / "library.toml").write_text(LIBRARY)
+    rule = "min_age = 50\ntop_risk_share = 0.2\nnetworks = [0, 1, 2]\nconditions = ['ltc']\nmin_prior_admissions = 1"
+    path = tmp_path / "agree.toml"
+    path.write_text(pilot_text(rule, '"fewer_crises"', f'library = "{tmp_path / "library.toml"}"'))
+    loaded = load_pilot(path)
+    log = run_replication(pilot_arm(loaded), 0, 4, loaded.years, 0.05, person_log=True).persons
+    chosen, _ = select(loaded, log, 0)
+    enrolled = log[(log.year == 2) & log.enrolled].person.to_numpy()
+    assert len(chosen) > 50
+    assert set(chosen.tolist()) == set(enrolled.tolist())
 
 
 @pytest.mark.slow

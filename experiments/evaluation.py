@@ -5,11 +5,10 @@ each evaluation design would have estimated against the truth.
 Both arms share every random number, so each cohort member's admissions with and without the pilot
 are known, and the truth is the difference in the same people. Per replication:
 - the naive before/after change in the cohort (a pilot's own dashboard), and the change the
-  counterfactual cohort shows anyway, split into the population's trend (everyone of the cohort's
-  ages), the cohort's own ageing (the before year's admissions by five-year age band at the ages
-  its members reach), deaths and moves away (counting per person enrolled, where those who died
-  or left count as no admissions, against per person alive and resident) and regression to the
-  mean (the rest);
+  counterfactual cohort shows anyway, in parts that add up to it: the cohort growing older and the
+  population's trend (both from age curves, see ageing_and_trend), deaths and moves away (counting
+  per person enrolled, where those who died or left count as no admissions, against per person
+  alive and resident) and regression to the mean (the rest);
 - matched controls: each cohort member's nearest not-enrolled resident who shares what the pilot
   file's [design] names exactly (by default prior admissions capped at 5, five-year age group,
   sex and place at the start, at home or not), by the model's risk score (a prognostic score of

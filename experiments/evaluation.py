@@ -310,6 +310,8 @@ def _files(loaded: LoadedPilot) -> list[list[str]]:
 
 def _check_resume(out: Path, loaded: LoadedPilot) -> None:
     previous = out / "manifest.json"
+    if previous.exists() and not any((out / "replications").glob("rep_*.json")):
+        return  # a run that saved nothing (stopped, or refused mid-way) holds nothing to keep
     if previous.exists():
         old = json.loads(previous.read_text())
         if old.get("pilot", {}).get("sha256") != loaded.sha256 or old.get("model_files") != _files(loaded):

@@ -293,3 +293,16 @@ source = "test"
     path.write_text(text.replace("admissions_avoided = 1000", "admissions_avoided = 900"))
     with pytest.raises(ExperimentError, match="another pilot file"):
         run_evaluation(load_pilot(path), 3, out)
+
+
+@pytest.mark.slow
+def test_a_rule_that_chooses_no_one_stops_and_the_mended_file_runs_in_place(tmp_path):
+    text = pilot_text("min_age = 115").replace("scale = 0.05", "scale = 0.02")
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    with pytest.raises(ExperimentError, match="the cohort has 0 member"):
+        run_evaluation(load_pilot(path), 2, out)
+    path.write_text(text.replace("min_age = 115", "min_age = 80"))
+    rows = run_evaluation(load_pilot(path), 2, out)
+    assert len(rows) == 2

@@ -5,8 +5,9 @@ each evaluation design would have estimated against the truth.
 Both arms share every random number, so each cohort member's admissions with and without the pilot
 are known, and the truth is the difference in the same people. Per replication:
 - the naive before/after change in the cohort (a pilot's own dashboard), and the change the
-  counterfactual cohort shows anyway, in parts that add up to it: the cohort growing older and the
-  population's trend (both from age curves, see ageing_and_trend), deaths and moves away (counting
+  counterfactual cohort shows anyway, in parts that add up to it: the cohort growing older, the
+  population's trend and the cohort's having been chosen alive (all from age curves, see
+  expected_changes), deaths and moves away (counting
   per person enrolled, where those who died or left count as no admissions, against per person
   alive and resident) and regression to the mean (the rest);
 - matched controls: each cohort member's nearest not-enrolled resident who shares what the pilot
@@ -54,7 +55,7 @@ CAP = 5  # prior admissions matched exactly up to this many
 CALIPER_SD = 0.2
 MIN_MATCHED = 0.5  # assumption: matched designs are not given where under half the cohort finds a control
 Z_POWER = 1.959964 + 0.841621  # two-sided 5% and 80% power
-ROW_VERSION = 2  # what a replication's row holds; a resumed run's must match
+ROW_VERSION = 3  # what a replication's row holds; a resumed run's must match
 OUTCOME = "nel_admissions"
 ATTENDANCES = "ae_attendances"
 CONDITIONS_CAP = 3  # long-term conditions matched exactly up to this many (with dementia and cancer)
@@ -172,32 +173,40 @@ def matched_controls(start: pd.DataFrame, cohort: np.ndarray, exclude: np.ndarra
     return matched_pairs(start, cohort, exclude, design)[1]
 
 
-def ageing_and_trend(
-    log: pd.DataFrame, cohort: np.ndarray, area: np.ndarray, before: int, follow: list[int]
-) -> tuple[float, float]:
-    """The change the cohort would show from growing older alone, and from the population's
-    secular trend alone. Admissions per person alive by five-year age band, among everyone in the
-    cohort's area, give each year's age curve: growing older is the before year's curve at the
-    ages the members alive reach against at their ages before; the trend is each follow year's
-    curve against the before year's at those same ages. So (1 + ageing)(1 + trend) is what the
-    cohort's rate would be were it no different from others of its ages."""
-    rows = log[log.person.isin(area)]
+def expected_changes(log: pd.DataFrame, cohort: np.ndarray, c, before: int, follow: list[int]) -> dict[str, float]:
+    """What the cohort's rate would do were it no different from others of its ages, in parts.
+    Each year's age curve is the admissions per person alive at the year's start by five-year band
+    among everyone then in the pilot's area (an open population: the dying and newcomers in it).
+    - ageing: the before year's curve at the ages the members reach, against at their ages before;
+    - trend: each follow year's curve against the before year's, at those ages;
+    - survival: the cohort was chosen alive, so its before year holds no one's last year of life;
+      the before year's curve among those alive at the start year against among everyone."""
+    rows = log[in_area(log, c)]
     band = (rows.age // 5).astype(int)
     curves = rows.groupby([rows.year, band])[OUTCOME].mean()
+    then = rows[rows.year == before]
+    alive_after = then.person.isin(log.person[log.year == before + 1])
+    survivors = then[alive_after].groupby((then.age[alive_after] // 5).astype(int))[OUTCOME].mean()
     mine = log[log.person.isin(cohort)]
     mine = mine.assign(band=(mine.age // 5).astype(int))
 
-    def expected(years: list[int], curve_year: int | None) -> float:
+    def expected(years: list[int], curve_year: int | None, curve: pd.Series = curves) -> float:
         """The mean curve value over the members' rows of these years (each year's own curve, or one)."""
         r = mine[mine.year.isin(years)]
-        at = [(curve_year if curve_year is not None else y, b) for y, b in zip(r.year, r.band, strict=True)]
-        values = curves.reindex(at).to_numpy(dtype=float)
+        if curve is curves:
+            at = [(curve_year if curve_year is not None else y, b) for y, b in zip(r.year, r.band, strict=True)]
+        else:
+            at = r.band.to_numpy()
+        values = curve.reindex(at).to_numpy(dtype=float)
         return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
     e0, e1, e2 = expected([before], before), expected(follow, before), expected(follow, None)
-    grown = e1 / e0 - 1.0 if e0 else math.nan
-    trend = e2 / e1 - 1.0 if e1 else math.nan
-    return grown, trend
+    e0_alive = expected([before], None, survivors)
+    return {
+        "ageing": e1 / e0 - 1.0 if e0 else math.nan,
+        "trend": e2 / e1 - 1.0 if e1 else math.nan,
+        "survival": e0 / e0_alive - 1.0 if e0_alive else math.nan,
+    }
 
 
 def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame, rep: int) -> dict:
@@ -226,9 +235,9 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         for per in ("enrolled", "alive")
     }
     ctrl_b, ctrl_a = pilot.rate(controls, [before], "alive"), pilot.rate(controls, follow)
-    area = start.index[in_area(start, c)].to_numpy()  # everyone where the pilot ran
     population = start.index[in_area(start, c) & (start.age >= c.min_age) & (start.age <= c.max_age)].to_numpy()
-    grown, trend = ageing_and_trend(cf_log, cohort, area, before, follow)
+    expect = expected_changes(cf_log, cohort, c, before, follow)
+    grown, trend, survival = expect["ageing"], expect["trend"], expect["survival"]
     cf_enrolled, cf_alive = after[("cf", "enrolled")] / b - 1.0, after[("cf", "alive")] / b - 1.0
     delta = after[("cf", "enrolled")] - after[("pilot", "enrolled")]
     variance = float(np.var(cf.per_person(cohort, follow), ddof=1)) if n > 1 else math.nan
@@ -245,8 +254,9 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
         "counterfactual_change_per_alive": cf_alive,
         "trend": trend,
         "ageing": grown,
+        "survival": survival,
         "deaths": cf_enrolled - cf_alive,
-        "regression_to_the_mean": cf_alive - trend - grown,
+        "regression_to_the_mean": cf_alive - trend - grown - survival,
         "true_effect": after[("pilot", "enrolled")] / after[("cf", "enrolled")] - 1.0,
         "matched": after[("pilot", "enrolled")] / ctrl_a - 1.0 if ctrl_a else math.nan,
         "difference_in_differences": (after[("pilot", "enrolled")] / b) / (ctrl_a / ctrl_b) - 1.0

@@ -29,6 +29,7 @@ ESTIMATES = {
     "counterfactual_change_per_alive": "change without the pilot (per person alive)",
     "trend": "of which: the population's trend",
     "ageing": "of which: the cohort growing older",
+    "survival": "of which: chosen alive (the before year holds no one's last year of life)",
     "deaths": "of which: deaths and moves away (per enrolled less per alive)",
     "regression_to_the_mean": "of which: regression to the mean (the rest)",
     "true_effect": "true effect of the pilot (same people, pilot against counterfactual)",
@@ -122,10 +123,11 @@ def _trajectory_plot(traj: pd.DataFrame, start_year: int) -> str:
 
 def _decomposition_plot(summary: pd.DataFrame) -> str:
     s = summary.set_index("estimate")
-    parts = ["trend", "ageing", "deaths", "regression_to_the_mean", "true_effect"]
+    parts = ["trend", "ageing", "survival", "deaths", "regression_to_the_mean", "true_effect"]
     labels = [
         "population trend",
         "growing older",
+        "chosen alive",
         "deaths and moves away",
         "regression to the mean",
         "the pilot (true effect)",
@@ -367,7 +369,7 @@ def describe(
         f"cohort {s.loc['cohort_size', 'mean']:,.0f} people, "
         f"{s.loc['before_rate', 'mean']:.2f} emergency admissions each in the year before",
         f"naive before/after {pct('naive')}; without the pilot {pct('counterfactual_change')}:"
-        f" trend {pct('trend')}, ageing {pct('ageing')}, deaths {pct('deaths')},"
+        f" trend {pct('trend')}, ageing {pct('ageing')}, chosen alive {pct('survival')}, deaths {pct('deaths')},"
         f" regression to the mean {pct('regression_to_the_mean')}",
         f"true effect {pct('true_effect')}; matched {pct('matched')};"
         f" difference in differences {pct('difference_in_differences')}",

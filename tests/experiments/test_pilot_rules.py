@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.evaluation import ageing_and_trend, matched_pairs, select
+from experiments.evaluation import expected_changes, matched_pairs, select
 from experiments.evaluation_report import power_cohort
 from experiments.evaluation_verdicts import observed_change
 from models.pilot import Design, load_pilot, pilot_arm
@@ -195,24 +196,27 @@ def test_the_cohort_needed_for_power():
     assert power_cohort(unsure)[2] == math.inf
 
 
-def test_growing_older_and_the_trend_are_age_curves_at_the_ages_reached():
+def test_ageing_trend_and_survival_are_age_curves_at_the_ages_reached():
     """Growing older: the before year's curve at the ages reached; the trend: each follow year's
-    curve against the before year's at those ages. Neither holds any of the other."""
+    curve against the before year's at those ages; chosen alive: the before year's curve among
+    everyone against among those alive a year on. None holds any of the others."""
     log = pd.DataFrame(
         {
-            "person": [1, 2, 3, 4, 1, 2, 3, 4],
-            "year": [1, 1, 1, 1, 2, 2, 2, 2],
-            "age": [73.0, 77.0, 40.0, 72.0, 75.0, 78.0, 41.0, 73.0],
-            # year 2: everyone's band rate is 1.5 times year 1's (0.2 -> 0.3 at 70-74, 0.4 -> 0.6 at 75-79)
-            "nel_admissions": [0.2, 0.4, 0.1, 0.2, 0.6, 0.6, 0.15, 0.3],
+            "person": [1, 2, 3, 4, 5, 1, 2, 3, 4],
+            "year": [1, 1, 1, 1, 1, 2, 2, 2, 2],
+            "age": [73.0, 77.0, 40.0, 72.0, 71.0, 75.0, 78.0, 41.0, 73.0],
+            # person 5 dies in year 1 after two admissions; year 2's band rates are 1.5 times year 1's
+            # among those alive (0.2 -> 0.3 at 70-74, 0.4 -> 0.6 at 75-79)
+            "nel_admissions": [0.2, 0.4, 0.1, 0.2, 2.0, 0.6, 0.6, 0.15, 0.3],
         }
     )
-    everyone = np.array([1, 2, 3, 4])
-    grown, trend = ageing_and_trend(log, np.array([4]), everyone, 1, [2])
-    assert grown == pytest.approx(0.0), "still in the same band"
-    assert trend == pytest.approx(0.5)
-    grown, trend = ageing_and_trend(log, np.array([1]), everyone, 1, [2])
-    assert grown == pytest.approx(1.0), "from 0.2 a head at 70-74 to 0.4 at 75-79"
-    assert trend == pytest.approx(0.5), "the 75-79s' rate rose by half: no ageing in it"
-    grown, _ = ageing_and_trend(log, np.array([1, 4]), everyone, 1, [2])
-    assert grown == pytest.approx(0.5)
+    everywhere = SimpleNamespace(boroughs=[], networks=[])
+    log = log.assign(borough="westminster", network=0)
+    four = expected_changes(log, np.array([4]), everywhere, 1, [2])
+    curve_70 = (0.2 + 0.2 + 2.0) / 3  # everyone alive at year 1's start aged 70-74
+    assert four["ageing"] == pytest.approx(0.0), "still in the same band"
+    assert four["survival"] == pytest.approx(curve_70 / 0.2 - 1), "the before year without its dying"
+    assert four["trend"] == pytest.approx(0.3 / curve_70 - 1)
+    one = expected_changes(log, np.array([1]), everywhere, 1, [2])
+    assert one["ageing"] == pytest.approx(0.4 / curve_70 - 1), "from the 70-74s' rate to the 75-79s'"
+    assert one["trend"] == pytest.approx(0.5), "the 75-79s' rate rose by half: no ageing in it"

@@ -221,10 +221,7 @@ def estimates(loaded: LoadedPilot, pilot_log: pd.DataFrame, cf_log: pd.DataFrame
     before, follow = c.start_year - 1, list(range(c.start_year, c.start_year + c.follow_years))
     n = len(cohort)
     if n < 2:
-        raise ExperimentError(
-            f"replication {rep}: the cohort has {n} member(s) in the simulation; the rule chooses too few at "
-            f"scale {loaded.pilot.run.scale:g} (widen it, or raise run.scale)"
-        )
+        raise ExperimentError(f"replication {rep}: the cohort has {n} member(s) in the simulation; widen the rule")
     controls, matched_share = _controls(loaded, start, cohort, pilot_log)
     pilot, cf = Use(pilot_log), Use(cf_log)
     pilot_ae, cf_ae = Use(pilot_log, ATTENDANCES), Use(cf_log, ATTENDANCES)

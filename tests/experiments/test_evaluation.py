@@ -22,36 +22,37 @@ ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "models" / "baseline.toml"
 WSIC = ROOT / "models" / "wsic.toml"
 
-EFFECT = '{ distribution = "fixed", value = 0.8, unit = "multiplier on crisis hazard", source = "test" }'
-NO_EFFECT = '{ distribution = "fixed", value = 1.0, unit = "multiplier on crisis hazard", source = "test" }'
 NOTHING = '{ value = 0, unit = "GBP", payer = "NHS", source = "test" }'
-LIBRARY = f"""
-extends = "{BASELINE}"
 
-[interventions.fewer_crises]
-description = "a test intervention with a known effect"
+
+def crisis_effect(value: float) -> str:
+    return f'{{ distribution = "fixed", value = {value}, unit = "multiplier on crisis hazard", source = "test" }}'
+
+
+def library_intervention(name: str, description: str, multiplier: float) -> str:
+    """A library intervention with a fixed multiplier on the crisis hazard and no cost or staff."""
+    return f"""
+[interventions.{name}]
+description = "{description}"
 component = "test"
 eligibility = {{ strata = ["very_high"] }}
 uptake = {{ value = 1.0, unit = "share", source = "test" }}
 start_year = 1
 ramp_years = 0
-mechanisms = [ {{ kind = "hazard", target = "crisis", effect = {EFFECT} }} ]
-costs = {{ set_up = {NOTHING}, per_year = {NOTHING}, per_person = {NOTHING} }}
-evidence = "test"
-evidence_strength = "assumption"
-
-[interventions.no_change]
-description = "a test intervention that changes nothing"
-component = "test"
-eligibility = {{ strata = ["very_high"] }}
-uptake = {{ value = 1.0, unit = "share", source = "test" }}
-start_year = 1
-ramp_years = 0
-mechanisms = [ {{ kind = "hazard", target = "crisis", effect = {NO_EFFECT} }} ]
+mechanisms = [ {{ kind = "hazard", target = "crisis", effect = {crisis_effect(multiplier)} }} ]
 costs = {{ set_up = {NOTHING}, per_year = {NOTHING}, per_person = {NOTHING} }}
 evidence = "test"
 evidence_strength = "assumption"
 """
+
+
+x = False  # a builder, not a test
+EFFECT = crisis_effect(0.8)
+LIBRARY = (
+    f'extends = "{BASELINE}"\n'
+    + library_intervention("fewer_crises", "a test intervention with a known effect", 0.8)
+    + library_intervention("no_change", "a test intervention that changes nothing", 1.0)
+)
 
 
 def pilot_text(cohort: str, received: str = "", library: str = "") -> str:

@@ -25,7 +25,10 @@ HEADER = (
     "file; every other parameter lives there. Rewritten by each calibration run.",
 )
 # the file's tables, in the order written; a value belongs to the longest that prefixes its path
-SECTIONS = ("need", "risk", "risk.weights", "crisis", "routine_contacts", "home_care", "care_homes", "initial_state")
+SECTIONS = (
+    "need", "risk", "risk.weights", "crisis", "crisis.frequent_attenders", "routine_contacts", "home_care",
+    "care_homes", "initial_state",
+)  # fmt: skip
 LEAF_MULTIPLIERS = "need.segment_need_multiplier"
 # routine contacts' rates and elasticities live in this file, fitted or not; one the fit does not set
 # is kept with its own unit and source (a care-home multiplier it does not set lives in baseline.toml)
@@ -164,6 +167,8 @@ def document(data: dict, x: np.ndarray, record: dict) -> tomlkit.TOMLDocument:
         _put(tables[section], path[len(section) + 1 :].split("."), entry)
     for section in SECTIONS:
         parent, _, child = section.rpartition(".")
+        if parent and not tables[section]:  # a sub-table of a section the model leaves out
+            continue
         (tables[parent] if parent else doc).add(child, tables[section])
     calibration = tomlkit.table()
     for key in RECORD_KEYS:

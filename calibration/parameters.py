@@ -55,6 +55,12 @@ HOME_CARE_START = "home_care:start_log_scale"
 # carries: sets emergency admissions' age gradient (HES) apart from how crises follow need
 CRISIS_AGE = "crisis:age_65_plus"
 CRISIS_AGE_FROM = 65.0
+# a scale on the frequent attenders' crisis multiplier (crisis.frequent_attenders): sets how many
+# of the very high stratum's admissions fall to the few adults under 65 whose crises need does not
+# explain, apart from the old, whose persistence Roland et al. measured
+FREQUENT = "crisis:frequent_log_scale"
+FREQUENT_PATH = "crisis.frequent_attenders.multiplier"
+FREQUENT_UNIT = "multiplier of the crisis hazard of a resident of the same need"
 # a scale on the onset of a need for 24-hour care: sets the care homes' inflow to what their
 # deaths free, so that business as usual's care homes neither fill nor drain
 CARE_HOME_ENTRY = "care_homes:entry_log_scale"
@@ -103,6 +109,7 @@ UNITS = {
     DN_ELASTICITY: ELASTICITY_UNIT,
     "initial_state.home_care_utilisation": "fraction of weekly home-care hours in packages at the start",
     "crisis.age_multiplier": "multiplier by age band",
+    FREQUENT_PATH: FREQUENT_UNIT,
     "care_homes.entry.rate": CARE_HOME_ENTRY_UNIT,
     **{f"{path}.care_home_multiplier": CARE_HOME_UNIT for path in CARE_HOME_OOH_CONTACTS},
     **{f"{path}.rate": unit for path, unit in RATE_UNITS.items()},
@@ -139,6 +146,7 @@ PARAMETERS = (
     Parameter(HOME_CARE_START, -2.0, 2.0, 0.08),
     Parameter(CRISIS_AGE, -2.5, 1.5, 0.08),
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
+    Parameter(FREQUENT, -2.0, 1.0, 0.1),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
@@ -147,11 +155,12 @@ assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the 
 # fitted, since how far it rises across the leaves decides whether its heavy users rank high or
 # very high on the risk score.
 FREE_LEAF_SHIFTS = ("other_hospital:leaf_shift", "elective:leaf_shift")
-# How steeply crises rise across the leaves and with age decides how many of the year's admissions
-# fall to the few with many (Roland et al.) and the age gradient (HES); these two join the default
-# fit once those targets are fitted rather than checked (calibration/data/longitudinal.csv), as
-# without a target of their own they would only trade against the strata table's columns.
-HELD_UNTIL_FITTED = ("nel:leaf_shift", CRISIS_AGE)
+# How steeply crises rise across the leaves and with age, and the frequent attenders' multiplier,
+# decide how many of the year's admissions fall to the few with many (Roland et al.) and the age
+# gradient (HES); they join the default fit once those targets are fitted rather than checked
+# (calibration/data/longitudinal.csv), as without a target of their own they would only trade
+# against the strata table's columns.
+HELD_UNTIL_FITTED = ("nel:leaf_shift", CRISIS_AGE, FREQUENT)
 DEFAULT_FREE = tuple(
     k
     for k, name in enumerate(NAMES)
@@ -166,6 +175,15 @@ def _node(data: dict, path: str) -> dict:
     for k in path.split("."):
         data = data[k]
     return data
+
+
+def has(data: dict, path: str) -> bool:
+    """Whether the model data holds a value at this dotted path (a section a model may leave out)."""
+    for k in path.split("."):
+        if not isinstance(data, dict) or k not in data:
+            return False
+        data = data[k]
+    return True
 
 
 def prior_elasticity(data: dict, path: str) -> float:
@@ -205,6 +223,11 @@ def apply(data: dict, x: np.ndarray) -> dict:
             prior = np.asarray(_node(data, "crisis.age_multiplier")["value"], float)
             mult["value"] = [float(v) for v in np.where(lower >= CRISIS_AGE_FROM, prior * np.exp(x[k]), prior)]
             continue
+        if name == FREQUENT:
+            if has(data, FREQUENT_PATH):
+                mult = _node(out, FREQUENT_PATH)
+                mult["value"] = float(_node(data, FREQUENT_PATH)["value"] * np.exp(x[k]))
+            continue
         if name == CARE_HOME_ENTRY:
             rate = _node(out, "care_homes.entry.rate")
             rate["value"] = float(_node(data, "care_homes.entry.rate")["value"] * np.exp(x[k]))
@@ -237,6 +260,8 @@ def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
     out = {name: _node(applied, name)["value"] for name in SIGMAS}
     out["crisis.age_multiplier"] = list(_node(applied, "crisis.age_multiplier")["value"])
     out["care_homes.entry.rate"] = _node(applied, "care_homes.entry.rate")["value"]
+    if has(applied, FREQUENT_PATH):
+        out[FREQUENT_PATH] = _node(applied, FREQUENT_PATH)["value"]
     for path in ("home_care.referral.rate", "home_care.referral.elasticity", "initial_state.home_care_utilisation"):
         out[path] = _node(applied, path)["value"]
     for path in CARE_HOME_OOH_CONTACTS:
@@ -263,6 +288,8 @@ def setters(path: str) -> tuple[str, ...]:
         return (CRISIS_AGE,)
     if path == "care_homes.entry.rate":
         return (CARE_HOME_ENTRY,)
+    if path == FREQUENT_PATH:
+        return (FREQUENT,)
     if path in {f"{c}.care_home_multiplier" for c in CARE_HOME_OOH_CONTACTS}:
         return (CARE_HOME_OOH,)
     node, _, key = path.rpartition(".")

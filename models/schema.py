@@ -293,6 +293,25 @@ class CrisisTiming(_Strict):
         return self
 
 
+class FrequentAttenders(_Strict):
+    """A small, persistent group of adults whose crises come far more often than their need
+    carries (serious mental illness, substance misuse, sickle cell and the like): the heavy users
+    under 65 who concentrate a year's admissions without carrying the old's into the next."""
+
+    share: Probability
+    min_age: Annotated[NonNegative, at_most(*AGE)]
+    max_age: Annotated[NonNegative, at_most(*AGE)]
+    multiplier: Annotated[Positive, at_most(*MULTIPLIER)]
+
+    @model_validator(mode="after")
+    def _ages(self) -> FrequentAttenders:
+        if self.max_age.value <= self.min_age.value:
+            raise ValueError(
+                f"max_age is {self.max_age.value}, not above min_age {self.min_age.value} (expected an age range)"
+            )
+        return self
+
+
 class Crisis(_Strict):
     hazard: Hazard
     # crises are drawn for everyone at the highest rate any setting has, so this multiplies the work
@@ -300,6 +319,7 @@ class Crisis(_Strict):
     age_multiplier: Annotated[Series, at_most(*MULTIPLIER)]
     fall_share: ProbabilitySeries
     timing: CrisisTiming | None = None
+    frequent_attenders: FrequentAttenders | None = None
 
 
 class AccessPointSpec(_Strict):

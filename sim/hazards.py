@@ -72,12 +72,22 @@ def death_hazard(
     return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)
 
 
+def frequent_multiplier(pop: Population, model: CareModel) -> np.ndarray | float:
+    """The frequent attenders' crisis multiplier while they are of its ages; one for the rest."""
+    fa = model.crisis.frequent_attenders
+    if fa is None:
+        return 1.0
+    of_age = (pop.age >= fa.min_age.value) & (pop.age < fa.max_age.value)
+    return np.where(pop.frequent & of_age, fa.multiplier.value, 1.0)
+
+
 def year_hazards(pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray) -> Hazards:
     rel = pop.need / model.need.reference.value
     c = model.crisis
     crisis = (
         need_rate(pop, model, c.hazard.rate.value, c.hazard.elasticity.value, c.hazard.leaf_elasticity)
         * np.asarray(c.age_multiplier.value)[band]
+        * frequent_multiplier(pop, model)
     )
     death = death_hazard(pop, model, band, norm)
     referral = model.home_care.referral

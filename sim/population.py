@@ -46,6 +46,9 @@ class Population:
     cancer: np.ndarray  # bool
     learning_disability: np.ndarray  # bool
     smi: np.ndarray  # bool, serious mental illness
+    # bool: one of the few whose crises come far more often than need carries, while of the ages
+    # crisis.frequent_attenders gives (persistent; drawn whatever the age, so it holds as they age)
+    frequent: np.ndarray
     frailty: np.ndarray  # float64, persistent need multiplier, mean 1
     shock: np.ndarray  # float64, log of the transient need component
     base_need: np.ndarray = field(default_factory=lambda: np.empty(0))  # leaf need x SMI
@@ -158,6 +161,7 @@ def _ltc_counts(
 # resident's attributes do not depend on how many rows are drawn (sim/row_draws.py)
 (U_BAND, U_AGE, U_BOROUGH, U_NETWORK, U_LTC, U_LTC_WITHIN, U_DEMENTIA, U_CANCER, U_LD, U_SMI, U_FEMALE) = range(11)
 U_FRAILTY, U_SHOCK, U_UNOBSERVED, U_PLANNED = range(11, 15)
+U_FREQUENT = 15  # drawn only for a model with frequent attenders (the others' draws stay as they were)
 U_COLUMNS = 15
 
 
@@ -168,7 +172,8 @@ def synthesise(
     the same whatever n is. ``band``: each one's age band (newcomers), else drawn from the shares;
     ``newborn``: ages in the first year of life."""
     p = model.population
-    u = rng.random((n, U_COLUMNS))
+    fa = model.crisis.frequent_attenders
+    u = rng.random((n, U_COLUMNS + (fa is not None)))
     z = normal_from_uniform(u[:, U_FRAILTY:])
     lower, upper = band_bounds(p)
     share = np.asarray(p.age_band_share.value)
@@ -179,8 +184,7 @@ def synthesise(
     bshare = np.asarray(p.borough_share.value)
     borough = np.minimum(
         np.searchsorted(np.cumsum(bshare) / bshare.sum(), u[:, U_BOROUGH], side="right"), bshare.size - 1
-    )
-    borough = borough.astype(np.int8)
+    ).astype(np.int8)
     nets = np.asarray(p.networks_per_borough.value, dtype=int)
     offset = np.concatenate([[0], np.cumsum(nets)[:-1]])
     network = (offset[borough] + np.floor(u[:, U_NETWORK] * nets[borough])).astype(np.int16)
@@ -196,6 +200,7 @@ def synthesise(
     ld = (age < p.learning_disability_max_age.value) & (u[:, U_LD] < p.learning_disability_prevalence.value)
     smi = (age >= p.smi_min_age.value) & (u[:, U_SMI] < p.smi_prevalence.value)
     female = u[:, U_FEMALE] < p.female_share.value
+    frequent = u[:, U_FREQUENT] < fa.share.value if fa is not None else np.zeros(n, dtype=bool)
 
     sf = model.need.frailty_sigma.value
     frailty = np.exp(sf * z[:, 0] - sf * sf / 2)
@@ -211,6 +216,7 @@ def synthesise(
         cancer=cancer,
         learning_disability=ld,
         smi=smi,
+        frequent=frequent,
         frailty=frailty,
         shock=shock,
     )
@@ -239,7 +245,7 @@ def _start_state(pop: Population) -> None:
 # what a newcomer brings to the row they take (the rest is the row's start state)
 ATTRIBUTES = (
     "age", "female", "borough", "network", "ltc", "dementia", "cancer", "learning_disability", "smi",
-    "frailty", "shock", "unobserved", "planned",
+    "frequent", "frailty", "shock", "unobserved", "planned",
 )  # fmt: skip
 STATE = ("setting", "placement", "dependent", "package_hours", "referred", "stratum", "risk_score")
 STATE += ("death_time", "moved_time")

@@ -250,7 +250,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     ]
     assert err.splitlines() == [
         "note: check seeds [1] are also the fit's, so it is not a check on unseen seeds",
-        f"fitting 30 of 34 parameters, and the cost-tree leaves' need by fixed point, at scale 0.25, "
+        f"fitting 30 of 35 parameters, and the cost-tree leaves' need by fixed point, at scale 0.25, "
         f"seeds [1, 7] (cache {out.with_suffix('.cache.json')}; rerun to resume)",
         "  cost       1.50  within tolerance 39/40  worst 1.2",
         "checking at scale 0.5, 5 replications ...",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +125,13 @@ class Objective:
                 ((k, x, s, seed) for k, (x, s) in todo.items() for seed in self.spec.seeds),
                 key=lambda t: -t[2],
             )
+            # a Jacobian's batch runs for minutes with nothing else to show, so say what it is and how long it took
+            self.progress(f"  running {len(todo)} point(s) x {len(self.spec.seeds)} seed(s) on {self.spec.jobs} job(s)")
+            began = time.perf_counter()
             each = Parallel(n_jobs=self.spec.jobs)(
                 delayed(_evaluate_one)(self.data, x, s, seed) for _, x, s, seed in tasks
             )
+            self.progress(f"  ran {len(tasks)} run(s) in {time.perf_counter() - began:.0f} s")
             by_point: dict[str, list[dict[str, float]]] = {k: [] for k in todo}
             for t, e in zip(tasks, each, strict=True):
                 by_point[t[0]].append(e)

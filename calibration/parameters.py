@@ -130,7 +130,12 @@ PARAMETERS = (
     *(
         p
         for col in DRIVERS
-        for p in (Parameter(f"{col}:log_scale", -3.0, 3.0, 0.08), Parameter(f"{col}:elasticity_shift", -1.5, 1.5, 0.08))
+        for p in (
+            Parameter(f"{col}:log_scale", -3.0, 3.0, 0.08),
+            # crises are events to simulate, and the schema caps the rate at the highest need: past
+            # +1.2 the crisis elasticity breaks that cap whatever the other parameters
+            Parameter(f"{col}:elasticity_shift", -1.5, 1.2 if col == "nel" else 1.5, 0.08),
+        )
     ),
     Parameter("need.frailty_sigma", 0.05, 2.5, 0.05),
     Parameter("need.shock_sigma", 0.05, 2.0, 0.05),
@@ -146,7 +151,7 @@ PARAMETERS = (
     Parameter(HOME_CARE_START, -2.0, 2.0, 0.08),
     Parameter(CRISIS_AGE, -2.5, 1.5, 0.08),
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
-    Parameter(FREQUENT, -2.0, 1.0, 0.1),
+    Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"

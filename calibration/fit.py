@@ -62,18 +62,20 @@ def simulate(data: dict, x: np.ndarray, scale: float, seed: int, years: int = 1)
     return run_replication(model, 0, seed, years=years, scale=scale, person_log=True).persons
 
 
-def _evaluate_one(data: dict, x: np.ndarray, scale: float, seed: int) -> dict[str, float]:
+def _evaluate_one(
+    data: dict, x: np.ndarray, scale: float, seed: int, years: int = longitudinal.YEARS
+) -> dict[str, float]:
     """One seed's results: a task of its own, so seeds of one point run on different cores.
 
     A point whose model the schema refuses (a step that gives the resident of highest need more
     crises than a run can hold, say) has no results: every target counts as missing, which the
     objective scores as far out of band, so the optimiser steps back rather than the fit stopping."""
     try:
-        persons = simulate(data, x, scale, seed, longitudinal.YEARS)
+        persons = simulate(data, x, scale, seed, years)
     except ValidationError:
         return {}
     first = persons[persons.year == 1].reset_index(drop=True)
-    return {**achieved_one(first), **longitudinal.measures_one(persons)}
+    return {**achieved_one(first), **longitudinal.measures_one(persons), **longitudinal.stationarity(persons)}
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:
@@ -98,6 +100,7 @@ class Objective:
         # the vector is relative to the start's priors, so the start is part of every key: a cache
         # left by a fit from another start (an earlier fitted file) is never mistaken for this one's
         self.start = hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:16]
+        self.years = longitudinal.years_needed(self.targets)
 
     def _key(self, x: np.ndarray, scale: float | None = None) -> str:
         m = leaves.multipliers(self.data)
@@ -106,6 +109,7 @@ class Objective:
                 self.start,
                 float(self.spec.scale if scale is None else scale),
                 list(self.spec.seeds),
+                *([] if self.years == longitudinal.YEARS else [self.years]),  # a two-year fit's keys as before
                 [round(float(v), 9) for v in x],
                 [round(float(v), 6) for v in m],
             ]
@@ -129,7 +133,7 @@ class Objective:
             self.progress(f"  running {len(todo)} point(s) x {len(self.spec.seeds)} seed(s) on {self.spec.jobs} job(s)")
             began = time.perf_counter()
             each = Parallel(n_jobs=self.spec.jobs)(
-                delayed(_evaluate_one)(self.data, x, s, seed) for _, x, s, seed in tasks
+                delayed(_evaluate_one)(self.data, x, s, seed, self.years) for _, x, s, seed in tasks
             )
             self.progress(f"  ran {len(tasks)} run(s) in {time.perf_counter() - began:.0f} s")
             by_point: dict[str, list[dict[str, float]]] = {k: [] for k in todo}

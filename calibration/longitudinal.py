@@ -4,9 +4,9 @@ age gradient (HES), the stocks of home care and care homes from year 1 to 2, and
 usual's drift within age from year 1 to 5, measured from a person log against
 calibration/data/longitudinal.csv.
 
-Rows marked ``fitted`` join the fit's objective (which runs two years for them); ``checked`` rows
-are reported beside it (the check runs six years). The age gradient is a ratio to the under-65s'
-rate: the level is the tri-borough's own, which the strata table sets."""
+Rows marked ``fitted`` join the fit's objective (which runs two years for them, six for a row of
+``LATE``); ``checked`` rows are reported beside it (the check runs six years). The age gradient is
+a ratio to the under-65s' rate: the level is the tri-borough's own, which the strata table sets."""
 
 from __future__ import annotations
 
@@ -22,6 +22,20 @@ UNDER_65 = (0, 65)
 AGE_RATIOS = {"admissions_ratio_65_plus": (65, 200), "admissions_ratio_85_plus": (85, 200)}
 YEARS = 2  # a replication's years the fitted measures need
 CHECK_YEARS = 6  # and the check's: Roland's cohort five years on
+# measures that read year 5 or 6: a fit with one of them among its rows runs the check's six years
+LATE = (
+    "roland_five_share",
+    "drift_admissions_65_plus",
+    "drift_home_care",
+    "drift_care_home_days",
+    "drift_delayed_points",
+)
+
+
+def years_needed(targets: list[Target]) -> int:
+    """A fit's horizon: two years, or six where a row reads year 5 or 6 (three times the cost, but
+    the only way a fit sees the beds jam over five years rather than buying its rows by it)."""
+    return CHECK_YEARS if any(t.name in LATE for t in targets) else YEARS
 
 
 def load_targets(use: str | None = None) -> list[Target]:

@@ -21,6 +21,31 @@ def test_cache_keys_name_the_start_the_seeds_and_the_scale(make_data):
     assert Objective(data, FitSpec(scale=0.5))._key(x) != key
 
 
+def test_a_fit_with_a_five_year_row_runs_six_years_and_keys_them_apart(make_data, monkeypatch):
+    """A row that reads year 5 (the drift of the delayed share, say) cannot be measured on the fit's
+    usual two years, so the fit runs the check's six; its evaluations are not a two-year fit's."""
+    import calibration.fit as F
+    from calibration import longitudinal
+    from calibration.fit import objective_targets
+
+    data = make_data()
+    x = start(data)
+    plain = Objective(data, FitSpec())
+    late = [t for t in longitudinal.load_targets() if t.name == "drift_delayed_points"]
+    five = Objective(data, FitSpec(), targets=objective_targets() + late)
+    assert (plain.years, five.years) == (longitudinal.YEARS, longitudinal.CHECK_YEARS)
+    assert five._key(x) != plain._key(x)
+    for name in longitudinal.LATE:  # every late row needs six years; no other row does
+        row = [t for t in longitudinal.load_targets() if t.name == name]
+        assert row and longitudinal.years_needed(row) == longitudinal.CHECK_YEARS
+    assert longitudinal.years_needed(objective_targets()) == longitudinal.YEARS
+    asked = []
+    monkeypatch.setattr(F, "_evaluate_one", lambda d, x, scale, seed, years=2: asked.append(years) or {})
+    monkeypatch.setattr(F, "Parallel", lambda n_jobs: lambda tasks: [f(*a, **kw) for f, a, kw in tasks])
+    five.achieved_many([x])
+    assert asked and set(asked) == {longitudinal.CHECK_YEARS}
+
+
 def test_a_rerun_reads_the_cached_evaluation_instead_of_simulating(make_data, tmp_path):
     data = make_data()
     x = start(data)
@@ -78,7 +103,7 @@ def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data
     assert PARAMETERS[k].lower < truth < PARAMETERS[k].upper
     runs = []
 
-    def fake(d, x, scale, seed):
+    def fake(d, x, scale, seed, years=2):
         runs.append((float(x[k]), scale, seed))
         bias = 2.0 if scale == 0.25 else 0.0
         noise = 0.1 * (seed - 1.5)  # the seeds' mean is the noiseless value

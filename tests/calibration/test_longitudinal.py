@@ -95,3 +95,15 @@ def test_drift_compares_year_five_with_year_one_per_head():
     assert got["drift_care_home_days"] == pytest.approx((300 / 3) / (365 / 2))
     assert got["drift_delayed_points"] == pytest.approx(100 * (2 / 10 - 1 / 10))
     assert longitudinal.stationarity(pd.DataFrame(one, columns=cols)) == {}
+
+
+def test_the_late_measures_are_exactly_those_a_two_year_log_cannot_give():
+    """longitudinal.LATE decides a fit's horizon, so it must name every measure of year 5 or 6."""
+    rows = [(p, y, 70 + y, 2 if p % 2 else 1, 10.0 * p, 0, 0, 0) for p in range(40) for y in range(1, 7)]
+    log = _log(rows).assign(sc_hours=1.0, care_home_days=1.0, bed_days=10.0, excess_bed_days=1.0)
+
+    def names(years: int) -> set[str]:
+        part = log[log.year <= years]
+        return set(longitudinal.measures_one(part)) | set(longitudinal.stationarity(part))
+
+    assert names(6) - names(2) == set(longitudinal.LATE)

@@ -17,7 +17,8 @@ set to span their evidence, harm included, a diverted crisis's severity came to 
 results gained the commissioned places, the costs by kind and bed days at cost (business as
 usual's earlier measures unchanged), and when, at a sample, A&E's clinicians came to see the rest
 of the population as the rest take a cubicle (sim/rest_of_population.py ``Rota.feed``), not at
-requests of their own. Re-record them
+requests of their own, and on 2026-12-03 for an install (numpy 2.4.6, pandas 3.1.1) under which
+three event logs' digests and the results' last bits moved with no change to the code. Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 

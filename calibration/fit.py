@@ -75,7 +75,7 @@ def _evaluate_one(
     except ValidationError:
         return {}
     first = persons[persons.year == 1].reset_index(drop=True)
-    return {**achieved_one(first), **longitudinal.measures_one(persons), **longitudinal.stationarity(persons)}
+    return {**achieved_one(first), **longitudinal.every_measure(persons)}
 
 
 def residuals(ach: dict[str, float], targets: list[Target]) -> np.ndarray:

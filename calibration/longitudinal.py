@@ -105,8 +105,13 @@ def stationarity(persons: pd.DataFrame, first: int = 1, last: int = 5) -> dict[s
     return out
 
 
+def every_measure(persons: pd.DataFrame) -> dict[str, float]:
+    """One replication's measures: those of years 1 and 2, and the drift where the log reaches year 5."""
+    return {**measures_one(persons), **stationarity(persons)}
+
+
 def measures(frames: list[pd.DataFrame]) -> dict[str, float]:
     """Mean over replications."""
-    each = [{**measures_one(f), **stationarity(f)} for f in frames]
+    each = [every_measure(f) for f in frames]
     keys = set().union(*each)
     return {k: float(np.nanmean([e.get(k, np.nan) for e in each])) for k in sorted(keys)}

@@ -104,6 +104,6 @@ def test_the_late_measures_are_exactly_those_a_two_year_log_cannot_give():
 
     def names(years: int) -> set[str]:
         part = log[log.year <= years]
-        return set(longitudinal.measures_one(part)) | set(longitudinal.stationarity(part))
+        return set(longitudinal.every_measure(part))
 
     assert names(6) - names(2) == set(longitudinal.LATE)

@@ -35,7 +35,7 @@ def test_fixed_seed_outputs_are_those_recorded(case):
     got = out.results[list(recorded.columns)]
     # the event and person logs below are compared to the last bit; the results are sums of them,
     # whose last bits follow the summation order of the pandas and numpy build (3e-11 on a value of
-    # 900 between two installs of the same pins), so they are compared to twelve significant digits
+    # 900 between two installs), so they are compared to twelve significant digits
     pd.testing.assert_frame_equal(got.reset_index(drop=True), recorded, check_exact=False, rtol=1e-12, atol=0.0)
     assert len(out.events) == DIGESTS[name]["events_rows"]
     events = sorted_events(out.events) if name in EVENTS_AS_SET else out.events

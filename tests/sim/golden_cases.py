@@ -18,7 +18,9 @@ results gained the commissioned places, the costs by kind and bed days at cost (
 usual's earlier measures unchanged), and when, at a sample, A&E's clinicians came to see the rest
 of the population as the rest take a cubicle (sim/rest_of_population.py ``Rota.feed``), not at
 requests of their own, and on 2026-12-03 for an install (numpy 2.4.6, pandas 3.1.1) under which
-three event logs' digests and the results' last bits moved with no change to the code. Re-record them
+three event logs' digests and the results' last bits moved with no change to the code, and on
+2026-12-05 when the digests came to take floats at ten significant digits (the same install gave
+other last bits on a processor with AVX-512 than on the one that recorded them). Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 
@@ -76,18 +78,38 @@ PERSON_COLUMNS = (
 EVENT_COLUMNS = ("replication", "person", "time", "event", "setting")
 
 
+# Floating values are digested at this many significant digits. numpy's vectorised exp and log
+# give other last bits on a processor with AVX-512 than on one without (numpy dispatches on the
+# processor at import), which moved 2 of the wsic case's 34,726 event times by one unit in the last
+# place and so every bit-exact digest between machines; ten digits leave a change of any meaning
+# visible and that one not.
+SIGNIFICANT_DIGITS = 10
+
+
+def significant(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> list[str]:
+    """Floats as text at ``digits`` significant digits (formatted by Python, which rounds
+    correctly everywhere: numpy's own log10 and power are vectorised too, and move as exp does)."""
+    return [f"{v:.{digits}g}" for v in np.asarray(values, dtype=float).tolist()]
+
+
 def sorted_events(events: pd.DataFrame) -> pd.DataFrame:
     """The event log in a canonical order, for comparing it as a set of rows."""
     frame = events.assign(event=events.event.astype(str), setting=events.setting.astype(str))
-    return frame.sort_values(["person", "time", "event", "setting"], kind="stable").reset_index(drop=True)
+    # ordered on the time as digested, so that a time's last bits cannot reorder rows
+    key = np.asarray([float(v) for v in significant(frame.time.to_numpy())])
+    order = np.lexsort((frame.setting.to_numpy(), frame.event.to_numpy(), key, frame.person.to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def digest(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
-    """sha256 of the columns' values in row order, exact to the last bit."""
+    """sha256 of the columns' values in row order: exact for integers and labels, floats at
+    SIGNIFICANT_DIGITS."""
     h = hashlib.sha256()
     for c in columns:
         col = frame[c]
         values = col.astype(str).to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy()
+        if values.dtype.kind == "f":
+            values = np.asarray(significant(values), dtype=object)
         h.update(c.encode())
         h.update(np.ascontiguousarray(values).tobytes() if values.dtype != object else "\x1f".join(values).encode())
     return h.hexdigest()

@@ -7,6 +7,9 @@ year boundary is split exactly between the years.
 
 from __future__ import annotations
 
+import array
+import math
+
 import numpy as np
 
 from models.schema import CareModel
@@ -165,12 +168,24 @@ REPORTED = (
 )
 
 
+def scalar_array(n: int, typecode: str = "d", fill: float = 0.0) -> tuple[array.array, np.ndarray]:
+    """n values as a stdlib array and a numpy view of the same memory. One event reads and writes
+    a resident's value through the first, which deals in Python numbers (several times faster
+    than a numpy scalar and its arithmetic, with the same IEEE result); bulk work uses the second."""
+    values = array.array(typecode, [fill]) * n
+    return values, np.frombuffer(values, dtype=np.dtype(typecode))
+
+
 class Ledger:
-    """The current year's per-resident tallies."""
+    """The current year's per-resident tallies: ``m`` for bulk work, ``scalar`` (the same memory)
+    for one event's count."""
 
     def __init__(self, n: int):
         self.n = n
-        self.m = {name: np.zeros(n) for name in COUNTED}
+        self.scalar: dict[str, array.array] = {}
+        self.m: dict[str, np.ndarray] = {}
+        for name in COUNTED:
+            self.scalar[name], self.m[name] = scalar_array(n)
 
     def reset(self) -> None:
         for arr in self.m.values():
@@ -182,21 +197,24 @@ class Accrual:
 
     def __init__(self, ledger: Ledger, measure: str):
         self.acc = ledger.m[measure]
-        self.since = np.full(ledger.n, np.nan)
-        self.rate = np.zeros(ledger.n)
+        self._acc = ledger.scalar[measure]
+        self._since, self.since = scalar_array(ledger.n, fill=math.nan)
+        self._rate, self.rate = scalar_array(ledger.n)
 
     def start(self, i: int, t: float, rate: float = 1.0) -> None:
-        s = self.since[i]
+        since = self._since
+        s = since[i]
         if s == s:  # an overlapping second interval continues the first rather than losing it
-            self.acc[i] += (t - s) * self.rate[i]
-        self.since[i] = t
-        self.rate[i] = rate
+            self._acc[i] += (t - s) * self._rate[i]
+        since[i] = t
+        self._rate[i] = rate
 
     def stop(self, i: int, t: float) -> None:
-        s = self.since[i]
+        since = self._since
+        s = since[i]
         if s == s:  # not NaN
-            self.acc[i] += (t - s) * self.rate[i]
-            self.since[i] = np.nan
+            self._acc[i] += (t - s) * self._rate[i]
+            since[i] = math.nan
 
     def stop_many(self, rows: np.ndarray, t: float) -> None:
         """``stop`` for many residents at once (a year start's moves)."""

@@ -61,19 +61,22 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         m = mean[large]
         z = normal_from_uniform(u[large])
         k[large] = np.maximum(0, np.floor(m + np.sqrt(m) * z + (z * z - 1.0) / 6.0 + 0.5)).astype(np.int64)
-    idx = np.flatnonzero(~large & (mean > 0))
-    if idx.size == 0:
-        return k
-    lam = mean[idx]
-    ui = u[idx]
+    # the live counts are kept packed (a copy of each array per step that ends some), so each step
+    # touches only them, with the same arithmetic in the same order as the plain recursion
+    pos = np.flatnonzero(~large & (mean > 0))
+    lam, ui = mean[pos], u[pos]
     p = np.exp(-lam)
     cdf = p.copy()
     j = 0
-    live = np.flatnonzero(ui > cdf)
-    while live.size:
+    live = ui > cdf
+    while pos.size:
+        if not live.all():
+            pos, lam, ui, p, cdf = pos[live], lam[live], ui[live], p[live], cdf[live]
+            if pos.size == 0:
+                break
         j += 1
-        p[live] *= lam[live] / j
-        cdf[live] += p[live]
-        k[idx[live]] = j
-        live = live[(ui[live] > cdf[live]) & (p[live] > 0)]  # p underflows only past any u < 1
+        p *= lam / j
+        cdf += p
+        k[pos] = j
+        live = (ui > cdf) & (p > 0)  # p underflows only past any u < 1
     return k

@@ -84,6 +84,8 @@ class System:
         self.sc = Accrual(self.ledger, "sc_hours")
         # time spent waiting, credited to the year it is spent in (also for those still waiting)
         self.waiting = {name: Accrual(self.ledger, name) for name in WAITS}
+        self._wait_rate = {name: HOURS_PER_DAY if name.endswith("_hours") else 1.0 for name in WAITS}
+        self._counts = self.ledger.scalar
         self.accruals = [self.alive_acc, self.ic, *self.waiting.values(), self.community, self.bed]
         self.accruals += [self.excess, self.vw, self.sc, *self.care_home.values()]
         here = pop.setting == HOME  # rows waiting as newcomers start later
@@ -126,7 +128,7 @@ class System:
         self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(np.int8)
 
     def wait_start(self, measure: str, i: int) -> None:
-        self.waiting[measure].start(i, self.env.now, HOURS_PER_DAY if measure.endswith("_hours") else 1.0)
+        self.waiting[measure].start(i, self.env.now, self._wait_rate[measure])
 
     def wait_end(self, measure: str, i: int) -> None:
         self.waiting[measure].stop(i, self.env.now)
@@ -144,7 +146,7 @@ class System:
                 del self.pending[i]
 
     def count(self, measure: str, i: int, amount: float = 1.0) -> None:
-        self.ledger.m[measure][i] += amount
+        self._counts[measure][i] += amount
 
     def start_package(self, i: int, hours: int) -> None:
         """Hours of home care a week begin to accrue (they pause while away from home)."""

@@ -41,6 +41,9 @@ from sim.step_up import IntermediateCare, VirtualWard
 from sim.system import System
 from sim.urgent_care import TO_AE, AccessPoint, RapidResponse
 
+# settings in which a crisis drawn now does not happen: the resident is dead or already in care
+NO_CRISIS = frozenset((DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE))
+
 
 class CrisisPathway:
     def __init__(
@@ -60,6 +63,7 @@ class CrisisPathway:
         self.virtual_ward = virtual_ward
         self.intermediate_care = intermediate_care
         self.hospital = hospital
+        self._crises = system.ledger.scalar["crises"]  # counted here (sim/ledger.py)
         # whether each community setting can take a diverted crisis now
         self.has_room: dict[str, Callable[[int], bool]] = {
             "rapid_response": rapid_response.has_free_nurse,
@@ -70,8 +74,8 @@ class CrisisPathway:
     def crisis(self, i: int, row: list[float]) -> None:
         """A crisis drawn for resident i, at the moment it happens."""
         s = self.sys
-        setting = s.pop.setting[i]
-        if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE) or self.emergency.present(i):
+        setting = int(s.pop.setting[i])
+        if setting in NO_CRISIS or self.emergency.present(i):
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
         iv = s.interventions
@@ -100,7 +104,7 @@ class CrisisPathway:
         begins a terminal decline, the one end-of-life support can keep at home."""
         s = self.sys
         iv = s.interventions
-        s.count("crises", i)
+        self._crises[i] += 1.0
         s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
         if iv.any:
             if terminal and row[C_EOL_HIT]:

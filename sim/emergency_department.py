@@ -58,17 +58,21 @@ class EmergencyDepartment:
         # admitted and waiting for a bed: (cubicle, when decided, treatment time in the cubicle)
         self.on_trolley: dict[int, tuple[object, float, float]] = {}
         self.times: list[float] = []  # the year's times in department of sampled majors patients
+        counts = system.ledger.scalar  # one attendance's counts (sim/ledger.py: the same memory as the ledger)
+        self._attendances = counts["ae_attendances"]
+        self._department_hours = counts["ae_department_hours"]
+        self._within_4h = counts["ae_within_4h"]
 
     # ----- majors -------------------------------------------------------------------------------
     def present(self, i: int) -> bool:
         """In the department now (a crisis meanwhile is the same crisis)."""
-        return i in self.on_trolley or self.leaves_at.get(i, -1.0) > self.sys.env.now
+        return i in self.on_trolley or self.leaves_at.get(i, -1.0) > self.sys.env._now
 
     def attend(self, i: int, row: list[float]) -> None:
         s = self.sys
-        s.count("ae_attendances", i)
+        self._attendances[i] += 1.0
         s.log.add(i, "ae_attendance", "emergency_department")
-        arrived = s.env.now
+        arrived = s.env._now
         self.leaves_at[i] = math.inf
         cubicle = self.cubicles.take()
         if cubicle is not None:
@@ -78,12 +82,12 @@ class EmergencyDepartment:
 
     def _in_cubicle(self, i: int, row: list[float], arrived: float, cubicle) -> None:
         s = self.sys
-        now = s.env.now
+        now = s.env._now
         if self.fed:
             self.cubicles.in_use()  # the rest's cubicles played to now: their clinician bookings come first
         seen = self.clinicians.book(now, self.clinician_days)
         decided = seen + math.exp(self.treat_mu + self.treat_sigma * row[C_AE])
-        if s.is_dead(i):
+        if s.pop.setting[i] == DEAD:
             self.cubicles.give_back(cubicle)
             self.leaves_at.pop(i, None)
             return
@@ -141,12 +145,12 @@ class EmergencyDepartment:
         self.leaves_at.pop(i, None)
 
     def _left(self, i: int, arrived: float, left: float) -> None:
-        s = self.sys
         days = left - arrived
-        s.count("ae_department_hours", i, days * HOURS_PER_DAY)
+        hours = days * HOURS_PER_DAY
+        self._department_hours[i] += hours
         if days <= self.standard_days:
-            s.count("ae_within_4h", i)
-        self.times.append(days * HOURS_PER_DAY)
+            self._within_4h[i] += 1.0
+        self.times.append(hours)
 
     # ----- minors and the year's figures ------------------------------------------------------------
     def end_year(self, minor_attendances: int, year_start: float, rng: np.random.Generator) -> None:

@@ -117,7 +117,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         rounds=args.rounds,
         max_evaluations=args.max_evaluations,
         jobs=args.jobs,
-        correct_to_scale=args.correct_to_scale,
         check_scale=args.check_scale,
         check_reps=args.check_reps,
         check_seed=args.check_seed,
@@ -241,13 +240,6 @@ def _add_calibrate(sub) -> None:
     c.add_argument("--max-evaluations", type=int, default=6, help="optimiser steps per round")
     c.add_argument("--rounds", type=int, default=4, help="rounds of (leaf fixed point, optimiser steps)")
     c.add_argument("--jobs", type=int, default=2)
-    c.add_argument(
-        "--correct-to-scale",
-        type=float,
-        default=None,
-        help="each round, measure the gap between this scale and --scale on the fit's seeds and aim "
-        "the fit at this scale's results (default: --check-scale; equal to --scale: off)",
-    )
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")
     c.add_argument(

@@ -47,7 +47,6 @@ class CalibrateSpec:
     rounds: int = 4
     max_evaluations: int = 6
     jobs: int = 2
-    correct_to_scale: float | None = None  # None: the check's scale (see aim_scale)
     check_scale: float = 1.0
     check_reps: int = 5
     check_seed: int = 1
@@ -58,11 +57,6 @@ class CalibrateSpec:
     @property
     def free_indices(self) -> tuple[int, ...]:
         return fit.DEFAULT_FREE if self.free is None else tuple(NAMES.index(n) for n in self.free)
-
-    @property
-    def aim_scale(self) -> float:
-        """The scale whose results the fit aims at: --correct-to-scale, or by default the check's."""
-        return self.check_scale if self.correct_to_scale is None else self.correct_to_scale
 
     @property
     def check_seeds(self) -> list[int]:
@@ -76,12 +70,8 @@ class CalibrateSpec:
     def check(self) -> list[str]:
         """Every bad flag, one line each, before an hour of fitting starts."""
         problems = []
-        for flag, value in (
-            ("--scale", self.scale),
-            ("--check-scale", self.check_scale),
-            ("--correct-to-scale", self.correct_to_scale),
-        ):
-            if value is not None and not 0 < value <= 1:
+        for flag, value in (("--scale", self.scale), ("--check-scale", self.check_scale)):
+            if not 0 < value <= 1:
                 problems.append(f"{flag} must be a fraction of the population in (0, 1] (got {value})")
         for flag, value in (
             ("--check-reps", self.check_reps),
@@ -120,8 +110,7 @@ class CalibrateSpec:
             begin += f" (the fit of {before.get('fitted_on')}, {before.get('code_version')})"
         text = (
             f"wsic calibrate --scale {self.scale} --seeds {' '.join(map(str, self.seeds))} "
-            f"--rounds {self.rounds} --max-evaluations {self.max_evaluations} "
-            f"--correct-to-scale {self.aim_scale}"
+            f"--rounds {self.rounds} --max-evaluations {self.max_evaluations}"
             + (f" --free {' '.join(self.free)}" if self.free is not None else "")
             + f", started from {begin}"
         )
@@ -134,7 +123,6 @@ class CalibrateSpec:
             jobs=self.jobs,
             max_evaluations=self.max_evaluations,
             rounds=self.rounds,
-            correct_to_scale=self.aim_scale,
             free=self.free_indices,
         )
 
@@ -215,7 +203,6 @@ def _record(spec: CalibrateSpec, data: dict, rows: list[dict], evaluations: int,
         "objective": objective,
         "method": None if spec.check_only else spec.method(data),
         "free": None if spec.check_only else [NAMES[k] for k in spec.free_indices],
-        "correct_to_scale": None if spec.check_only else spec.aim_scale,
         "check_scale": spec.check_scale,
         "check_reps": spec.check_reps,
         "check_seed": spec.check_seed,

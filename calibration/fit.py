@@ -43,11 +43,6 @@ class FitSpec:
     rounds: int = 4  # rounds of (leaf fixed point, optimiser)
     leaf_steps: int = 2  # fixed-point steps on the leaves' need per round (0: leave the leaves alone)
     free: tuple[int, ...] | None = None  # indices of the parameters to fit; the rest stay at x0
-    # the scale whose results the fit aims at (None: the fit's own). Small pools of beds, social
-    # workers and care places queue longer than the whole system's, so at a quarter of the
-    # population delayed discharges run at about twice the full system's; each round measures the
-    # gap at its starting point, on the same seeds, and adds it to every evaluation of the round
-    correct_to_scale: float | None = None
 
 
 def objective_targets() -> list[Target]:
@@ -96,7 +91,6 @@ class Objective:
         if self.cache_path is not None and self.cache_path.exists():
             self.cache = json.loads(self.cache_path.read_text())
         self.best: tuple[float, np.ndarray] | None = None
-        self.offset: dict[str, float] = {}  # the round's gap to the scale aimed at, by target
         # the vector is relative to the start's priors, so the start is part of every key: a cache
         # left by a fit from another start (an earlier fitted file) is never mistaken for this one's
         self.start = hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:16]
@@ -145,22 +139,8 @@ class Objective:
                 write_text(json.dumps(self.cache), self.cache_path)
         return [self.cache[k] for k in keys]
 
-    def corrected_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
-        """Results at the fit's scale plus the round's measured gap to the scale aimed at."""
-        return [{k: v + self.offset.get(k, 0.0) for k, v in ach.items()} for ach in self.achieved_many(xs)]
-
-    def correct(self, x: np.ndarray) -> None:
-        """Measure the gap between the scale aimed at and the fit's own at x, for the round."""
-        self.offset = {}
-        aim = self.spec.correct_to_scale
-        if aim is None or aim == self.spec.scale:
-            return
-        self.progress(f"measuring the gap to scale {aim} on seeds {list(self.spec.seeds)}")
-        own, full = self.achieved_at([(x, self.spec.scale), (x, aim)])
-        self.offset = {k: full[k] - own[k] for k in own.keys() & full.keys() if np.isfinite(full[k] - own[k])}
-
     def fun(self, x: np.ndarray) -> np.ndarray:
-        r = residuals(self.corrected_many([x])[0], self.targets)
+        r = residuals(self.achieved_many([x])[0], self.targets)
         r = np.nan_to_num(r, nan=50.0)
         cost = float(0.5 * np.sum(r * r))
         if self.best is None or cost < self.best[0]:
@@ -178,8 +158,8 @@ class Objective:
         xs = [x.copy() for _ in free]
         for j, (k, h) in enumerate(zip(free, steps, strict=True)):
             xs[j][k] += h
-        base = np.nan_to_num(residuals(self.corrected_many([x])[0], self.targets), nan=50.0)
-        cols = self.corrected_many(xs)
+        base = np.nan_to_num(residuals(self.achieved_many([x])[0], self.targets), nan=50.0)
+        cols = self.achieved_many(xs)
         J = np.empty((len(base), len(free)))
         for j, (ach, h) in enumerate(zip(cols, steps, strict=True)):
             J[:, j] = (np.nan_to_num(residuals(ach, self.targets), nan=50.0) - base) / h
@@ -218,11 +198,9 @@ def fit(
     fixed_point = leaves.FixedPoint()
     for r in range(spec.rounds):
         fixed_point.last = None  # the vector moved since: no secant across rounds, but keep the elasticities
-        obj.correct(x)
         for _ in range(spec.leaf_steps):
-            ach = obj.corrected_many([x])[0]
+            ach = obj.achieved_many([x])[0]
             obj.data = leaves.with_multipliers(obj.data, fixed_point(leaves.multipliers(obj.data), ach))
-        obj.correct(x)
         obj.best = None
         obj.progress(f"round {r + 1}/{spec.rounds}")
         least_squares(

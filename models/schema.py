@@ -760,7 +760,9 @@ class CalibrationRecord(_Strict):
     objective: float | None = None
     method: str | None = None  # how the values were reached, where more than one run of the fit
     free: list[str] | None = None  # the parameters this fit moved (wsic calibrate --free); None: every default one
-    correct_to_scale: float | None = None  # the scale whose results the fit aimed at
+    # the scale whose results a fit aimed at, by a gap measured each round; fits no longer do
+    # (a sample's capacities are full size), but a file from an earlier fit records it
+    correct_to_scale: float | None = None
     check_scale: float | None = None
     check_reps: int | None = None
     check_seed: int | None = None  # the check's first seed

@@ -58,39 +58,10 @@ def test_a_rerun_reads_the_cached_evaluation_instead_of_simulating(make_data, tm
     assert again.evaluations == 0
 
 
-def test_a_round_aims_at_the_larger_scale_by_the_gap_measured_at_its_start(make_data):
-    """The gap between scales, measured at the round's start, is added to every evaluation of the
-    round: at the start the fit sees the larger scale's results, elsewhere its own plus the gap."""
-    data = make_data()
-    x = start(data)
-    moved = x.copy()
-    moved[0] += 0.1
-    obj = Objective(data, FitSpec(correct_to_scale=1.0))
-    obj.progress = lambda line: None
-    obj.cache = {
-        obj._key(x): {"total_spend": 500.0, "high:nel_admissions": 0.80},
-        obj._key(x, 1.0): {"total_spend": 520.0, "high:nel_admissions": 0.85},
-        obj._key(moved): {"total_spend": 510.0, "high:nel_admissions": 0.90},
-    }
-    obj.correct(x)
-    assert obj.evaluations == 0
-    here, there = obj.corrected_many([x, moved])
-    assert here["total_spend"] == 520.0 and np.isclose(here["high:nel_admissions"], 0.85)
-    assert there["total_spend"] == 530.0 and np.isclose(there["high:nel_admissions"], 0.95)
-    assert obj.achieved_many([moved])[0]["total_spend"] == 510.0, "the cache keeps raw results"
-    # off by default, and off when the scale aimed at is the fit's own
-    for spec in (FitSpec(), FitSpec(correct_to_scale=0.25)):
-        plain = Objective(data, spec)
-        plain.cache = dict(obj.cache)
-        plain.correct(x)
-        assert plain.corrected_many([moved])[0]["total_spend"] == 510.0
-
-
-def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data, monkeypatch):
-    """With every target biased by two bands at the fit's scale and true at the larger scale, the
-    fit lands where the larger scale's results meet the targets, not where the small scale's do:
-    the measured gap reaches the objective. Each (point, seed) is one task and the
-    point's result is the mean over its seeds."""
+def test_the_fit_finds_the_truth_at_its_own_scale_and_runs_each_seed_as_a_task(make_data, monkeypatch):
+    """With every target true at one value of a parameter (and the seeds' noise averaging out), the
+    fit lands there; every run is at the fit's own scale (no gap to another is measured), each
+    (point, seed) is one task and the point's result is the mean over its seeds."""
     import calibration.fit as F
     from calibration.parameters import NAMES, PARAMETERS
     from calibration.targets import load_targets
@@ -105,11 +76,8 @@ def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data
 
     def fake(d, x, scale, seed, years=2):
         runs.append((float(x[k]), scale, seed))
-        bias = 2.0 if scale == 0.25 else 0.0
         noise = 0.1 * (seed - 1.5)  # the seeds' mean is the noiseless value
-        return {
-            t.name: t.value + t.tolerance * (3 * (x[k] - truth) / PARAMETERS[k].step + bias + noise) for t in targets
-        }
+        return {t.name: t.value + t.tolerance * (3 * (x[k] - truth) / PARAMETERS[k].step + noise) for t in targets}
 
     monkeypatch.setattr(F, "_evaluate_one", fake)
     batches = []
@@ -123,20 +91,12 @@ def test_the_fit_aims_at_the_larger_scale_and_runs_each_seed_as_a_task(make_data
         return run
 
     monkeypatch.setattr(F, "Parallel", parallel)
-    spec = FitSpec(jobs=1, rounds=2, leaf_steps=0, max_evaluations=10, free=(k,), seeds=(1, 2), correct_to_scale=1.0)
+    spec = FitSpec(jobs=1, rounds=2, leaf_steps=0, max_evaluations=10, free=(k,), seeds=(1, 2))
     x, obj = F.fit(data, spec, progress=lambda line: None, x0=x0)
     assert abs(x[k] - truth) < 0.01 * PARAMETERS[k].step, (x[k], truth)
-    aimed = [r for r in runs if r[1] == 1.0]
-    assert len({r[0] for r in aimed}) == 2, "the gap is measured once at the start of each round"
-    assert sorted(r[2] for r in aimed) == [1, 1, 2, 2]
+    assert all(r[1] == 0.25 for r in runs), "every run at the fit's own scale"
     assert obj.evaluations == len({(r[0], r[1]) for r in runs})
     assert sum(batches) == len(runs) == 2 * obj.evaluations, "one task per (point, seed)"
-    assert 4 in batches, "the gap's two scales and two seeds run as one batch of tasks"
-    # without the correction the same fit settles two bands' worth below the truth
-    runs.clear()
-    plain, _ = F.fit(data, FitSpec(**{**spec.__dict__, "correct_to_scale": None}), progress=lambda line: None, x0=x0)
-    assert abs(plain[k] - (truth - 2 * PARAMETERS[k].step / 3)) < 0.01 * PARAMETERS[k].step
-    assert all(r[1] == 0.25 for r in runs)
 
 
 def test_a_point_the_schema_refuses_scores_out_of_band_instead_of_stopping_the_fit(make_data):

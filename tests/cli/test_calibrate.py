@@ -43,7 +43,6 @@ def no_fitting(monkeypatch):
     [
         (["--scale", "0"], "--scale must be a fraction of the population in (0, 1] (got 0.0)"),
         (["--check-scale", "1.5"], "--check-scale must be a fraction of the population in (0, 1] (got 1.5)"),
-        (["--correct-to-scale", "0"], "--correct-to-scale must be a fraction of the population in (0, 1] (got 0.0)"),
         (["--check-reps", "0"], "--check-reps must be at least 1 (got 0)"),
         (["--rounds", "0"], "--rounds must be at least 1 (got 0)"),
         (["--max-evaluations", "-2"], "--max-evaluations must be at least 1 (got -2)"),
@@ -136,22 +135,24 @@ def _spec_of(argv: list[str]) -> CalibrateSpec:
 
 
 def test_calibrate_method_line_says_how_the_fit_was_run_and_what_it_started_from():
-    spec = _spec_of(["--seeds", "5", "6", "--rounds", "3", "--correct-to-scale", "0.5", "--note", 'a "hand" step'])
+    spec = _spec_of(["--seeds", "5", "6", "--rounds", "3", "--note", 'a "hand" step'])
     data = {"calibration": {"status": "fitted", "fitted_on": "2026-01-02", "code_version": "wsic-sim 0.1.0 (abc)"}}
     assert spec.method(data) == (
-        "wsic calibrate --scale 0.25 --seeds 5 6 --rounds 3 --max-evaluations 6 --correct-to-scale 0.5, "
+        "wsic calibrate --scale 0.25 --seeds 5 6 --rounds 3 --max-evaluations 6, "
         "started from the parameters of baseline.toml (the fit of 2026-01-02, wsic-sim 0.1.0 (abc)); "
         'a "hand" step'
     )
-    plain = dataclasses.replace(spec, note=None, correct_to_scale=None)
-    assert plain.method({}).endswith("--correct-to-scale 1.0, started from the parameters of baseline.toml")
+    plain = dataclasses.replace(spec, note=None)
+    assert plain.method({}).endswith("--max-evaluations 6, started from the parameters of baseline.toml")
 
 
-def test_the_scale_aimed_at_is_the_check_s_unless_given_and_the_flags_are_not_changed():
+def test_the_gap_correction_is_gone():
+    """A fit aims at its own scale's results: the flag that added a gap measured at another scale
+    each round is refused as unknown, and the fitted file's record no longer carries it."""
+    with pytest.raises(SystemExit):
+        wsic.main(["calibrate", "--correct-to-scale", "1"])
     spec = _spec_of(["--check-scale", "0.5"])
-    assert spec.correct_to_scale is None and spec.aim_scale == 0.5
-    assert spec.fit_spec().correct_to_scale == 0.5
-    assert _spec_of(["--check-scale", "0.5", "--correct-to-scale", "0.25"]).fit_spec().correct_to_scale == 0.25
+    assert not hasattr(spec.fit_spec(), "correct_to_scale")
 
 
 def test_the_command_s_defaults_are_the_spec_s():
@@ -255,7 +256,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
         "  cost       1.50  within tolerance 39/40  worst 1.2",
         "checking at scale 0.5, 5 replications ...",
     ]
-    assert faked["fit"].correct_to_scale == 0.5, "aimed at the check's scale"
+    assert faked["fit"].scale == 0.25, "the fit aims at its own scale's results"
     assert report.is_file()
     # the written file gives the very model the check ran
     written = load_model(models / "baseline.toml")

@@ -90,7 +90,6 @@ class CommunityEvents:
         hi = self.sys.rows_in_use  # rows past it have never held anyone (their draws would follow)
         uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
-        when = t0 + uw[:, 1] * self.period_days
         rate = rate[:hi]
         p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
         hit = eligible[:hi] & (u < p)
@@ -105,7 +104,7 @@ class CommunityEvents:
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
             hit = own
         who = np.flatnonzero(hit)
-        return who, when[who]
+        return who, t0 + uw[who, 1] * self.period_days
 
     def _crises(self, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]]]:
         """Crises are drawn for every row at a rate that does not depend on the scenario's state
@@ -248,12 +247,13 @@ class CommunityEvents:
         env = s.env
         setting, pop = s.pop.setting, s.pop
         times, draws = self._times, self._period_draws
+        queue = env._queue  # simpy's heap of (time, priority, id, event), read as env.peek() reads it
         while self._next < len(times):
             k = self._next
             t = times[k]
-            if t > env.now:
-                if env.peek() <= t:  # something else falls first (or at the same moment): wait for it
-                    env.timeout(t - env.now).callbacks.append(self._play)
+            if t > env._now:
+                if queue and queue[0][0] <= t:  # something else falls first (or at the same moment): wait for it
+                    env.timeout(t - env._now).callbacks.append(self._play)
                     return
                 # nothing else falls before this event: move the clock to it as the event queue
                 # would on popping its timeout, without the timeout (most events are this case)

@@ -90,9 +90,11 @@ class Recorder:
         record = {**record, "residents": mask.astype(float)}
         pop = self.sys.pop
         ns = len(STRATA)
-        key = pop.borough[mask].astype(np.int64) * ns + pop.stratum[mask]
         groups = len(self.boroughs) * ns
-        values = np.stack([np.bincount(key, weights=record[mm][mask], minlength=groups) for mm in REPORTED])
+        # those not alive at the start go to a bin of their own, dropped after (each group's sum
+        # runs over the same rows in the same order as over the living alone, without a copy a measure)
+        key = np.where(mask, pop.borough.astype(np.int64) * ns + pop.stratum, groups)
+        values = np.stack([np.bincount(key, weights=record[mm], minlength=groups + 1)[:groups] for mm in REPORTED])
         values *= self.sys.inv_scale
         parts = [self._grouped(values, REPORTED, "all")]
         iv = self.sys.interventions

@@ -29,7 +29,18 @@ import simpy
 
 from sim.arrival_clock import ArrivalClock
 from sim.capacity import Places, TimedPlaces, scaled
-from sim.rest_of_population import MEMORY, MIN_HOLDS, Draws, Hold, RestHolds, Rota, SampleRate, after, rescaled
+from sim.rest_of_population import (
+    MEMORY,
+    MIN_HOLDS,
+    RATE_WINDOW_DAYS,
+    Draws,
+    Hold,
+    RestHolds,
+    Rota,
+    SampleRate,
+    after,
+    rescaled,
+)
 
 __all__ = ["Hold", "LoadedPlaces", "Rota", "SampleLoad"]
 
@@ -68,8 +79,14 @@ class LoadedPlaces(Places):
         self.asked: dict = {}
         self.since: dict = {}
         self.holds: deque[float] = deque(maxlen=MEMORY)
-        self.left_unserved, self.days_waited = 0, 0.0
-        self.held_days, self.given_back, self._t_held = 0.0, 0, 0.0  # held_days: the sample's units x days
+        # the sample's requests left unserved and days spent waiting (those still waiting counted
+        # as they wait, not when they stop: in a growing queue the waits not yet ended are the
+        # longest), weighted to the last year or so like the holds below (see _leaves)
+        self.left_unserved, self.days_waited, self._t_waited = 0.0, 0.0, 0.0
+        # the sample's units x days held and units given back, each weighted by how recent it is
+        # (exponentially, over about RATE_WINDOW_DAYS), so the rest's holds end at the sample's
+        # hazard now, not its average since the start (see _hazard)
+        self.held_days, self.given_back, self._t_held = 0.0, 0.0, 0.0
 
     # ----- the sample's requests (simpy's interface) ---------------------------------------------
     @property
@@ -94,13 +111,30 @@ class LoadedPlaces(Places):
         self._asked(now)
         req = simpy.Resource.request(self)
         if not req.triggered:
+            self._count_waiting(now)
             self.asked[req] = now
             self._arm()
         return req
 
+    def _count_waiting(self, now: float) -> None:
+        """Bring the recent days waited up to now (those waiting since the last call are
+        len(asked): it is called before every change of them)."""
+        dt = now - self._t_waited
+        if dt > 0:
+            kept = math.exp(-dt / RATE_WINDOW_DAYS)
+            self.days_waited = self.days_waited * kept + len(self.asked) * RATE_WINDOW_DAYS * (1.0 - kept)
+            self.left_unserved *= kept
+            self._t_waited = now
+
     def _count_held(self, now: float) -> None:
-        self.held_days += len(self.users) * (now - self._t_held)
-        self._t_held = now
+        """Bring the recent units x days held up to now (the units held since the last call are
+        len(users): it is called before every change of them)."""
+        dt = now - self._t_held
+        if dt > 0:
+            kept = math.exp(-dt / RATE_WINDOW_DAYS)
+            self.held_days = self.held_days * kept + len(self.users) * RATE_WINDOW_DAYS * (1.0 - kept)
+            self.given_back *= kept
+            self._t_held = now
 
     def occupy(self):
         self._count_held(self._env.now)
@@ -115,8 +149,9 @@ class LoadedPlaces(Places):
             self._count_held(now)
             self.users.append(event)
             event.usage_since = now
-            if self.asked.pop(event, None) is not None:
-                self.days_waited += now - asked
+            if event in self.asked:
+                self._count_waiting(now)
+                del self.asked[event]
             self.since[event] = now
             event.succeed()
 
@@ -150,10 +185,10 @@ class LoadedPlaces(Places):
         self._arm()
 
     def withdrawn(self, request) -> None:
-        asked = self.asked.pop(request, None)
-        if asked is not None:
+        if request in self.asked:
+            self._count_waiting(self._env.now)
+            del self.asked[request]
             self.left_unserved += 1
-            self.days_waited += self._env.now - asked
 
     def free(self) -> bool:
         rest = self.rest
@@ -217,13 +252,24 @@ class LoadedPlaces(Places):
 
     def _hazard(self) -> float:
         """Holds end at the sample's own rate, units ended over units-days held (memoryless, so
-        the rest's holds follow the estimate as it improves), the prior standing for MIN_HOLDS."""
+        the rest's holds follow the estimate as it improves), a prior of MIN_HOLDS ends at the
+        start. Both are weighted to the last year or so, and the prior fades with the start: who
+        holds a care home place changes over the years (those placed at the start are frailer;
+        in a long queue the frailest die waiting), and an average since the start ran above the
+        sample's hazard by up to two fifths, so the rest turned over faster than the sample, the
+        sample came to hold more than its share of the places, and a quarter's placement waits
+        ran at half the whole population's."""
         self._count_held(self._env.now)
-        return (self.given_back + MIN_HOLDS) / (self.held_days + MIN_HOLDS * self.hold.mean_days)
+        prior = MIN_HOLDS * math.exp(-self._t_held / RATE_WINDOW_DAYS)  # it fades as the window fills
+        return (self.given_back + prior) / (self.held_days + prior * self.hold.mean_days)
 
     def _leaves(self, now: float) -> float:
-        """When one of the rest who must wait gives up: at the rate sampled residents do."""
-        if self.left_unserved == 0 or self.days_waited <= 0:
+        """When one of the rest who must wait gives up: at the rate sampled residents do now
+        (those left unserved over the days the sample waited, both of about the last year).
+        Counted only as waits ended, in a growing queue the rate ran high (the longest waits not
+        yet in it), and the rest's queue thinned faster than the sample's."""
+        self._count_waiting(now)
+        if self.left_unserved <= 0 or self.days_waited <= 0:
             return math.inf
         return now + self.draws.exponential() * self.days_waited / self.left_unserved
 

@@ -20,7 +20,9 @@ of the population as the rest take a cubicle (sim/rest_of_population.py ``Rota.f
 requests of their own, and on 2026-12-03 for an install (numpy 2.4.6, pandas 3.1.1) under which
 three event logs' digests and the results' last bits moved with no change to the code, and on
 2026-12-05 when the digests came to take floats at ten significant digits (the same install gave
-other last bits on a processor with AVX-512 than on the one that recorded them). Re-record them
+other last bits on a processor with AVX-512 than on the one that recorded them), and when, at a
+sample, the rest of the population's care home places came to end at the sample's recent hazard
+and its waiting to give up at the sample's recent rate, those still waiting counted (every case moved). Re-record them
 only for a change that is meant to move the numbers, and say so in its commit.
 """
 

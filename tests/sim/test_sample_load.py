@@ -109,7 +109,8 @@ def test_the_rest_who_wait_leave_at_the_rate_sampled_residents_leave_unserved():
     env.run(until=2.0)
     for r in reqs:
         r.cancel()  # they died waiting, after 2 days each
-    assert res.left_unserved == 4 and res.days_waited == pytest.approx(8.0)
+    # days waited are weighted to the last year (exponentially over 365 days): 8 days less 0.3%
+    assert res.left_unserved == 4 and res.days_waited == pytest.approx(8.0, rel=0.005)
     patience = [res._leaves(0.0) for _ in range(4000)]
     assert np.mean(patience) == pytest.approx(2.0, rel=0.1)
     res.give_back(held)
@@ -159,3 +160,63 @@ def test_never_more_in_use_than_the_capacity_and_every_sampled_request_is_served
     env.run(until=10_000)
     assert not over
     assert sorted(served) == list(range(min(len(gaps), len(holds))))
+
+
+def test_the_rest_s_places_end_at_the_sample_s_hazard_now_not_its_average_since_the_start():
+    """Sampled places turn over every 30 days for 3,000 days, then every 120 days for 2,000: the
+    rest's hazard is the recent one (an average since the start would be 2.8 times it), so the
+    rest do not turn over faster than the sample once those placed change (care homes)."""
+    env = simpy.Environment()
+    res = LoadedPlaces(env, 2000, 0.25, Hold(50.0, exponential=True), np.random.default_rng(3))
+    rng = np.random.default_rng(4)
+    ends, unit_days = [0], [0.0]
+
+    def resident():
+        while True:
+            req = res.request()
+            yield req
+            held = rng.exponential(30.0 if env.now < 3000 else 120.0)
+            yield env.timeout(held)
+            res.release(req)
+            ends[0] += 1
+            unit_days[0] += held
+
+    for _ in range(40):
+        env.process(resident())
+    env.run(until=5000)
+    recent = res._hazard()
+    assert recent == pytest.approx(1 / 120, rel=0.15)
+    since_start = ends[0] / unit_days[0]
+    assert since_start > 2 * recent, "the test can tell a recent hazard from a long-run one"
+
+
+def test_the_rest_who_wait_leave_at_the_sample_s_rate_while_its_queue_grows():
+    """Requests that nothing serves, each withdrawn after an exponential wait of mean 60 days,
+    after 30 days: the waits not yet ended count as days waited, so the rest give up at the
+    rate the sample does (1 / 60 a day). Counted only as waits ended, the patience would be
+    the mean of the short waits ended so far, a fraction of it."""
+    env = simpy.Environment()
+    res = LoadedPlaces(env, 1, 0.25, Hold(10.0), np.random.default_rng(5))
+    res.occupy()  # the one place is held throughout
+    rng = np.random.default_rng(6)
+    ended: list[float] = []
+
+    def resident():
+        t = env.now
+        req = res.request()
+        patience = rng.exponential(60.0)
+        result = yield req | env.timeout(patience)
+        if req not in result:
+            req.cancel()
+            ended.append(env.now - t)
+
+    def source():
+        while True:
+            yield env.timeout(rng.exponential(1 / 20.0))
+            env.process(resident())
+
+    env.process(source())
+    env.run(until=30.0)
+    mean_patience = res.days_waited / res.left_unserved
+    assert mean_patience == pytest.approx(60.0, rel=0.25)
+    assert np.mean(ended) < 20.0, "the waits ended by now are the short ones"

@@ -177,6 +177,7 @@ class Interventions:
         self.bounded = {t: (np.ones(n), np.ones(n), np.ones(n)) for t in stacked}
         self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
         self.end_of_life = np.zeros(n)
+        self._built_from = [np.zeros(n, dtype=bool) for _ in self.active]  # enrolment the arrays hold
         ns = len(STRATA)
         self.groups = self.nb * ns
         self.attributed = np.zeros((len(self.active), len(ATTRIBUTED), self.groups))
@@ -295,18 +296,23 @@ class Interventions:
         np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[newly], 1.0)
 
     def _rebuild(self) -> None:
-        """Per-resident mechanism arrays from current enrolment (by index: few are enrolled)."""
+        """Per-resident mechanism arrays from current enrolment, for the rows whose enrolment
+        changed since the last rebuild (a few a period; every array is a function of a row's
+        enrolment alone, so the others' values stand)."""
+        changed = np.zeros(self.pop.size, dtype=bool)
+        for act, built in zip(self.active, self._built_from, strict=True):
+            changed |= act.enrolled != built
+            built[:] = act.enrolled
+        rows = np.flatnonzero(changed)
+        if rows.size == 0:
+            return
         bounded = self.bounded
-        for arrays in bounded.values():
-            for arr in arrays:
-                arr.fill(1.0)
-        for arr in self.mult.values():
-            arr.fill(1.0)
-        for arr in self.divert.values():
-            arr.fill(0.0)
-        self.end_of_life.fill(0.0)
+        for arr in (*(a for arrays in bounded.values() for a in arrays), *self.mult.values()):
+            arr[rows] = 1.0
+        for arr in (*self.divert.values(), self.end_of_life):
+            arr[rows] = 0.0
         for act in self.active:
-            on = np.flatnonzero(act.enrolled)
+            on = rows[act.enrolled[rows]]
             if not on.size:
                 continue
             for key, value in act.effects.items():
@@ -330,10 +336,10 @@ class Interventions:
                     self.end_of_life[on] = 1 - (1 - self.end_of_life[on]) * (1 - value)
         for target, (additive, floor, ceiling) in bounded.items():
             m = self.mult[target]
-            np.clip(m, floor, ceiling, out=m)
-            m *= additive
+            m[rows] = np.clip(m[rows], floor[rows], ceiling[rows]) * additive[rows]
         if self.raises_crises:  # else the envelope stays one everywhere
-            self.envelope = np.maximum(self.mult["crisis"], 1.0) * np.maximum(self.mult["fall"], 1.0)
+            crisis, fall = self.mult["crisis"][rows], self.mult["fall"][rows]
+            self.envelope[rows] = np.maximum(crisis, 1.0) * np.maximum(fall, 1.0)
 
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:

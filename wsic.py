@@ -116,6 +116,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         seeds=tuple(args.seeds),
         rounds=args.rounds,
         max_evaluations=args.max_evaluations,
+        leaf_steps=args.leaf_steps,
         jobs=args.jobs,
         check_scale=args.check_scale,
         check_reps=args.check_reps,
@@ -239,6 +240,13 @@ def _add_calibrate(sub) -> None:
     c.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104], help="fixed seeds of the objective")
     c.add_argument("--max-evaluations", type=int, default=6, help="optimiser steps per round")
     c.add_argument("--rounds", type=int, default=4, help="rounds of (leaf fixed point, optimiser steps)")
+    c.add_argument(
+        "--leaf-steps",
+        type=int,
+        default=2,
+        help="fixed-point steps on the cost-tree leaves' need at each round's start (0: hold the leaves "
+        "where the model has them)",
+    )
     c.add_argument("--jobs", type=int, default=2)
     c.add_argument("--check-scale", type=float, default=1.0, help="scale of the acceptance check (default 1)")
     c.add_argument("--check-reps", type=int, default=5, help="replications of the acceptance check")

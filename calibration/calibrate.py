@@ -46,6 +46,7 @@ class CalibrateSpec:
     seeds: tuple[int, ...] = (101, 102, 103, 104)
     rounds: int = 4
     max_evaluations: int = 6
+    leaf_steps: int = 2  # fixed-point steps on the cost-tree leaves' need per round; 0 holds the leaves
     jobs: int = 2
     check_scale: float = 1.0
     check_reps: int = 5
@@ -80,6 +81,8 @@ class CalibrateSpec:
         ):
             if value < 1:
                 problems.append(f"{flag} must be at least 1 (got {value})")
+        if self.leaf_steps < 0:
+            problems.append(f"--leaf-steps must be 0 (hold the leaves) or more (got {self.leaf_steps})")
         if jobs_problem(self.jobs):
             problems.append(jobs_problem(self.jobs))
         if self.check_seed < 0:
@@ -111,6 +114,7 @@ class CalibrateSpec:
         text = (
             f"wsic calibrate --scale {self.scale} --seeds {' '.join(map(str, self.seeds))} "
             f"--rounds {self.rounds} --max-evaluations {self.max_evaluations}"
+            + (f" --leaf-steps {self.leaf_steps}" if self.leaf_steps != CalibrateSpec.leaf_steps else "")
             + (f" --free {' '.join(self.free)}" if self.free is not None else "")
             + f", started from {begin}"
         )
@@ -123,6 +127,7 @@ class CalibrateSpec:
             jobs=self.jobs,
             max_evaluations=self.max_evaluations,
             rounds=self.rounds,
+            leaf_steps=self.leaf_steps,
             free=self.free_indices,
         )
 
@@ -203,6 +208,7 @@ def _record(spec: CalibrateSpec, data: dict, rows: list[dict], evaluations: int,
         "objective": objective,
         "method": None if spec.check_only else spec.method(data),
         "free": None if spec.check_only else [NAMES[k] for k in spec.free_indices],
+        "leaf_steps": None if spec.check_only else spec.leaf_steps,
         "check_scale": spec.check_scale,
         "check_reps": spec.check_reps,
         "check_seed": spec.check_seed,

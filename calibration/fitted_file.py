@@ -45,6 +45,7 @@ RECORD_KEYS = (
     "objective",
     "method",
     "free",
+    "leaf_steps",
     "correct_to_scale",
     "check_scale",
     "check_reps",
@@ -94,10 +95,14 @@ def entries(data: dict, x: np.ndarray, record: dict, free: tuple[int, ...] = DEF
         else:
             label = held_source(_at(data, path))
         out[path] = {"value": value, "unit": UNITS[path], "source": label}
+    leaf_label = note
+    if record.get("leaf_steps") == 0:  # a fit that held the leaves: an earlier fit's label, or held
+        prior = _at(data, LEAF_MULTIPLIERS)
+        leaf_label = prior["source"] if _earlier_fit(prior) else held_source(prior)
     out[LEAF_MULTIPLIERS] = {
         "value": [float(v) for v in leaves.multipliers(data)],
         "unit": leaves.UNIT,
-        "source": note,
+        "source": leaf_label,
     }
     contacts = data["routine_contacts"]
     for name in CONTACTS:

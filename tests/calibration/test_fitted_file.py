@@ -128,6 +128,23 @@ def test_a_fit_of_some_parameters_labels_those_and_leaves_an_earlier_fit_s_label
     assert doc["calibration"]["free"] == ["nel:log_scale"]
 
 
+def test_a_fit_that_held_the_leaves_keeps_their_label():
+    """--leaf-steps 0 holds the cost-tree leaves' need where the model has it: their label is the
+    earlier fit's (or held), not this fit's."""
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    x = start(data)
+    earlier = "fitted by wsic calibrate on 2025-06-01 to calibration/data (2010/11), scale 0.25, seeds [9]"
+    leaves_entry = fitted_file._at(data, fitted_file.LEAF_MULTIPLIERS)
+    leaves_entry["source"] = earlier
+    record = {"status": "fitted", "fitted_on": "2026-01-01", "scale": 0.25, "seeds": [1], "leaf_steps": 0}
+    out = fitted_file.entries(data, x, record)
+    assert out[fitted_file.LEAF_MULTIPLIERS]["source"] == earlier
+    leaves_entry["source"] = "assumption: set by hand"
+    assert fitted_file.entries(data, x, record)[fitted_file.LEAF_MULTIPLIERS]["source"] == "assumption: set by hand"
+    moved = fitted_file.entries(data, x, {**record, "leaf_steps": 2})
+    assert moved[fitted_file.LEAF_MULTIPLIERS]["source"] == fitted_file.source({**record, "leaf_steps": 2})
+
+
 def test_the_declared_units_are_the_model_s_own():
     """UNITS holds a unit for every value the vector sets, the unit the committed model gives it."""
     data = resolved_data(ROOT / "models" / "baseline.toml")

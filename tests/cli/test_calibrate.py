@@ -45,6 +45,7 @@ def no_fitting(monkeypatch):
         (["--check-scale", "1.5"], "--check-scale must be a fraction of the population in (0, 1] (got 1.5)"),
         (["--check-reps", "0"], "--check-reps must be at least 1 (got 0)"),
         (["--rounds", "0"], "--rounds must be at least 1 (got 0)"),
+        (["--leaf-steps", "-1"], "--leaf-steps must be 0 (hold the leaves) or more (got -1)"),
         (["--max-evaluations", "-2"], "--max-evaluations must be at least 1 (got -2)"),
         (["--jobs", "0"], "--jobs must be a positive integer or -1 for all cores (got 0)"),
         (["--jobs", "-3"], "--jobs must be a positive integer or -1 for all cores (got -3)"),
@@ -144,6 +145,14 @@ def test_calibrate_method_line_says_how_the_fit_was_run_and_what_it_started_from
     )
     plain = dataclasses.replace(spec, note=None)
     assert plain.method({}).endswith("--max-evaluations 6, started from the parameters of baseline.toml")
+
+
+def test_a_fit_can_hold_the_cost_tree_leaves():
+    """--leaf-steps 0 reaches the fit (no fixed-point step on the leaves) and its method line."""
+    spec = _spec_of(["--leaf-steps", "0"])
+    assert spec.fit_spec().leaf_steps == 0
+    assert "--max-evaluations 6 --leaf-steps 0, started from" in spec.method({})
+    assert _spec_of([]).fit_spec().leaf_steps == 2
 
 
 def test_the_gap_correction_is_gone():

@@ -55,6 +55,27 @@ class SampleRate:
         return (len(asks) + self.prior_rate * prior_span) / total
 
 
+class RecentRate:
+    """Events over exposure (units x days), each weighted by how recent it is (exponentially,
+    over about RATE_WINDOW_DAYS), so a rate follows the sample as who holds a unit, or waits for
+    one, changes over the years; an average since the start lags it."""
+
+    def __init__(self) -> None:
+        self.events = 0.0
+        self.exposure = 0.0
+        self.since = 0.0  # the time both are brought up to
+
+    def advance(self, now: float, units: int) -> None:
+        """Bring both up to now; ``units`` were exposed since the last call (so call it before
+        they change)."""
+        dt = now - self.since
+        if dt > 0:
+            kept = math.exp(-dt / RATE_WINDOW_DAYS)
+            self.exposure = self.exposure * kept + units * RATE_WINDOW_DAYS * (1.0 - kept)
+            self.events *= kept
+            self.since = now
+
+
 BLOCK = 4096  # draws taken from a generator at a time
 
 

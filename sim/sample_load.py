@@ -35,6 +35,7 @@ from sim.rest_of_population import (
     RATE_WINDOW_DAYS,
     Draws,
     Hold,
+    RecentRate,
     RestHolds,
     Rota,
     SampleRate,
@@ -79,14 +80,10 @@ class LoadedPlaces(Places):
         self.asked: dict = {}
         self.since: dict = {}
         self.holds: deque[float] = deque(maxlen=MEMORY)
-        # the sample's requests left unserved and days spent waiting (those still waiting counted
-        # as they wait, not when they stop: in a growing queue the waits not yet ended are the
-        # longest), weighted to the last year or so like the holds below (see _leaves)
-        self.left_unserved, self.days_waited, self._t_waited = 0.0, 0.0, 0.0
-        # the sample's units x days held and units given back, each weighted by how recent it is
-        # (exponentially, over about RATE_WINDOW_DAYS), so the rest's holds end at the sample's
-        # hazard now, not its average since the start (see _hazard)
-        self.held_days, self.given_back, self._t_held = 0.0, 0.0, 0.0
+        # the sample's requests left unserved over its days spent waiting (those still waiting
+        # counted as they wait, not when they stop: in a growing queue the waits not yet ended are
+        # the longest), and its units given back over units x days held (see _leaves, _hazard)
+        self.gave_up, self.ended = RecentRate(), RecentRate()
 
     # ----- the sample's requests (simpy's interface) ---------------------------------------------
     @property
@@ -117,24 +114,10 @@ class LoadedPlaces(Places):
         return req
 
     def _count_waiting(self, now: float) -> None:
-        """Bring the recent days waited up to now (those waiting since the last call are
-        len(asked): it is called before every change of them)."""
-        dt = now - self._t_waited
-        if dt > 0:
-            kept = math.exp(-dt / RATE_WINDOW_DAYS)
-            self.days_waited = self.days_waited * kept + len(self.asked) * RATE_WINDOW_DAYS * (1.0 - kept)
-            self.left_unserved *= kept
-            self._t_waited = now
+        self.gave_up.advance(now, len(self.asked))  # before the requests waiting change
 
     def _count_held(self, now: float) -> None:
-        """Bring the recent units x days held up to now (the units held since the last call are
-        len(users): it is called before every change of them)."""
-        dt = now - self._t_held
-        if dt > 0:
-            kept = math.exp(-dt / RATE_WINDOW_DAYS)
-            self.held_days = self.held_days * kept + len(self.users) * RATE_WINDOW_DAYS * (1.0 - kept)
-            self.given_back *= kept
-            self._t_held = now
+        self.ended.advance(now, len(self.users))  # before the units held change
 
     def occupy(self):
         self._count_held(self._env.now)
@@ -164,7 +147,7 @@ class LoadedPlaces(Places):
             self.users.remove(held)
         except ValueError:
             return
-        self.given_back += 1
+        self.ended.events += 1
         start = self.since.pop(held, None)
         if start is not None:
             self.holds.append(now - start if held_for is None else held_for)
@@ -180,7 +163,7 @@ class LoadedPlaces(Places):
         self.users.remove(held)
         start = self.since.pop(held, now)
         self.holds.append(t_end - start)
-        self.given_back += 1
+        self.ended.events += 1
         self.rest.until(t_end)
         self._arm()
 
@@ -188,7 +171,7 @@ class LoadedPlaces(Places):
         if request in self.asked:
             self._count_waiting(self._env.now)
             del self.asked[request]
-            self.left_unserved += 1
+            self.gave_up.events += 1
 
     def free(self) -> bool:
         rest = self.rest
@@ -260,8 +243,9 @@ class LoadedPlaces(Places):
         sample came to hold more than its share of the places, and a quarter's placement waits
         ran at half the whole population's."""
         self._count_held(self._env.now)
-        prior = MIN_HOLDS * math.exp(-self._t_held / RATE_WINDOW_DAYS)  # it fades as the window fills
-        return (self.given_back + prior) / (self.held_days + prior * self.hold.mean_days)
+        ended = self.ended
+        prior = MIN_HOLDS * math.exp(-ended.since / RATE_WINDOW_DAYS)  # it fades as the window fills
+        return (ended.events + prior) / (ended.exposure + prior * self.hold.mean_days)
 
     def _leaves(self, now: float) -> float:
         """When one of the rest who must wait gives up: at the rate sampled residents do now
@@ -269,9 +253,10 @@ class LoadedPlaces(Places):
         Counted only as waits ended, in a growing queue the rate ran high (the longest waits not
         yet in it), and the rest's queue thinned faster than the sample's."""
         self._count_waiting(now)
-        if self.left_unserved <= 0 or self.days_waited <= 0:
+        gave_up = self.gave_up
+        if gave_up.events <= 0 or gave_up.exposure <= 0:
             return math.inf
-        return now + self.draws.exponential() * self.days_waited / self.left_unserved
+        return now + self.draws.exponential() * gave_up.exposure / gave_up.events
 
     def advance(self, now: float) -> None:
         """Play the rest's requests and releases forward to now."""

@@ -110,7 +110,7 @@ def test_the_rest_who_wait_leave_at_the_rate_sampled_residents_leave_unserved():
     for r in reqs:
         r.cancel()  # they died waiting, after 2 days each
     # days waited are weighted to the last year (exponentially over 365 days): 8 days less 0.3%
-    assert res.left_unserved == 4 and res.days_waited == pytest.approx(8.0, rel=0.005)
+    assert res.gave_up.events == 4 and res.gave_up.exposure == pytest.approx(8.0, rel=0.005)
     patience = [res._leaves(0.0) for _ in range(4000)]
     assert np.mean(patience) == pytest.approx(2.0, rel=0.1)
     res.give_back(held)
@@ -217,6 +217,6 @@ def test_the_rest_who_wait_leave_at_the_sample_s_rate_while_its_queue_grows():
 
     env.process(source())
     env.run(until=30.0)
-    mean_patience = res.days_waited / res.left_unserved
+    mean_patience = res.gave_up.exposure / res.gave_up.events
     assert mean_patience == pytest.approx(60.0, rel=0.25)
     assert np.mean(ended) < 20.0, "the waits ended by now are the short ones"

@@ -31,7 +31,7 @@ from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, start
 from calibration.targets import Target, load_targets
 from experiments.files import write_text
 from models.schema import CareModel
-from sim.replication import run_replication
+from sim.replication import RESULTS_VERSION, run_replication
 
 
 @dataclass
@@ -100,6 +100,7 @@ class Objective:
         m = leaves.multipliers(self.data)
         return json.dumps(
             [
+                RESULTS_VERSION,  # an earlier engine's results are not this one's
                 self.start,
                 float(self.spec.scale if scale is None else scale),
                 list(self.spec.seeds),

@@ -760,7 +760,7 @@ class CalibrationRecord(_Strict):
     objective: float | None = None
     method: str | None = None  # how the values were reached, where more than one run of the fit
     free: list[str] | None = None  # the parameters this fit moved (wsic calibrate --free); None: every default one
-    leaf_steps: int | None = None  # the leaves' fixed-point steps a round (0: the leaves held)
+    leaf_steps: int | None = Field(None, ge=0)  # the leaves' fixed-point steps a round (0: the leaves held)
     # the scale whose results a fit aimed at, by a gap measured each round; fits no longer do
     # (a sample's capacities are full size), but a file from an earlier fit records it
     correct_to_scale: float | None = None

@@ -162,6 +162,7 @@ def test_the_gap_correction_is_gone():
         wsic.main(["calibrate", "--correct-to-scale", "1"])
     spec = _spec_of(["--check-scale", "0.5"])
     assert not hasattr(spec.fit_spec(), "correct_to_scale")
+    assert "correct_to_scale" not in calibration.calibrate._record(spec, {}, [], 0, None)
 
 
 def test_the_command_s_defaults_are_the_spec_s():

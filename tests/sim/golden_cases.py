@@ -23,7 +23,8 @@ three event logs' digests and the results' last bits moved with no change to the
 other last bits on a processor with AVX-512 than on the one that recorded them), and when, at a
 sample, the rest of the population's care home places came to end at the sample's recent hazard
 and its waiting to give up at the sample's recent rate, those still waiting counted (every case moved). Re-record them
-only for a change that is meant to move the numbers, and say so in its commit.
+only for a change that is meant to move the numbers, say so in its commit, and raise
+sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """
 
 from __future__ import annotations

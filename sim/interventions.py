@@ -338,8 +338,7 @@ class Interventions:
             m = self.mult[target]
             m[rows] = np.clip(m[rows], floor[rows], ceiling[rows]) * additive[rows]
         if self.raises_crises:  # else the envelope stays one everywhere
-            crisis, fall = self.mult["crisis"][rows], self.mult["fall"][rows]
-            self.envelope[rows] = np.maximum(crisis, 1.0) * np.maximum(fall, 1.0)
+            self.envelope[rows] = np.maximum(self.mult["crisis"][rows], 1.0) * np.maximum(self.mult["fall"][rows], 1.0)
 
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:

@@ -19,6 +19,7 @@ MIN_HOLDS = 20  # fewer than this and the rest hold for the prior length
 RATE_WINDOW_DAYS = DAYS_PER_YEAR  # the sample's requests over this long give the rest's rate
 MIN_ASKS = 400  # ... or over as many of its last requests, where a year holds fewer
 START_DAYS = 60.0  # the shortest span a rate is taken over (the warm-up's first weeks ramp up)
+MIN_RECENT = 100  # events a recent rate holds at the least (RecentRate)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,15 @@ class SampleRate:
 class RecentRate:
     """Events over exposure (units x days), each weighted by how recent it is (exponentially,
     over about RATE_WINDOW_DAYS), so a rate follows the sample as who holds a unit, or waits for
-    one, changes over the years; an average since the start lags it."""
+    one, changes; where a year holds fewer than MIN_RECENT events (a small sample's care homes)
+    the window stretches to hold that many, as SampleRate's does, so it is not a handful's noise.
+
+    Who holds a care home place changes over the years (those placed at the start are frailer; in
+    a long queue the frailest die waiting), and in a growing queue the longest waits have not yet
+    ended. Averaged since the start and counted as waits ended, the sample's hazard ran high by up
+    to two fifths and its giving up ran high too, so the rest turned over and gave up faster than
+    the sample, which came to hold more than its share of the places, and a quarter's placement
+    waits ran at half the whole population's. So exposure counts those still waiting as they wait."""
 
     def __init__(self) -> None:
         self.events = 0.0
@@ -71,9 +80,20 @@ class RecentRate:
         dt = now - self.since
         if dt > 0:
             kept = math.exp(-dt / RATE_WINDOW_DAYS)
-            self.exposure = self.exposure * kept + units * RATE_WINDOW_DAYS * (1.0 - kept)
+            if self.events * kept < MIN_RECENT:  # decay no further than to MIN_RECENT events
+                kept = min(1.0, MIN_RECENT / self.events) if self.events > 0 else 1.0
+            # units exposed over the interval, weighted as the decay weighs each moment of it
+            window = dt if kept >= 1.0 else -dt / math.log(kept)
+            self.exposure = self.exposure * kept + units * window * (1.0 - kept if kept < 1.0 else 1.0)
             self.events *= kept
             self.since = now
+
+    def per_day(self, prior_events: float = 0.0, prior_days: float = 0.0) -> float:
+        """Events a unit-day, with ``prior_events`` of mean length ``prior_days`` standing in
+        until the window holds MIN_RECENT events."""
+        prior = prior_events * max(0.0, 1.0 - self.events / MIN_RECENT)
+        exposure = self.exposure + prior * prior_days
+        return (self.events + prior) / exposure if exposure > 0 else 0.0
 
 
 BLOCK = 4096  # draws taken from a generator at a time

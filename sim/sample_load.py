@@ -32,7 +32,6 @@ from sim.capacity import Places, TimedPlaces, scaled
 from sim.rest_of_population import (
     MEMORY,
     MIN_HOLDS,
-    RATE_WINDOW_DAYS,
     Draws,
     Hold,
     RecentRate,
@@ -80,10 +79,7 @@ class LoadedPlaces(Places):
         self.asked: dict = {}
         self.since: dict = {}
         self.holds: deque[float] = deque(maxlen=MEMORY)
-        # the sample's requests left unserved over its days spent waiting (those still waiting
-        # counted as they wait, not when they stop: in a growing queue the waits not yet ended are
-        # the longest), and its units given back over units x days held (see _leaves, _hazard)
-        self.gave_up, self.ended = RecentRate(), RecentRate()
+        self.gave_up, self.ended = RecentRate(), RecentRate()  # given up a day waited, ended a unit-day
 
     # ----- the sample's requests (simpy's interface) ---------------------------------------------
     @property
@@ -108,13 +104,10 @@ class LoadedPlaces(Places):
         self._asked(now)
         req = simpy.Resource.request(self)
         if not req.triggered:
-            self._count_waiting(now)
+            self.gave_up.advance(now, len(self.asked))
             self.asked[req] = now
             self._arm()
         return req
-
-    def _count_waiting(self, now: float) -> None:
-        self.gave_up.advance(now, len(self.asked))  # before the requests waiting change
 
     def _count_held(self, now: float) -> None:
         self.ended.advance(now, len(self.users))  # before the units held change
@@ -133,7 +126,7 @@ class LoadedPlaces(Places):
             self.users.append(event)
             event.usage_since = now
             if event in self.asked:
-                self._count_waiting(now)
+                self.gave_up.advance(now, len(self.asked))
                 del self.asked[event]
             self.since[event] = now
             event.succeed()
@@ -169,7 +162,7 @@ class LoadedPlaces(Places):
 
     def withdrawn(self, request) -> None:
         if request in self.asked:
-            self._count_waiting(self._env.now)
+            self.gave_up.advance(self._env.now, len(self.asked))
             del self.asked[request]
             self.gave_up.events += 1
 
@@ -234,29 +227,16 @@ class LoadedPlaces(Places):
         return self.hold.mean_days
 
     def _hazard(self) -> float:
-        """Holds end at the sample's own rate, units ended over units-days held (memoryless, so
-        the rest's holds follow the estimate as it improves), a prior of MIN_HOLDS ends at the
-        start. Both are weighted to the last year or so, and the prior fades with the start: who
-        holds a care home place changes over the years (those placed at the start are frailer;
-        in a long queue the frailest die waiting), and an average since the start ran above the
-        sample's hazard by up to two fifths, so the rest turned over faster than the sample, the
-        sample came to hold more than its share of the places, and a quarter's placement waits
-        ran at half the whole population's."""
+        """Holds end at the sample's own recent rate (memoryless, so the rest's holds follow the
+        estimate as it improves; rest_of_population.RecentRate says why recent)."""
         self._count_held(self._env.now)
-        ended = self.ended
-        prior = MIN_HOLDS * math.exp(-ended.since / RATE_WINDOW_DAYS)  # it fades as the window fills
-        return (ended.events + prior) / (ended.exposure + prior * self.hold.mean_days)
+        return self.ended.per_day(MIN_HOLDS, self.hold.mean_days)
 
     def _leaves(self, now: float) -> float:
-        """When one of the rest who must wait gives up: at the rate sampled residents do now
-        (those left unserved over the days the sample waited, both of about the last year).
-        Counted only as waits ended, in a growing queue the rate ran high (the longest waits not
-        yet in it), and the rest's queue thinned faster than the sample's."""
-        self._count_waiting(now)
-        gave_up = self.gave_up
-        if gave_up.events <= 0 or gave_up.exposure <= 0:
-            return math.inf
-        return now + self.draws.exponential() * gave_up.exposure / gave_up.events
+        """When one of the rest who must wait gives up: at the rate sampled residents do now."""
+        self.gave_up.advance(now, len(self.asked))
+        rate = self.gave_up.per_day()
+        return now + self.draws.exponential() / rate if rate > 0 else math.inf
 
     def advance(self, now: float) -> None:
         """Play the rest's requests and releases forward to now."""

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.capacity import Places
+from sim.rest_of_population import MIN_RECENT, RecentRate
 from sim.sample_load import Hold, LoadedPlaces, SampleLoad
 
 
@@ -220,3 +221,19 @@ def test_the_rest_who_wait_leave_at_the_sample_s_rate_while_its_queue_grows():
     mean_patience = res.gave_up.exposure / res.gave_up.events
     assert mean_patience == pytest.approx(60.0, rel=0.25)
     assert np.mean(ended) < 20.0, "the waits ended by now are the short ones"
+
+
+def test_a_recent_rate_keeps_at_least_min_recent_events():
+    """Few events (a small sample's care homes): nothing decays until MIN_RECENT have come, so
+    the rate is over all of them; many: a year's window, and a constant rate is met either way."""
+    few = RecentRate()
+    for k in range(1, 51):  # one end a month among 10 units for 50 months
+        few.advance(k * 30.0, 10)
+        few.events += 1
+    assert few.events == 50 and few.exposure == pytest.approx(10 * 1500.0)
+    many = RecentRate()
+    for k in range(1, 3001):  # one end a day among 10 units for 3,000 days
+        many.advance(float(k), 10)
+        many.events += 1
+    assert MIN_RECENT < many.events < 1.01 * 365  # about a year's worth
+    assert many.events / many.exposure == pytest.approx(0.1, rel=0.01)

@@ -186,10 +186,10 @@ def _fit(
         return start(data), data, 0, None
     fit_spec = spec.fit_spec()
     cache = Path(spec.out).with_suffix(".cache.json")
+    leaves_said = "the cost-tree leaves held" if spec.leaf_steps == 0 else "the cost-tree leaves' need by fixed point"
     progress(
-        f"fitting {len(spec.free_indices)} of {len(start(data))} parameters, and the cost-tree leaves' need "
-        f"by fixed point, at scale {fit_spec.scale}, seeds {list(fit_spec.seeds)} "
-        f"(cache {cache}; rerun to resume)"
+        f"fitting {len(spec.free_indices)} of {len(start(data))} parameters, and {leaves_said}, "
+        f"at scale {fit_spec.scale}, seeds {list(fit_spec.seeds)} (cache {cache}; rerun to resume)"
     )
     x, obj = fit.fit(data, fit_spec, cache_path=cache, progress=progress)
     return x, obj.data, obj.evaluations, float(obj.best[0])

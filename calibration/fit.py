@@ -96,13 +96,13 @@ class Objective:
         self.start = hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:16]
         self.years = longitudinal.years_needed(self.targets)
 
-    def _key(self, x: np.ndarray, scale: float | None = None) -> str:
+    def _key(self, x: np.ndarray) -> str:
         m = leaves.multipliers(self.data)
         return json.dumps(
             [
                 RESULTS_VERSION,  # an earlier engine's results are not this one's
                 self.start,
-                float(self.spec.scale if scale is None else scale),
+                float(self.spec.scale),
                 list(self.spec.seeds),
                 *([] if self.years == longitudinal.YEARS else [self.years]),  # a two-year fit's keys as before
                 [round(float(v), 9) for v in x],
@@ -111,19 +111,13 @@ class Objective:
         )
 
     def achieved_many(self, xs: list[np.ndarray]) -> list[dict[str, float]]:
-        """Raw results at the fit's scale, from the cache where it has them."""
-        return self.achieved_at([(x, self.spec.scale) for x in xs])
-
-    def achieved_at(self, points: list[tuple[np.ndarray, float]]) -> list[dict[str, float]]:
-        """Raw results at each (vector, scale), every missing (point, seed) run as one parallel task."""
-        keys = [self._key(x, s) for x, s in points]
-        todo = {k: p for k, p in zip(keys, points, strict=True) if k not in self.cache}
+        """Results at the fit's scale, from the cache where it has them; every missing (point,
+        seed) runs as one parallel task."""
+        keys = [self._key(x) for x in xs]
+        todo = {k: x for k, x in zip(keys, xs, strict=True) if k not in self.cache}
         if todo:
-            # the largest scales first, so the longest tasks do not trail at the end
-            tasks = sorted(
-                ((k, x, s, seed) for k, (x, s) in todo.items() for seed in self.spec.seeds),
-                key=lambda t: -t[2],
-            )
+            s = self.spec.scale
+            tasks = [(k, x, s, seed) for k, x in todo.items() for seed in self.spec.seeds]
             # a Jacobian's batch runs for minutes with nothing else to show, so say what it is and how long it took
             self.progress(f"  running {len(todo)} point(s) x {len(self.spec.seeds)} seed(s) on {self.spec.jobs} job(s)")
             began = time.perf_counter()

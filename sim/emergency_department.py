@@ -87,7 +87,7 @@ class EmergencyDepartment:
             self.cubicles.in_use()  # the rest's cubicles played to now: their clinician bookings come first
         seen = self.clinicians.book(now, self.clinician_days)
         decided = seen + math.exp(self.treat_mu + self.treat_sigma * row[C_AE])
-        if s.pop.setting[i] == DEAD:
+        if s.is_dead(i):
             self.cubicles.give_back(cubicle)
             self.leaves_at.pop(i, None)
             return

@@ -82,10 +82,11 @@ class RecentRate:
             kept = math.exp(-dt / RATE_WINDOW_DAYS)
             if self.events * kept < MIN_RECENT:  # decay no further than to MIN_RECENT events
                 kept = min(1.0, MIN_RECENT / self.events) if self.events > 0 else 1.0
-            # units exposed over the interval, weighted as the decay weighs each moment of it
-            window = dt if kept >= 1.0 else -dt / math.log(kept)
-            self.exposure = self.exposure * kept + units * window * (1.0 - kept if kept < 1.0 else 1.0)
-            self.events *= kept
+            if kept < 1.0:  # units exposed over the interval, weighted as the decay weighs each moment
+                self.exposure = self.exposure * kept + units * (-dt / math.log(kept)) * (1.0 - kept)
+                self.events *= kept
+            else:
+                self.exposure += units * dt
             self.since = now
 
     def per_day(self, prior_events: float = 0.0, prior_days: float = 0.0) -> float:

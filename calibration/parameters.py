@@ -165,7 +165,7 @@ FREE_LEAF_SHIFTS = ("other_hospital:leaf_shift", "elective:leaf_shift")
 # gradient (HES); they join the default fit once those targets are fitted rather than checked
 # (calibration/data/longitudinal.csv), as without a target of their own they would only trade
 # against the strata table's columns.
-HELD_UNTIL_FITTED = ("nel:leaf_shift", CRISIS_AGE, FREQUENT)
+HELD_UNTIL_FITTED = ("nel:leaf_shift",)
 DEFAULT_FREE = tuple(
     k
     for k, name in enumerate(NAMES)

@@ -69,9 +69,12 @@ def test_used_place_days_are_residents_use_and_within_the_block(baseline, base):
         commissioned = sys_.loc[boroughs, f"{section}_place_days"].to_numpy()
         per_use = place_days_per_use(baseline, section)
         np.testing.assert_allclose(used, own.loc[boroughs, measure].to_numpy() * per_use, rtol=1e-9, err_msg=section)
-        # an episode counted in the year it starts may run past the year's end: a little slack for it
+        # the sample's own residents hold places of the full-size block, so their days fit in it;
+        # the whole population's estimate (theirs over the scale) can pass it at a small sample
+        # (sim/commissioning.py), where a few heavy users move it. An episode counted in the year
+        # it starts may run past the year's end: a little slack for it
         slack = 1.001 if section == "reablement" else 1.0
-        assert np.all(used <= commissioned * slack), (section, used, commissioned)
+        assert np.all(used * SCALE <= commissioned * slack), (section, used, commissioned)
     # the virtual ward and reablement are in use at the baseline; nothing steps up to intermediate care
     assert sys_["virtual_ward_place_days_used"].sum() > 0.3 * sys_["virtual_ward_place_days"].sum()
     assert sys_["reablement_place_days_used"].sum() > 0.5 * sys_["reablement_place_days"].sum()

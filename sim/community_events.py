@@ -253,7 +253,7 @@ class CommunityEvents:
             t = times[k]
             if t > env._now:
                 if queue and queue[0][0] <= t:  # something else falls first (or at the same moment): wait for it
-                    env.timeout(t - env._now).callbacks.append(self._play)
+                    env.call_in(t - env._now, self._play)
                     return
                 # nothing else falls before this event: move the clock to it as the event queue
                 # would on popping its timeout, without the timeout (most events are this case)

@@ -124,7 +124,7 @@ class CrisisPathway:
         already in hospital, a step-up setting or A&E stays on the path they are on."""
         s = self.sys
         s.dying[i] = t_death
-        s.env.timeout(t_death - s.env.now).callbacks.append(lambda _ev: self._terminal_death(i))
+        s.env.call_in(t_death - s.env.now, self._terminal_death, i)
         setting = s.pop.setting[i]
         if setting in (HOME, CARE_HOME, REABLEMENT) and not self.emergency.present(i):
             row[C_ADMIT] = 0.0

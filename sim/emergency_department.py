@@ -93,7 +93,7 @@ class EmergencyDepartment:
             return
         if row[C_ADMIT] < self.p_admit[s.band[i]]:
             self.leaves_at[i] = math.inf
-            s.env.timeout(decided - now).callbacks.append(lambda _ev: self._decided(i, row, arrived, cubicle, now))
+            s.env.call_in(decided - now, self._decided, i, row, arrived, cubicle, now)
             return
         self.cubicles.hold_until(cubicle, decided)
         self.leaves_at[i] = decided

@@ -101,14 +101,14 @@ class Hospital:
         dying = s.dying.get(i)
         if dying is not None:
             # the final admission of a terminal decline: the stay ends with the death
-            s.env.timeout(max(0.0, dying - now) + 1.0).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
+            s.env.call_in(max(0.0, dying - now) + 1.0, self._medically_fit, i, row, bed)
             return
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
         if iv.any and iv.mult["length_of_stay"][i] != 1:  # shorter, or longer (negative, added days)
             saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
-        s.env.timeout(los).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
+        s.env.call_in(los, self._medically_fit, i, row, bed)
 
     def resident_died(self, i: int) -> None:
         """A death in a bed gives the bed back (the stay's own events then find them dead)."""

@@ -61,22 +61,33 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         m = mean[large]
         z = normal_from_uniform(u[large])
         k[large] = np.maximum(0, np.floor(m + np.sqrt(m) * z + (z * z - 1.0) / 6.0 + 0.5)).astype(np.int64)
-    # the live counts are kept packed (a copy of each array per step that ends some), so each step
-    # touches only them, with the same arithmetic in the same order as the plain recursion
+    # each count is the number of steps its uniform stays above the running CDF. Once below it (or
+    # once its term underflows) a count never moves again, so a step adds one to the live counts
+    # with no write by index; the live ones are packed together again only once fewer than half of
+    # those carried are live (the same arithmetic in the same order as the plain recursion)
     pos = np.flatnonzero(~large & (mean > 0))
     lam, ui = mean[pos], u[pos]
     p = np.exp(-lam)
     cdf = p.copy()
     j = 0
     live = ui > cdf
-    while pos.size:
-        if not live.all():
-            pos, lam, ui, p, cdf = pos[live], lam[live], ui[live], p[live], cdf[live]
-            if pos.size == 0:
-                break
+    counts = np.zeros(pos.size, dtype=np.int64)
+    while True:
+        n_live = int(np.count_nonzero(live))
+        if n_live == 0:
+            break
+        every = n_live == pos.size
+        if not every and 2 * n_live < pos.size:
+            k[pos] = counts  # the ended counts are final
+            pos, lam, ui, p, cdf, counts = pos[live], lam[live], ui[live], p[live], cdf[live], counts[live]
+            every = True
         j += 1
         p *= lam / j
         cdf += p
-        k[pos] = j
+        if every:
+            counts += 1
+        else:
+            counts += live
         live = (ui > cdf) & (p > 0)  # p underflows only past any u < 1
+    k[pos] = counts
     return k

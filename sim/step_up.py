@@ -61,7 +61,7 @@ class StepUp:
         s.count(f"{self.name}_admissions", i)
         s.log.add(i, f"{self.name}_admission", SETTING_NAMES[self.setting])
         stay = -self.mean_stay * math.log1p(-row[C_VW_STAY])
-        s.env.timeout(stay).callbacks.append(lambda _ev: self._stay_over(i, row, done, unit, place, p_escalate))
+        s.env.call_in(stay, self._stay_over, i, row, done, unit, place, p_escalate)
 
     def _stay_over(self, i: int, row: list[float], done, unit, place, p_escalate: float) -> None:
         s = self.sys

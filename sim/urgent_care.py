@@ -49,7 +49,7 @@ class AccessPoint:
             self.resource.request().callbacks.append(lambda req: self._on_line(i, row, t_call, req))
 
     def _on_line(self, i: int, row: list[float], t_call: float, line) -> None:
-        self.sys.env.timeout(self.triage_days).callbacks.append(lambda _ev: self._triaged(i, row, t_call, line))
+        self.sys.env.call_in(self.triage_days, self._triaged, i, row, t_call, line)
 
     def _triaged(self, i: int, row: list[float], t_call: float, line) -> None:
         s = self.sys
@@ -122,9 +122,7 @@ class RapidResponse:
             pool.resource.give_back(nurse)
             _tell(done, MANAGED_AT_HOME)
             return
-        s.env.timeout(self.travel_days).callbacks.append(
-            lambda _ev: self._arrive(i, row, t_call, done, pool, nurse, severe)
-        )
+        s.env.call_in(self.travel_days, self._arrive, i, row, t_call, done, pool, nurse, severe)
 
     def _arrive(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, severe) -> None:
         s = self.sys
@@ -137,9 +135,7 @@ class RapidResponse:
         s.log.add(i, "rr_arrival", "rapid_response")
         # the nurse is busy for the episode's hours stretched by the pool's time factor
         busy = (self.travel_days + self.visit_days) * pool.time_factor
-        s.env.timeout(busy - self.travel_days).callbacks.append(
-            lambda _ev: self._visited(i, row, done, pool, nurse, severe)
-        )
+        s.env.call_in(busy - self.travel_days, self._visited, i, row, done, pool, nurse, severe)
 
     def _visited(self, i: int, row: list[float], done: Outcome | None, pool: Pool, nurse, severe: bool) -> None:
         s = self.sys

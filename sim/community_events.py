@@ -34,6 +34,18 @@ from sim.streams import Streams
 CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END, LATE_REFERRAL = range(6)
 
 
+def _below(u: np.ndarray, rate: np.ndarray, years: float, eligible: np.ndarray, mult: np.ndarray | None = None):
+    """Where u < 1 - exp(-rate x mult x years) among the eligible: an event in the period. That
+    probability is at most rate x mult x years, so the exponential is taken only where u is below
+    that (with a margin far wider than its rounding), the same comparisons on fewer rows."""
+    x = rate * years if mult is None else rate * mult * years
+    rows = np.flatnonzero(eligible & (u <= x * (1.0 + 1e-9)))
+    r = -rate[rows] if mult is None else -rate[rows] * mult[rows]
+    hit = np.zeros(u.size, dtype=bool)
+    hit[rows] = u[rows] < -np.expm1(r * years)
+    return hit
+
+
 class CommunityEvents:
     def __init__(self, settings: Settings, streams: Streams, period_days: float):
         self.settings = settings
@@ -91,14 +103,13 @@ class CommunityEvents:
         uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
         rate = rate[:hi]
-        p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
-        hit = eligible[:hi] & (u < p)
+        years = self.period_days / DAYS_PER_YEAR
+        hit = _below(u, rate, years, eligible[:hi])
         if drawn is not None:
             drawn[:hi] |= hit
         iv = self.sys.interventions
         if target is not None and iv.any:
-            mult = iv.mult[target][:hi]
-            own = eligible[:hi] & (u < -np.expm1(-rate * mult * (self.period_days / DAYS_PER_YEAR)))
+            own = _below(u, rate, years, eligible[:hi], iv.mult[target][:hi])
             # avoided (+1) or, where a multiplier is above one, added (-1)
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})

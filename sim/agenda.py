@@ -7,6 +7,7 @@ so every event runs in the same order as before and only the bookkeeping is ligh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
@@ -17,15 +18,51 @@ from simpy.events import NORMAL, Event
 
 
 class Environment(simpy.Environment):
-    """A simpy environment whose queue may also hold plain calls (``call_in``); ``step`` and
-    ``run`` play both."""
+    """A simpy environment whose queue may also hold plain calls (``call_in``), with one more
+    held beside it (``resume_in``); ``step`` and ``run`` play all of them in order."""
+
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        # one pending call held beside the queue (``resume_in``): when, its event id, what
+        self._resume_at = math.inf
+        self._resume_eid = 0
+        self._resume: Callable[[], Any] | None = None
 
     def call_in(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Call fn(*args) ``delay`` days from now, where a Timeout of that delay would have fired."""
         heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), fn, args))
 
+    def resume_in(self, delay: float, fn: Callable[[], Any]) -> None:
+        """``call_in`` for the one caller that is nearly always pending and is called again as
+        soon as it returns (the community events' play): held beside the queue rather than pushed
+        onto it and popped off it each time, and played in the same place among the events."""
+        if self._resume is not None:
+            raise RuntimeError("a resumed call is already pending")
+        self._resume_at = self._now + delay
+        self._resume_eid = next(self._eid)
+        self._resume = fn
+
+    def _resume_first(self) -> bool:
+        """Whether the pending resumed call comes before the queue's first entry."""
+        at = self._resume_at
+        queue = self._queue
+        if not queue:
+            return at < math.inf
+        head = queue[0]
+        return at < head[0] or (at == head[0] and (NORMAL, self._resume_eid) < (head[1], head[2]))
+
+    def _play_resume(self) -> None:
+        fn = self._resume
+        self._now = self._resume_at
+        self._resume_at = math.inf
+        self._resume = None
+        fn()
+
     def step(self) -> None:
         """Play the next entry: a plain call, or an event as simpy plays it."""
+        if self._resume_first():
+            self._play_resume()
+            return
         try:
             item = heappop(self._queue)
         except IndexError:
@@ -47,9 +84,17 @@ class Environment(simpy.Environment):
         queue = self._queue
         try:
             while True:
-                try:
+                at = self._resume_at
+                if queue:
+                    head = queue[0]
+                    if at <= head[0] and (at < head[0] or (NORMAL, self._resume_eid) < (head[1], head[2])):
+                        self._play_resume()
+                        continue
                     item = heappop(queue)
-                except IndexError:
+                elif at < math.inf:
+                    self._play_resume()
+                    continue
+                else:
                     break
                 self._now = item[0]
                 if len(item) == 5:

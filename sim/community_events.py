@@ -264,7 +264,7 @@ class CommunityEvents:
             t = times[k]
             if t > env._now:
                 if queue and queue[0][0] <= t:  # something else falls first (or at the same moment): wait for it
-                    env.call_in(t - env._now, self._play)
+                    env.resume_in(t - env._now, self._play)
                     return
                 # nothing else falls before this event: move the clock to it as the event queue
                 # would on popping its timeout, without the timeout (most events are this case)

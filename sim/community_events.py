@@ -239,7 +239,7 @@ class CommunityEvents:
         if s.is_dead(i) or i in s.dying:
             return
         course = row[-DEATH_COLUMNS:]
-        if course[D_TERMINAL] >= self.terminal_share[s.band[i]]:
+        if course[D_TERMINAL] >= self.terminal_share[s.band_of[i]]:
             s.die(i, st.crises.place(i))
             return
         decline = -self.terminal_days * math.log1p(-course[D_DECLINE])
@@ -256,7 +256,7 @@ class CommunityEvents:
     def _play(self, _event: simpy.Event | None = None) -> None:
         st, s = self.settings, self.sys
         env = s.env
-        setting, pop = s.pop.setting, s.pop
+        setting, pop = s.setting, s.pop
         times, draws = self._times, self._period_draws
         queue = env._queue  # simpy's heap of (time, priority, id, event), read as env.peek() reads it
         while self._next < len(times):

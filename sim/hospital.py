@@ -49,7 +49,7 @@ class Hospital:
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
         rel_need = s.pop.need[i] / s.pop.base_need[i]
-        los = math.exp(self.log_mean_los[s.band[i]] + self.sigma * z) * rel_need**self.los_elasticity
+        los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * rel_need**self.los_elasticity
         if with_interventions:
             los *= s.interventions.mult["length_of_stay"][i]
         return los
@@ -57,7 +57,7 @@ class Hospital:
     def destination(self, i: int, u: float) -> int:
         """Home, a package or reablement, by age band (a care home follows a need for 24-hour
         care, not this draw)."""
-        probs = self.discharge[self.sys.band[i]]
+        probs = self.discharge[self.sys.band_of[i]]
         c = 0.0
         for k in range(4):
             c += probs[k]
@@ -71,7 +71,7 @@ class Hospital:
         A stay that finds a bed free and goes home costs one event (its length); a process runs
         only where the discharge waits for social work, a package, a place or reablement."""
         s = self.sys
-        if s.pop.setting[i] == DEAD or s.pop.setting[i] == HOSPITAL:
+        if s.setting[i] == DEAD or s.setting[i] == HOSPITAL:
             return
         s.enter_hospital(i)
         s.count("nel_admissions", i)

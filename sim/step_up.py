@@ -52,7 +52,7 @@ class StepUp:
 
     def _in_place(self, i: int, row: list[float], done, unit, place, p_escalate: float) -> None:
         s = self.sys
-        if s.pop.setting[i] != HOME:  # died, or went elsewhere, while the place was awaited
+        if s.setting[i] != HOME:  # died, or went elsewhere, while the place was awaited
             unit.give_back(place)
             if done is not None:
                 done(False)
@@ -67,7 +67,7 @@ class StepUp:
         s = self.sys
         unit.give_back(place)
         escalated = False
-        if s.pop.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
+        if s.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
             self.leave(i)
             s.log.add(i, f"{self.name}_discharge", SETTING_NAMES[self.setting])
             if row[C_ESCALATE] < p_escalate:

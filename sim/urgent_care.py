@@ -54,7 +54,7 @@ class AccessPoint:
     def _triaged(self, i: int, row: list[float], t_call: float, line) -> None:
         s = self.sys
         self.resource.give_back(line)
-        if s.pop.setting[i] not in (HOME, REABLEMENT, CARE_HOME):
+        if s.setting[i] not in (HOME, REABLEMENT, CARE_HOME):
             return
         u = row[C_TRIAGE]
         if u < self.p_advice:
@@ -141,7 +141,7 @@ class RapidResponse:
         s = self.sys
         pool.resource.give_back(nurse)
         pool.busy_hours += (self.travel_days + self.visit_days) * HOURS_PER_DAY
-        setting = s.pop.setting[i]
+        setting = s.setting[i]
         if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE):
             _tell(done, MANAGED_AT_HOME)
             return

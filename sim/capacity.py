@@ -150,6 +150,18 @@ class TimedPlaces(Places):
             return held
         return None
 
+    def free_now(self) -> bool:
+        """Whether ``take`` would give a unit now (one free, nobody queued), without taking it."""
+        ends = self.ends
+        if ends and ends[0] <= self._env._now:
+            self._due(self._env._now)
+        return len(self.users) + len(ends) < self.capacity and not self.put_queue
+
+    def book_until(self, t_end: float) -> None:
+        """``take`` then ``hold_until`` in one, for a unit ``free_now`` found: no hold is made,
+        and, as nobody is queued, nobody is to be woken."""
+        heapq.heappush(self.ends, t_end)
+
     def request(self):  # type: ignore[override]
         self._due(self._env.now)
         req = simpy.Resource.request(self)

@@ -75,11 +75,12 @@ class Hospital:
             return
         s.enter_hospital(i)
         s.count("nel_admissions", i)
-        s.wait_start("bed_wait_hours", i)
         bed = self.beds.take()
         if bed is not None:
-            self._in_bed(i, row, bed, on_bed)
+            # a wait for a bed that starts and ends now adds nothing: none is started
+            self._in_bed(i, row, bed, on_bed, waited=False)
         else:
+            s.wait_start("bed_wait_hours", i)
             # waiting (in A&E, when admitted from there), withdrawn if the resident dies meanwhile
             req = s.queue(i, self.beds.request())
             req.callbacks.append(lambda req: self._bed_came(i, row, req, on_bed))
@@ -88,12 +89,15 @@ class Hospital:
         self.sys.dequeue(i, req)
         self._in_bed(i, row, req, on_bed)
 
-    def _in_bed(self, i: int, row: list[float], bed, on_bed: Callable[[], None] | None = None) -> None:
+    def _in_bed(
+        self, i: int, row: list[float], bed, on_bed: Callable[[], None] | None = None, waited: bool = True
+    ) -> None:
         s = self.sys
         now = s.env.now
         if on_bed is not None:
             on_bed()
-        s.wait_end("bed_wait_hours", i)
+        if waited:
+            s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
         s.log.add(i, "admission", "hospital")
         self.in_bed[i] = bed

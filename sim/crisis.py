@@ -64,6 +64,9 @@ class CrisisPathway:
         self.intermediate_care = intermediate_care
         self.hospital = hospital
         self._crises = system.ledger.scalar["crises"]  # counted here (sim/ledger.py)
+        self._leaves_at = emergency._leaves_at  # who is in A&E, as EmergencyDepartment.present reads it
+        self._triage = access_point.resource is not None
+        self._triage_share = access_point.share
         # whether each community setting can take a diverted crisis now
         self.has_room: dict[str, Callable[[int], bool]] = {
             "rapid_response": rapid_response.has_free_nurse,
@@ -75,13 +78,19 @@ class CrisisPathway:
         """A crisis drawn for resident i, at the moment it happens."""
         s = self.sys
         setting = s.setting[i]
-        if setting in NO_CRISIS or self.emergency.present(i):
+        if setting in NO_CRISIS or self._leaves_at[i] > s.env._now:  # (or in A&E: the same crisis)
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
         iv = s.interventions
         if not iv.any:
             if row[C_ACCEPT] < base_keep:  # else not a crisis at this setting's own rate
-                self.route(i, row, setting)
+                # route() with no interventions, in line: counted, then triage or A&E
+                self._crises[i] += 1.0
+                s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
+                if self._triage and row[C_ROUTE] < self._triage_share:
+                    self.access_point.call(i, row)
+                else:
+                    self.emergency.attend(i, row)
             return
         # the row carries its interventions' mechanisms (sim/draws.py); it was drawn at the rate
         # times the envelope, so the setting's own rate keeps base_keep / envelope of them

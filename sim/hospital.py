@@ -43,16 +43,17 @@ class Hospital:
         self.in_bed: dict[int, object] = {}  # each resident in a bed, and the bed
         self.admitted_at: dict[int, float] = {}  # and when the stay began
         self.trim_days = h.tariff_trim_days.value
-        self.discharge = np.asarray(h.discharge.value)
+        self.discharge: list[list[float]] = np.asarray(h.discharge.value, dtype=float).tolist()
         self.arrangement_days = system.model.social_work.arrangement_days.value
 
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
         rel_need = s.pop.need[i] / s.pop.base_need[i]
         los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * rel_need**self.los_elasticity
-        if with_interventions:
+        if with_interventions and s.interventions.any:  # (with none, every multiplier is one)
             los *= s.interventions.mult["length_of_stay"][i]
-        return los
+        # a Python float: the stay's end is a key in the event queue, compared many times there
+        return float(los)
 
     def destination(self, i: int, u: float) -> int:
         """Home, a package or reablement, by age band (a care home follows a need for 24-hour

@@ -89,7 +89,8 @@ class Places(simpy.Resource):
             self.users.remove(held)
         except ValueError:
             return  # not holding a place (a request withdrawn before it was granted)
-        self._trigger_put(None)
+        if self.put_queue:  # (with nobody queued, simpy's grant loop has nothing to do)
+            self._trigger_put(None)
 
     def set_capacity(self, units: int) -> None:
         """A rota's shift change: fewer units take no one new until enough are given back; more

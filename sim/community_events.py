@@ -38,8 +38,9 @@ def _below(u: np.ndarray, rate: np.ndarray, years: float, eligible: np.ndarray, 
     """Where u < 1 - exp(-rate x mult x years) among the eligible: an event in the period. That
     probability is at most rate x mult x years, so the exponential is taken only where u is below
     that (with a margin far wider than its rounding), the same comparisons on fewer rows."""
-    x = rate * years if mult is None else rate * mult * years
-    rows = np.flatnonzero(eligible & (u <= x * (1.0 + 1e-9)))
+    bound = years * (1.0 + 1e-9)
+    x = rate * bound if mult is None else rate * mult * bound
+    rows = np.flatnonzero(eligible & (u <= x))
     r = -rate[rows] if mult is None else -rate[rows] * mult[rows]
     hit = np.zeros(u.size, dtype=bool)
     hit[rows] = u[rows] < -np.expm1(r * years)
@@ -259,7 +260,10 @@ class CommunityEvents:
         setting, pop = s.setting, s.pop
         times, draws = self._times, self._period_draws
         queue = env._queue  # simpy's heap of (time, priority, id, event), read as env.peek() reads it
-        while self._next < len(times):
+        who, kinds, rows = self._who, self._kinds, self._rows
+        crisis, crisis_rows = st.crises.crisis, draws[CRISIS]
+        n = len(times)
+        while self._next < n:
             k = self._next
             t = times[k]
             if t > env._now:
@@ -270,9 +274,9 @@ class CommunityEvents:
                 # would on popping its timeout, without the timeout (most events are this case)
                 env._now = t
             self._next = k + 1
-            i, kd, j = self._who[k], self._kinds[k], self._rows[k]
+            i, kd, j = who[k], kinds[k], rows[k]
             if kd == CRISIS:
-                st.crises.crisis(i, draws[CRISIS][j])
+                crisis(i, crisis_rows[j])
             elif kd == DEATH:
                 self._death(i, draws[DEATH][j])
             elif kd == PACKAGE_REFERRAL:

@@ -166,7 +166,7 @@ class System:
 
     # ----- moves between settings -----------------------------------------------------------------
     def enter_hospital(self, i: int) -> None:
-        t = self.env.now
+        t = self.env._now
         pop = self.pop
         if self.setting[i] == CARE_HOME:
             self.care_home[int(pop.placement[i])].stop(i, t)
@@ -177,7 +177,7 @@ class System:
         self.setting[i] = HOSPITAL
 
     def leave_hospital(self, i: int, to_reablement: bool = False) -> None:
-        t = self.env.now
+        t = self.env._now
         pop = self.pop
         if pop.placement[i]:
             self.setting[i] = CARE_HOME

@@ -65,8 +65,7 @@ class System:
         self.load = load or SampleLoad(env, scale, Streams(0, 0).__getitem__)  # builds capacities
         self.model = model
         self.pop = pop
-        # each resident's setting, read and written one at a time through a stdlib array sharing
-        # the numpy array's memory (sim/ledger.scalar_array): a Python int, not a numpy scalar
+        # one resident's setting as a Python int, through memory shared with pop.setting (ledger.py)
         self.setting, shared = scalar_array(pop.size, "b", 0)
         shared[:] = pop.setting
         pop.setting = shared

@@ -268,25 +268,35 @@ class Interventions:
                 newly = act.waiting
                 self._enrol(act, newly, key)
                 continue
+            # each borough's enrolled count and waiting rows, from one pass over each array (the
+            # waiting are not enrolled, so a borough's enrolment adds just those it picks)
+            enrolled_b = np.bincount(borough[np.flatnonzero(act.enrolled)], minlength=self.nb)
+            waiting = np.flatnonzero(act.waiting)
+            waiting_borough = borough[waiting]
             for b in range(self.nb):
-                in_b = borough == b
                 room = np.inf
                 for role, h in act.capping:
                     room = min(room, hours[role][b] / h if h > 0 else np.inf)
-                current = np.count_nonzero(act.enrolled & in_b)
+                current = int(enrolled_b[b])
                 free = int(np.floor(room + 1e-9)) - current
-                cand = np.flatnonzero(act.waiting & in_b)
+                cand = waiting[waiting_borough == b]
+                used = current
                 if free > 0 and cand.size:
                     pick = cand[np.argsort(-score[cand], kind="stable")[:free]]
-                    newly = np.zeros_like(act.waiting)
-                    newly[pick] = True
-                    self._enrol(act, newly, key)
-                used = np.count_nonzero(act.enrolled & in_b)
+                    self._enrol_rows(act, pick, key)
+                    used += pick.size
                 for role, h in act.capping:
                     hours[role][b] = max(0.0, hours[role][b] - used * h)
         for act in self.active:
             self.in_year |= act.enrolled
         self._rebuild()
+
+    def _enrol_rows(self, act: Active, rows: np.ndarray, key: np.ndarray) -> None:
+        """``_enrol`` for rows on the waiting list (so none already enrolled): each enrolment
+        counts one, whatever order they come in."""
+        act.enrolled[rows] = True
+        act.waiting[rows] = False
+        np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[rows], 1.0)
 
     def _enrol(self, act: Active, newly: np.ndarray, key: np.ndarray) -> None:
         if not newly.any():

@@ -130,6 +130,15 @@ def _activate(k: int, name: str, spec: Intervention, model: CareModel, streams: 
     return act
 
 
+def _enrol_rows(attributed: np.ndarray, act: Active, rows: np.ndarray, key: np.ndarray) -> int:
+    """Enrol rows from the waiting list (so none already enrolled), each counted once whatever
+    order they come in; how many."""
+    act.enrolled[rows] = True
+    act.waiting[rows] = False
+    np.add.at(attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[rows], 1.0)
+    return rows.size
+
+
 class Interventions:
     """All interventions of a model, with the mechanism arrays the settings read."""
 
@@ -268,35 +277,22 @@ class Interventions:
                 newly = act.waiting
                 self._enrol(act, newly, key)
                 continue
-            # each borough's enrolled count and waiting rows, from one pass over each array (the
-            # waiting are not enrolled, so a borough's enrolment adds just those it picks)
-            enrolled_b = np.bincount(borough[np.flatnonzero(act.enrolled)], minlength=self.nb)
+            # each borough's enrolled and waiting from one pass over each array (the waiting are not enrolled)
+            used_b = np.bincount(borough[np.flatnonzero(act.enrolled)], minlength=self.nb)
             waiting = np.flatnonzero(act.waiting)
-            waiting_borough = borough[waiting]
             for b in range(self.nb):
                 room = np.inf
                 for role, h in act.capping:
                     room = min(room, hours[role][b] / h if h > 0 else np.inf)
-                current = int(enrolled_b[b])
-                free = int(np.floor(room + 1e-9)) - current
-                cand = waiting[waiting_borough == b]
-                used = current
+                used, cand = int(used_b[b]), waiting[borough[waiting] == b]
+                free = int(np.floor(room + 1e-9)) - used
                 if free > 0 and cand.size:
-                    pick = cand[np.argsort(-score[cand], kind="stable")[:free]]
-                    self._enrol_rows(act, pick, key)
-                    used += pick.size
+                    used += _enrol_rows(self.attributed, act, cand[np.argsort(-score[cand], kind="stable")[:free]], key)
                 for role, h in act.capping:
                     hours[role][b] = max(0.0, hours[role][b] - used * h)
         for act in self.active:
             self.in_year |= act.enrolled
         self._rebuild()
-
-    def _enrol_rows(self, act: Active, rows: np.ndarray, key: np.ndarray) -> None:
-        """``_enrol`` for rows on the waiting list (so none already enrolled): each enrolment
-        counts one, whatever order they come in."""
-        act.enrolled[rows] = True
-        act.waiting[rows] = False
-        np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[rows], 1.0)
 
     def _enrol(self, act: Active, newly: np.ndarray, key: np.ndarray) -> None:
         if not newly.any():

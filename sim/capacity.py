@@ -89,7 +89,8 @@ class Places(simpy.Resource):
             self.users.remove(held)
         except ValueError:
             return  # not holding a place (a request withdrawn before it was granted)
-        self._trigger_put(None)
+        if self.put_queue:  # (with nobody queued, simpy's grant loop has nothing to do)
+            self._trigger_put(None)
 
     def set_capacity(self, units: int) -> None:
         """A rota's shift change: fewer units take no one new until enough are given back; more
@@ -149,6 +150,18 @@ class TimedPlaces(Places):
             self.users.append(held)
             return held
         return None
+
+    def free_now(self) -> bool:
+        """Whether ``take`` would give a unit now (one free, nobody queued), without taking it."""
+        ends = self.ends
+        if ends and ends[0] <= self._env._now:
+            self._due(self._env._now)
+        return len(self.users) + len(ends) < self.capacity and not self.put_queue
+
+    def book_until(self, t_end: float) -> None:
+        """``take`` then ``hold_until`` in one, for a unit ``free_now`` found: no hold is made,
+        and, as nobody is queued, nobody is to be woken."""
+        heapq.heappush(self.ends, t_end)
 
     def request(self):  # type: ignore[override]
         self._due(self._env.now)

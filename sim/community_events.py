@@ -34,6 +34,19 @@ from sim.streams import Streams
 CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END, LATE_REFERRAL = range(6)
 
 
+def _below(u: np.ndarray, rate: np.ndarray, years: float, eligible: np.ndarray, mult: np.ndarray | None = None):
+    """Where u < 1 - exp(-rate x mult x years) among the eligible: an event in the period. That
+    probability is at most rate x mult x years, so the exponential is taken only where u is below
+    that (with a margin far wider than its rounding), the same comparisons on fewer rows."""
+    bound = years * (1.0 + 1e-9)
+    x = rate * bound if mult is None else rate * mult * bound
+    rows = np.flatnonzero(eligible & (u <= x))
+    r = -rate[rows] if mult is None else -rate[rows] * mult[rows]
+    hit = np.zeros(u.size, dtype=bool)
+    hit[rows] = u[rows] < -np.expm1(r * years)
+    return hit
+
+
 class CommunityEvents:
     def __init__(self, settings: Settings, streams: Streams, period_days: float):
         self.settings = settings
@@ -91,14 +104,13 @@ class CommunityEvents:
         uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
         u = uw[:, 0]
         rate = rate[:hi]
-        p = -np.expm1(-rate * (self.period_days / DAYS_PER_YEAR))
-        hit = eligible[:hi] & (u < p)
+        years = self.period_days / DAYS_PER_YEAR
+        hit = _below(u, rate, years, eligible[:hi])
         if drawn is not None:
             drawn[:hi] |= hit
         iv = self.sys.interventions
         if target is not None and iv.any:
-            mult = iv.mult[target][:hi]
-            own = eligible[:hi] & (u < -np.expm1(-rate * mult * (self.period_days / DAYS_PER_YEAR)))
+            own = _below(u, rate, years, eligible[:hi], iv.mult[target][:hi])
             # avoided (+1) or, where a multiplier is above one, added (-1)
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
@@ -228,7 +240,7 @@ class CommunityEvents:
         if s.is_dead(i) or i in s.dying:
             return
         course = row[-DEATH_COLUMNS:]
-        if course[D_TERMINAL] >= self.terminal_share[s.band[i]]:
+        if course[D_TERMINAL] >= self.terminal_share[s.band_of[i]]:
             s.die(i, st.crises.place(i))
             return
         decline = -self.terminal_days * math.log1p(-course[D_DECLINE])
@@ -245,23 +257,26 @@ class CommunityEvents:
     def _play(self, _event: simpy.Event | None = None) -> None:
         st, s = self.settings, self.sys
         env = s.env
-        setting, pop = s.pop.setting, s.pop
+        setting, pop = s.setting, s.pop
         times, draws = self._times, self._period_draws
         queue = env._queue  # simpy's heap of (time, priority, id, event), read as env.peek() reads it
-        while self._next < len(times):
+        who, kinds, rows = self._who, self._kinds, self._rows
+        crisis, crisis_rows = st.crises.crisis, draws[CRISIS]
+        n = len(times)
+        while self._next < n:
             k = self._next
             t = times[k]
             if t > env._now:
                 if queue and queue[0][0] <= t:  # something else falls first (or at the same moment): wait for it
-                    env.timeout(t - env._now).callbacks.append(self._play)
+                    env.resume_in(t - env._now, self._play)
                     return
                 # nothing else falls before this event: move the clock to it as the event queue
                 # would on popping its timeout, without the timeout (most events are this case)
                 env._now = t
             self._next = k + 1
-            i, kd, j = self._who[k], self._kinds[k], self._rows[k]
+            i, kd, j = who[k], kinds[k], rows[k]
             if kd == CRISIS:
-                st.crises.crisis(i, draws[CRISIS][j])
+                crisis(i, crisis_rows[j])
             elif kd == DEATH:
                 self._death(i, draws[DEATH][j])
             elif kd == PACKAGE_REFERRAL:

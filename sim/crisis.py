@@ -64,24 +64,33 @@ class CrisisPathway:
         self.intermediate_care = intermediate_care
         self.hospital = hospital
         self._crises = system.ledger.scalar["crises"]  # counted here (sim/ledger.py)
+        self._leaves_at = emergency._leaves_at  # who is in A&E, as EmergencyDepartment.present reads it
+        self._triage = access_point.resource is not None
+        self._triage_share = access_point.share
         # whether each community setting can take a diverted crisis now
         self.has_room: dict[str, Callable[[int], bool]] = {
             "rapid_response": rapid_response.has_free_nurse,
-            "virtual_ward": lambda i: system.pop.setting[i] == HOME and virtual_ward.has_place(i),
-            "intermediate_care": lambda i: system.pop.setting[i] == HOME and intermediate_care.has_place(i),
+            "virtual_ward": lambda i: system.setting[i] == HOME and virtual_ward.has_place(i),
+            "intermediate_care": lambda i: system.setting[i] == HOME and intermediate_care.has_place(i),
         }
 
     def crisis(self, i: int, row: list[float]) -> None:
         """A crisis drawn for resident i, at the moment it happens."""
         s = self.sys
-        setting = int(s.pop.setting[i])
-        if setting in NO_CRISIS or self.emergency.present(i):
+        setting = s.setting[i]
+        if setting in NO_CRISIS or self._leaves_at[i] > s.env._now:  # (or in A&E: the same crisis)
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
         iv = s.interventions
         if not iv.any:
             if row[C_ACCEPT] < base_keep:  # else not a crisis at this setting's own rate
-                self.route(i, row, setting)
+                # route() with no interventions, in line: counted, then triage or A&E
+                self._crises[i] += 1.0
+                s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
+                if self._triage and row[C_ROUTE] < self._triage_share:
+                    self.access_point.call(i, row)
+                else:
+                    self.emergency.attend(i, row)
             return
         # the row carries its interventions' mechanisms (sim/draws.py); it was drawn at the rate
         # times the envelope, so the setting's own rate keeps base_keep / envelope of them
@@ -124,8 +133,8 @@ class CrisisPathway:
         already in hospital, a step-up setting or A&E stays on the path they are on."""
         s = self.sys
         s.dying[i] = t_death
-        s.env.timeout(t_death - s.env.now).callbacks.append(lambda _ev: self._terminal_death(i))
-        setting = s.pop.setting[i]
+        s.env.call_in(t_death - s.env.now, self._terminal_death, i)
+        setting = s.setting[i]
         if setting in (HOME, CARE_HOME, REABLEMENT) and not self.emergency.present(i):
             row[C_ADMIT] = 0.0
             self.route(i, row, setting, terminal=True)
@@ -140,7 +149,7 @@ class CrisisPathway:
         if s.is_dead(i) or pop.placement[i]:
             return
         s.needs_place.add(i)
-        setting = pop.setting[i]
+        setting = s.setting[i]
         if setting == HOSPITAL or self.emergency.present(i) or setting not in (HOME, REABLEMENT):
             return  # a discharge will go to a care home; from a step-up setting, once home again
         if with_crisis:
@@ -159,7 +168,7 @@ class CrisisPathway:
         """Where a resident dying now dies: the setting they are in, or A&E while in it."""
         if self.emergency.present(i):
             return "emergency_department"
-        return SETTING_NAMES[self.sys.pop.setting[i]]
+        return SETTING_NAMES[self.sys.setting[i]]
 
     def would_be(self, i: int, row: list[float]) -> tuple[bool, bool, float]:
         """Where this crisis would have gone with no intervention and room everywhere:
@@ -172,7 +181,7 @@ class CrisisPathway:
             rr = self.rapid_response
             if u < ap.p_advice + ap.p_rr and rr.can_attend(i) and row[C_RR] < rr.p_home + rr.p_vw:
                 return False, False, 0.0
-        if row[C_ADMIT] < self.emergency.p_admit[self.sys.band[i]]:
+        if row[C_ADMIT] < self.emergency.p_admit[self.sys.band_of[i]]:
             return True, True, self.hospital.length_of_stay(i, row[C_LOS], with_interventions=False)
         return True, False, 0.0
 
@@ -213,7 +222,7 @@ class CrisisPathway:
                 iv.credit(act, s.group[i], self.avoided(i, row, {}))
 
         # severity: a crisis A&E would have admitted is kept out of hospital less often
-        severe = row[C_ADMIT] < self.emergency.p_admit[s.band[i]]
+        severe = row[C_ADMIT] < self.emergency.p_admit[s.band_of[i]]
         if target == "rapid_response":
             self.rapid_response.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE), severe)
         elif target == "virtual_ward":

@@ -19,8 +19,10 @@ import math
 import numpy as np
 
 from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR, MINUTES_PER_DAY
+from sim.capacity import TimedPlaces
 from sim.draws import C_ADMIT, C_AE
 from sim.hospital import Hospital
+from sim.ledger import scalar_array
 from sim.population import DEAD, HOSPITAL
 from sim.sample_load import Hold
 from sim.system import System
@@ -54,7 +56,12 @@ class EmergencyDepartment:
         self.fed = getattr(self.cubicles, "rest", None) is not None  # a sample: the rest seen once in a cubicle
         if self.fed:
             self.cubicles.rest.on_start = self.clinicians.feed
-        self.leaves_at: dict[int, float] = {}  # residents in the department, and when they leave
+        # when each resident in the department leaves (infinity until known; -1 when not in it),
+        # read one resident at a time through a stdlib array (sim/ledger.scalar_array)
+        self._leaves_at = scalar_array(system.pop.size, "d", -1.0)[0]
+        # at full population the cubicles are TimedPlaces: an attendance that finds one free is
+        # played here at once, and a discharged patient's cubicle is booked to its end with no hold
+        self.direct = type(self.cubicles) is TimedPlaces
         # admitted and waiting for a bed: (cubicle, when decided, treatment time in the cubicle)
         self.on_trolley: dict[int, tuple[object, float, float]] = {}
         self.times: list[float] = []  # the year's times in department of sampled majors patients
@@ -66,14 +73,29 @@ class EmergencyDepartment:
     # ----- majors -------------------------------------------------------------------------------
     def present(self, i: int) -> bool:
         """In the department now (a crisis meanwhile is the same crisis)."""
-        return i in self.on_trolley or self.leaves_at.get(i, -1.0) > self.sys.env._now
+        return self._leaves_at[i] > self.sys.env._now  # infinity while admitted and on a trolley
 
     def attend(self, i: int, row: list[float]) -> None:
         s = self.sys
         self._attendances[i] += 1.0
         s.log.add(i, "ae_attendance", "emergency_department")
         arrived = s.env._now
-        self.leaves_at[i] = math.inf
+        leaves_at = self._leaves_at
+        leaves_at[i] = math.inf
+        if self.direct and self.cubicles.free_now():
+            # _in_cubicle for a cubicle free now, without a hold where the patient goes home
+            seen = self.clinicians.book(arrived, self.clinician_days)
+            decided = seen + math.exp(self.treat_mu + self.treat_sigma * row[C_AE])
+            if s.setting[i] == DEAD:
+                leaves_at[i] = -1.0
+                return
+            if row[C_ADMIT] < self.p_admit[s.band_of[i]]:
+                s.env.call_in(decided - arrived, self._decided, i, row, arrived, self.cubicles.occupy(), arrived)
+                return
+            self.cubicles.book_until(decided)
+            leaves_at[i] = decided
+            self._left(i, arrived, decided)
+            return
         cubicle = self.cubicles.take()
         if cubicle is not None:
             self._in_cubicle(i, row, arrived, cubicle)
@@ -87,26 +109,26 @@ class EmergencyDepartment:
             self.cubicles.in_use()  # the rest's cubicles played to now: their clinician bookings come first
         seen = self.clinicians.book(now, self.clinician_days)
         decided = seen + math.exp(self.treat_mu + self.treat_sigma * row[C_AE])
-        if s.is_dead(i):
+        if s.setting[i] == DEAD:
             self.cubicles.give_back(cubicle)
-            self.leaves_at.pop(i, None)
+            self._leaves_at[i] = -1.0
             return
-        if row[C_ADMIT] < self.p_admit[s.band[i]]:
-            self.leaves_at[i] = math.inf
-            s.env.timeout(decided - now).callbacks.append(lambda _ev: self._decided(i, row, arrived, cubicle, now))
+        if row[C_ADMIT] < self.p_admit[s.band_of[i]]:
+            self._leaves_at[i] = math.inf
+            s.env.call_in(decided - now, self._decided, i, row, arrived, cubicle, now)
             return
         self.cubicles.hold_until(cubicle, decided)
-        self.leaves_at[i] = decided
+        self._leaves_at[i] = decided
         self._left(i, arrived, decided)
 
     def _decided(self, i: int, row: list[float], arrived: float, cubicle, in_cubicle: float) -> None:
         """The decision to admit: a bed now, or a wait for one on a trolley in the cubicle."""
         s = self.sys
         now = s.env.now
-        if s.pop.setting[i] in (DEAD, HOSPITAL):
+        if s.setting[i] in (DEAD, HOSPITAL):
             self.cubicles.give_back(cubicle)
-            self.leaves_at.pop(i, None)
-            if s.pop.setting[i] == HOSPITAL:
+            self._leaves_at[i] = -1.0
+            if s.setting[i] == HOSPITAL:
                 self._left(i, arrived, now)
             return
         self.on_trolley[i] = (cubicle, now, now - in_cubicle)
@@ -124,7 +146,7 @@ class EmergencyDepartment:
         cubicle, decided, treated = self.on_trolley.pop(i)
         self.cubicles.give_back(cubicle, treated)  # the rest's trolley waits are mirrored, not drawn
         self._mirror()
-        self.leaves_at.pop(i, None)
+        self._leaves_at[i] = -1.0
         wait_hours = (now - decided) * HOURS_PER_DAY
         if wait_hours > 0:
             s.count("trolley_wait_hours", i, wait_hours)
@@ -142,7 +164,7 @@ class EmergencyDepartment:
             self.cubicles.give_back(cubicle, treated)
             self._mirror()
             self.sys.count("trolley_wait_hours", i, (self.sys.env.now - decided) * HOURS_PER_DAY)
-        self.leaves_at.pop(i, None)
+        self._leaves_at[i] = -1.0
 
     def _left(self, i: int, arrived: float, left: float) -> None:
         days = left - arrived

@@ -43,21 +43,22 @@ class Hospital:
         self.in_bed: dict[int, object] = {}  # each resident in a bed, and the bed
         self.admitted_at: dict[int, float] = {}  # and when the stay began
         self.trim_days = h.tariff_trim_days.value
-        self.discharge = np.asarray(h.discharge.value)
+        self.discharge: list[list[float]] = np.asarray(h.discharge.value, dtype=float).tolist()
         self.arrangement_days = system.model.social_work.arrangement_days.value
 
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
         rel_need = s.pop.need[i] / s.pop.base_need[i]
-        los = math.exp(self.log_mean_los[s.band[i]] + self.sigma * z) * rel_need**self.los_elasticity
-        if with_interventions:
+        los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * rel_need**self.los_elasticity
+        if with_interventions and s.interventions.any:  # (with none, every multiplier is one)
             los *= s.interventions.mult["length_of_stay"][i]
-        return los
+        # a Python float: the stay's end is a key in the event queue, compared many times there
+        return float(los)
 
     def destination(self, i: int, u: float) -> int:
         """Home, a package or reablement, by age band (a care home follows a need for 24-hour
         care, not this draw)."""
-        probs = self.discharge[self.sys.band[i]]
+        probs = self.discharge[self.sys.band_of[i]]
         c = 0.0
         for k in range(4):
             c += probs[k]
@@ -71,15 +72,16 @@ class Hospital:
         A stay that finds a bed free and goes home costs one event (its length); a process runs
         only where the discharge waits for social work, a package, a place or reablement."""
         s = self.sys
-        if s.pop.setting[i] == DEAD or s.pop.setting[i] == HOSPITAL:
+        if s.setting[i] == DEAD or s.setting[i] == HOSPITAL:
             return
         s.enter_hospital(i)
         s.count("nel_admissions", i)
-        s.wait_start("bed_wait_hours", i)
         bed = self.beds.take()
         if bed is not None:
-            self._in_bed(i, row, bed, on_bed)
+            # a wait for a bed that starts and ends now adds nothing: none is started
+            self._in_bed(i, row, bed, on_bed, waited=False)
         else:
+            s.wait_start("bed_wait_hours", i)
             # waiting (in A&E, when admitted from there), withdrawn if the resident dies meanwhile
             req = s.queue(i, self.beds.request())
             req.callbacks.append(lambda req: self._bed_came(i, row, req, on_bed))
@@ -88,12 +90,15 @@ class Hospital:
         self.sys.dequeue(i, req)
         self._in_bed(i, row, req, on_bed)
 
-    def _in_bed(self, i: int, row: list[float], bed, on_bed: Callable[[], None] | None = None) -> None:
+    def _in_bed(
+        self, i: int, row: list[float], bed, on_bed: Callable[[], None] | None = None, waited: bool = True
+    ) -> None:
         s = self.sys
         now = s.env.now
         if on_bed is not None:
             on_bed()
-        s.wait_end("bed_wait_hours", i)
+        if waited:
+            s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
         s.log.add(i, "admission", "hospital")
         self.in_bed[i] = bed
@@ -101,14 +106,14 @@ class Hospital:
         dying = s.dying.get(i)
         if dying is not None:
             # the final admission of a terminal decline: the stay ends with the death
-            s.env.timeout(max(0.0, dying - now) + 1.0).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
+            s.env.call_in(max(0.0, dying - now) + 1.0, self._medically_fit, i, row, bed)
             return
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
         if iv.any and iv.mult["length_of_stay"][i] != 1:  # shorter, or longer (negative, added days)
             saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
-        s.env.timeout(los).callbacks.append(lambda _ev: self._medically_fit(i, row, bed))
+        s.env.call_in(los, self._medically_fit, i, row, bed)
 
     def resident_died(self, i: int) -> None:
         """A death in a bed gives the bed back (the stay's own events then find them dead)."""

@@ -130,6 +130,15 @@ def _activate(k: int, name: str, spec: Intervention, model: CareModel, streams: 
     return act
 
 
+def _enrol_rows(attributed: np.ndarray, act: Active, rows: np.ndarray, key: np.ndarray) -> int:
+    """Enrol rows from the waiting list (so none already enrolled), each counted once whatever
+    order they come in; how many."""
+    act.enrolled[rows] = True
+    act.waiting[rows] = False
+    np.add.at(attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[rows], 1.0)
+    return rows.size
+
+
 class Interventions:
     """All interventions of a model, with the mechanism arrays the settings read."""
 
@@ -268,20 +277,17 @@ class Interventions:
                 newly = act.waiting
                 self._enrol(act, newly, key)
                 continue
+            # each borough's enrolled and waiting from one pass over each array (the waiting are not enrolled)
+            used_b = np.bincount(borough[np.flatnonzero(act.enrolled)], minlength=self.nb)
+            waiting = np.flatnonzero(act.waiting)
             for b in range(self.nb):
-                in_b = borough == b
                 room = np.inf
                 for role, h in act.capping:
                     room = min(room, hours[role][b] / h if h > 0 else np.inf)
-                current = np.count_nonzero(act.enrolled & in_b)
-                free = int(np.floor(room + 1e-9)) - current
-                cand = np.flatnonzero(act.waiting & in_b)
+                used, cand = int(used_b[b]), waiting[borough[waiting] == b]
+                free = int(np.floor(room + 1e-9)) - used
                 if free > 0 and cand.size:
-                    pick = cand[np.argsort(-score[cand], kind="stable")[:free]]
-                    newly = np.zeros_like(act.waiting)
-                    newly[pick] = True
-                    self._enrol(act, newly, key)
-                used = np.count_nonzero(act.enrolled & in_b)
+                    used += _enrol_rows(self.attributed, act, cand[np.argsort(-score[cand], kind="stable")[:free]], key)
                 for role, h in act.capping:
                     hours[role][b] = max(0.0, hours[role][b] - used * h)
         for act in self.active:

@@ -75,7 +75,7 @@ class Reablement:
         del self.current[i]
         self.team_of(i).release(req)
         s.log.add(i, "reablement_end", "reablement")
-        if s.pop.setting[i] != REABLEMENT:
+        if s.setting[i] != REABLEMENT:
             return
         s.finish_reablement(i)
         if i in s.needs_place:  # came to need 24-hour care meanwhile: a care home, not a package

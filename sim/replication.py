@@ -26,6 +26,7 @@ import simpy
 from models.schema import CareModel
 from models.vocabulary import DAYS_PER_YEAR, STRATA
 from sim import routine
+from sim.agenda import Environment
 from sim.arrival_clock import ArrivalClock
 from sim.commissioning import tally_commissioned
 from sim.community_events import CommunityEvents
@@ -96,7 +97,7 @@ class Replication:
         self.scenario = scenario or model.meta.name
         self.person_log = person_log
         self.streams = Streams(seed, replication)
-        self.env = simpy.Environment()
+        self.env = Environment()
         n = population_size(model, scale)
         self.scale = n / model.population.total.value
         self.warmup = model.run.warmup_years.value

@@ -61,22 +61,43 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         m = mean[large]
         z = normal_from_uniform(u[large])
         k[large] = np.maximum(0, np.floor(m + np.sqrt(m) * z + (z * z - 1.0) / 6.0 + 0.5)).astype(np.int64)
-    # the live counts are kept packed (a copy of each array per step that ends some), so each step
-    # touches only them, with the same arithmetic in the same order as the plain recursion
-    pos = np.flatnonzero(~large & (mean > 0))
-    lam, ui = mean[pos], u[pos]
+    # A uniform at or below exp(-mean) is a count of none, and exp(-mean) >= 1 - mean, so only the
+    # uniforms above 1 - mean (less a margin far wider than exp's rounding) need the CDF at all:
+    # with the small means of a period's crises that is a few in a hundred.
+    # Each count is then the number of steps its uniform stays above the running CDF. Once below it
+    # (or once its term underflows) a count never moves again, so a step adds one to the live
+    # counts with no write by index, and the live ones are packed together again only once fewer
+    # than half of those carried are live: the same arithmetic in the same order as the plain
+    # recursion, so the same counts.
+    candidate = (u >= 1.0 - mean - 1e-9) & (mean > 0)
+    if large.any():
+        candidate &= ~large
+    pos = np.flatnonzero(candidate)
+    lam = mean[pos]
     p = np.exp(-lam)
+    live = np.flatnonzero(u[pos] > p)
+    pos, lam, p = pos[live], lam[live], p[live]
+    ui = u[pos]
     cdf = p.copy()
+    counts = np.zeros(pos.size, dtype=np.int64)
     j = 0
-    live = ui > cdf
-    while pos.size:
-        if not live.all():
-            pos, lam, ui, p, cdf = pos[live], lam[live], ui[live], p[live], cdf[live]
-            if pos.size == 0:
-                break
+    n_live = pos.size
+    every = True
+    while n_live:
+        if not every and 2 * n_live < pos.size:
+            k[pos] = counts  # the ended counts are final
+            keep = np.flatnonzero(live)
+            pos, lam, ui, p, cdf, counts = pos[keep], lam[keep], ui[keep], p[keep], cdf[keep], counts[keep]
+            every = True
         j += 1
         p *= lam / j
         cdf += p
-        k[pos] = j
+        if every:
+            counts += 1
+        else:
+            counts += live
         live = (ui > cdf) & (p > 0)  # p underflows only past any u < 1
+        n_live = int(np.count_nonzero(live))
+        every = n_live == pos.size
+    k[pos] = counts
     return k

@@ -60,7 +60,7 @@ class SocialWork:
         yield s.env.timeout(self.arrangement_days)
         if s.pop.person[i] != person:
             return  # the row is another resident's now
-        if s.pop.setting[i] != DEAD:
+        if s.setting[i] != DEAD:
             yield from service()
         if s.pop.person[i] == person:
             s.pop.referred[i] = max(0, s.pop.referred[i] - 1)
@@ -106,13 +106,13 @@ class HomeCare:
         yield get
         s.dequeue(i, get)
         s.wait_end("package_wait_days", i)
-        if s.pop.setting[i] == DEAD or s.pop.placement[i] or s.pop.package_hours[i] > 0:
+        if s.setting[i] == DEAD or s.pop.placement[i] or s.pop.package_hours[i] > 0:
             market.put(hours)
             return
         s.pop.package_hours[i] = hours
         s.count("packages_started", i)
         s.log.add(i, "package_start", "home")
-        if s.at_home(i) or s.pop.setting[i] == VIRTUAL_WARD:
+        if s.at_home(i) or s.setting[i] == VIRTUAL_WARD:
             s.start_package(i, hours)
 
     def end(self, i: int) -> None:
@@ -188,7 +188,7 @@ class CareHomes:
         yield req
         s.dequeue(i, req)
         s.wait_end("placement_wait_days", i)
-        if s.pop.setting[i] == DEAD or s.pop.placement[i]:
+        if s.setting[i] == DEAD or s.pop.placement[i]:
             home.release(req)
             return
         self.held[i] = req
@@ -198,7 +198,7 @@ class CareHomes:
         s.log.add(i, "care_home_admission", "care_home")
         if s.pop.package_hours[i] > 0:
             self.home_care.end(i)
-        if s.pop.setting[i] != HOSPITAL:
+        if s.setting[i] != HOSPITAL:
             s.enter_care_home(i)
 
     def release(self, i: int) -> None:

@@ -52,7 +52,7 @@ class StepUp:
 
     def _in_place(self, i: int, row: list[float], done, unit, place, p_escalate: float) -> None:
         s = self.sys
-        if s.pop.setting[i] != HOME:  # died, or went elsewhere, while the place was awaited
+        if s.setting[i] != HOME:  # died, or went elsewhere, while the place was awaited
             unit.give_back(place)
             if done is not None:
                 done(False)
@@ -61,13 +61,13 @@ class StepUp:
         s.count(f"{self.name}_admissions", i)
         s.log.add(i, f"{self.name}_admission", SETTING_NAMES[self.setting])
         stay = -self.mean_stay * math.log1p(-row[C_VW_STAY])
-        s.env.timeout(stay).callbacks.append(lambda _ev: self._stay_over(i, row, done, unit, place, p_escalate))
+        s.env.call_in(stay, self._stay_over, i, row, done, unit, place, p_escalate)
 
     def _stay_over(self, i: int, row: list[float], done, unit, place, p_escalate: float) -> None:
         s = self.sys
         unit.give_back(place)
         escalated = False
-        if s.pop.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
+        if s.setting[i] == self.setting:  # else moved on meanwhile (a care home place, or death)
             self.leave(i)
             s.log.add(i, f"{self.name}_discharge", SETTING_NAMES[self.setting])
             if row[C_ESCALATE] < p_escalate:

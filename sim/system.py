@@ -19,7 +19,7 @@ from models.schema import CareModel
 from models.vocabulary import DAYS_PER_WEEK, HOURS_PER_DAY
 from sim.events import EventLog
 from sim.interventions import Interventions
-from sim.ledger import Accrual, Ledger
+from sim.ledger import Accrual, Ledger, scalar_array
 from sim.population import (
     CARE_HOME,
     DEAD,
@@ -65,6 +65,10 @@ class System:
         self.load = load or SampleLoad(env, scale, Streams(0, 0).__getitem__)  # builds capacities
         self.model = model
         self.pop = pop
+        # one resident's setting as a Python int, through memory shared with pop.setting (ledger.py)
+        self.setting, shared = scalar_array(pop.size, "b", 0)
+        shared[:] = pop.setting
+        pop.setting = shared
         self.scale = scale
         self.inv_scale = 1.0 / scale
         self.log = log
@@ -119,13 +123,14 @@ class System:
         self._on_death.append(hook)
 
     def _left(self, i: int) -> None:
-        old = int(self.pop.setting[i])
+        old = self.setting[i]
         for hook in self._on_leave:
             hook(i, old)
 
     # ----- state --------------------------------------------------------------------------------
     def update_bands(self) -> None:
         self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(np.int8)
+        self.band_of: list[int] = self.band.tolist()  # one resident's band, as a Python int
 
     def wait_start(self, measure: str, i: int) -> None:
         self.waiting[measure].start(i, self.env.now, self._wait_rate[measure])
@@ -153,62 +158,62 @@ class System:
         self.sc.start(i, self.env.now, hours / DAYS_PER_WEEK)
 
     def at_home(self, i: int) -> bool:
-        return self.pop.setting[i] in (HOME, REABLEMENT)
+        return self.setting[i] in (HOME, REABLEMENT)
 
     def is_dead(self, i: int) -> bool:
-        return self.pop.setting[i] == DEAD
+        return self.setting[i] == DEAD
 
     # ----- moves between settings -----------------------------------------------------------------
     def enter_hospital(self, i: int) -> None:
-        t = self.env.now
+        t = self.env._now
         pop = self.pop
-        if pop.setting[i] == CARE_HOME:
+        if self.setting[i] == CARE_HOME:
             self.care_home[int(pop.placement[i])].stop(i, t)
         else:
             self.community.stop(i, t)
         self.sc.stop(i, t)
         self._left(i)
-        pop.setting[i] = HOSPITAL
+        self.setting[i] = HOSPITAL
 
     def leave_hospital(self, i: int, to_reablement: bool = False) -> None:
-        t = self.env.now
+        t = self.env._now
         pop = self.pop
         if pop.placement[i]:
-            pop.setting[i] = CARE_HOME
+            self.setting[i] = CARE_HOME
             self.care_home[int(pop.placement[i])].start(i, t)
             return
-        pop.setting[i] = REABLEMENT if to_reablement else HOME
+        self.setting[i] = REABLEMENT if to_reablement else HOME
         self.community.start(i, t)
         if pop.package_hours[i] > 0:
             self.start_package(i, int(pop.package_hours[i]))
 
     def finish_reablement(self, i: int) -> None:
         """A reablement episode ends at home; community care and any package carry on."""
-        self.pop.setting[i] = HOME
+        self.setting[i] = HOME
 
     def enter_virtual_ward(self, i: int) -> None:
         """Hospital-level care at home: the resident stays home, so routine care goes on."""
-        self.pop.setting[i] = VIRTUAL_WARD
+        self.setting[i] = VIRTUAL_WARD
         self.vw.start(i, self.env.now)
 
     def leave_virtual_ward(self, i: int) -> None:
         self.vw.stop(i, self.env.now)
-        self.pop.setting[i] = HOME
+        self.setting[i] = HOME
 
     def enter_intermediate_care(self, i: int) -> None:
         """Step-up to a community bed: like a hospital stay for what accrues."""
         t = self.env.now
         self.community.stop(i, t)
         self.sc.stop(i, t)
-        self.pop.setting[i] = INTERMEDIATE_CARE
+        self.setting[i] = INTERMEDIATE_CARE
         self.ic.start(i, t)
 
     def leave_intermediate_care(self, i: int) -> None:
         t = self.env.now
         self.ic.stop(i, t)
-        if self.pop.setting[i] != INTERMEDIATE_CARE:
+        if self.setting[i] != INTERMEDIATE_CARE:
             return
-        self.pop.setting[i] = HOME
+        self.setting[i] = HOME
         self.community.start(i, t)
         if self.pop.package_hours[i] > 0:
             self.start_package(i, int(self.pop.package_hours[i]))
@@ -220,7 +225,7 @@ class System:
         for acc in (self.community, self.vw, self.ic):
             acc.stop(i, t)
         self._left(i)
-        pop.setting[i] = CARE_HOME
+        self.setting[i] = CARE_HOME
         self.care_home[int(pop.placement[i])].start(i, t)
 
     def die(self, i: int, where: str) -> None:
@@ -263,7 +268,7 @@ class System:
     def move_out(self, i: int) -> None:
         """Moved out of the tri-borough: gone from its services as at a death (the same hooks give
         back what they held), but not a death."""
-        where = SETTING_NAMES[self.pop.setting[i]]
+        where = SETTING_NAMES[self.setting[i]]
         self._gone(i)
         self.pop.moved_time[i] = self.env.now
         self.log.add(i, "move_out", where)
@@ -279,5 +284,5 @@ class System:
         for request in self.pending.pop(i, ()):
             if not request.triggered:
                 request.cancel()  # leave the queue: the gone wait for nothing
-        pop.setting[i] = DEAD
+        self.setting[i] = DEAD
         pop.referred[i] = 0

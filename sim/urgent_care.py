@@ -49,12 +49,12 @@ class AccessPoint:
             self.resource.request().callbacks.append(lambda req: self._on_line(i, row, t_call, req))
 
     def _on_line(self, i: int, row: list[float], t_call: float, line) -> None:
-        self.sys.env.timeout(self.triage_days).callbacks.append(lambda _ev: self._triaged(i, row, t_call, line))
+        self.sys.env.call_in(self.triage_days, self._triaged, i, row, t_call, line)
 
     def _triaged(self, i: int, row: list[float], t_call: float, line) -> None:
         s = self.sys
         self.resource.give_back(line)
-        if s.pop.setting[i] not in (HOME, REABLEMENT, CARE_HOME):
+        if s.setting[i] not in (HOME, REABLEMENT, CARE_HOME):
             return
         u = row[C_TRIAGE]
         if u < self.p_advice:
@@ -122,9 +122,7 @@ class RapidResponse:
             pool.resource.give_back(nurse)
             _tell(done, MANAGED_AT_HOME)
             return
-        s.env.timeout(self.travel_days).callbacks.append(
-            lambda _ev: self._arrive(i, row, t_call, done, pool, nurse, severe)
-        )
+        s.env.call_in(self.travel_days, self._arrive, i, row, t_call, done, pool, nurse, severe)
 
     def _arrive(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, severe) -> None:
         s = self.sys
@@ -137,15 +135,13 @@ class RapidResponse:
         s.log.add(i, "rr_arrival", "rapid_response")
         # the nurse is busy for the episode's hours stretched by the pool's time factor
         busy = (self.travel_days + self.visit_days) * pool.time_factor
-        s.env.timeout(busy - self.travel_days).callbacks.append(
-            lambda _ev: self._visited(i, row, done, pool, nurse, severe)
-        )
+        s.env.call_in(busy - self.travel_days, self._visited, i, row, done, pool, nurse, severe)
 
     def _visited(self, i: int, row: list[float], done: Outcome | None, pool: Pool, nurse, severe: bool) -> None:
         s = self.sys
         pool.resource.give_back(nurse)
         pool.busy_hours += (self.travel_days + self.visit_days) * HOURS_PER_DAY
-        setting = s.pop.setting[i]
+        setting = s.setting[i]
         if setting in (DEAD, HOSPITAL, VIRTUAL_WARD, INTERMEDIATE_CARE):
             _tell(done, MANAGED_AT_HOME)
             return

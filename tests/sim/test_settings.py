@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import simpy
 
+from sim.agenda import Environment
 from sim.draws import C_DEST, C_HOURS, C_LOS, C_NURSING, DRAW_COLUMNS
 from sim.events import EventLog
 from sim.interventions import Interventions
@@ -25,7 +25,7 @@ def tiny(model, n: int = N, scale: float = 1.0) -> Settings:
     pop = synthesise(model, n, streams["population"])
     pop.age[:] = 80.0
     iv = Interventions(model, pop, streams, scale, len(model.population.boroughs))
-    env = simpy.Environment()
+    env = Environment()
     system = System(env, model, pop, scale, EventLog(True, env), iv)
     return build_settings(system)
 

@@ -19,13 +19,19 @@ import calibration.fit
 import wsic
 from calibration import leaves, longitudinal
 from calibration.calibrate import CalibrateSpec
-from calibration.parameters import NAMES, apply, start
+from calibration.parameters import DEFAULT_FREE, NAMES, apply, start
 from calibration.targets import load_targets, strata_table
 from models.loader import load_model
 from models.schema import CareModel
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "models" / "baseline.toml"
+# the rows a fit aims at (the cross-section, then the longitudinal rows marked fitted) and the
+# longitudinal rows only checked, as calibration/data has them
+FITTED = calibration.fit.objective_targets()
+N = len(FITTED)
+CHECKED = longitudinal.load_targets("checked")
+CROSS = len(load_targets())
 
 
 def _refuse(*args, **kwargs):
@@ -242,14 +248,14 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     lines = printed.splitlines()
     assert lines[:2] == [
         f"fitted parameters written to {out}",
-        f"41 of 42 targets within tolerance. Fit report: {report}",
+        f"{N - 1} of {N} targets within tolerance. Fit report: {report}",
     ]
     assert lines[2] == "  ok  very_high:nel_cost               target     5991.000  simulated     5991.000"
     assert "  OUT high:ooh_cost                    target     1336.000  simulated     1603.200" in lines
-    assert len(lines) == 2 + 42 + 1 + 10 + 1 + 6
-    assert lines[42].startswith("  ok  home_care_growth"), "the longitudinal rows marked fitted are fitted"
-    assert lines[44] == "Longitudinal, checked and not fitted: 10 of 10 within:"
-    assert lines[45].startswith("  ok  roland_index_share")
+    assert len(lines) == 2 + N + 1 + len(CHECKED) + 1 + 6
+    assert lines[2 + CROSS].startswith(f"  ok  {FITTED[CROSS].name}"), "the longitudinal rows marked fitted are fitted"
+    assert lines[2 + N] == f"Longitudinal, checked and not fitted: {len(CHECKED)} of {len(CHECKED)} within:"
+    assert lines[3 + N].startswith(f"  ok  {CHECKED[0].name}")
     assert lines[55] == "CBA what-if, GBP m (within 5% of the table?):"
     assert lines[56:] == [
         "  ok  lower gross     table   61.0  simulated   61.8",
@@ -261,7 +267,8 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     ]
     assert err.splitlines() == [
         "note: check seeds [1] are also the fit's, so it is not a check on unseen seeds",
-        f"fitting 30 of 35 parameters, and the cost-tree leaves' need by fixed point, at scale 0.25, "
+        f"fitting {len(DEFAULT_FREE)} of {len(NAMES)} parameters, and the cost-tree leaves' need by fixed point, "
+        "at scale 0.25, "
         f"seeds [1, 7] (cache {out.with_suffix('.cache.json')}; rerun to resume)",
         "  cost       1.50  within tolerance 39/40  worst 1.2",
         "checking at scale 0.5, 5 replications ...",
@@ -274,7 +281,7 @@ def test_a_run_fits_checks_writes_and_prints_each_target_and_the_what_if(tmp_pat
     record = written.model.calibration
     assert (record.status, record.evaluations, record.objective, record.seeds) == ("fitted", 7, 1.5, [1, 7])
     assert record.method.startswith("wsic calibrate --scale 0.25 --seeds 1 7 --rounds 4")
-    assert sum(t.within for t in record.targets) == 41 + 10, "the longitudinal checks are recorded too"
+    assert sum(t.within for t in record.targets) == N - 1 + len(CHECKED), "the longitudinal checks are recorded too"
 
 
 def test_check_only_writes_the_report_but_no_fitted_file(tmp_path, capsys, faked):
@@ -282,7 +289,7 @@ def test_check_only_writes_the_report_but_no_fitted_file(tmp_path, capsys, faked
     argv = ["--model", str(BASELINE), "--out", str(out), "--report", str(report), "--check-only"]
     assert wsic.main(["calibrate", *argv]) == 0
     printed, err = capsys.readouterr()
-    assert printed.splitlines()[0] == f"41 of 42 targets within tolerance. Fit report: {report}"
+    assert printed.splitlines()[0] == f"{N - 1} of {N} targets within tolerance. Fit report: {report}"
     assert err.splitlines() == [
         f"checking the current parameters of {BASELINE}",
         "checking at scale 1.0, 5 replications ...",
@@ -297,8 +304,9 @@ def test_calibrate_returns_what_it_found(tmp_path, faked):
     lines = []
     result = calibration.calibrate.calibrate(spec, progress=lines.append)
     assert lines == [f"checking the current parameters of {BASELINE}", "checking at scale 1.0, 5 replications ..."]
-    assert (result.within, len(result.fitted_rows), result.fitted, result.report) == (41, 42, None, tmp_path / "r.html")
-    assert len(result.checked_rows) == 10
+    assert (result.within, len(result.fitted_rows), result.fitted) == (N - 1, N, None)
+    assert result.report == tmp_path / "r.html"
+    assert len(result.checked_rows) == len(CHECKED)
     assert [r["within"] for r in result.cba] == [True] * 6
     assert set(result.what_if.stratum) == {*strata_table().index, "total"}
     assert result.shared_seeds == []

@@ -45,7 +45,7 @@ from models.vocabulary import (
     STRATA,
     WEEKS_PER_YEAR,
 )
-from sim.population import CARE_HOME, HOME, REABLEMENT, Population, has_condition
+from sim.population import CARE_HOME, DEAD, HOME, REABLEMENT, Population, has_condition
 from sim.risk import top_risk
 from sim.streams import Streams
 
@@ -196,6 +196,21 @@ class Interventions:
         # who die stop being enrolled, but were in the cohort)
         self.in_year = np.zeros(pop.size, dtype=bool)
         self.prior_admissions = np.zeros(pop.size)  # each row's emergency admissions in the last 12 months
+        # Between year starts everyone enrolled or waiting is in some intervention's target, and the
+        # targets only shrink, so a period's work runs over this year's cohort (the targets' union,
+        # about a sixth of the rows) rather than every row: ``_enrolled_c`` and ``_waiting_c`` hold
+        # each intervention's enrolment over the cohort (one row per intervention), beside the
+        # per-resident masks the settings read. ``_stale``: the masks changed at a year start and
+        # the cohort is to be gathered again.
+        self.cohort = np.zeros(0, dtype=np.int64)
+        self._enrolled_c = np.zeros((len(self.active), 0), dtype=bool)
+        self._waiting_c = np.zeros((len(self.active), 0), dtype=bool)
+        self._live_c = np.zeros(0, dtype=bool)
+        self._borough_c = np.zeros(0, dtype=np.int64)
+        self._stale = True
+        self._key: tuple[np.ndarray, np.ndarray] | None = None  # (a group key, its values over the cohort)
+        self._by_group: np.ndarray | None = None
+        self._by_borough: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----- enrolment --------------------------------------------------------------------------------
     def coverage(self, act: Active, year: int) -> float:
@@ -239,6 +254,7 @@ class Interventions:
             act.enrolled[rows] = False
             act.waiting[rows] = False
             act.target[rows] = False
+        self._stale = True
 
     def assess(self, year: int) -> None:
         """At each year start (reported years 1..Y; 0 or less in warm-up): who should be enrolled."""
@@ -253,6 +269,7 @@ class Interventions:
                 act.target = alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
             act.enrolled &= act.target
             act.waiting = act.target & ~act.enrolled
+        self._stale = True
 
     def capacity_hours(self) -> dict[str, np.ndarray]:
         """Hours a week each enrolment-capping role has, by borough."""
@@ -263,53 +280,140 @@ class Interventions:
             out[role] = fte * spec.productive_hours.value / WEEKS_PER_YEAR * scale
         return out
 
-    def fill(self, key: np.ndarray, score: np.ndarray) -> None:
-        """Enrol from each backlog, highest risk first, as far as the workforce allows."""
-        alive = self.pop.alive
-        hours = self.capacity_hours()
-        borough = self.pop.borough
+    def _gather(self) -> None:
+        """This year's cohort (every row in some target) and each intervention's enrolment and
+        backlog over it, after a year start changed the masks."""
+        n = self.pop.size
+        union = np.zeros(n, dtype=bool)
         for act in self.active:
-            act.enrolled &= alive
-            act.waiting &= alive & ~act.enrolled
-            if not self.running[act.index]:
+            union |= act.target | act.enrolled | act.waiting
+        cohort = np.flatnonzero(union)
+        self.cohort = cohort
+        shape = (len(self.active), cohort.size)
+        self._enrolled_c = np.zeros(shape, dtype=bool)
+        self._waiting_c = np.zeros(shape, dtype=bool)
+        for act in self.active:
+            self._enrolled_c[act.index] = act.enrolled[cohort]
+            self._waiting_c[act.index] = act.waiting[cohort]
+        self._live_c = np.ones(cohort.size, dtype=bool)  # so the next fill drops any already dead
+        self._borough_c = self.pop.borough[cohort]
+        self._key = None
+        self._by_group = None
+        self._by_borough = None
+        self._stale = False
+
+    def fill(self, key: np.ndarray, score: np.ndarray) -> None:
+        """Enrol from each backlog, highest risk first, as far as the workforce allows. Those who
+        died since leave enrolment and backlog first."""
+        full = self._stale
+        if full:
+            self._gather()
+        cohort, enrolled_c, waiting_c = self.cohort, self._enrolled_c, self._waiting_c
+        hours = self.capacity_hours()
+        borough_c = self._borough_c
+        changed: list[np.ndarray] = []
+        joined: list[np.ndarray] = []
+        live_c = self.pop.setting[cohort] < DEAD
+        gone = self._live_c & ~live_c
+        if gone.any():
+            self._live_c = live_c
+            rows = cohort[gone]
+            enrolled_c &= live_c
+            waiting_c &= live_c
+            for act in self.active:
+                act.enrolled[rows] = False
+                act.waiting[rows] = False
+            changed.append(rows)
+        for act in self.active:
+            k = act.index
+            if not self.running[k]:
                 continue
             if not act.capping:
-                newly = act.waiting
-                self._enrol(act, newly, key)
+                newly = waiting_c[k]
+                if newly.any():
+                    rows = cohort[newly]
+                    # not counted in "enrolments": the earlier code cleared the backlog before
+                    # counting from it, so an uncapped intervention's enrolments were never counted
+                    # (kept so that results stay as they were; see the README's Performance)
+                    act.enrolled[rows] = True
+                    act.waiting[rows] = False
+                    enrolled_c[k] |= newly
+                    newly[:] = False
+                    changed.append(rows)
+                    joined.append(rows)
                 continue
-            # each borough's enrolled and waiting from one pass over each array (the waiting are not enrolled)
-            used_b = np.bincount(borough[np.flatnonzero(act.enrolled)], minlength=self.nb)
-            waiting = np.flatnonzero(act.waiting)
+            # each borough's enrolled and waiting from one pass over each (the waiting are not enrolled)
+            used_b = np.bincount(borough_c[enrolled_c[k]], minlength=self.nb)
+            at = np.flatnonzero(waiting_c[k])
+            waiting, waiting_b = cohort[at], borough_c[at]
             for b in range(self.nb):
                 room = np.inf
                 for role, h in act.capping:
                     room = min(room, hours[role][b] / h if h > 0 else np.inf)
-                used, cand = int(used_b[b]), waiting[borough[waiting] == b]
+                used, cand = int(used_b[b]), waiting[waiting_b == b]
                 free = int(np.floor(room + 1e-9)) - used
                 if free > 0 and cand.size:
-                    used += _enrol_rows(self.attributed, act, cand[np.argsort(-score[cand], kind="stable")[:free]], key)
+                    rows = cand[np.argsort(-score[cand], kind="stable")[:free]]
+                    used += _enrol_rows(self.attributed, act, rows, key)
+                    place = np.searchsorted(cohort, rows)
+                    enrolled_c[k, place] = True
+                    waiting_c[k, place] = False
+                    changed.append(rows)
+                    joined.append(rows)
                 for role, h in act.capping:
                     hours[role][b] = max(0.0, hours[role][b] - used * h)
-        for act in self.active:
-            self.in_year |= act.enrolled
-        self._rebuild()
-
-    def _enrol(self, act: Active, newly: np.ndarray, key: np.ndarray) -> None:
-        if not newly.any():
+        self._by_group = None
+        self._by_borough = None
+        if full:
+            self.in_year[cohort[enrolled_c.any(axis=0)]] = True
+            self._rebuild()
             return
-        act.enrolled |= newly
-        act.waiting &= ~newly
-        np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[newly], 1.0)
+        for rows in joined:
+            self.in_year[rows] = True
+        if changed:
+            self._rebuild(np.unique(np.concatenate(changed)))
 
-    def _rebuild(self) -> None:
+    def enrolled_by_group(self, key: np.ndarray) -> np.ndarray:
+        """Each intervention's enrolled by group of ``key`` (one row per intervention), counted over
+        the cohort; kept until enrolment changes."""
+        if self._stale:
+            self._gather()
+        if self._key is None or self._key[0] is not key:
+            self._key = (key, key[self.cohort])
+            self._by_group = None
+        if self._by_group is None:
+            key_c = self._key[1]
+            self._by_group = np.stack(
+                [np.bincount(key_c[self._enrolled_c[k]], minlength=self.groups) for k in range(len(self.active))]
+            ).reshape(len(self.active), self.groups)
+        return self._by_group
+
+    def by_borough(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each intervention's enrolled and backlog by borough (one row per intervention); kept
+        until enrolment changes."""
+        if self._stale:
+            self._gather()
+        if self._by_borough is None:
+            b, n, nb = self._borough_c, len(self.active), self.nb
+            enrolled = [np.bincount(b[self._enrolled_c[k]], minlength=nb) for k in range(n)]
+            waiting = [np.bincount(b[self._waiting_c[k]], minlength=nb) for k in range(n)]
+            self._by_borough = (np.stack(enrolled).reshape(n, nb), np.stack(waiting).reshape(n, nb))
+        return self._by_borough
+
+    def _rebuild(self, rows: np.ndarray | None = None) -> None:
         """Per-resident mechanism arrays from current enrolment, for the rows whose enrolment
         changed since the last rebuild (a few a period; every array is a function of a row's
-        enrolment alone, so the others' values stand)."""
-        changed = np.zeros(self.pop.size, dtype=bool)
-        for act, built in zip(self.active, self._built_from, strict=True):
-            changed |= act.enrolled != built
-            built[:] = act.enrolled
-        rows = np.flatnonzero(changed)
+        enrolment alone, so the others' values stand): ``rows`` where they are known (more do no
+        harm), else found by comparing every row with the enrolment last built from."""
+        if rows is None:
+            changed = np.zeros(self.pop.size, dtype=bool)
+            for act, built in zip(self.active, self._built_from, strict=True):
+                changed |= act.enrolled != built
+                built[:] = act.enrolled
+            rows = np.flatnonzero(changed)
+        else:
+            for act, built in zip(self.active, self._built_from, strict=True):
+                built[rows] = act.enrolled[rows]
         if rows.size == 0:
             return
         bounded = self.bounded
@@ -374,13 +478,12 @@ class Interventions:
     def bulk_demand_hours(self, period_days: float) -> dict[str, np.ndarray]:
         """Hours of GP, practice and district nurse time interventions ask for in a period, by borough."""
         out = {r: np.zeros(self.nb) for r in BULK_ROLES}
-        borough = self.pop.borough
+        if not any(act.bulk_hours for act in self.active):
+            return out
+        enrolled_b = self.by_borough()[0]
         for act in self.active:
-            if not act.bulk_hours:
-                continue
-            enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
             for role, h in act.bulk_hours.items():
-                out[role] += enrolled_b * h * period_days / DAYS_PER_WEEK
+                out[role] += enrolled_b[act.index] * h * period_days / DAYS_PER_WEEK
         return out
 
     def reset_year(self) -> None:

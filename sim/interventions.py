@@ -318,6 +318,10 @@ class Interventions:
         if gone.any():
             self._live_c = live_c
             rows = cohort[gone]
+            at = np.flatnonzero(gone)
+            for k in range(len(self.active)):
+                self._recount(k, at[enrolled_c[k, at]], -1, enrolled=True)
+                self._recount(k, at[waiting_c[k, at]], -1, enrolled=False)
             enrolled_c &= live_c
             waiting_c &= live_c
             for act in self.active:
@@ -331,7 +335,10 @@ class Interventions:
             if not act.capping:
                 newly = waiting_c[k]
                 if newly.any():
-                    rows = cohort[newly]
+                    at = np.flatnonzero(newly)
+                    rows = cohort[at]
+                    self._recount(k, at, 1, enrolled=True)
+                    self._recount(k, at, -1, enrolled=False)
                     # not counted in "enrolments": the earlier code cleared the backlog before
                     # counting from it, so an uncapped intervention's enrolments were never counted
                     # (kept so that results stay as they were; see the README's Performance)
@@ -358,12 +365,12 @@ class Interventions:
                     place = np.searchsorted(cohort, rows)
                     enrolled_c[k, place] = True
                     waiting_c[k, place] = False
+                    self._recount(k, place, 1, enrolled=True)
+                    self._recount(k, place, -1, enrolled=False)
                     changed.append(rows)
                     joined.append(rows)
                 for role, h in act.capping:
                     hours[role][b] = max(0.0, hours[role][b] - used * h)
-        self._by_group = None
-        self._by_borough = None
         if full:
             self.in_year[cohort[enrolled_c.any(axis=0)]] = True
             self._rebuild()
@@ -373,9 +380,20 @@ class Interventions:
         if changed:
             self._rebuild(np.unique(np.concatenate(changed)))
 
+    def _recount(self, k: int, at: np.ndarray, sign: int, enrolled: bool) -> None:
+        """Move the kept counts (by group and by borough) by the residents at these cohort
+        positions joining (+1) or leaving (-1) intervention k's enrolment, or its backlog: a period
+        changes a few, and the counts stay exact integers."""
+        if not at.size:
+            return
+        if enrolled and self._by_group is not None:
+            self._by_group[k] += sign * np.bincount(self._key[1][at], minlength=self.groups)
+        if self._by_borough is not None:
+            self._by_borough[0 if enrolled else 1][k] += sign * np.bincount(self._borough_c[at], minlength=self.nb)
+
     def enrolled_by_group(self, key: np.ndarray) -> np.ndarray:
         """Each intervention's enrolled by group of ``key`` (one row per intervention), counted over
-        the cohort; kept until enrolment changes."""
+        the cohort once a year and kept up to date as enrolment changes."""
         if self._stale:
             self._gather()
         if self._key is None or self._key[0] is not key:
@@ -389,8 +407,8 @@ class Interventions:
         return self._by_group
 
     def by_borough(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each intervention's enrolled and backlog by borough (one row per intervention); kept
-        until enrolment changes."""
+        """Each intervention's enrolled and backlog by borough (one row per intervention), counted
+        once a year and kept up to date as enrolment changes."""
         if self._stale:
             self._gather()
         if self._by_borough is None:

@@ -208,6 +208,7 @@ class Interventions:
         self._live_c = np.zeros(0, dtype=bool)
         self._borough_c = np.zeros(0, dtype=np.int64)
         self._stale = True
+        self._masks: dict[tuple, np.ndarray] | None = None  # parts of eligibility rules, during an assessment
         self._key: tuple[np.ndarray, np.ndarray] | None = None  # (a group key, its values over the cohort)
         self._by_group: np.ndarray | None = None
         self._by_borough: tuple[np.ndarray, np.ndarray] | None = None
@@ -222,11 +223,24 @@ class Interventions:
         reach = 1.0 if ramp <= 0 else min(1.0, (year - spec.start_year + 1) / ramp)
         return spec.uptake.value * reach
 
+    def _mask(self, key: tuple, make) -> np.ndarray:
+        """One part of an eligibility rule, made once per assessment: the interventions share
+        most of theirs (the same strata, ages, settings), each a pass over every row."""
+        if self._masks is None:
+            return make()
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = make()
+        return mask
+
     def eligible(self, act: Active) -> np.ndarray:
         pop = self.pop
         el = act.spec.eligibility
-        strata = np.isin(pop.stratum, [STRATA.index(s) for s in el.strata])
-        mask = strata & (pop.age >= el.min_age) & (pop.age <= el.max_age)
+        part = self._mask
+        strata = tuple(STRATA.index(s) for s in el.strata)
+        mask = part(("strata", strata), lambda: np.isin(pop.stratum, strata))
+        mask = mask & part(("min_age", el.min_age), lambda: pop.age >= el.min_age)
+        mask &= part(("max_age", el.max_age), lambda: pop.age <= el.max_age)
         if el.min_prior_admissions > 0:
             mask &= self.prior_admissions >= el.min_prior_admissions
         if el.boroughs:
@@ -234,19 +248,27 @@ class Interventions:
         if el.networks:
             mask &= np.isin(pop.network, el.networks)
         if el.top_risk_share is not None:
-            mask &= top_risk(pop.risk_score, pop.alive, el.top_risk_share)
-        where = np.zeros(pop.size, dtype=bool)
-        if "home" in el.settings:
-            where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
-        if "care_home" in el.settings:
-            where |= pop.setting == CARE_HOME
-        mask &= where
+            share = el.top_risk_share
+            mask &= part(("top_risk", share), lambda: top_risk(pop.risk_score, pop.alive, share))
+        mask &= part(("settings", tuple(sorted(el.settings))), lambda: self._in_settings(el.settings))
         if el.conditions:
             cond = np.zeros(pop.size, dtype=bool)
             for c in el.conditions:
-                cond |= has_condition(c, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability, pop.smi)
+                cond |= part(
+                    ("condition", c),
+                    lambda c=c: has_condition(c, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability, pop.smi),
+                )
             mask &= cond
         return mask
+
+    def _in_settings(self, settings) -> np.ndarray:
+        pop = self.pop
+        where = np.zeros(pop.size, dtype=bool)
+        if "home" in settings:
+            where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
+        if "care_home" in settings:
+            where |= pop.setting == CARE_HOME
+        return where
 
     def forget(self, rows: np.ndarray) -> None:
         """Rows newcomers took: nothing of the last resident's enrolment stays with them."""
@@ -260,15 +282,22 @@ class Interventions:
         """At each year start (reported years 1..Y; 0 or less in warm-up): who should be enrolled."""
         self.year_index = year
         alive = self.pop.alive
+        self._masks = {}
         for act in self.active:
             cov = self.coverage(act, year)
             self.running[act.index] = cov > 0
             if act.spec.cohort == "closed" and year > act.spec.start_year:
                 act.target &= alive  # a pilot's cohort, chosen in its first year
+            elif cov > 0:
+                # the willing among the eligible, the uniforms compared only where eligible
+                rows = np.flatnonzero(alive & self.eligible(act))
+                act.target = np.zeros_like(alive)
+                act.target[rows[act.willing_u[rows] < cov]] = True
             else:
-                act.target = alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
+                act.target = np.zeros_like(alive)
             act.enrolled &= act.target
             act.waiting = act.target & ~act.enrolled
+        self._masks = None
         self._stale = True
 
     def capacity_hours(self) -> dict[str, np.ndarray]:

@@ -110,7 +110,11 @@ class CommunityEvents:
             drawn[:hi] |= hit
         iv = self.sys.interventions
         if target is not None and iv.any:
-            own = _below(u, rate, years, eligible[:hi], iv.mult[target][:hi])
+            # the multiplier changes the outcome only where it is not one: the enrolled
+            acted = iv.acted_on(target)
+            acted = acted[: np.searchsorted(acted, hi)]
+            own = hit.copy()
+            own[acted] = _below(u[acted], rate[acted], years, eligible[acted], iv.mult[target][acted])
             # avoided (+1) or, where a multiplier is above one, added (-1)
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})

@@ -208,6 +208,7 @@ class Interventions:
         self._live_c = np.zeros(0, dtype=bool)
         self._borough_c = np.zeros(0, dtype=np.int64)
         self._stale = True
+        self._acted_on: dict[str, np.ndarray] = {}  # per target, the rows whose multiplier is not one
         self._masks: dict[tuple, np.ndarray] | None = None  # parts of eligibility rules, during an assessment
         self._key: tuple[np.ndarray, np.ndarray] | None = None  # (a group key, its values over the cohort)
         self._by_group: np.ndarray | None = None
@@ -463,6 +464,7 @@ class Interventions:
                 built[rows] = act.enrolled[rows]
         if rows.size == 0:
             return
+        self._acted_on = {}
         bounded = self.bounded
         for arr in (*(a for arrays in bounded.values() for a in arrays), *self.mult.values()):
             arr[rows] = 1.0
@@ -496,6 +498,18 @@ class Interventions:
             m[rows] = np.clip(m[rows], floor[rows], ceiling[rows]) * additive[rows]
         if self.raises_crises:  # else the envelope stays one everywhere
             self.envelope[rows] = np.maximum(self.mult["crisis"][rows], 1.0) * np.maximum(self.mult["fall"][rows], 1.0)
+
+    def acted_on(self, target: str) -> np.ndarray:
+        """The rows whose multiplier on a hazard or stay is not one, in order: only the enrolled,
+        so only this year's cohort (after a rebuild no one else's multiplier is other than one)."""
+        rows = self._acted_on.get(target)
+        if rows is None:
+            if self._stale:
+                rows = np.flatnonzero(self.mult[target] != 1)
+            else:
+                rows = self.cohort[self.mult[target][self.cohort] != 1]
+            self._acted_on[target] = rows
+        return rows
 
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:

@@ -106,7 +106,16 @@ class CrisisPathway:
             iv.share_avoided(i, s.group[i], targets, {k: sign * v for k, v in credit.items()})
             if sign > 0:
                 return
-        self.route(i, row, setting)
+        # route() of a crisis that is not a terminal decline's, in line: counted, then diverted
+        # where an intervention chose a community setting with room, else triage or A&E
+        self._crises[i] += 1.0
+        s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
+        if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
+            return
+        if self._triage and row[C_ROUTE] < self._triage_share:
+            self.access_point.call(i, row)
+        else:
+            self.emergency.attend(i, row)
 
     def route(self, i: int, row: list[float], setting: int, terminal: bool = False) -> None:
         """A crisis that happens: counted, then to where it goes. ``terminal``: the crisis that

@@ -51,7 +51,7 @@ class Hospital:
         rel_need = s.pop.need[i] / s.pop.base_need[i]
         los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * rel_need**self.los_elasticity
         if with_interventions and s.interventions.any:  # (with none, every multiplier is one)
-            los *= s.interventions.mult["length_of_stay"][i]
+            los *= s.interventions.one_mult["length_of_stay"][i]
         # a Python float: the stay's end is a key in the event queue, compared many times there
         return float(los)
 
@@ -110,7 +110,7 @@ class Hospital:
             return
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
-        if iv.any and iv.mult["length_of_stay"][i] != 1:  # shorter, or longer (negative, added days)
+        if iv.any and iv.one_mult["length_of_stay"][i] != 1:  # shorter, or longer (negative, added days)
             saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
         s.env.call_in(los, self._medically_fit, i, row, bed)
@@ -155,7 +155,7 @@ class Hospital:
         env = s.env
         iv = s.interventions
         reablement_req = None
-        arrangement = self.arrangement_days * iv.mult["discharge_delay"][i]
+        arrangement = self.arrangement_days * iv.one_mult["discharge_delay"][i]
         if iv.any and dest != TO_REABLEMENT and arrangement != self.arrangement_days:
             saved = {
                 "avoided_excess_bed_days": self.arrangement_days - arrangement,

@@ -31,6 +31,7 @@ credited to the intervention that made them.
 
 from __future__ import annotations
 
+import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,7 @@ from models.vocabulary import (
     STRATA,
     WEEKS_PER_YEAR,
 )
+from sim.ledger import scalar_array
 from sim.population import CARE_HOME, DEAD, HOME, REABLEMENT, Population, has_condition
 from sim.risk import top_risk
 from sim.streams import Streams
@@ -168,7 +170,11 @@ class Interventions:
                 if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
             ]
         # per-resident mechanism arrays (1 = no change, 0 = no diversion)
-        self.mult = {t: np.ones(n) for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS)}
+        self.mult: dict[str, np.ndarray] = {}
+        # the same memory as Python numbers, for one stay's or one discharge's multiplier
+        self.one_mult: dict[str, array.array] = {}
+        for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
+            self.one_mult[t], self.mult[t] = scalar_array(n, fill=1.0)
         # the factor on each resident's crisis rate at which candidate crises are drawn: above one
         # where their interventions raise the crisis or fall hazard (sim/community_events.py)
         self.envelope = np.ones(n)

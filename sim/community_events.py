@@ -144,10 +144,17 @@ class CommunityEvents:
             else clock.place(t0, u[:, DRAW_COLUMNS], self.period_days)
         )
         u = u[:, :DRAW_COLUMNS]
-        if self.sys.interventions.any:
-            u = np.hstack([u, self._mechanisms(c_all, u)])
+        rows = u.tolist()
+        iv = self.sys.interventions
+        if iv.any:
+            # only the crises of residents an intervention acts on carry the mechanisms' columns
+            # (about half): the others' would be the defaults, which change nothing (sim/crisis.py)
+            acted = np.flatnonzero(iv.crisis_acted[c_all])
+            if acted.size:
+                for j, extra in zip(acted.tolist(), self._mechanisms(c_all[acted], u[acted]).tolist(), strict=True):
+                    rows[j] += extra
         live = np.flatnonzero(pop.alive[c_all])
-        return c_all[live], t_all[live], live, u.tolist()
+        return c_all[live], t_all[live], live, rows
 
     def _mechanisms(self, who: np.ndarray, u: np.ndarray) -> np.ndarray:
         """The C_CRISIS_MULT ... C_ENVELOPE columns of these crises (see sim/draws.py)."""

@@ -24,6 +24,7 @@ from sim.draws import (
     C_ROUTE,
     C_RR,
     C_TRIAGE,
+    DRAW_COLUMNS,
 )
 from sim.emergency_department import EmergencyDepartment
 from sim.hospital import Hospital
@@ -82,7 +83,7 @@ class CrisisPathway:
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
         iv = s.interventions
-        if not iv.any:
+        if not iv.any or len(row) == DRAW_COLUMNS:  # (a row without mechanisms: none acts on it)
             if row[C_ACCEPT] < base_keep:  # else not a crisis at this setting's own rate
                 # route() with no interventions, in line: counted, then triage or A&E
                 self._crises[i] += 1.0

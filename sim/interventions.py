@@ -192,6 +192,9 @@ class Interventions:
         self.bounded = {t: (np.ones(n), np.ones(n), np.ones(n)) for t in stacked}
         self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
         self.end_of_life = np.zeros(n)
+        # whether any intervention acts on a crisis of the resident's (thins, raises, diverts or
+        # keeps it at home): the others' crises take the path with no interventions
+        self.crisis_acted = np.zeros(n, dtype=bool)
         self._built_from = [np.zeros(n, dtype=bool) for _ in self.active]  # enrolment the arrays hold
         ns = len(STRATA)
         self.groups = self.nb * ns
@@ -504,6 +507,11 @@ class Interventions:
             m[rows] = np.clip(m[rows], floor[rows], ceiling[rows]) * additive[rows]
         if self.raises_crises:  # else the envelope stays one everywhere
             self.envelope[rows] = np.maximum(self.mult["crisis"][rows], 1.0) * np.maximum(self.mult["fall"][rows], 1.0)
+        acted = (self.mult["crisis"][rows] != 1) | (self.mult["fall"][rows] != 1) | (self.end_of_life[rows] > 0)
+        acted |= self.envelope[rows] != 1
+        for d in self.divert.values():
+            acted |= d[rows] > 0
+        self.crisis_acted[rows] = acted
 
     def acted_on(self, target: str) -> np.ndarray:
         """The rows whose multiplier on a hazard or stay is not one, in order: only the enrolled,

@@ -12,8 +12,8 @@ from sim.tally import SystemTally
 
 def tally_period(iv: Interventions, key: np.ndarray, days: float, tally: SystemTally, inv_scale: float) -> None:
     """Enrolled person-time by group, backlog and caseload by borough, bulk-role hours demanded."""
-    by_group = iv.enrolled_by_group(key)
-    enrolled_bk, waiting_bk = iv.by_borough()
+    by_group = iv.enrolment.enrolled_by_group(key)
+    enrolled_bk, waiting_bk = iv.enrolment.by_borough()
     for act in iv.active:
         person_years = by_group[act.index] * (days / DAYS_PER_YEAR)
         iv.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]] += person_years

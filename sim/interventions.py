@@ -46,9 +46,10 @@ from models.vocabulary import (
     STRATA,
     WEEKS_PER_YEAR,
 )
+from sim.eligibility import eligible
+from sim.enrolment import Cohort
 from sim.ledger import scalar_array
-from sim.population import CARE_HOME, DEAD, HOME, REABLEMENT, Population, has_condition
-from sim.risk import top_risk
+from sim.population import Population
 from sim.streams import Streams
 
 ATTRIBUTED = (
@@ -132,13 +133,19 @@ def _activate(k: int, name: str, spec: Intervention, model: CareModel, streams: 
     return act
 
 
-def _enrol_rows(attributed: np.ndarray, act: Active, rows: np.ndarray, key: np.ndarray) -> int:
-    """Enrol rows from the waiting list (so none already enrolled), each counted once whatever
-    order they come in; how many."""
-    act.enrolled[rows] = True
-    act.waiting[rows] = False
-    np.add.at(attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[rows], 1.0)
-    return rows.size
+def _acting(by_mechanism: dict[tuple[str, str], list[Active]]) -> dict[str, list[tuple[int, np.ndarray, float]]]:
+    """Per hazard or shorten target, the interventions whose multiplier changes it, each with its
+    enrolment (updated in place) and its signed weight in a changed event's credit (minus the log
+    of the multiplier: positive for one that lowers it)."""
+    out = {}
+    for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
+        acting = by_mechanism.get(("hazard", t), []) + by_mechanism.get(("shorten", t), [])
+        out[t] = [
+            (act.index, act.enrolled, -np.log(max(m, 1e-12)))
+            for act in acting
+            if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
+        ]
+    return out
 
 
 class Interventions:
@@ -158,17 +165,7 @@ class Interventions:
         for act in self.active:
             for key in act.effects:
                 self.by_mechanism.setdefault(key, []).append(act)
-        # per hazard or shorten target, the interventions whose multiplier changes it, each with its
-        # enrolment (updated in place) and its signed weight in a changed event's credit (minus the
-        # log of the multiplier: positive for one that lowers it)
-        self.acting: dict[str, list[tuple[int, np.ndarray, float]]] = {}
-        for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
-            acting = self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), [])
-            self.acting[t] = [
-                (act.index, act.enrolled, -np.log(max(m, 1e-12)))
-                for act in acting
-                if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
-            ]
+        self.acting = _acting(self.by_mechanism)
         # per-resident mechanism arrays (1 = no change, 0 = no diversion)
         self.mult: dict[str, np.ndarray] = {}
         # the same memory as Python numbers, for one stay's or one discharge's multiplier
@@ -205,23 +202,11 @@ class Interventions:
         # who die stop being enrolled, but were in the cohort)
         self.in_year = np.zeros(pop.size, dtype=bool)
         self.prior_admissions = np.zeros(pop.size)  # each row's emergency admissions in the last 12 months
-        # Between year starts everyone enrolled or waiting is in some intervention's target, and the
-        # targets only shrink, so a period's work runs over this year's cohort (the targets' union,
-        # about a sixth of the rows) rather than every row: ``_enrolled_c`` and ``_waiting_c`` hold
-        # each intervention's enrolment over the cohort (one row per intervention), beside the
-        # per-resident masks the settings read. ``_stale``: the masks changed at a year start and
-        # the cohort is to be gathered again.
-        self.cohort = np.zeros(0, dtype=np.int64)
-        self._enrolled_c = np.zeros((len(self.active), 0), dtype=bool)
-        self._waiting_c = np.zeros((len(self.active), 0), dtype=bool)
-        self._live_c = np.zeros(0, dtype=bool)
-        self._borough_c = np.zeros(0, dtype=np.int64)
-        self._stale = True
+        # a period's enrolment and tallies over this year's cohort (sim/enrolment.py)
+        enrolments = self.attributed[:, ATTRIBUTED_INDEX["enrolments"]]
+        self.enrolment = Cohort(self.active, pop, self.nb, self.groups, enrolments)
         self._acted_on: dict[str, np.ndarray] = {}  # per target, the rows whose multiplier is not one
         self._masks: dict[tuple, np.ndarray] | None = None  # parts of eligibility rules, during an assessment
-        self._key: tuple[np.ndarray, np.ndarray] | None = None  # (a group key, its values over the cohort)
-        self._by_group: np.ndarray | None = None
-        self._by_borough: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----- enrolment --------------------------------------------------------------------------------
     def coverage(self, act: Active, year: int) -> float:
@@ -233,52 +218,8 @@ class Interventions:
         reach = 1.0 if ramp <= 0 else min(1.0, (year - spec.start_year + 1) / ramp)
         return spec.uptake.value * reach
 
-    def _mask(self, key: tuple, make) -> np.ndarray:
-        """One part of an eligibility rule, made once per assessment: the interventions share
-        most of theirs (the same strata, ages, settings), each a pass over every row."""
-        if self._masks is None:
-            return make()
-        mask = self._masks.get(key)
-        if mask is None:
-            mask = self._masks[key] = make()
-        return mask
-
     def eligible(self, act: Active) -> np.ndarray:
-        pop = self.pop
-        el = act.spec.eligibility
-        part = self._mask
-        strata = tuple(STRATA.index(s) for s in el.strata)
-        mask = part(("strata", strata), lambda: np.isin(pop.stratum, strata))
-        mask = mask & part(("min_age", el.min_age), lambda: pop.age >= el.min_age)
-        mask &= part(("max_age", el.max_age), lambda: pop.age <= el.max_age)
-        if el.min_prior_admissions > 0:
-            mask &= self.prior_admissions >= el.min_prior_admissions
-        if el.boroughs:
-            mask &= np.isin(pop.borough, [self.model.population.boroughs.index(b) for b in el.boroughs])
-        if el.networks:
-            mask &= np.isin(pop.network, el.networks)
-        if el.top_risk_share is not None:
-            share = el.top_risk_share
-            mask &= part(("top_risk", share), lambda: top_risk(pop.risk_score, pop.alive, share))
-        mask &= part(("settings", tuple(sorted(el.settings))), lambda: self._in_settings(el.settings))
-        if el.conditions:
-            cond = np.zeros(pop.size, dtype=bool)
-            for c in el.conditions:
-                cond |= part(
-                    ("condition", c),
-                    lambda c=c: has_condition(c, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability, pop.smi),
-                )
-            mask &= cond
-        return mask
-
-    def _in_settings(self, settings) -> np.ndarray:
-        pop = self.pop
-        where = np.zeros(pop.size, dtype=bool)
-        if "home" in settings:
-            where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
-        if "care_home" in settings:
-            where |= pop.setting == CARE_HOME
-        return where
+        return eligible(self.pop, self.model, act.spec.eligibility, self.prior_admissions, self._masks)
 
     def forget(self, rows: np.ndarray) -> None:
         """Rows newcomers took: nothing of the last resident's enrolment stays with them."""
@@ -286,7 +227,7 @@ class Interventions:
             act.enrolled[rows] = False
             act.waiting[rows] = False
             act.target[rows] = False
-        self._stale = True
+        self.enrolment.stale = True
 
     def assess(self, year: int) -> None:
         """At each year start (reported years 1..Y; 0 or less in warm-up): who should be enrolled."""
@@ -308,7 +249,7 @@ class Interventions:
             act.enrolled &= act.target
             act.waiting = act.target & ~act.enrolled
         self._masks = None
-        self._stale = True
+        self.enrolment.stale = True
 
     def capacity_hours(self) -> dict[str, np.ndarray]:
         """Hours a week each enrolment-capping role has, by borough."""
@@ -319,143 +260,23 @@ class Interventions:
             out[role] = fte * spec.productive_hours.value / WEEKS_PER_YEAR * scale
         return out
 
-    def _gather(self) -> None:
-        """This year's cohort (every row in some target) and each intervention's enrolment and
-        backlog over it, after a year start changed the masks."""
-        n = self.pop.size
-        union = np.zeros(n, dtype=bool)
-        for act in self.active:
-            union |= act.target | act.enrolled | act.waiting
-        cohort = np.flatnonzero(union)
-        self.cohort = cohort
-        shape = (len(self.active), cohort.size)
-        self._enrolled_c = np.zeros(shape, dtype=bool)
-        self._waiting_c = np.zeros(shape, dtype=bool)
-        for act in self.active:
-            self._enrolled_c[act.index] = act.enrolled[cohort]
-            self._waiting_c[act.index] = act.waiting[cohort]
-        self._live_c = np.ones(cohort.size, dtype=bool)  # so the next fill drops any already dead
-        self._borough_c = self.pop.borough[cohort]
-        self._key = None
-        self._by_group = None
-        self._by_borough = None
-        self._stale = False
-
     def fill(self, key: np.ndarray, score: np.ndarray) -> None:
         """Enrol from each backlog, highest risk first, as far as the workforce allows. Those who
         died since leave enrolment and backlog first."""
-        full = self._stale
+        cohort = self.enrolment
+        full = cohort.stale
         if full:
-            self._gather()
-        cohort, enrolled_c, waiting_c = self.cohort, self._enrolled_c, self._waiting_c
-        hours = self.capacity_hours()
-        borough_c = self._borough_c
-        changed: list[np.ndarray] = []
-        joined: list[np.ndarray] = []
-        live_c = self.pop.setting[cohort] < DEAD
-        gone = self._live_c & ~live_c
-        if gone.any():
-            self._live_c = live_c
-            rows = cohort[gone]
-            at = np.flatnonzero(gone)
-            for k in range(len(self.active)):
-                self._recount(k, at[enrolled_c[k, at]], -1, enrolled=True)
-                self._recount(k, at[waiting_c[k, at]], -1, enrolled=False)
-            enrolled_c &= live_c
-            waiting_c &= live_c
-            for act in self.active:
-                act.enrolled[rows] = False
-                act.waiting[rows] = False
-            changed.append(rows)
-        for act in self.active:
-            k = act.index
-            if not self.running[k]:
-                continue
-            if not act.capping:
-                newly = waiting_c[k]
-                if newly.any():
-                    at = np.flatnonzero(newly)
-                    rows = cohort[at]
-                    self._recount(k, at, 1, enrolled=True)
-                    self._recount(k, at, -1, enrolled=False)
-                    # not counted in "enrolments": the earlier code cleared the backlog before
-                    # counting from it, so an uncapped intervention's enrolments were never counted
-                    # (kept so that results stay as they were; see the README's Performance)
-                    act.enrolled[rows] = True
-                    act.waiting[rows] = False
-                    enrolled_c[k] |= newly
-                    newly[:] = False
-                    changed.append(rows)
-                    joined.append(rows)
-                continue
-            # each borough's enrolled and waiting from one pass over each (the waiting are not enrolled)
-            used_b = np.bincount(borough_c[enrolled_c[k]], minlength=self.nb)
-            at = np.flatnonzero(waiting_c[k])
-            waiting, waiting_b = cohort[at], borough_c[at]
-            for b in range(self.nb):
-                room = np.inf
-                for role, h in act.capping:
-                    room = min(room, hours[role][b] / h if h > 0 else np.inf)
-                used, cand = int(used_b[b]), waiting[waiting_b == b]
-                free = int(np.floor(room + 1e-9)) - used
-                if free > 0 and cand.size:
-                    rows = cand[np.argsort(-score[cand], kind="stable")[:free]]
-                    used += _enrol_rows(self.attributed, act, rows, key)
-                    place = np.searchsorted(cohort, rows)
-                    enrolled_c[k, place] = True
-                    waiting_c[k, place] = False
-                    self._recount(k, place, 1, enrolled=True)
-                    self._recount(k, place, -1, enrolled=False)
-                    changed.append(rows)
-                    joined.append(rows)
-                for role, h in act.capping:
-                    hours[role][b] = max(0.0, hours[role][b] - used * h)
+            cohort.gather()
+        changed = cohort.drop_dead()
+        joined = cohort.enrol(self.running, self.capacity_hours(), key, score)
         if full:
-            self.in_year[cohort[enrolled_c.any(axis=0)]] = True
+            self.in_year[cohort.enrolled_rows()] = True
             self._rebuild()
             return
         for rows in joined:
             self.in_year[rows] = True
-        if changed:
-            self._rebuild(np.unique(np.concatenate(changed)))
-
-    def _recount(self, k: int, at: np.ndarray, sign: int, enrolled: bool) -> None:
-        """Move the kept counts (by group and by borough) by the residents at these cohort
-        positions joining (+1) or leaving (-1) intervention k's enrolment, or its backlog: a period
-        changes a few, and the counts stay exact integers."""
-        if not at.size:
-            return
-        if enrolled and self._by_group is not None:
-            self._by_group[k] += sign * np.bincount(self._key[1][at], minlength=self.groups)
-        if self._by_borough is not None:
-            self._by_borough[0 if enrolled else 1][k] += sign * np.bincount(self._borough_c[at], minlength=self.nb)
-
-    def enrolled_by_group(self, key: np.ndarray) -> np.ndarray:
-        """Each intervention's enrolled by group of ``key`` (one row per intervention), counted over
-        the cohort once a year and kept up to date as enrolment changes."""
-        if self._stale:
-            self._gather()
-        if self._key is None or self._key[0] is not key:
-            self._key = (key, key[self.cohort])
-            self._by_group = None
-        if self._by_group is None:
-            key_c = self._key[1]
-            self._by_group = np.stack(
-                [np.bincount(key_c[self._enrolled_c[k]], minlength=self.groups) for k in range(len(self.active))]
-            ).reshape(len(self.active), self.groups)
-        return self._by_group
-
-    def by_borough(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each intervention's enrolled and backlog by borough (one row per intervention), counted
-        once a year and kept up to date as enrolment changes."""
-        if self._stale:
-            self._gather()
-        if self._by_borough is None:
-            b, n, nb = self._borough_c, len(self.active), self.nb
-            enrolled = [np.bincount(b[self._enrolled_c[k]], minlength=nb) for k in range(n)]
-            waiting = [np.bincount(b[self._waiting_c[k]], minlength=nb) for k in range(n)]
-            self._by_borough = (np.stack(enrolled).reshape(n, nb), np.stack(waiting).reshape(n, nb))
-        return self._by_borough
+        if changed or joined:
+            self._rebuild(np.unique(np.concatenate(changed + joined)))
 
     def _rebuild(self, rows: np.ndarray | None = None) -> None:
         """Per-resident mechanism arrays from current enrolment, for the rows whose enrolment
@@ -518,10 +339,11 @@ class Interventions:
         so only this year's cohort (after a rebuild no one else's multiplier is other than one)."""
         rows = self._acted_on.get(target)
         if rows is None:
-            if self._stale:
+            cohort = self.enrolment
+            if cohort.stale:
                 rows = np.flatnonzero(self.mult[target] != 1)
             else:
-                rows = self.cohort[self.mult[target][self.cohort] != 1]
+                rows = cohort.rows[self.mult[target][cohort.rows] != 1]
             self._acted_on[target] = rows
         return rows
 
@@ -555,7 +377,7 @@ class Interventions:
         out = {r: np.zeros(self.nb) for r in BULK_ROLES}
         if not any(act.bulk_hours for act in self.active):
             return out
-        enrolled_b = self.by_borough()[0]
+        enrolled_b = self.enrolment.by_borough()[0]
         for act in self.active:
             for role, h in act.bulk_hours.items():
                 out[role] += enrolled_b[act.index] * h * period_days / DAYS_PER_WEEK

@@ -133,15 +133,15 @@ def _activate(k: int, name: str, spec: Intervention, model: CareModel, streams: 
     return act
 
 
-def _acting(by_mechanism: dict[tuple[str, str], list[Active]]) -> dict[str, list[tuple[int, np.ndarray, float]]]:
+def _acting(by_mechanism: dict[tuple[str, str], list[Active]]) -> dict[str, list[tuple[int, memoryview, float]]]:
     """Per hazard or shorten target, the interventions whose multiplier changes it, each with its
-    enrolment (updated in place) and its signed weight in a changed event's credit (minus the log
+    enrolment (updated in place, read as Python bools) and its signed weight in a changed event's credit (minus the log
     of the multiplier: positive for one that lowers it)."""
     out = {}
     for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
         acting = by_mechanism.get(("hazard", t), []) + by_mechanism.get(("shorten", t), [])
         out[t] = [
-            (act.index, act.enrolled, -np.log(max(m, 1e-12)))
+            (act.index, memoryview(act.enrolled), -np.log(max(m, 1e-12)))
             for act in acting
             if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
         ]

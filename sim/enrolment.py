@@ -92,9 +92,7 @@ class Cohort:
                 rows = self.rows[at]
                 self._recount(k, at, 1, enrolled=True)
                 self._recount(k, at, -1, enrolled=False)
-                # not counted in "enrolments": the earlier code cleared the backlog before counting
-                # from it, so an uncapped intervention's enrolments were never counted (kept so that
-                # results stay as they were; see the README's Performance)
+                np.add.at(self.enrolments[k], key[rows], 1.0)
                 act.enrolled[rows] = True
                 act.waiting[rows] = False
                 self.enrolled[k] |= newly

@@ -30,6 +30,7 @@ from sim.population import DEAD, HOME
 from sim.row_draws import keyed_uniforms, normal_from_uniform, poisson_from_uniform
 from sim.settings import Settings
 from sim.streams import Streams
+from sim.system import System
 
 CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END, LATE_REFERRAL = range(6)
 
@@ -45,6 +46,24 @@ def _below(u: np.ndarray, rate: np.ndarray, years: float, eligible: np.ndarray, 
     hit = np.zeros(u.size, dtype=bool)
     hit[rows] = u[rows] < -np.expm1(r * years)
     return hit
+
+
+def _mechanisms(s: System, who: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The C_CRISIS_MULT ... C_ENVELOPE columns of these crises (see sim/draws.py)."""
+    iv = s.interventions
+    is_fall = u[:, C_FALL] < np.asarray(s.fall_share)[s.band[who]]
+    fall_mult = np.where(is_fall, iv.mult["fall"][who], 1.0)
+    eol = iv.end_of_life[who]
+    eol_hit = (eol > 0) & (u[:, C_EOL] < eol)
+    # the first divert target whose band of the draw holds it, as the crisis tries them
+    chosen = np.full(who.size, -1.0)
+    edge = np.zeros(who.size)
+    for k, target in enumerate(DIVERT_TARGETS):
+        p = iv.divert[target][who]
+        hit = (p > 0) & (chosen < 0) & (edge <= u[:, C_DIVERT]) & (u[:, C_DIVERT] < edge + p)
+        chosen[hit] = k
+        edge = np.where(p > 0, edge + p, edge)
+    return np.column_stack([iv.mult["crisis"][who], fall_mult, is_fall, eol_hit, chosen, iv.envelope[who]])
 
 
 class CommunityEvents:
@@ -110,7 +129,11 @@ class CommunityEvents:
             drawn[:hi] |= hit
         iv = self.sys.interventions
         if target is not None and iv.any:
-            own = _below(u, rate, years, eligible[:hi], iv.mult[target][:hi])
+            # the multiplier changes the outcome only where it is not one: the enrolled
+            acted = iv.acted_on(target)
+            acted = acted[: np.searchsorted(acted, hi)]
+            own = hit.copy()
+            own[acted] = _below(u[acted], rate[acted], years, eligible[acted], iv.mult[target][acted])
             # avoided (+1) or, where a multiplier is above one, added (-1)
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
@@ -140,27 +163,19 @@ class CommunityEvents:
             else clock.place(t0, u[:, DRAW_COLUMNS], self.period_days)
         )
         u = u[:, :DRAW_COLUMNS]
-        if self.sys.interventions.any:
-            u = np.hstack([u, self._mechanisms(c_all, u)])
+        rows = u.tolist()
+        iv = self.sys.interventions
+        if iv.any:
+            # only the crises of residents an intervention acts on carry the mechanisms' columns
+            # (about half): the others' would be the defaults, which change nothing (sim/crisis.py)
+            acted = np.flatnonzero(iv.crisis_acted[c_all])
+            if acted.size:
+                for j, extra in zip(
+                    acted.tolist(), _mechanisms(self.sys, c_all[acted], u[acted]).tolist(), strict=True
+                ):
+                    rows[j] += extra
         live = np.flatnonzero(pop.alive[c_all])
-        return c_all[live], t_all[live], live, u.tolist()
-
-    def _mechanisms(self, who: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """The C_CRISIS_MULT ... C_ENVELOPE columns of these crises (see sim/draws.py)."""
-        s, iv = self.sys, self.sys.interventions
-        is_fall = u[:, C_FALL] < np.asarray(s.fall_share)[s.band[who]]
-        fall_mult = np.where(is_fall, iv.mult["fall"][who], 1.0)
-        eol = iv.end_of_life[who]
-        eol_hit = (eol > 0) & (u[:, C_EOL] < eol)
-        # the first divert target whose band of the draw holds it, as the crisis tries them
-        chosen = np.full(who.size, -1.0)
-        edge = np.zeros(who.size)
-        for k, target in enumerate(DIVERT_TARGETS):
-            p = iv.divert[target][who]
-            hit = (p > 0) & (chosen < 0) & (edge <= u[:, C_DIVERT]) & (u[:, C_DIVERT] < edge + p)
-            chosen[hit] = k
-            edge = np.where(p > 0, edge + p, edge)
-        return np.column_stack([iv.mult["crisis"][who], fall_mult, is_fall, eol_hit, chosen, iv.envelope[who]])
+        return c_all[live], t_all[live], live, rows
 
     def _become_dependent(self, who: np.ndarray) -> None:
         """The resident now needs 24-hour care (wherever they will live): their death hazard
@@ -182,7 +197,7 @@ class CommunityEvents:
         u = self._draw_rows(name, who, np.zeros(who.size, dtype=np.int64), t0, extra=DEATH_COLUMNS)
         crisis, course = u[:, :DRAW_COLUMNS], u[:, DRAW_COLUMNS:]
         if self.sys.interventions.any:
-            crisis = np.hstack([crisis, self._mechanisms(who, crisis)])
+            crisis = np.hstack([crisis, _mechanisms(self.sys, who, crisis)])
         return np.hstack([crisis, course]).tolist()
 
     def draw_period(self, t0: float):

@@ -24,6 +24,7 @@ from sim.draws import (
     C_ROUTE,
     C_RR,
     C_TRIAGE,
+    DRAW_COLUMNS,
 )
 from sim.emergency_department import EmergencyDepartment
 from sim.hospital import Hospital
@@ -82,7 +83,7 @@ class CrisisPathway:
             return
         base_keep = s.crisis_keep_care_home if setting == CARE_HOME else s.crisis_keep_home
         iv = s.interventions
-        if not iv.any:
+        if not iv.any or len(row) == DRAW_COLUMNS:  # (a row without mechanisms: none acts on it)
             if row[C_ACCEPT] < base_keep:  # else not a crisis at this setting's own rate
                 # route() with no interventions, in line: counted, then triage or A&E
                 self._crises[i] += 1.0
@@ -106,7 +107,16 @@ class CrisisPathway:
             iv.share_avoided(i, s.group[i], targets, {k: sign * v for k, v in credit.items()})
             if sign > 0:
                 return
-        self.route(i, row, setting)
+        # route() of a crisis that is not a terminal decline's, in line: counted, then diverted
+        # where an intervention chose a community setting with room, else triage or A&E
+        self._crises[i] += 1.0
+        s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
+        if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
+            return
+        if self._triage and row[C_ROUTE] < self._triage_share:
+            self.access_point.call(i, row)
+        else:
+            self.emergency.attend(i, row)
 
     def route(self, i: int, row: list[float], setting: int, terminal: bool = False) -> None:
         """A crisis that happens: counted, then to where it goes. ``terminal``: the crisis that

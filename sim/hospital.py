@@ -45,13 +45,15 @@ class Hospital:
         self.trim_days = h.tariff_trim_days.value
         self.discharge: list[list[float]] = np.asarray(h.discharge.value, dtype=float).tolist()
         self.arrangement_days = system.model.social_work.arrangement_days.value
+        # each resident's multiplier on a stay, as Python numbers (1 where no intervention shortens it)
+        self._los_mult = system.interventions.one_mult["length_of_stay"] if system.interventions.any else None
 
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
         rel_need = s.pop.need[i] / s.pop.base_need[i]
         los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * rel_need**self.los_elasticity
-        if with_interventions and s.interventions.any:  # (with none, every multiplier is one)
-            los *= s.interventions.mult["length_of_stay"][i]
+        if with_interventions and self._los_mult is not None:  # (with none, every multiplier is one)
+            los *= self._los_mult[i]
         # a Python float: the stay's end is a key in the event queue, compared many times there
         return float(los)
 
@@ -110,7 +112,7 @@ class Hospital:
             return
         los = self.length_of_stay(i, row[C_LOS])
         iv = s.interventions
-        if iv.any and iv.mult["length_of_stay"][i] != 1:  # shorter, or longer (negative, added days)
+        if self._los_mult is not None and self._los_mult[i] != 1:  # shorter, or longer (negative, added days)
             saved = self.length_of_stay(i, row[C_LOS], with_interventions=False) - los
             iv.share_avoided(i, s.group[i], ("length_of_stay",), {"avoided_bed_days": saved})
         s.env.call_in(los, self._medically_fit, i, row, bed)
@@ -155,7 +157,7 @@ class Hospital:
         env = s.env
         iv = s.interventions
         reablement_req = None
-        arrangement = self.arrangement_days * iv.mult["discharge_delay"][i]
+        arrangement = self.arrangement_days * iv.one_mult["discharge_delay"][i]
         if iv.any and dest != TO_REABLEMENT and arrangement != self.arrangement_days:
             saved = {
                 "avoided_excess_bed_days": self.arrangement_days - arrangement,

@@ -12,16 +12,14 @@ from sim.tally import SystemTally
 
 def tally_period(iv: Interventions, key: np.ndarray, days: float, tally: SystemTally, inv_scale: float) -> None:
     """Enrolled person-time by group, backlog and caseload by borough, bulk-role hours demanded."""
-    borough = iv.pop.borough
+    by_group = iv.enrolment.enrolled_by_group(key)
+    enrolled_bk, waiting_bk = iv.enrolment.by_borough()
     for act in iv.active:
-        enrolled = np.flatnonzero(act.enrolled)  # by index: few are enrolled
-        iv.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]] += np.bincount(
-            key[enrolled], minlength=iv.groups
-        ) * (days / DAYS_PER_YEAR)
+        person_years = by_group[act.index] * (days / DAYS_PER_YEAR)
+        iv.attributed[act.index, ATTRIBUTED_INDEX["enrolled_person_years"]] += person_years
         if not iv.running[act.index]:
             continue
-        enrolled_b = np.bincount(borough[enrolled], minlength=iv.nb)
-        waiting_b = np.bincount(borough[np.flatnonzero(act.waiting)], minlength=iv.nb)
+        enrolled_b, waiting_b = enrolled_bk[act.index], waiting_bk[act.index]
         for b in range(iv.nb):
             tally.sample_intervention(act.name, b, "enrolled", enrolled_b[b] * inv_scale)
             tally.sample_intervention(act.name, b, "backlog", waiting_b[b] * inv_scale)

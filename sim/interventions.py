@@ -31,6 +31,7 @@ credited to the intervention that made them.
 
 from __future__ import annotations
 
+import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,8 +46,10 @@ from models.vocabulary import (
     STRATA,
     WEEKS_PER_YEAR,
 )
-from sim.population import CARE_HOME, HOME, REABLEMENT, Population, has_condition
-from sim.risk import top_risk
+from sim.eligibility import eligible
+from sim.enrolment import Cohort
+from sim.ledger import scalar_array
+from sim.population import Population
 from sim.streams import Streams
 
 ATTRIBUTED = (
@@ -130,13 +133,19 @@ def _activate(k: int, name: str, spec: Intervention, model: CareModel, streams: 
     return act
 
 
-def _enrol_rows(attributed: np.ndarray, act: Active, rows: np.ndarray, key: np.ndarray) -> int:
-    """Enrol rows from the waiting list (so none already enrolled), each counted once whatever
-    order they come in; how many."""
-    act.enrolled[rows] = True
-    act.waiting[rows] = False
-    np.add.at(attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[rows], 1.0)
-    return rows.size
+def _acting(by_mechanism: dict[tuple[str, str], list[Active]]) -> dict[str, list[tuple[int, memoryview, float]]]:
+    """Per hazard or shorten target, the interventions whose multiplier changes it, each with its
+    enrolment (updated in place, read as Python bools) and its signed weight in a changed event's credit (minus the log
+    of the multiplier: positive for one that lowers it)."""
+    out = {}
+    for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
+        acting = by_mechanism.get(("hazard", t), []) + by_mechanism.get(("shorten", t), [])
+        out[t] = [
+            (act.index, memoryview(act.enrolled), -np.log(max(m, 1e-12)))
+            for act in acting
+            if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
+        ]
+    return out
 
 
 class Interventions:
@@ -156,19 +165,13 @@ class Interventions:
         for act in self.active:
             for key in act.effects:
                 self.by_mechanism.setdefault(key, []).append(act)
-        # per hazard or shorten target, the interventions whose multiplier changes it, each with its
-        # enrolment (updated in place) and its signed weight in a changed event's credit (minus the
-        # log of the multiplier: positive for one that lowers it)
-        self.acting: dict[str, list[tuple[int, np.ndarray, float]]] = {}
-        for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
-            acting = self.by_mechanism.get(("hazard", t), []) + self.by_mechanism.get(("shorten", t), [])
-            self.acting[t] = [
-                (act.index, act.enrolled, -np.log(max(m, 1e-12)))
-                for act in acting
-                if (m := act.effects.get(("hazard", t), act.effects.get(("shorten", t)))) is not None and m != 1
-            ]
+        self.acting = _acting(self.by_mechanism)
         # per-resident mechanism arrays (1 = no change, 0 = no diversion)
-        self.mult = {t: np.ones(n) for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS)}
+        self.mult: dict[str, np.ndarray] = {}
+        # the same memory as Python numbers, for one stay's or one discharge's multiplier
+        self.one_mult: dict[str, array.array] = {}
+        for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
+            self.one_mult[t], self.mult[t] = scalar_array(n, fill=1.0)
         # the factor on each resident's crisis rate at which candidate crises are drawn: above one
         # where their interventions raise the crisis or fall hazard (sim/community_events.py)
         self.envelope = np.ones(n)
@@ -186,6 +189,9 @@ class Interventions:
         self.bounded = {t: (np.ones(n), np.ones(n), np.ones(n)) for t in stacked}
         self.divert = {t: np.zeros(n) for t in DIVERT_TARGETS}
         self.end_of_life = np.zeros(n)
+        # whether any intervention acts on a crisis of the resident's (thins, raises, diverts or
+        # keeps it at home): the others' crises take the path with no interventions
+        self.crisis_acted = np.zeros(n, dtype=bool)
         self._built_from = [np.zeros(n, dtype=bool) for _ in self.active]  # enrolment the arrays hold
         ns = len(STRATA)
         self.groups = self.nb * ns
@@ -196,6 +202,11 @@ class Interventions:
         # who die stop being enrolled, but were in the cohort)
         self.in_year = np.zeros(pop.size, dtype=bool)
         self.prior_admissions = np.zeros(pop.size)  # each row's emergency admissions in the last 12 months
+        # a period's enrolment and tallies over this year's cohort (sim/enrolment.py)
+        enrolments = self.attributed[:, ATTRIBUTED_INDEX["enrolments"]]
+        self.enrolment = Cohort(self.active, pop, self.nb, self.groups, enrolments)
+        self._acted_on: dict[str, np.ndarray] = {}  # per target, the rows whose multiplier is not one
+        self._masks: dict[tuple, np.ndarray] | None = None  # parts of eligibility rules, during an assessment
 
     # ----- enrolment --------------------------------------------------------------------------------
     def coverage(self, act: Active, year: int) -> float:
@@ -208,30 +219,7 @@ class Interventions:
         return spec.uptake.value * reach
 
     def eligible(self, act: Active) -> np.ndarray:
-        pop = self.pop
-        el = act.spec.eligibility
-        strata = np.isin(pop.stratum, [STRATA.index(s) for s in el.strata])
-        mask = strata & (pop.age >= el.min_age) & (pop.age <= el.max_age)
-        if el.min_prior_admissions > 0:
-            mask &= self.prior_admissions >= el.min_prior_admissions
-        if el.boroughs:
-            mask &= np.isin(pop.borough, [self.model.population.boroughs.index(b) for b in el.boroughs])
-        if el.networks:
-            mask &= np.isin(pop.network, el.networks)
-        if el.top_risk_share is not None:
-            mask &= top_risk(pop.risk_score, pop.alive, el.top_risk_share)
-        where = np.zeros(pop.size, dtype=bool)
-        if "home" in el.settings:
-            where |= (pop.setting == HOME) | (pop.setting == REABLEMENT)
-        if "care_home" in el.settings:
-            where |= pop.setting == CARE_HOME
-        mask &= where
-        if el.conditions:
-            cond = np.zeros(pop.size, dtype=bool)
-            for c in el.conditions:
-                cond |= has_condition(c, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability, pop.smi)
-            mask &= cond
-        return mask
+        return eligible(self.pop, self.model, act.spec.eligibility, self.prior_admissions, self._masks)
 
     def forget(self, rows: np.ndarray) -> None:
         """Rows newcomers took: nothing of the last resident's enrolment stays with them."""
@@ -239,20 +227,29 @@ class Interventions:
             act.enrolled[rows] = False
             act.waiting[rows] = False
             act.target[rows] = False
+        self.enrolment.stale = True
 
     def assess(self, year: int) -> None:
         """At each year start (reported years 1..Y; 0 or less in warm-up): who should be enrolled."""
         self.year_index = year
         alive = self.pop.alive
+        self._masks = {}
         for act in self.active:
             cov = self.coverage(act, year)
             self.running[act.index] = cov > 0
             if act.spec.cohort == "closed" and year > act.spec.start_year:
                 act.target &= alive  # a pilot's cohort, chosen in its first year
+            elif cov > 0:
+                # the willing among the eligible, the uniforms compared only where eligible
+                rows = np.flatnonzero(alive & self.eligible(act))
+                act.target = np.zeros_like(alive)
+                act.target[rows[act.willing_u[rows] < cov]] = True
             else:
-                act.target = alive & self.eligible(act) & (act.willing_u < cov) if cov > 0 else np.zeros_like(alive)
+                act.target = np.zeros_like(alive)
             act.enrolled &= act.target
             act.waiting = act.target & ~act.enrolled
+        self._masks = None
+        self.enrolment.stale = True
 
     def capacity_hours(self) -> dict[str, np.ndarray]:
         """Hours a week each enrolment-capping role has, by borough."""
@@ -264,54 +261,40 @@ class Interventions:
         return out
 
     def fill(self, key: np.ndarray, score: np.ndarray) -> None:
-        """Enrol from each backlog, highest risk first, as far as the workforce allows."""
-        alive = self.pop.alive
-        hours = self.capacity_hours()
-        borough = self.pop.borough
-        for act in self.active:
-            act.enrolled &= alive
-            act.waiting &= alive & ~act.enrolled
-            if not self.running[act.index]:
-                continue
-            if not act.capping:
-                newly = act.waiting
-                self._enrol(act, newly, key)
-                continue
-            # each borough's enrolled and waiting from one pass over each array (the waiting are not enrolled)
-            used_b = np.bincount(borough[np.flatnonzero(act.enrolled)], minlength=self.nb)
-            waiting = np.flatnonzero(act.waiting)
-            for b in range(self.nb):
-                room = np.inf
-                for role, h in act.capping:
-                    room = min(room, hours[role][b] / h if h > 0 else np.inf)
-                used, cand = int(used_b[b]), waiting[borough[waiting] == b]
-                free = int(np.floor(room + 1e-9)) - used
-                if free > 0 and cand.size:
-                    used += _enrol_rows(self.attributed, act, cand[np.argsort(-score[cand], kind="stable")[:free]], key)
-                for role, h in act.capping:
-                    hours[role][b] = max(0.0, hours[role][b] - used * h)
-        for act in self.active:
-            self.in_year |= act.enrolled
-        self._rebuild()
-
-    def _enrol(self, act: Active, newly: np.ndarray, key: np.ndarray) -> None:
-        if not newly.any():
+        """Enrol from each backlog, highest risk first, as far as the workforce allows. Those who
+        died since leave enrolment and backlog first."""
+        cohort = self.enrolment
+        full = cohort.stale
+        if full:
+            cohort.gather()
+        changed = cohort.drop_dead()
+        joined = cohort.enrol(self.running, self.capacity_hours(), key, score)
+        if full:
+            self.in_year[cohort.enrolled_rows()] = True
+            self._rebuild()
             return
-        act.enrolled |= newly
-        act.waiting &= ~newly
-        np.add.at(self.attributed[act.index, ATTRIBUTED_INDEX["enrolments"]], key[newly], 1.0)
+        for rows in joined:
+            self.in_year[rows] = True
+        if changed or joined:
+            self._rebuild(np.unique(np.concatenate(changed + joined)))
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, rows: np.ndarray | None = None) -> None:
         """Per-resident mechanism arrays from current enrolment, for the rows whose enrolment
         changed since the last rebuild (a few a period; every array is a function of a row's
-        enrolment alone, so the others' values stand)."""
-        changed = np.zeros(self.pop.size, dtype=bool)
-        for act, built in zip(self.active, self._built_from, strict=True):
-            changed |= act.enrolled != built
-            built[:] = act.enrolled
-        rows = np.flatnonzero(changed)
+        enrolment alone, so the others' values stand): ``rows`` where they are known (more do no
+        harm), else found by comparing every row with the enrolment last built from."""
+        if rows is None:
+            changed = np.zeros(self.pop.size, dtype=bool)
+            for act, built in zip(self.active, self._built_from, strict=True):
+                changed |= act.enrolled != built
+                built[:] = act.enrolled
+            rows = np.flatnonzero(changed)
+        else:
+            for act, built in zip(self.active, self._built_from, strict=True):
+                built[rows] = act.enrolled[rows]
         if rows.size == 0:
             return
+        self._acted_on = {}
         bounded = self.bounded
         for arr in (*(a for arrays in bounded.values() for a in arrays), *self.mult.values()):
             arr[rows] = 1.0
@@ -345,6 +328,24 @@ class Interventions:
             m[rows] = np.clip(m[rows], floor[rows], ceiling[rows]) * additive[rows]
         if self.raises_crises:  # else the envelope stays one everywhere
             self.envelope[rows] = np.maximum(self.mult["crisis"][rows], 1.0) * np.maximum(self.mult["fall"][rows], 1.0)
+        acted = (self.mult["crisis"][rows] != 1) | (self.mult["fall"][rows] != 1) | (self.end_of_life[rows] > 0)
+        acted |= self.envelope[rows] != 1
+        for d in self.divert.values():
+            acted |= d[rows] > 0
+        self.crisis_acted[rows] = acted
+
+    def acted_on(self, target: str) -> np.ndarray:
+        """The rows whose multiplier on a hazard or stay is not one, in order: only the enrolled,
+        so only this year's cohort (after a rebuild no one else's multiplier is other than one)."""
+        rows = self._acted_on.get(target)
+        if rows is None:
+            cohort = self.enrolment
+            if cohort.stale:
+                rows = np.flatnonzero(self.mult[target] != 1)
+            else:
+                rows = cohort.rows[self.mult[target][cohort.rows] != 1]
+            self._acted_on[target] = rows
+        return rows
 
     # ----- attribution ------------------------------------------------------------------------------
     def share_avoided(self, i: int, group: int, targets: tuple[str, ...], amounts: dict[str, float]) -> None:
@@ -374,13 +375,12 @@ class Interventions:
     def bulk_demand_hours(self, period_days: float) -> dict[str, np.ndarray]:
         """Hours of GP, practice and district nurse time interventions ask for in a period, by borough."""
         out = {r: np.zeros(self.nb) for r in BULK_ROLES}
-        borough = self.pop.borough
+        if not any(act.bulk_hours for act in self.active):
+            return out
+        enrolled_b = self.enrolment.by_borough()[0]
         for act in self.active:
-            if not act.bulk_hours:
-                continue
-            enrolled_b = np.bincount(borough[act.enrolled], minlength=self.nb)
             for role, h in act.bulk_hours.items():
-                out[role] += enrolled_b * h * period_days / DAYS_PER_WEEK
+                out[role] += enrolled_b[act.index] * h * period_days / DAYS_PER_WEEK
         return out
 
     def reset_year(self) -> None:

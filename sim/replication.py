@@ -276,7 +276,8 @@ class Replication:
 # Raised whenever a change moves fixed-seed results (and the golden cases are re-recorded with it),
 # so that what was cached from an earlier engine (a fit's evaluations) is not read as this one's.
 # 2: at a sample, the rest's care home places and giving up follow the sample's recent rates.
-RESULTS_VERSION = 2
+# 3: an intervention no workforce caps counts its enrolments (they were never counted).
+RESULTS_VERSION = 3
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

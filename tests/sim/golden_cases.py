@@ -22,7 +22,9 @@ three event logs' digests and the results' last bits moved with no change to the
 2026-12-05 when the digests came to take floats at ten significant digits (the same install gave
 other last bits on a processor with AVX-512 than on the one that recorded them), and when, at a
 sample, the rest of the population's care home places came to end at the sample's recent hazard
-and its waiting to give up at the sample's recent rate, those still waiting counted (every case moved). Re-record them
+and its waiting to give up at the sample's recent rate, those still waiting counted (every case moved),
+and when an intervention no workforce caps came to count its enrolments (WSIC's cases' measures
+``enrolments`` and ``mean_wait_to_enrol_days``; nothing else moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

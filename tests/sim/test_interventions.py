@@ -167,6 +167,22 @@ def test_enrolment_respects_workforce_and_backlog_shows(make_variant):
     assert got["caseload_per_care_coordinator_fte"] == pytest.approx(50 * YEARS * 3, rel=0.05)
 
 
+def test_an_intervention_no_workforce_caps_counts_who_joined_and_they_wait_no_time(make_variant):
+    """Everyone eligible joins at once and is counted as an enrolment (once, as the capped are);
+    with nothing to wait for, the mean wait to enrol is nil."""
+    got = totals(
+        make_variant(
+            interventions={"open": intervention([{"kind": "hazard", "target": "crisis", "effect": effect(0.9)}])}
+        )
+    )
+    credited, system = got["credited"]["open"], got["system"]["open"]
+    assert credited["enrolments"] > 0
+    # each joined once: no more enrolments than residents enrolled in the years, the dead and
+    # those newly eligible in year 2 joining besides those enrolled at the end
+    assert credited["enrolments"] >= system["enrolled"] / YEARS
+    assert system["mean_wait_to_enrol_days"] == 0.0
+
+
 def test_uptake_and_eligibility(baseline, make_variant):
     model = make_variant(
         interventions={

@@ -74,7 +74,8 @@ class Environment(simpy.Environment):
         _play_event(self, item[3])
 
     def run(self, until: float | Event | None = None) -> Any:
-        """simpy's run, with its stepping inlined (a call per event fewer)."""
+        """simpy's run, with its stepping inlined (the plain calls and the resumed call played
+        without a call to ``step``)."""
         if until is not None:
             if not isinstance(until, Event):
                 return super().run(until)  # a time: simpy's own loop, through step
@@ -100,19 +101,7 @@ class Environment(simpy.Environment):
                 if len(item) == 5:
                     item[3](*item[4])
                     continue
-                event = item[3]  # an event, as simpy.Environment.step plays it
-                callbacks, event.callbacks = event.callbacks, None
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, -1)
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+                _play_event(self, item[3])
         except StopSimulation as exc:
             return exc.args[0]
         if until is not None:

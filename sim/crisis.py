@@ -85,13 +85,7 @@ class CrisisPathway:
         iv = s.interventions
         if not iv.any or len(row) == DRAW_COLUMNS:  # (a row without mechanisms: none acts on it)
             if row[C_ACCEPT] < base_keep:  # else not a crisis at this setting's own rate
-                # route() with no interventions, in line: counted, then triage or A&E
-                self._crises[i] += 1.0
-                s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
-                if self._triage and row[C_ROUTE] < self._triage_share:
-                    self.access_point.call(i, row)
-                else:
-                    self.emergency.attend(i, row)
+                self.route(i, row, setting)
             return
         # the row carries its interventions' mechanisms (sim/draws.py); it was drawn at the rate
         # times the envelope, so the setting's own rate keeps base_keep / envelope of them
@@ -107,33 +101,23 @@ class CrisisPathway:
             iv.share_avoided(i, s.group[i], targets, {k: sign * v for k, v in credit.items()})
             if sign > 0:
                 return
-        # route() of a crisis that is not a terminal decline's, in line: counted, then diverted
-        # where an intervention chose a community setting with room, else triage or A&E
-        self._crises[i] += 1.0
-        s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
-        if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
-            return
-        if self._triage and row[C_ROUTE] < self._triage_share:
-            self.access_point.call(i, row)
-        else:
-            self.emergency.attend(i, row)
+        self.route(i, row, setting)
 
     def route(self, i: int, row: list[float], setting: int, terminal: bool = False) -> None:
         """A crisis that happens: counted, then to where it goes. ``terminal``: the crisis that
         begins a terminal decline, the one end-of-life support can keep at home."""
-        s = self.sys
-        iv = s.interventions
         self._crises[i] += 1.0
-        s.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
-        if iv.any:
+        self.sys.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
+        # with interventions, a row longer than the draws carries their mechanisms (sim/draws.py;
+        # without, a death's or an onset's row is longer by its course's columns only)
+        if self.sys.interventions.any and len(row) > DRAW_COLUMNS:
             if terminal and row[C_EOL_HIT]:
                 self._death_at_home(i, row)
                 return
             if setting != CARE_HOME and row[C_DIVERT_TO] >= 0 and self._divert(i, row, int(row[C_DIVERT_TO])):
                 return
-        ap = self.access_point
-        if ap.resource is not None and row[C_ROUTE] < ap.share:
-            ap.call(i, row)
+        if self._triage and row[C_ROUTE] < self._triage_share:
+            self.access_point.call(i, row)
         else:
             self.emergency.attend(i, row)
 

@@ -24,7 +24,9 @@ other last bits on a processor with AVX-512 than on the one that recorded them),
 sample, the rest of the population's care home places came to end at the sample's recent hazard
 and its waiting to give up at the sample's recent rate, those still waiting counted (every case moved),
 and when an intervention no workforce caps came to count its enrolments (WSIC's cases' measures
-``enrolments`` and ``mean_wait_to_enrol_days``; nothing else moved). Re-record them
+``enrolments`` and ``mean_wait_to_enrol_days``; nothing else moved), and when business as usual
+was refitted for persistence and five years' stationarity (the sixth refit: frequent attenders,
+frailty and shock persistence 0.8 and 0.3, every fitted value moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

@@ -102,7 +102,10 @@ def test_a_pilot_of_no_effect_falls_by_itself_when_chosen_on_prior_use(tmp_path)
     assert chosen.loc["true_effect", "low"] <= 0 <= chosen.loc["true_effect", "high"]
     assert chosen.loc["naive", "mean"] < -0.3, "frequent admitters fall back by themselves"
     assert chosen.loc["regression_to_the_mean", "mean"] < -0.2
-    assert abs(at_random.loc["naive", "mean"]) < 0.1, "a random cohort does not"
+    # a random cohort does not fall back: its change is its ageing, its being chosen alive, deaths
+    # and the trend (a 65+ cohort's admissions rise about a tenth in a year as it ages), not
+    # regression to the mean
+    assert at_random.loc["naive", "mean"] > -0.05, "a random cohort does not fall back"
     assert abs(at_random.loc["regression_to_the_mean", "mean"]) < 0.05, "nor regresses: ageing and trend are apart"
     assert_drawn(tmp_path / "prior" / "evaluation.html", least_plots=3)
 

@@ -328,8 +328,8 @@ class Interventions:
             m[rows] = np.clip(m[rows], floor[rows], ceiling[rows]) * additive[rows]
         if self.raises_crises:  # else the envelope stays one everywhere
             self.envelope[rows] = np.maximum(self.mult["crisis"][rows], 1.0) * np.maximum(self.mult["fall"][rows], 1.0)
+        # (the envelope is above one only where the crisis or fall multiplier is)
         acted = (self.mult["crisis"][rows] != 1) | (self.mult["fall"][rows] != 1) | (self.end_of_life[rows] > 0)
-        acted |= self.envelope[rows] != 1
         for d in self.divert.values():
             acted |= d[rows] > 0
         self.crisis_acted[rows] = acted

@@ -75,6 +75,7 @@ class CommunityEvents:
         self.period_days = period_days
         self.hazards: Hazards | None = None  # set at each year start
         self.death_norm: np.ndarray | None = None  # and this with them
+        self.onsets = [0.0, 0]  # at a sample: needs for 24-hour care expected, and drawn (``onset_factor``)
         mort = self.model.mortality
         self.terminal_share = list(mort.terminal_share.value)
         self.terminal_days = mort.terminal_days.value
@@ -184,6 +185,12 @@ class CommunityEvents:
             self.sys.pop.dependent[who] = True
             self.hazards.death[who] = death_hazard(self.sys.pop, self.model, self.sys.band, self.death_norm, who)
 
+    def onset_factor(self) -> float:
+        """Needs for 24-hour care the sample was expected to have since the start over those drawn:
+        how far chance moved its requests for care home places (sim/social_care.py)."""
+        expected, drawn = self.onsets
+        return expected / drawn if drawn else 1.0
+
     def dying_mask(self) -> np.ndarray:
         mask = np.zeros(self.sys.pop.size, dtype=bool)
         if self.sys.dying:
@@ -227,6 +234,10 @@ class CommunityEvents:
             dependent,
         )
         self._become_dependent(np.flatnonzero(dependent))
+        if self.sys.scale < 1.0:  # those made dependent just now were eligible
+            eligible = (pop.alive & ~pop.dependent & (pop.age >= ch.min_age.value)) | dependent
+            p = -np.expm1(-hz.care_home_referral[eligible] * (self.period_days / DAYS_PER_YEAR))
+            self.onsets = [self.onsets[0] + float(p.sum()), self.onsets[1] + int(np.count_nonzero(dependent))]
         # ... and those who need a place, are home, and are not yet referred, are referred now
         waiting = [i for i in self.sys.needs_place if at_home[i] and pop.referred[i] == 0 and not pop.placement[i]]
         late = np.asarray(sorted(set(waiting) - set(h_who.tolist())), dtype=np.int64)

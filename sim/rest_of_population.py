@@ -38,22 +38,25 @@ class SampleRate:
     where a year holds fewer (a care home's few a year), so the rest's rate is not the noise of a
     handful; before a year has run, the rate the starting state implies fills the part not run."""
 
-    def __init__(self) -> None:
+    def __init__(self, min_asks: int = MIN_ASKS) -> None:
         self.asks: deque[float] = deque()
         self.prior_rate = 0.0
+        self.min_asks = min_asks
+        self.factor: Callable[[], float] | None = None  # multiplies the rate (care homes: sim/social_care.py)
 
     def asked(self, now: float) -> float:
         """Note a request now; the sample's requests a day."""
         asks = self.asks
         asks.append(now)
-        while len(asks) > MIN_ASKS and asks[0] < now - RATE_WINDOW_DAYS:
+        while len(asks) > self.min_asks and asks[0] < now - RATE_WINDOW_DAYS:
             asks.popleft()
         span = now - asks[0] if asks[0] < now - RATE_WINDOW_DAYS else min(RATE_WINDOW_DAYS, now)
         prior_span = max(0.0, RATE_WINDOW_DAYS - now) if self.prior_rate > 0 else 0.0
         # over no less than START_DAYS: the first few requests, over a few days, would make the rest
         # ask at many times their rate, and a queue so made near saturation takes months to clear
         total = max(span + prior_span, START_DAYS)
-        return (len(asks) + self.prior_rate * prior_span) / total
+        rate = (len(asks) + self.prior_rate * prior_span) / total
+        return rate if self.factor is None else rate * self.factor()
 
 
 class RecentRate:

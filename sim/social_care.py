@@ -5,6 +5,7 @@ market per borough) and residential and nursing home placements.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 
 import numpy as np
 import simpy
@@ -13,7 +14,8 @@ from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY
 from sim.capacity import Places, scaled
 from sim.draws import C_HOURS, C_NURSING
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
-from sim.sample_load import Hold
+from sim.rest_of_population import MIN_ASKS, SampleRate
+from sim.sample_load import Hold, LoadedPlaces
 from sim.system import System
 from sim.workforce import Pool
 
@@ -162,6 +164,36 @@ class CareHomes:
         }
         self.p_nursing = ch.p_nursing.value
         self.held: dict[int, simpy.resources.resource.Request] = {}
+
+    def rest_as_expected(self, onset_factor: Callable[[], float], death: Callable[[], np.ndarray]) -> None:
+        """At a sample, the rest's places follow what the sample's residents were expected to
+        do rather than what chance made them do. A quarter's nursing places get some ninety
+        requests and eighty deaths a year; mirrored three times over, their chance moved the
+        fill of places kept nearly full twice as much as the whole population's chance does,
+        and waits, convex near full, ran long. So the rest ask at the sample's rate for places
+        of either kind, times ``onset_factor`` (its needs for 24-hour care expected over
+        drawn), times the kind's chance (``p_nursing``); and their places end at the holders'
+        mean death hazard (``death``: every resident's deaths a year as now drawn; a place ends
+        only at its holder's death, since those needing 24-hour care do not move away). Called
+        once the starting residents are placed (the rates they imply start the shared flow)."""
+        loaded = {k: h for k, h in self.homes.items() if isinstance(h, LoadedPlaces)}
+        # over as many requests of both kinds as each kind's own flow would hold (at a quarter,
+        # the whole run: the window the onsets are counted over)
+        shared = SampleRate(MIN_ASKS * len(loaded))
+        shared.factor = onset_factor
+        for kind, home in loaded.items():
+            shared.prior_rate += home.flow.prior_rate
+            home.flow = shared
+            if len(loaded) == 2:
+                home.ratio *= self.p_nursing if kind == NURSING else 1.0 - self.p_nursing
+            home.rest.hazard = partial(self._holders_hazard, kind, death, home.rest.hazard)
+
+    def _holders_hazard(self, kind: int, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:
+        """The mean death hazard a day of the sample's residents holding a place of this kind (or,
+        while none does, the rate the sample's places ended at)."""
+        placement = self.sys.pop.placement
+        who = [i for i in self.held if placement[i] == kind]
+        return float(death()[who].mean()) / DAYS_PER_YEAR if who else realised()
 
     def fill_at_start(self, who: np.ndarray, kind: int) -> None:
         """Residents already placed when the simulation starts (the home has room for them)."""

@@ -237,3 +237,46 @@ def test_a_recent_rate_keeps_at_least_min_recent_events():
         many.events += 1
     assert MIN_RECENT < many.events < 1.01 * 365  # about a year's worth
     assert many.events / many.exposure == pytest.approx(0.1, rel=0.01)
+
+
+# ----- care homes at a sample: the rest follow what the sample was expected to do ---------------
+def _care_home_replication(model, scale: float, years: int = 1):
+    from sim.replication import Replication
+
+    return Replication(model, 0, 5, years, scale)
+
+
+def test_the_rest_s_care_home_places_end_at_the_holders_mean_death_hazard(baseline):
+    rep = _care_home_replication(baseline, 0.05)
+    homes, death = rep.settings.care_homes, rep.community.hazards.death
+    for kind, home in homes.homes.items():
+        who = [i for i in homes.held if rep.sys.pop.placement[i] == kind]
+        assert isinstance(home, LoadedPlaces) and who
+        assert home.rest.hazard() == pytest.approx(death[who].mean() / 365.0, rel=1e-12)
+
+
+def test_the_rest_ask_for_either_kind_from_one_flow_split_as_each_request_is(baseline):
+    rep = _care_home_replication(baseline, 0.05)
+    homes = rep.settings.care_homes
+    res, nur = homes.homes[1], homes.homes[2]
+    assert res.flow is nur.flow and res.flow.factor is not None
+    whole = (1.0 - rep.scale) / rep.scale
+    assert nur.ratio == pytest.approx(whole * homes.p_nursing)
+    assert res.ratio + nur.ratio == pytest.approx(whole)
+
+
+def test_needs_for_24_hour_care_drawn_are_those_their_probabilities_expect(baseline):
+    """The correction is expected over drawn: if the expected count were taken over other
+    residents or another period than the draws, the two would part by far more than chance."""
+    rep = _care_home_replication(baseline, 0.2, years=2)
+    rep.run()
+    expected, drawn = rep.community.onsets
+    assert drawn > 300
+    assert abs(drawn - expected) < 4.0 * math.sqrt(expected)
+    assert rep.community.onset_factor() == pytest.approx(expected / drawn)
+
+
+def test_at_full_population_nothing_is_tallied_for_the_rest(baseline):
+    rep = _care_home_replication(baseline, 1.0)
+    assert rep.community.onsets == [0.0, 0]
+    assert not any(isinstance(h, LoadedPlaces) for h in rep.settings.care_homes.homes.values())

@@ -33,6 +33,9 @@ from sim.streams import Streams
 from sim.system import System
 
 CRISIS, DEATH, PACKAGE_REFERRAL, CARE_HOME_REFERRAL, PACKAGE_END, LATE_REFERRAL = range(6)
+# assumption: needs for 24-hour care counted as expected on both sides of the onset correction, so
+# a tenth's first few months (a score of onsets) do not swing it, nor its mean sit above one
+ONSET_PRIOR = 50.0
 
 
 def _below(u: np.ndarray, rate: np.ndarray, years: float, eligible: np.ndarray, mult: np.ndarray | None = None):
@@ -186,10 +189,10 @@ class CommunityEvents:
             self.hazards.death[who] = death_hazard(self.sys.pop, self.model, self.sys.band, self.death_norm, who)
 
     def onset_factor(self) -> float:
-        """Needs for 24-hour care the sample was expected to have since the start over those drawn:
-        how far chance moved its requests for care home places (sim/social_care.py)."""
+        """Needs for 24-hour care the sample was expected to have since the start over those drawn
+        (ONSET_PRIOR of each beside): how far chance moved its requests for care home places."""
         expected, drawn = self.onsets
-        return expected / drawn if drawn else 1.0
+        return (expected + ONSET_PRIOR) / (drawn + ONSET_PRIOR)
 
     def dying_mask(self) -> np.ndarray:
         mask = np.zeros(self.sys.pop.size, dtype=bool)

@@ -130,13 +130,14 @@ class Replication:
         self.start_year(0)
         hz = self.community.hazards
         populate(self.settings, hz.care_home_referral, hz.package_referral, hz.death, self.streams)
-        self.settings.care_homes.rest_as_expected(self.community.onset_factor, self._death_hazards)
         # those placed at the start need 24-hour care: their death hazard is raised from the start,
         # and the others' is set so that each band's mean is its rate
         self.community.death_norm = death_norm(self.sys.pop, model, self.sys.band)
         self.community.hazards = year_hazards(self.sys.pop, model, self.sys.band, self.community.death_norm)
+        self.settings.care_homes.rest_as_expected(self.community.onset_factor, self._deaths, hz.care_home_referral)
 
-    def _death_hazards(self) -> np.ndarray:
+    def _deaths(self) -> np.ndarray:
+        """Every resident's death hazard as now drawn (each year's replace the last's)."""
         return self.community.hazards.death
 
     # ----- yearly ---------------------------------------------------------------------------------
@@ -282,8 +283,8 @@ class Replication:
 # 2: at a sample, the rest's care home places and giving up follow the sample's recent rates.
 # 3: an intervention no workforce caps counts its enrolments (they were never counted).
 # 4: business as usual refitted for persistence and five-year stationarity (issue 16's sixth refit).
-# 5: at a sample, the rest's care home requests follow expected needs for 24-hour care, split by
-#    kind's chance, and their places end at the holders' mean death hazard.
+# 5: at a sample, the rest's care home requests follow the needs for 24-hour care expected (from the
+#    start), split by kind's chance, and their places end at the holders' mean death hazard.
 RESULTS_VERSION = 5
 
 

@@ -14,7 +14,7 @@ from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY
 from sim.capacity import Places, scaled
 from sim.draws import C_HOURS, C_NURSING
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
-from sim.rest_of_population import MIN_ASKS, SampleRate
+from sim.rest_of_population import MIN_ASKS, SampleRate, rescaled
 from sim.sample_load import Hold, LoadedPlaces
 from sim.system import System
 from sim.workforce import Pool
@@ -165,7 +165,9 @@ class CareHomes:
         self.p_nursing = ch.p_nursing.value
         self.held: dict[int, simpy.resources.resource.Request] = {}
 
-    def rest_as_expected(self, onset_factor: Callable[[], float], death: Callable[[], np.ndarray]) -> None:
+    def rest_as_expected(
+        self, onset_factor: Callable[[], float], death: Callable[[], np.ndarray], onset_hazard: np.ndarray
+    ) -> None:
         """At a sample, the rest's places follow what the sample's residents were expected to
         do rather than what chance made them do. A quarter's nursing places get some ninety
         requests and eighty deaths a year; mirrored three times over, their chance moved the
@@ -175,18 +177,27 @@ class CareHomes:
         drawn), times the kind's chance (``p_nursing``); and their places end at the holders'
         mean death hazard (``death``: every resident's deaths a year as now drawn; a place ends
         only at its holder's death, since those needing 24-hour care do not move away). Called
-        once the starting residents are placed (the rates they imply start the shared flow)."""
+        once the starting residents are placed: until a year has run, the rate of requests is
+        filled by the needs for 24-hour care those not placed are expected to have
+        (``onset_hazard``, a year). The places' own turnover stood in before, and as those placed
+        at the start are the frailest it ran half as much again above the requests that came,
+        filling the rest's places in the warm-up."""
         loaded = {k: h for k, h in self.homes.items() if isinstance(h, LoadedPlaces)}
         # over as many requests of both kinds as each kind's own flow would hold (at a quarter,
         # the whole run: the window the onsets are counted over)
         shared = SampleRate(MIN_ASKS * len(loaded))
         shared.factor = onset_factor
+        pop = self.sys.pop
+        can = pop.alive & ~pop.dependent & (pop.age >= self.sys.model.care_homes.min_age.value)
+        shared.prior_rate = float(onset_hazard[can].sum()) / DAYS_PER_YEAR
         for kind, home in loaded.items():
-            shared.prior_rate += home.flow.prior_rate
             home.flow = shared
             if len(loaded) == 2:
                 home.ratio *= self.p_nursing if kind == NURSING else 1.0 - self.p_nursing
             home.rest.hazard = partial(self._holders_hazard, kind, death, home.rest.hazard)
+            rate = home.ratio * shared.prior_rate  # the rate the filled places implied, replaced
+            home.next_ask = rescaled(self.sys.env.now, home.next_ask, home.rate, rate, home.draws)
+            home.rate = rate
 
     def _holders_hazard(self, kind: int, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:
         """The mean death hazard a day of the sample's residents holding a place of this kind (or,

@@ -28,8 +28,9 @@ and when an intervention no workforce caps came to count its enrolments (WSIC's 
 was refitted for persistence and five years' stationarity (the sixth refit: frequent attenders,
 frailty and shock persistence 0.8 and 0.3, every fitted value moved), and when, at a sample,
 the rest's requests for care home places came to follow the needs for 24-hour care the sample
-was expected to have, split by each kind's chance, and their places to end at the holders' mean
-death hazard (sim/social_care.py ``rest_as_expected``; every case moved). Re-record them
+was expected to have (from the start, not the places' turnover), split by each kind's chance, and
+their places to end at the holders' mean death hazard (sim/social_care.py ``rest_as_expected``;
+every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

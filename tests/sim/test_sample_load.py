@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.capacity import Places
+from sim.community_events import ONSET_PRIOR
 from sim.rest_of_population import MIN_RECENT, RecentRate
 from sim.sample_load import Hold, LoadedPlaces, SampleLoad
 
@@ -273,10 +274,21 @@ def test_needs_for_24_hour_care_drawn_are_those_their_probabilities_expect(basel
     expected, drawn = rep.community.onsets
     assert drawn > 300
     assert abs(drawn - expected) < 4.0 * math.sqrt(expected)
-    assert rep.community.onset_factor() == pytest.approx(expected / drawn)
+    prior = ONSET_PRIOR
+    assert rep.community.onset_factor() == pytest.approx((expected + prior) / (drawn + prior))
 
 
 def test_at_full_population_nothing_is_tallied_for_the_rest(baseline):
     rep = _care_home_replication(baseline, 1.0)
     assert rep.community.onsets == [0.0, 0]
     assert not any(isinstance(h, LoadedPlaces) for h in rep.settings.care_homes.homes.values())
+
+
+def test_until_a_year_has_run_the_rest_ask_at_the_needs_for_24_hour_care_expected(baseline):
+    rep = _care_home_replication(baseline, 0.05)
+    pop, hz = rep.sys.pop, rep.community.hazards
+    can = pop.alive & ~pop.dependent & (pop.age >= baseline.care_homes.min_age.value)
+    homes = rep.settings.care_homes.homes
+    expected = hz.care_home_referral[can].sum() / 365.0
+    assert homes[1].flow.prior_rate == pytest.approx(expected)
+    assert homes[1].rate + homes[2].rate == pytest.approx((1.0 - rep.scale) / rep.scale * expected)

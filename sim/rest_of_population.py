@@ -26,7 +26,8 @@ MIN_RECENT = 100  # events a recent rate holds at the least (RecentRate)
 class Hold:
     """How long the rest of the population holds a unit: drawn from the sample's recent holds
     (``mean_days`` is then only the prior until there are enough), or exponential with a known
-    mean (a care home place, held until death at the model's death rate)."""
+    mean (a care home place, held until its holder's death: at the sample's holders' mean death
+    hazard, sim/social_care.py)."""
 
     mean_days: float
     exponential: bool = False  # ends at a constant hazard: the sample's own (units held / ended)
@@ -55,8 +56,8 @@ class SampleRate:
         # over no less than START_DAYS: the first few requests, over a few days, would make the rest
         # ask at many times their rate, and a queue so made near saturation takes months to clear
         total = max(span + prior_span, START_DAYS)
-        rate = (len(asks) + self.prior_rate * prior_span) / total
-        return rate if self.factor is None else rate * self.factor()
+        asked = len(asks) if self.factor is None else len(asks) * self.factor()  # the prior is expected already
+        return (asked + self.prior_rate * prior_span) / total
 
 
 class RecentRate:

@@ -5,7 +5,8 @@ At --scale s below one, a pool or a set of places keeps its full size, and besid
 residents' requests it meets (1 - s) / s requests of the rest of the population for each of
 theirs: jobs with no resident behind them that arrive at the rate the sample's own requests
 arrive at (over the last year), hold a unit for a time drawn from the sample's own recent holds
-(or, for care home places, until an end at the hazard the sample's places end at), wait first
+(or, for care home places, until an end at the hazard the sample's holders are expected to end
+at: sim/social_care.py), wait first
 come first served with everyone else, and leave the queue at the rate sampled residents leave it
 unserved (death, mostly). So a
 sampled resident meets the queue the whole population makes, not a small pool's: a fraction of a

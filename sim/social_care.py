@@ -152,8 +152,8 @@ class CareHomes:
         self.home_care = home_care
         ch = system.model.care_homes
         # a place is held until death, at the residents' own hazards: at a sample the rest's places
-        # end at the rate the sample's do, from the start at the hazard of those placed then
-        # (sim/initial_state.py); PRIOR_STAY_DAYS stands only where no one was
+        # end at the sample's holders' mean hazard (``rest_as_expected``); PRIOR_STAY_DAYS stands
+        # only where no one was placed at the start
         self.homes: dict[int, Places | None] = {
             RESIDENTIAL: system.load.places(
                 ch.residential_places.value, "residential_places", Hold(PRIOR_STAY_DAYS, exponential=True)
@@ -183,11 +183,12 @@ class CareHomes:
         at the start are the frailest it ran half as much again above the requests that came,
         filling the rest's places in the warm-up."""
         loaded = {k: h for k, h in self.homes.items() if isinstance(h, LoadedPlaces)}
-        # over as many requests of both kinds as each kind's own flow would hold (at a quarter,
-        # the whole run: the window the onsets are counted over)
+        # over as many requests of both kinds as each kind's own flow would hold (about four years
+        # at a quarter: all of a default run, as the onsets are counted from the start; a longer
+        # run's flow then covers less than its onset correction does)
         shared = SampleRate(MIN_ASKS * len(loaded))
         shared.factor = onset_factor
-        pop = self.sys.pop
+        pop, now = self.sys.pop, self.sys.env.now
         can = pop.alive & ~pop.dependent & (pop.age >= self.sys.model.care_homes.min_age.value)
         shared.prior_rate = float(onset_hazard[can].sum()) / DAYS_PER_YEAR
         for kind, home in loaded.items():
@@ -195,8 +196,9 @@ class CareHomes:
             if len(loaded) == 2:
                 home.ratio *= self.p_nursing if kind == NURSING else 1.0 - self.p_nursing
             home.rest.hazard = partial(self._holders_hazard, kind, death, home.rest.hazard)
+            home.rest.redraw(now)  # the next end was drawn at the filled places' own hazard
             rate = home.ratio * shared.prior_rate  # the rate the filled places implied, replaced
-            home.next_ask = rescaled(self.sys.env.now, home.next_ask, home.rate, rate, home.draws)
+            home.next_ask = rescaled(now, home.next_ask, home.rate, rate, home.draws)
             home.rate = rate
 
     def _holders_hazard(self, kind: int, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:

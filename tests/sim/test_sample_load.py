@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sim.capacity import Places
 from sim.community_events import ONSET_PRIOR
-from sim.rest_of_population import MIN_RECENT, RecentRate
+from sim.rest_of_population import MIN_RECENT, RecentRate, SampleRate
 from sim.sample_load import Hold, LoadedPlaces, SampleLoad
 
 
@@ -292,3 +292,13 @@ def test_until_a_year_has_run_the_rest_ask_at_the_needs_for_24_hour_care_expecte
     expected = hz.care_home_referral[can].sum() / 365.0
     assert homes[1].flow.prior_rate == pytest.approx(expected)
     assert homes[1].rate + homes[2].rate == pytest.approx((1.0 - rep.scale) / rep.scale * expected)
+
+
+def test_a_flow_s_factor_scales_the_requests_it_saw_not_the_prior_that_was_expected():
+    corrected, plain = SampleRate(), SampleRate()
+    corrected.prior_rate = plain.prior_rate = 1.0
+    corrected.factor = lambda: 2.0
+    for t in (10.0, 20.0, 100.0):
+        got, base = corrected.asked(t), plain.asked(t)
+    assert base == pytest.approx((3 + 1.0 * 265.0) / 365.0)
+    assert got == pytest.approx((2.0 * 3 + 1.0 * 265.0) / 365.0)

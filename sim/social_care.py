@@ -164,6 +164,10 @@ class CareHomes:
         }
         self.p_nursing = ch.p_nursing.value
         self.held: dict[int, simpy.resources.resource.Request] = {}
+        # at a sample, the holders' death hazards by kind (``_holders_hazard``)
+        self._summed: np.ndarray | None = None
+        self._of: dict[int, float] = {}
+        self._sum, self._count = {RESIDENTIAL: 0.0, NURSING: 0.0}, {RESIDENTIAL: 0, NURSING: 0}
 
     def rest_as_expected(
         self, onset_factor: Callable[[], float], death: Callable[[], np.ndarray], onset_hazard: np.ndarray
@@ -203,10 +207,29 @@ class CareHomes:
 
     def _holders_hazard(self, kind: int, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:
         """The mean death hazard a day of the sample's residents holding a place of this kind (or,
-        while none does, the rate the sample's places ended at)."""
-        placement = self.sys.pop.placement
-        who = [i for i in self.held if placement[i] == kind]
-        return float(death()[who].mean()) / DAYS_PER_YEAR if who else realised()
+        while none does, the rate the sample's places ended at). Kept as a running sum, added to
+        and taken from as places are taken and given back, and summed afresh when the year's
+        hazards replace the last's: the rest's every start and end asks for it, and a home with
+        room for thousands would otherwise sum its holders thousands of times a year."""
+        hazard = death()
+        if hazard is not self._summed:
+            self._summed, self._of = hazard, {i: float(hazard[i]) for i in self.held}
+            placement = self.sys.pop.placement
+            for k in self._sum:
+                who = [i for i in self.held if placement[i] == k]
+                self._sum[k], self._count[k] = float(hazard[who].sum()), len(who)
+        n = self._count[kind]
+        return self._sum[kind] / n / DAYS_PER_YEAR if n else realised()
+
+    def _holding(self, i: int, kind: int, held: bool) -> None:
+        """A sampled resident takes (``held``) or gives back a place: the running sums follow."""
+        if self._summed is None:
+            return
+        h = float(self._summed[i]) if held else self._of.pop(i, 0.0)
+        if held:
+            self._of[i] = h
+        self._sum[kind] += h if held else -h
+        self._count[kind] += 1 if held else -1
 
     def fill_at_start(self, who: np.ndarray, kind: int) -> None:
         """Residents already placed when the simulation starts (the home has room for them)."""
@@ -237,6 +260,7 @@ class CareHomes:
             home.release(req)
             return
         self.held[i] = req
+        self._holding(i, kind, True)
         s.pop.placement[i] = kind
         s.needs_place.discard(i)
         s.count("care_home_admissions", i)
@@ -249,6 +273,7 @@ class CareHomes:
     def release(self, i: int) -> None:
         req = self.held.pop(i)
         kind = int(self.sys.pop.placement[i])
+        self._holding(i, kind, False)
         self.homes[kind].release(req)
         self.sys.pop.placement[i] = 0
 

@@ -25,7 +25,7 @@ from sim.draws import (
     DRAW_COLUMNS,
     NORMAL_COLUMNS,
 )
-from sim.hazards import Hazards, death_hazard
+from sim.hazards import Hazards, death_hazard, may_need_24_hour_care
 from sim.population import DEAD, HOME
 from sim.row_draws import keyed_uniforms, normal_from_uniform, poisson_from_uniform
 from sim.settings import Settings
@@ -215,7 +215,6 @@ class CommunityEvents:
         pop, m, hz = self.sys.pop, self.model, self.hazards
         at_home = pop.setting == HOME
         c_who, c_t, c_rows, crisis_rows = self._crises(t0)
-        ch = m.care_homes
         # the resident's own hazard in any setting; a death already on its way is not drawn again
         d_who, d_t = self._bernoulli_times(
             "death", hz.death, pop.alive & ~self.dying_mask(), t0, "death", "avoided_deaths"
@@ -227,19 +226,19 @@ class CommunityEvents:
         # a need for 24-hour care begins, in any setting, at the resident's own hazard; an
         # intervention on care home entry may keep the place from following (it is credited)
         dependent = np.zeros(pop.size, dtype=bool)
+        can = may_need_24_hour_care(pop, m)
         h_who, h_t = self._bernoulli_times(
             "care_home_referral",
             hz.care_home_referral,
-            pop.alive & ~pop.dependent & (pop.age >= ch.min_age.value),
+            can,
             t0,
             "care_home_entry",
             "avoided_care_home_admissions",
             dependent,
         )
         self._become_dependent(np.flatnonzero(dependent))
-        if self.sys.scale < 1.0:  # those made dependent just now were eligible
-            eligible = (pop.alive & ~pop.dependent & (pop.age >= ch.min_age.value)) | dependent
-            p = -np.expm1(-hz.care_home_referral[eligible] * (self.period_days / DAYS_PER_YEAR))
+        if self.sys.scale < 1.0:
+            p = -np.expm1(-hz.care_home_referral[can] * (self.period_days / DAYS_PER_YEAR))
             self.onsets = [self.onsets[0] + float(p.sum()), self.onsets[1] + int(np.count_nonzero(dependent))]
         # ... and those who need a place, are home, and are not yet referred, are referred now
         waiting = [i for i in self.sys.needs_place if at_home[i] and pop.referred[i] == 0 and not pop.placement[i]]

@@ -72,6 +72,11 @@ def death_hazard(
     return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)
 
 
+def may_need_24_hour_care(pop: Population, model: CareModel) -> np.ndarray:
+    """Who can come to need 24-hour care now: alive, not yet needing it, of the care homes' ages."""
+    return pop.alive & ~pop.dependent & (pop.age >= model.care_homes.min_age.value)
+
+
 def frequent_multiplier(pop: Population, model: CareModel) -> np.ndarray | float:
     """The frequent attenders' crisis multiplier while they are of its ages; one for the rest."""
     fa = model.crisis.frequent_attenders

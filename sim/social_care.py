@@ -13,6 +13,7 @@ import simpy
 from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY
 from sim.capacity import Places, scaled
 from sim.draws import C_HOURS, C_NURSING
+from sim.hazards import may_need_24_hour_care
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
 from sim.rest_of_population import MIN_ASKS, SampleRate, rescaled
 from sim.sample_load import Hold, LoadedPlaces
@@ -192,8 +193,8 @@ class CareHomes:
         # run's flow then covers less than its onset correction does)
         shared = SampleRate(MIN_ASKS * len(loaded))
         shared.factor = onset_factor
-        pop, now = self.sys.pop, self.sys.env.now
-        can = pop.alive & ~pop.dependent & (pop.age >= self.sys.model.care_homes.min_age.value)
+        now = self.sys.env.now
+        can = may_need_24_hour_care(self.sys.pop, self.sys.model)
         shared.prior_rate = float(onset_hazard[can].sum()) / DAYS_PER_YEAR
         for kind, home in loaded.items():
             home.flow = shared

@@ -50,7 +50,7 @@ class Places(simpy.Resource):
 
     def take(self) -> Held | None:
         """A place now if one is free and nobody is queued for one, else None (then request)."""
-        if len(self.users) < self.capacity and not self.put_queue:
+        if len(self.users) < self._capacity and not self.put_queue:
             held = Held()
             self.users.append(held)
             return held
@@ -64,7 +64,7 @@ class Places(simpy.Resource):
 
     def has_free(self) -> bool:
         """Whether a unit is free now (whoever is queued)."""
-        return len(self.users) < self.capacity
+        return len(self.users) < self._capacity
 
     def in_use(self) -> int:
         """Units in use in the whole system (here the whole population is simulated)."""
@@ -139,13 +139,13 @@ class TimedPlaces(Places):
                 self._trigger_put(None)
 
     def free(self) -> bool:
-        return len(self.users) + len(self.ends) < self.capacity
+        return len(self.users) + len(self.ends) < self._capacity
 
     def take(self) -> Held | None:
         ends = self.ends
-        if ends and ends[0] <= self._env.now:
-            self._due(self._env.now)
-        if len(self.users) + len(ends) < self.capacity and not self.put_queue:
+        if ends and ends[0] <= self._env._now:
+            self._due(self._env._now)
+        if len(self.users) + len(ends) < self._capacity and not self.put_queue:
             held = Held()
             self.users.append(held)
             return held
@@ -156,7 +156,7 @@ class TimedPlaces(Places):
         ends = self.ends
         if ends and ends[0] <= self._env._now:
             self._due(self._env._now)
-        return len(self.users) + len(ends) < self.capacity and not self.put_queue
+        return len(self.users) + len(ends) < self._capacity and not self.put_queue
 
     def book_until(self, t_end: float) -> None:
         """``take`` then ``hold_until`` in one, for a unit ``free_now`` found: no hold is made,
@@ -164,16 +164,16 @@ class TimedPlaces(Places):
         heapq.heappush(self.ends, t_end)
 
     def request(self):  # type: ignore[override]
-        self._due(self._env.now)
+        self._due(self._env._now)
         req = simpy.Resource.request(self)
         if not req.triggered:
             self._arm()
         return req
 
     def _do_put(self, event) -> None:
-        if len(self.users) + len(self.ends) < self.capacity:
+        if len(self.users) + len(self.ends) < self._capacity:
             self.users.append(event)
-            event.usage_since = self._env.now
+            event.usage_since = self._env._now
             event.succeed()
 
     def hold_until(self, held, t_end: float) -> None:
@@ -182,16 +182,16 @@ class TimedPlaces(Places):
         self._arm()
 
     def give_back(self, held, held_for: float | None = None) -> None:
-        self._due(self._env.now)
+        self._due(self._env._now)
         super().give_back(held)
 
     def _arm(self) -> None:
         if self.put_queue and self.ends and self.ends[0] < self.wake_at:
             self.wake_at = self.ends[0]
-            self._env.timeout(max(0.0, self.wake_at - self._env.now)).callbacks.append(self._wake)
+            self._env.timeout(max(0.0, self.wake_at - self._env._now)).callbacks.append(self._wake)
 
     def _wake(self, _ev) -> None:
-        now = self._env.now
+        now = self._env._now
         if now >= self.wake_at:
             self.wake_at = math.inf
         self._due(now)
@@ -201,9 +201,9 @@ class TimedPlaces(Places):
         """Nothing to mirror: there is no rest of the population."""
 
     def has_free(self) -> bool:
-        self._due(self._env.now)
+        self._due(self._env._now)
         return self.free()
 
     def in_use(self) -> int:
-        self._due(self._env.now)
+        self._due(self._env._now)
         return len(self.users) + len(self.ends)

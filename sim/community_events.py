@@ -272,7 +272,7 @@ class CommunityEvents:
             s.die(i, st.crises.place(i))
             return
         decline = -self.terminal_days * math.log1p(-course[D_DECLINE])
-        st.crises.terminal_decline(i, row, s.env.now + decline)
+        st.crises.terminal_decline(i, row, s.env._now + decline)
 
     def start_period(self, t0: float) -> None:
         """Draw the period's events and play them in time order, each as the resident's state is

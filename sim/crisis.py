@@ -127,7 +127,7 @@ class CrisisPathway:
         already in hospital, a step-up setting or A&E stays on the path they are on."""
         s = self.sys
         s.dying[i] = t_death
-        s.env.call_in(t_death - s.env.now, self._terminal_death, i)
+        s.env.call_in(t_death - s.env._now, self._terminal_death, i)
         setting = s.setting[i]
         if setting in (HOME, CARE_HOME, REABLEMENT) and not self.emergency.present(i):
             row[C_ADMIT] = 0.0
@@ -198,7 +198,7 @@ class CrisisPathway:
         k = s.interventions.first_enrolled("end_of_life", "home", i)
         amounts = self.avoided(i, row, {"deaths_at_home_supported": 1.0})
         if "avoided_bed_days" in amounts:
-            amounts["avoided_bed_days"] = max(0.0, s.dying[i] - s.env.now)
+            amounts["avoided_bed_days"] = max(0.0, s.dying[i] - s.env._now)
         s.interventions.credit(k, s.group[i], amounts)
 
     def _divert(self, i: int, row: list[float], k: int) -> bool:
@@ -218,7 +218,7 @@ class CrisisPathway:
         # severity: a crisis A&E would have admitted is kept out of hospital less often
         severe = row[C_ADMIT] < self.emergency.p_admit[s.band_of[i]]
         if target == "rapid_response":
-            self.rapid_response.episode(i, row, s.env.now, lambda outcome: credit(outcome == TO_AE), severe)
+            self.rapid_response.episode(i, row, s.env._now, lambda outcome: credit(outcome == TO_AE), severe)
         elif target == "virtual_ward":
             self.virtual_ward.stay(i, row, credit, severe)
         else:

@@ -76,7 +76,7 @@ class Demography:
         births = round(d.birth_rate.value * np.count_nonzero(alive))
         counts[0] += births
         wanted = np.maximum(0, np.rint(self.projection(y) - counts)).astype(int)
-        rows = self._rows(pop, s.env.now, births + int(wanted.sum()))
+        rows = self._rows(pop, s.env._now, births + int(wanted.sum()))
         born, moved = rows[:births], rows[births:]
         taken = {"births": born, "moves_in": moved, "moves_out": leaving}
         newborn = synthesise(self.model, born.size, streams[f"births:{y}"], np.zeros(born.size, dtype=int), True)

@@ -124,7 +124,7 @@ class EmergencyDepartment:
     def _decided(self, i: int, row: list[float], arrived: float, cubicle, in_cubicle: float) -> None:
         """The decision to admit: a bed now, or a wait for one on a trolley in the cubicle."""
         s = self.sys
-        now = s.env.now
+        now = s.env._now
         if s.setting[i] in (DEAD, HOSPITAL):
             self.cubicles.give_back(cubicle)
             self._leaves_at[i] = -1.0
@@ -142,7 +142,7 @@ class EmergencyDepartment:
 
     def _to_ward(self, i: int, arrived: float) -> None:
         s = self.sys
-        now = s.env.now
+        now = s.env._now
         cubicle, decided, treated = self.on_trolley.pop(i)
         self.cubicles.give_back(cubicle, treated)  # the rest's trolley waits are mirrored, not drawn
         self._mirror()
@@ -163,7 +163,7 @@ class EmergencyDepartment:
             cubicle, decided, treated = held
             self.cubicles.give_back(cubicle, treated)
             self._mirror()
-            self.sys.count("trolley_wait_hours", i, (self.sys.env.now - decided) * HOURS_PER_DAY)
+            self.sys.count("trolley_wait_hours", i, (self.sys.env._now - decided) * HOURS_PER_DAY)
         self._leaves_at[i] = -1.0
 
     def _left(self, i: int, arrived: float, left: float) -> None:

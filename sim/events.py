@@ -51,7 +51,7 @@ class EventLog:
     def add(self, person: int, event: str, setting: str) -> None:
         if self.enabled:
             self.person.append(person if self.ids is None else int(self.ids[person]))
-            self.time.append(self.env.now)
+            self.time.append(self.env._now)
             self.event.append(EVENT_CODE[event])
             self.setting.append(SETTING_CODE[setting])
 

@@ -96,7 +96,7 @@ class Hospital:
         self, i: int, row: list[float], bed, on_bed: Callable[[], None] | None = None, waited: bool = True
     ) -> None:
         s = self.sys
-        now = s.env.now
+        now = s.env._now
         if on_bed is not None:
             on_bed()
         if waited:
@@ -129,7 +129,7 @@ class Hospital:
         start = self.admitted_at.pop(i, None)
         if start is None:
             return
-        stay = self.sys.env.now - start
+        stay = self.sys.env._now - start
         if stay > self.trim_days:
             self.sys.count("tariff_excess_days", i, stay - self.trim_days)
 
@@ -164,7 +164,7 @@ class Hospital:
                 "avoided_bed_days": self.arrangement_days - arrangement,
             }
             iv.share_avoided(i, s.group[i], ("discharge_delay",), saved)
-        s.excess.start(i, env.now)
+        s.excess.start(i, env._now)
         # a death while waiting ends it: the bed went back at the death, and the wait stops here
         if dest == TO_PACKAGE:
             yield from self.social_work.assess(i)
@@ -194,12 +194,12 @@ class Hospital:
             yield from self.care_homes.place(i, row)
         if s.is_dead(i):
             return
-        s.excess.stop(i, env.now)
+        s.excess.stop(i, env._now)
         self._discharge(i, row, bed, reablement_req)
 
     def _discharge(self, i: int, row: list[float], bed, reablement_req) -> None:
         s = self.sys
-        s.bed.stop(i, s.env.now)
+        s.bed.stop(i, s.env._now)
         self.in_bed.pop(i, None)
         self.beds.give_back(bed)
         self._spell_ends(i)

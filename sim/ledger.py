@@ -186,6 +186,7 @@ class Ledger:
         self.m: dict[str, np.ndarray] = {}
         for name in COUNTED:
             self.scalar[name], self.m[name] = scalar_array(n)
+        self.routine_uniforms: np.ndarray | None = None  # the year's draws of routine contacts (sim/routine.py)
 
     def reset(self) -> None:
         for arr in self.m.values():

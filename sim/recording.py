@@ -139,7 +139,7 @@ class Recorder:
     def _persons(self, year: int, record: dict[str, np.ndarray], concurrent: np.ndarray) -> pd.DataFrame:
         pop = self.sys.pop
         idx = np.flatnonzero(self.alive_at_start)
-        died = (pop.setting[idx] == DEAD) & (pop.death_time[idx] > self.sys.env.now - DAYS_PER_YEAR)
+        died = (pop.setting[idx] == DEAD) & (pop.death_time[idx] > self.sys.env._now - DAYS_PER_YEAR)
         return pd.DataFrame(
             {
                 "person": pop.person[idx],

@@ -191,11 +191,12 @@ class Replication:
 
     def end_year(self, y: int) -> None:
         s, m = self.sys, self.model
-        t = self.env.now
+        t = self.env._now
         for acc in s.accruals:
             acc.settle(t)
         delivered = self.workforce.delivered_share()
-        routine.draw_year(s.ledger, self.contact_rates, m, self.streams[f"routine:{y}"], delivered, s.pop.borough)
+        rng = self.streams[f"routine:{y}"]
+        routine.draw_year(s.ledger, self.contact_rates, m, rng, delivered, s.pop.borough)
         minors = round(float(s.ledger.m["ae_minor"].sum()) * s.inv_scale)  # the whole population's
         self.settings.emergency.end_year(minors, t - DAYS_PER_YEAR, self.streams[f"ae_minors:{y}"])
         record = year_record(s.ledger, m)
@@ -214,7 +215,7 @@ class Replication:
         s.ledger.reset()
         s.tally.reset()
         s.interventions.reset_year()
-        gc.collect()
+        gc.collect(0)
 
     # ----- per period -----------------------------------------------------------------------------
     def end_period(self) -> None:
@@ -241,8 +242,8 @@ class Replication:
                 t0 = (y * self.ppy + p) * self.period_days
                 self.community.start_period(t0)
                 t1 = t0 + self.period_days
-                if t1 > self.env.now:
-                    yield self.env.timeout(t1 - self.env.now)
+                if t1 > self.env._now:
+                    yield self.env.timeout(t1 - self.env._now)
                 self.end_period()
             self.end_year(y)
 
@@ -250,7 +251,8 @@ class Replication:
         started = time.perf_counter()
         proc = self.env.process(self.main())
         # The cyclic collector's full passes grow with the number of live objects, which made
-        # time per resident rise with population size; collect once a year instead (end_year).
+        # time per resident rise with population size; collect once a year instead (end_year), the
+        # youngest generation only: a full pass found the same few dozen cycles at several times the cost.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:

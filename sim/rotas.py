@@ -65,13 +65,13 @@ class ShiftChanges:
         self._next()
 
     def _next(self) -> None:
-        now_hour = self.env.now * HOURS_PER_DAY
+        now_hour = self.env._now * HOURS_PER_DAY
         week = int(now_hour // HOURS_PER_WEEK)
         hour, _ = self.changes[self.k]
         at = (week * HOURS_PER_WEEK + hour) / HOURS_PER_DAY
-        if at < self.env.now - 1e-12:
+        if at < self.env._now - 1e-12:
             at += HOURS_PER_WEEK / HOURS_PER_DAY
-        self.env.timeout(at - self.env.now).callbacks.append(self._change)
+        self.env.timeout(at - self.env._now).callbacks.append(self._change)
 
     def _change(self, _ev) -> None:
         _, servers = self.changes[self.k]

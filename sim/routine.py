@@ -12,7 +12,7 @@ from models.schema import CareModel
 from models.vocabulary import CONTACT_MEASURES, CONTACTS, DAYS_PER_YEAR, PLANNED_CONTACTS, ROLE_CONTACTS
 from sim.ledger import Ledger
 from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population
-from sim.row_draws import poisson_from_uniform
+from sim.row_draws import poisson_from_uniform, uniform_columns
 
 
 def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
@@ -52,17 +52,18 @@ def draw_year(
     m = ledger.m
     home_years = m["community_days"] / DAYS_PER_YEAR
     care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / DAYS_PER_YEAR
-    # two uniforms per resident and contact, from one call: a resident's counts take the same
-    # numbers whatever anyone else's days came to (sim/row_draws.py)
-    u = rng.random((home_years.size, 2 * len(CONTACT_MEASURES)))
+    # two uniforms per resident and contact, as one call draws them: a resident's counts take the
+    # same numbers whatever anyone else's days came to (sim/row_draws.py). They go into the ledger's
+    # buffer, kept from year to year, as a fresh array of this size is slow to allocate.
+    if ledger.routine_uniforms is None:
+        ledger.routine_uniforms = np.empty((2 * len(CONTACT_MEASURES), home_years.size))
+    u = uniform_columns(rng, home_years.size, 2 * len(CONTACT_MEASURES), ledger.routine_uniforms)
     for k, (name, measure) in enumerate(CONTACT_MEASURES.items()):
         mult = getattr(model.routine_contacts, name).care_home_multiplier.value
         mean = rates[name] * (home_years + mult * care_home_years)
         if delivered is not None and name in delivered:
             mean = mean * delivered[name][borough]
-        m[measure] += episode_counts(
-            mean, getattr(model.routine_contacts, name).episode_size, u[:, 2 * k], u[:, 2 * k + 1]
-        )
+        m[measure] += episode_counts(mean, getattr(model.routine_contacts, name).episode_size, u[2 * k], u[2 * k + 1])
     m["ae_attendances"] += m["ae_minor"]
 
 

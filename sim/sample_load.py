@@ -88,7 +88,7 @@ class LoadedPlaces(Places):
         return self.capacity * self.scale
 
     def take(self):
-        now = self._env.now
+        now = self._env._now
         self.advance(now)
         if self.free() and not self.put_queue and not self._rest_waiting(now):
             self._asked(now)
@@ -100,7 +100,7 @@ class LoadedPlaces(Places):
         return None
 
     def request(self):  # type: ignore[override]
-        now = self._env.now
+        now = self._env._now
         self.advance(now)
         self._asked(now)
         req = simpy.Resource.request(self)
@@ -114,13 +114,13 @@ class LoadedPlaces(Places):
         self.ended.advance(now, len(self.users))  # before the units held change
 
     def occupy(self):
-        self._count_held(self._env.now)
+        self._count_held(self._env._now)
         held = super().occupy()
-        self.since[held] = self._env.now
+        self.since[held] = self._env._now
         return held
 
     def _do_put(self, event) -> None:
-        now = self._env.now
+        now = self._env._now
         asked = self.asked.get(event, now)
         if self.free() and not (self.waiting and self.waiting[0][0] < asked):
             self._count_held(now)
@@ -134,7 +134,7 @@ class LoadedPlaces(Places):
 
     def give_back(self, held, held_for: float | None = None) -> None:
         """``held_for``: the part of the hold the rest's holds are drawn from, if not all of it."""
-        now = self._env.now
+        now = self._env._now
         self.advance(now)
         self._count_held(now)
         try:
@@ -152,7 +152,7 @@ class LoadedPlaces(Places):
     def hold_until(self, held, t_end: float) -> None:
         """A sampled resident's hold whose end is known now: it ends then with no event (a unit
         given back is passed on at that moment all the same, waking whoever waits for it)."""
-        now = self._env.now
+        now = self._env._now
         self._count_held(now)
         self.users.remove(held)
         start = self.since.pop(held, now)
@@ -163,7 +163,7 @@ class LoadedPlaces(Places):
 
     def withdrawn(self, request) -> None:
         if request in self.asked:
-            self.gave_up.advance(self._env.now, len(self.asked))
+            self.gave_up.advance(self._env._now, len(self.asked))
             del self.asked[request]
             self.gave_up.events += 1
 
@@ -179,7 +179,7 @@ class LoadedPlaces(Places):
     def mirror(self, units: int) -> None:
         """Units the rest hold as long as the sample's like holds last: A&E's trolley waits, which
         end when beds free (a drawn length could not know when)."""
-        now = self._env.now
+        now = self._env._now
         self.advance(now)
         fewer = units < self.mirrored
         self.mirrored = units
@@ -188,11 +188,11 @@ class LoadedPlaces(Places):
         self._arm()
 
     def has_free(self) -> bool:
-        self.advance(self._env.now)
+        self.advance(self._env._now)
         return self.free()
 
     def _grant(self) -> None:
-        self._serve(self._env.now)
+        self._serve(self._env._now)
         self._arm()
 
     # ----- the rest of the population -------------------------------------------------------------
@@ -212,7 +212,7 @@ class LoadedPlaces(Places):
     def fill(self, units: int, mean_days: float | None = None) -> None:
         """The rest's share of what is in use at the start, beside the sample's; at a steady state
         the sample asks at its units in use over the mean hold (``mean_days``, where known)."""
-        now = self._env.now
+        now = self._env._now
         if mean_days is not None and mean_days > 0:
             self.hold = replace(self.hold, mean_days=mean_days)
         for _ in range(max(0, min(units, self.capacity - len(self.users)))):
@@ -230,7 +230,7 @@ class LoadedPlaces(Places):
     def _hazard(self) -> float:
         """Holds end at the sample's own recent rate (memoryless, so the rest's holds follow the
         estimate as it improves; rest_of_population.RecentRate says why recent)."""
-        self._count_held(self._env.now)
+        self._count_held(self._env._now)
         return self.ended.per_day(MIN_HOLDS, self.hold.mean_days)
 
     def _leaves(self, now: float) -> float:
@@ -289,20 +289,20 @@ class LoadedPlaces(Places):
             return
         if t < self.wake_at:
             self.wake_at = t
-            self._env.timeout(max(0.0, t - self._env.now)).callbacks.append(self._wake)
+            self._env.timeout(max(0.0, t - self._env._now)).callbacks.append(self._wake)
 
     def _wake(self, _ev) -> None:
-        if self._env.now >= self.wake_at:
+        if self._env._now >= self.wake_at:
             self.wake_at = math.inf
-        self.advance(self._env.now)
+        self.advance(self._env._now)
 
     def in_use(self) -> int:
         """Units in use by the sample and the rest: the whole system's."""
-        self.advance(self._env.now)
+        self.advance(self._env._now)
         return self._in_use()
 
     def queued(self) -> int:
-        self.advance(self._env.now)
+        self.advance(self._env._now)
         return len(self.put_queue) + len(self.waiting)
 
     def rest_work_days(self) -> float:

@@ -123,7 +123,7 @@ class HomeCare:
         hours = int(s.pop.package_hours[i])
         if hours <= 0:
             return
-        s.sc.stop(i, s.env.now)
+        s.sc.stop(i, s.env._now)
         s.pop.package_hours[i] = 0
         self.markets[s.pop.borough[i]].put(hours)
         s.log.add(i, "package_end", "home")
@@ -193,7 +193,7 @@ class CareHomes:
         # run's flow then covers less than its onset correction does)
         shared = SampleRate(MIN_ASKS * len(loaded))
         shared.factor = onset_factor
-        now = self.sys.env.now
+        now = self.sys.env._now
         can = may_need_24_hour_care(self.sys.pop, self.sys.model)
         shared.prior_rate = float(onset_hazard[can].sum()) / DAYS_PER_YEAR
         for kind, home in loaded.items():

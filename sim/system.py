@@ -133,10 +133,10 @@ class System:
         self.band_of: list[int] = self.band.tolist()  # one resident's band, as a Python int
 
     def wait_start(self, measure: str, i: int) -> None:
-        self.waiting[measure].start(i, self.env.now, self._wait_rate[measure])
+        self.waiting[measure].start(i, self.env._now, self._wait_rate[measure])
 
     def wait_end(self, measure: str, i: int) -> None:
-        self.waiting[measure].stop(i, self.env.now)
+        self.waiting[measure].stop(i, self.env._now)
 
     def queue(self, i: int, request):
         """Note a queued request so that it is withdrawn if the resident dies waiting."""
@@ -155,7 +155,7 @@ class System:
 
     def start_package(self, i: int, hours: int) -> None:
         """Hours of home care a week begin to accrue (they pause while away from home)."""
-        self.sc.start(i, self.env.now, hours / DAYS_PER_WEEK)
+        self.sc.start(i, self.env._now, hours / DAYS_PER_WEEK)
 
     def at_home(self, i: int) -> bool:
         return self.setting[i] in (HOME, REABLEMENT)
@@ -194,22 +194,22 @@ class System:
     def enter_virtual_ward(self, i: int) -> None:
         """Hospital-level care at home: the resident stays home, so routine care goes on."""
         self.setting[i] = VIRTUAL_WARD
-        self.vw.start(i, self.env.now)
+        self.vw.start(i, self.env._now)
 
     def leave_virtual_ward(self, i: int) -> None:
-        self.vw.stop(i, self.env.now)
+        self.vw.stop(i, self.env._now)
         self.setting[i] = HOME
 
     def enter_intermediate_care(self, i: int) -> None:
         """Step-up to a community bed: like a hospital stay for what accrues."""
-        t = self.env.now
+        t = self.env._now
         self.community.stop(i, t)
         self.sc.stop(i, t)
         self.setting[i] = INTERMEDIATE_CARE
         self.ic.start(i, t)
 
     def leave_intermediate_care(self, i: int) -> None:
-        t = self.env.now
+        t = self.env._now
         self.ic.stop(i, t)
         if self.setting[i] != INTERMEDIATE_CARE:
             return
@@ -220,7 +220,7 @@ class System:
 
     def enter_care_home(self, i: int) -> None:
         """A resident at home moves into the care home place they now hold."""
-        t = self.env.now
+        t = self.env._now
         pop = self.pop
         for acc in (self.community, self.vw, self.ic):
             acc.stop(i, t)
@@ -230,7 +230,7 @@ class System:
 
     def die(self, i: int, where: str) -> None:
         self._gone(i)
-        self.pop.death_time[i] = self.env.now
+        self.pop.death_time[i] = self.env._now
         self.count("deaths", i)
         self.log.add(i, "death", where)
         for hook in self._on_death:
@@ -246,7 +246,7 @@ class System:
         for i in rows[~plain].tolist():
             self.move_out(i)
         quick = rows[plain]
-        t = self.env.now
+        t = self.env._now
         for acc in self.accruals:
             acc.stop_many(quick, t)
         pop.setting[quick] = DEAD
@@ -257,7 +257,7 @@ class System:
 
     def arrive_many(self, rows: np.ndarray) -> None:
         """Newcomers (births and moves in) take their rows, at home."""
-        t = self.env.now
+        t = self.env._now
         self.pop.setting[rows] = HOME
         for acc in (self.alive_acc, self.community):
             acc.start_many(rows, t)
@@ -270,13 +270,13 @@ class System:
         back what they held), but not a death."""
         where = SETTING_NAMES[self.setting[i]]
         self._gone(i)
-        self.pop.moved_time[i] = self.env.now
+        self.pop.moved_time[i] = self.env._now
         self.log.add(i, "move_out", where)
         for hook in self._on_death:
             hook(i)
 
     def _gone(self, i: int) -> None:
-        t = self.env.now
+        t = self.env._now
         pop = self.pop
         for acc in self.accruals:
             acc.stop(i, t)

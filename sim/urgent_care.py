@@ -39,7 +39,7 @@ class AccessPoint:
         """A call takes a free line now or queues for one; triage then closes it with advice, sends
         rapid response, or refers to A&E. Only a rapid response gets a process of its own."""
         s = self.sys
-        t_call = s.env.now
+        t_call = s.env._now
         s.count("access_point_calls", i)
         s.log.add(i, "access_point_call", "access_point")
         line = self.resource.take()
@@ -126,7 +126,7 @@ class RapidResponse:
 
     def _arrive(self, i: int, row: list[float], t_call: float, done: Outcome | None, pool: Pool, nurse, severe) -> None:
         s = self.sys
-        now = s.env.now
+        now = s.env._now
         response = now - t_call
         s.count("rr_episodes", i)
         s.count("rr_response_hours", i, response * HOURS_PER_DAY)

@@ -12,7 +12,7 @@ from scipy import stats
 
 from sim.population import DEAD, HOSPITAL, synthesise
 from sim.replication import Replication, run_replication
-from sim.row_draws import NORMAL_ABOVE, keyed_uniforms, poisson_from_uniform
+from sim.row_draws import BLOCK_ROWS, NORMAL_ABOVE, keyed_uniforms, poisson_from_uniform, uniform_columns
 from sim.streams import Streams
 
 
@@ -39,6 +39,25 @@ def test_a_keyed_draw_depends_on_its_own_row_only(rows, index):
     assert np.array_equal(together, alone)
     other_period = keyed_uniforms(Streams(2, 1).key("crisis_draws:8"), rows, np.full(rows.size, index), 5)
     assert not np.array_equal(together, other_period)
+
+
+@given(st.integers(1, 3 * BLOCK_ROWS + 5), st.integers(1, 40), st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+def test_uniform_columns_are_the_row_major_draws_transposed(rows, columns, seed):
+    """Drawn a block at a time, the numbers are those of one call, so a resident's row is the same."""
+    expected = np.random.default_rng(seed).random((rows, columns)).T
+    got = uniform_columns(np.random.default_rng(seed), rows, columns)
+    assert np.array_equal(got, expected)
+    assert got[0].flags.c_contiguous
+    # into a buffer kept between calls: the same numbers, in that buffer
+    out = np.full((columns, rows), np.nan)
+    assert uniform_columns(np.random.default_rng(seed), rows, columns, out) is out
+    assert np.array_equal(out, expected)
+
+
+def test_uniform_columns_refuse_a_buffer_of_another_shape():
+    with pytest.raises(ValueError, match=r"out has shape \(3, 10\), expected \(2, 10\)"):
+        uniform_columns(np.random.default_rng(0), 10, 2, np.empty((3, 10)))
 
 
 @given(st.floats(1e-3, 5000.0), st.integers(0, 2**32 - 1))

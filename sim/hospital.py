@@ -30,6 +30,7 @@ class Hospital:
     ):
         self.sys = system
         self.social_work = social_work
+        self._logged = system.log.enabled  # (the event log's calls skipped in the hot path when it is off)
         self.home_care = home_care
         self.reablement = reablement
         self.care_homes = care_homes
@@ -40,6 +41,8 @@ class Hospital:
         self.sigma = sigma
         self.log_mean_los = (np.log(np.asarray(h.mean_los_days.value)) - sigma * sigma / 2).tolist()
         self.los_elasticity = h.los_need_elasticity.value
+        self._need: np.ndarray | None = None  # the need array ``_rel_need`` was taken from
+        self._rel_need: list[float] = []
         self.in_bed: dict[int, object] = {}  # each resident in a bed, and the bed
         self.admitted_at: dict[int, float] = {}  # and when the stay began
         self.trim_days = h.tariff_trim_days.value
@@ -50,8 +53,11 @@ class Hospital:
 
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
-        rel_need = s.pop.need[i] / s.pop.base_need[i]
-        los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * rel_need**self.los_elasticity
+        pop = s.pop
+        if pop.need is not self._need:  # a year's need (or a newcomer's) has replaced the last
+            self._need = pop.need
+            self._rel_need = (pop.need / pop.base_need).tolist()  # Python floats, read one at a time
+        los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * self._rel_need[i] ** self.los_elasticity
         if with_interventions and self._los_mult is not None:  # (with none, every multiplier is one)
             los *= self._los_mult[i]
         # a Python float: the stay's end is a key in the event queue, compared many times there
@@ -102,7 +108,8 @@ class Hospital:
         if waited:
             s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
-        s.log.add(i, "admission", "hospital")
+        if self._logged:
+            s.log.add(i, "admission", "hospital")
         self.in_bed[i] = bed
         self.admitted_at[i] = now
         dying = s.dying.get(i)
@@ -137,7 +144,8 @@ class Hospital:
         s = self.sys
         if s.is_dead(i):
             return
-        s.log.add(i, "medically_fit", "hospital")
+        if self._logged:
+            s.log.add(i, "medically_fit", "hospital")
         if s.pop.placement[i]:
             dest = TO_HOME
         elif i in s.needs_place:
@@ -203,7 +211,8 @@ class Hospital:
         self.in_bed.pop(i, None)
         self.beds.give_back(bed)
         self._spell_ends(i)
-        s.log.add(i, "discharge", "hospital")
+        if self._logged:
+            s.log.add(i, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:
             self.reablement.begin(i, row, reablement_req)

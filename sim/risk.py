@@ -60,12 +60,38 @@ def stratify(score: np.ndarray, alive: np.ndarray, shares: np.ndarray, rng: np.r
     if idx.size == 0:
         return strata
     tie = rng.random(score.size)[idx]  # drawn for every row, so scenarios share tie-breaks
-    order = np.lexsort((tie, -score[idx]))
-    bounds = np.rint(np.cumsum(shares) / np.sum(shares) * idx.size).astype(int)
-    bounds[-1] = idx.size
-    labels = np.searchsorted(bounds, np.arange(idx.size), side="right").astype(np.int8)
-    strata[idx[order]] = labels
+    key = -score[idx]
+    n = idx.size
+    bounds = np.rint(np.cumsum(shares) / np.sum(shares) * n).astype(int)
+    bounds[-1] = n
+    if np.isnan(key).any():  # (no cut by value: the order itself)
+        order = np.lexsort((tie, key))
+        strata[idx[order]] = np.searchsorted(bounds, np.arange(n), side="right").astype(np.int8)
+        return strata
+    # Each resident's stratum is the number of cuts at or before their place in the order by score,
+    # then tie-break, then row (np.lexsort's); only the residents at each cut need that order, so
+    # the cuts are found by selection rather than by sorting everyone.
+    inner = sorted({int(b) for b in bounds if 0 < b < n})
+    at_cut = np.partition(key, inner)[inner] if inner else []
+    labels = np.full(n, int(np.count_nonzero(bounds <= 0)), dtype=np.int8)
+    for b, k in zip(inner, at_cut, strict=True):
+        labels += _from_place(key, tie, b, k) * np.int8(np.count_nonzero(bounds == b))
+    strata[idx] = labels
     return strata
+
+
+def _from_place(key: np.ndarray, tie: np.ndarray, b: int, k: float) -> np.ndarray:
+    """Whether each resident stands at place b or later in the order by (key, tie, row), where k
+    is the key at place b."""
+    equal = np.flatnonzero(key == k)
+    m = b - int(np.count_nonzero(key < k))  # place b within those sharing its key
+    t = tie[equal]
+    t_cut = np.partition(t, m)[m]
+    same = equal[t == t_cut]  # almost always one; in row order, as lexsort leaves equal keys
+    row_cut = same[m - int(np.count_nonzero(t < t_cut))]
+    later = key > k
+    later[equal] = (t > t_cut) | ((t == t_cut) & (equal >= row_cut))
+    return later
 
 
 def top_risk(score: np.ndarray, alive: np.ndarray, share: float) -> np.ndarray:

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sim.population import DEAD, HOME, age_band, band_mids, by_age, cost_tree_leaf, synthesise
@@ -87,6 +87,43 @@ def test_stratify_gives_exact_shares_and_ranks_by_score(baseline):
     # everyone in a higher stratum scores at least as high as anyone in a lower one
     for k in range(4):
         assert score[alive & (strata == k)].min() >= score[alive & (strata == k + 1)].max()
+
+
+class _CoarseUniforms:
+    """Stands in for a generator whose tie-breaks themselves tie (three values), so the order
+    falls through to the row, as np.lexsort leaves equal keys."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def random(self, n: int) -> np.ndarray:
+        return self.rng.integers(0, 3, n) / 3.0
+
+
+@given(
+    st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, np.nan]) | st.floats(0, 1), min_size=1, max_size=80),
+    st.lists(st.floats(0, 1), min_size=1, max_size=6),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_stratify_cuts_where_a_full_sort_by_score_then_tie_break_then_row_would(values, shares, seed, coarse):
+    """The cuts are found by selection; the strata are those of the order np.lexsort gives."""
+    score = np.asarray(values, dtype=float)
+    shares = np.asarray(shares)
+    assume(shares.sum() > 0)
+    alive = np.random.default_rng(seed).random(score.size) < 0.85
+    make = _CoarseUniforms if coarse else np.random.default_rng
+    got = stratify(score, alive, shares, make(seed))
+    idx = np.flatnonzero(alive)
+    expected = np.full(score.size, -1, dtype=np.int8)
+    if idx.size:
+        tie = make(seed).random(score.size)[idx]
+        order = np.lexsort((tie, -score[idx]))
+        bounds = np.rint(np.cumsum(shares) / shares.sum() * idx.size).astype(int)
+        bounds[-1] = idx.size
+        expected[idx[order]] = np.searchsorted(bounds, np.arange(idx.size), side="right")
+    assert np.array_equal(got, expected)
 
 
 def test_unobserved_risk_spreads_the_score_of_alike_residents(pop, make_variant):

@@ -66,6 +66,16 @@ RISK_FEATURES = (
     "smi",
 )
 
+# the features of the score that count a year's use (the rest are flags and attributes)
+RISK_COUNTS = (
+    "nel_admissions",
+    "ae_attendances",
+    "bed_days",
+    "outpatient",
+    "elective",
+    "gp_contacts",
+    "district_nurse",
+)
 
 # how far from 1 the shares residents are drawn by may sum: numpy's own tolerance is about 1.5e-8
 SHARE_TOLERANCE = 1e-9
@@ -249,9 +259,14 @@ class Need(_Strict):
     # eyes) more than frailty: a persistent lognormal propensity of mean one per resident, off
     # unless set, multiplies those two rates
     planned_care_sigma: Annotated[NonNegative | None, at_most(*NEED_SIGMA)] = None
+    # how far that propensity follows the resident's persistent frailty (the correlation of its log
+    # with frailty's): off unless set, and only with planned_care_sigma
+    planned_care_frailty_correlation: Probability | None = None
 
     @model_validator(mode="after")
     def _segments(self) -> Need:
+        if self.planned_care_frailty_correlation is not None and self.planned_care_sigma is None:
+            raise ValueError("planned_care_frailty_correlation needs planned_care_sigma (the propensity it shapes)")
         if len(self.segment_mean_cost.value) != 18:
             raise ValueError("segment_mean_cost needs the 18 leaves of the cost tree")
         m = self.segment_need_multiplier
@@ -479,6 +494,9 @@ class Risk(_Strict):
     # what the real score sees and the simulation does not hold (diagnoses beyond its conditions,
     # deprivation, coding): a persistent normal term per resident, off unless set
     unobserved_sigma: Annotated[NonNegative | None, at_most(10, "the spread of the score's hidden term")] = None
+    # the most of a year's use the score counts, by feature (a real tool bands its counts, so a
+    # heavy user's score stops rising); USE_COUNTED_UP_TO (sim/risk.py) where not set
+    counted_up_to: dict[Literal[RISK_COUNTS], Positive] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _shares(self) -> Risk:

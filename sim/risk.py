@@ -11,6 +11,10 @@ import numpy as np
 from models.schema import CareModel
 from sim.population import CARE_HOME, Population
 
+# assumption: the most of a year's use of any one kind the score counts, unless the model bands it
+# lower (risk.counted_up_to): far above any year's use but a frequent attender's
+USE_COUNTED_UP_TO = 50.0
+
 
 def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) -> np.ndarray:
     """Predicted probability of emergency admission in the next 12 months (logistic score).
@@ -28,9 +32,10 @@ def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) 
         "gp_contacts": "gp_contacts",
         "district_nurse": "district_nurse_contacts",
     }
+    caps = {k: v.value for k, v in (model.risk.counted_up_to or {}).items()}
     for feature, measure in uses.items():
         if feature in w and measure in prior:
-            lp += w[feature] * np.minimum(prior[measure], 50.0)
+            lp += w[feature] * np.minimum(prior[measure], caps.get(feature, USE_COUNTED_UP_TO))
     if "home_care" in w and "sc_hours" in prior:
         lp += w["home_care"] * (prior["sc_hours"] > 0)
     if "care_home" in w:

@@ -23,10 +23,23 @@ def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
         out[name] = need_rate(pop, model, c.rate.value, c.elasticity.value, c.leaf_elasticity)
     sigma = model.need.planned_care_sigma
     if sigma is not None and sigma.value > 0:
-        propensity = np.exp(sigma.value * pop.planned - 0.5 * sigma.value**2)  # lognormal, mean one
+        z = planned_care_normal(pop, model)
+        propensity = np.exp(sigma.value * z - 0.5 * sigma.value**2)  # lognormal, mean one
         for name in PLANNED_CONTACTS:
             out[name] = out[name] * propensity
     return out
+
+
+def planned_care_normal(pop: Population, model: CareModel) -> np.ndarray:
+    """The standard normal behind each resident's planned-care propensity: their own draw, or, with
+    a correlation rho with frailty, rho x frailty's standard normal + sqrt(1 - rho^2) x their own.
+    Frailty stays lognormal of mean one as it drifts, so its normal is (log frailty + sd^2 / 2) / sd."""
+    rho = model.need.planned_care_frailty_correlation
+    sf = model.need.frailty_sigma.value
+    if rho is None or rho.value == 0 or sf == 0:
+        return pop.planned
+    frail = (np.log(np.maximum(pop.frailty, 1e-300)) + 0.5 * sf * sf) / sf
+    return rho.value * frail + np.sqrt(1.0 - rho.value**2) * pop.planned
 
 
 def need_rate(pop: Population, model: CareModel, rate: float, elasticity: float, leaf_elasticity) -> np.ndarray:

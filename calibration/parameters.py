@@ -39,6 +39,9 @@ DN_WEIGHT = "risk.weights.district_nurse"
 # visits concentrate in the very high stratum far more than in the high one, so this sets how the
 # out-of-hospital column divides between the two
 DN_ELASTICITY = "routine_contacts.district_nurse.elasticity"
+# how steeply GP contacts rise with need (their rate stays at its prior, see DRIVERS): GP care is
+# most of the out-of-hospital column, so this sets how it divides between the strata
+GP_ELASTICITY = "routine_contacts.gp.elasticity"
 # a scale on how much district nursing and other community health care residents of care homes
 # draw, against people at home of the same need: they sit almost all in the very high stratum,
 # so this sets that stratum's out-of-hospital cost apart from the high one's
@@ -82,7 +85,17 @@ PLANNED_NODE = {
 # optional sigmas, off (zero) unless the model sets them
 OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE}
 # set directly
-SIGMAS = ("need.frailty_sigma", "need.shock_sigma", *WEIGHTS, GP_WEIGHT, UNOBSERVED, PLANNED, DN_WEIGHT, DN_ELASTICITY)
+SIGMAS = (
+    "need.frailty_sigma",
+    "need.shock_sigma",
+    *WEIGHTS,
+    GP_WEIGHT,
+    UNOBSERVED,
+    PLANNED,
+    DN_WEIGHT,
+    DN_ELASTICITY,
+    GP_ELASTICITY,
+)
 
 ELASTICITY_UNIT = "d log rate / d log need"
 LEAF_ELASTICITY_UNIT = "d log rate / d log need of the cost-tree leaf"
@@ -107,6 +120,7 @@ UNITS = {
     PLANNED: PLANNED_NODE["unit"],
     DN_WEIGHT: "log odds per visit",
     DN_ELASTICITY: ELASTICITY_UNIT,
+    GP_ELASTICITY: ELASTICITY_UNIT,
     "initial_state.home_care_utilisation": "fraction of weekly home-care hours in packages at the start",
     "crisis.age_multiplier": "multiplier by age band",
     FREQUENT_PATH: FREQUENT_UNIT,
@@ -152,6 +166,7 @@ PARAMETERS = (
     Parameter(CRISIS_AGE, -2.5, 1.5, 0.08),
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
+    Parameter(GP_ELASTICITY, 0.0, 1.5, 0.05),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"

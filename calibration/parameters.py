@@ -39,8 +39,11 @@ DN_WEIGHT = "risk.weights.district_nurse"
 # visits concentrate in the very high stratum far more than in the high one, so this sets how the
 # out-of-hospital column divides between the two
 DN_ELASTICITY = "routine_contacts.district_nurse.elasticity"
-# how steeply GP contacts rise with need (their rate stays at its prior, see DRIVERS): GP care is
-# most of the out-of-hospital column, so this sets how it divides between the strata
+# how steeply GP contacts rise with need (their rate at the reference need stays at its prior, see
+# DRIVERS): GP care is most of the out-of-hospital column, so this sets how it divides between the
+# strata. Most residents' need is under the reference, so it moves GP volume too (0.85 of the
+# reference rate on average at 0.5, 2.5 at 1.0), delivered only as far as GP hours allow: so it is
+# bounded at 1 and freed by name only (not in DEFAULT_FREE)
 GP_ELASTICITY = "routine_contacts.gp.elasticity"
 # a scale on how much district nursing and other community health care residents of care homes
 # draw, against people at home of the same need: they sit almost all in the very high stratum,
@@ -166,7 +169,7 @@ PARAMETERS = (
     Parameter(CRISIS_AGE, -2.5, 1.5, 0.08),
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
-    Parameter(GP_ELASTICITY, 0.0, 1.5, 0.05),
+    Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
@@ -186,7 +189,9 @@ HELD_UNTIL_FITTED = ("nel:leaf_shift",)
 DEFAULT_FREE = tuple(
     k
     for k, name in enumerate(NAMES)
-    if (not name.endswith(":leaf_shift") or name in FREE_LEAF_SHIFTS) and name not in HELD_UNTIL_FITTED
+    if (not name.endswith(":leaf_shift") or name in FREE_LEAF_SHIFTS)
+    and name not in HELD_UNTIL_FITTED
+    and name != GP_ELASTICITY
 )
 
 

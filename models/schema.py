@@ -265,8 +265,12 @@ class Need(_Strict):
 
     @model_validator(mode="after")
     def _segments(self) -> Need:
-        if self.planned_care_frailty_correlation is not None and self.planned_care_sigma is None:
-            raise ValueError("planned_care_frailty_correlation needs planned_care_sigma (the propensity it shapes)")
+        rho = self.planned_care_frailty_correlation
+        if rho is not None and rho.value > 0:
+            if self.planned_care_sigma is None or self.planned_care_sigma.value == 0:
+                raise ValueError("planned_care_frailty_correlation needs planned_care_sigma above 0 (what it shapes)")
+            if self.frailty_sigma.value == 0:
+                raise ValueError("planned_care_frailty_correlation needs frailty_sigma above 0 (what it follows)")
         if len(self.segment_mean_cost.value) != 18:
             raise ValueError("segment_mean_cost needs the 18 leaves of the cost tree")
         m = self.segment_need_multiplier

@@ -54,6 +54,7 @@ class Hospital:
     def length_of_stay(self, i: int, z: float, with_interventions: bool = True) -> float:
         s = self.sys
         pop = s.pop
+        # need changes only by replacing the arrays (population.update_need), never in place
         if pop.need is not self._need:  # a year's need (or a newcomer's) has replaced the last
             self._need = pop.need
             self._rel_need = (pop.need / pop.base_need).tolist()  # Python floats, read one at a time

@@ -14,6 +14,16 @@ from sim.population import CARE_HOME, Population
 # assumption: the most of a year's use of any one kind the score counts, unless the model bands it
 # lower (risk.counted_up_to): far above any year's use but a frequent attender's
 USE_COUNTED_UP_TO = 50.0
+# each of the score's counts of use (models.schema.RISK_COUNTS), and the ledger's measure it reads
+USE_MEASURES = {
+    "nel_admissions": "nel_admissions",
+    "ae_attendances": "ae_attendances",
+    "bed_days": "bed_days",
+    "outpatient": "outpatient",
+    "elective": "elective",
+    "gp_contacts": "gp_contacts",
+    "district_nurse": "district_nurse_contacts",
+}
 
 
 def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) -> np.ndarray:
@@ -23,17 +33,8 @@ def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) 
     """
     w = {k: v.value for k, v in model.risk.weights.items()}
     lp = np.full(pop.size, model.risk.intercept.value)
-    uses = {
-        "nel_admissions": "nel_admissions",
-        "ae_attendances": "ae_attendances",
-        "bed_days": "bed_days",
-        "outpatient": "outpatient",
-        "elective": "elective",
-        "gp_contacts": "gp_contacts",
-        "district_nurse": "district_nurse_contacts",
-    }
     caps = {k: v.value for k, v in (model.risk.counted_up_to or {}).items()}
-    for feature, measure in uses.items():
+    for feature, measure in USE_MEASURES.items():
         if feature in w and measure in prior:
             lp += w[feature] * np.minimum(prior[measure], caps.get(feature, USE_COUNTED_UP_TO))
     if "home_care" in w and "sc_hours" in prior:

@@ -102,10 +102,33 @@ def test_bad_planned_care_and_band_settings_are_refused_naming_the_file_and_key(
     assert any(line.startswith(f"{path}: ") and expected in line for line in info.value.problems), info.value.problems
 
 
-def test_a_correlation_without_a_propensity_to_shape_is_refused(tmp_path, make_data):
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"need.planned_care_sigma": None}, "needs planned_care_sigma above 0"),
+        ({"need.planned_care_sigma": _node(0.0, "sd of log")}, "needs planned_care_sigma above 0"),
+        ({"need.frailty_sigma": _node(0.0, "sd of log")}, "needs frailty_sigma above 0"),
+    ],
+    ids=["no propensity", "a propensity of no spread", "no frailty"],
+)
+def test_a_correlation_with_nothing_to_shape_or_follow_is_refused(make_data, change, expected):
     from models.schema import CareModel
 
     data = make_data(**{"need.planned_care_frailty_correlation": _node(0.3, "correlation")})
-    data["need"].pop("planned_care_sigma")
-    with pytest.raises(ValueError, match="planned_care_frailty_correlation needs planned_care_sigma"):
+    for path, value in change.items():
+        table, key = path.split(".")
+        if value is None:
+            data[table].pop(key)
+        else:
+            data[table][key] = value
+    with pytest.raises(ValueError, match=expected):
         CareModel.model_validate(data)
+    data["need"]["planned_care_frailty_correlation"] = _node(0.0, "correlation")  # off: accepted
+    CareModel.model_validate(data)
+
+
+def test_every_count_the_score_reads_can_be_banded_and_nothing_else():
+    from models.schema import RISK_COUNTS
+    from sim.risk import USE_MEASURES
+
+    assert set(USE_MEASURES) == set(RISK_COUNTS)

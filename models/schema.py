@@ -46,7 +46,8 @@ from models.vocabulary import (
     TASKS,
 )
 
-RISK_FEATURES = (
+# the features of the score that count a year's use (the rest are flags and attributes)
+RISK_COUNTS = (
     "nel_admissions",
     "ae_attendances",
     "bed_days",
@@ -54,6 +55,9 @@ RISK_FEATURES = (
     "elective",
     "gp_contacts",
     "district_nurse",
+)
+RISK_FEATURES = (
+    *RISK_COUNTS,
     "home_care",
     "care_home",
     "age_65_74",
@@ -64,17 +68,6 @@ RISK_FEATURES = (
     "cancer",
     "learning_disability",
     "smi",
-)
-
-# the features of the score that count a year's use (the rest are flags and attributes)
-RISK_COUNTS = (
-    "nel_admissions",
-    "ae_attendances",
-    "bed_days",
-    "outpatient",
-    "elective",
-    "gp_contacts",
-    "district_nurse",
 )
 
 # how far from 1 the shares residents are drawn by may sum: numpy's own tolerance is about 1.5e-8

@@ -59,7 +59,6 @@ class CrisisPathway:
     ):
         self.sys = system
         self.access_point = access_point
-        self._logged = system.log.enabled  # (the event log's calls skipped in the hot path when it is off)
         self.emergency = emergency
         self.rapid_response = rapid_response
         self.virtual_ward = virtual_ward
@@ -108,8 +107,7 @@ class CrisisPathway:
         """A crisis that happens: counted, then to where it goes. ``terminal``: the crisis that
         begins a terminal decline, the one end-of-life support can keep at home."""
         self._crises[i] += 1.0
-        if self._logged:
-            self.sys.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
+        self.sys.log.add(i, "crisis", "home" if setting != CARE_HOME else "care_home")
         # with interventions, a row longer than the draws carries their mechanisms (sim/draws.py;
         # without, a death's or an onset's row is longer by its course's columns only)
         if self.sys.interventions.any and len(row) > DRAW_COLUMNS:

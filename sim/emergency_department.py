@@ -38,7 +38,6 @@ class EmergencyDepartment:
     def __init__(self, system: System, hospital: Hospital):
         self.sys = system
         self.hospital = hospital
-        self._logged = system.log.enabled  # (the event log's calls skipped in the hot path when it is off)
         self.p_admit = np.asarray(system.model.hospital.p_admit.value).tolist()
         ed = system.model.emergency_department
         self.standard_days = ed.standard_hours.value / HOURS_PER_DAY
@@ -79,8 +78,7 @@ class EmergencyDepartment:
     def attend(self, i: int, row: list[float]) -> None:
         s = self.sys
         self._attendances[i] += 1.0
-        if self._logged:
-            s.log.add(i, "ae_attendance", "emergency_department")
+        s.log.add(i, "ae_attendance", "emergency_department")
         arrived = s.env._now
         leaves_at = self._leaves_at
         leaves_at[i] = math.inf

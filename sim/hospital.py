@@ -30,7 +30,6 @@ class Hospital:
     ):
         self.sys = system
         self.social_work = social_work
-        self._logged = system.log.enabled  # (the event log's calls skipped in the hot path when it is off)
         self.home_care = home_care
         self.reablement = reablement
         self.care_homes = care_homes
@@ -109,8 +108,7 @@ class Hospital:
         if waited:
             s.wait_end("bed_wait_hours", i)
         s.bed.start(i, now)
-        if self._logged:
-            s.log.add(i, "admission", "hospital")
+        s.log.add(i, "admission", "hospital")
         self.in_bed[i] = bed
         self.admitted_at[i] = now
         dying = s.dying.get(i)
@@ -145,8 +143,7 @@ class Hospital:
         s = self.sys
         if s.is_dead(i):
             return
-        if self._logged:
-            s.log.add(i, "medically_fit", "hospital")
+        s.log.add(i, "medically_fit", "hospital")
         if s.pop.placement[i]:
             dest = TO_HOME
         elif i in s.needs_place:
@@ -212,8 +209,7 @@ class Hospital:
         self.in_bed.pop(i, None)
         self.beds.give_back(bed)
         self._spell_ends(i)
-        if self._logged:
-            s.log.add(i, "discharge", "hospital")
+        s.log.add(i, "discharge", "hospital")
         s.leave_hospital(i, to_reablement=reablement_req is not None and not s.pop.placement[i])
         if reablement_req is not None:
             self.reablement.begin(i, row, reablement_req)

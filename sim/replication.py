@@ -40,24 +40,12 @@ from sim.interventions import Interventions
 from sim.ledger import year_record
 from sim.population import NOT_ARRIVED, advance_year, synthesise
 from sim.recording import Recorder
-from sim.risk import risk_score, stratify
+from sim.risk import PRIOR_USE, risk_score, stratify
 from sim.sample_load import SampleLoad
 from sim.settings import Settings, build_settings
 from sim.streams import Streams
 from sim.system import System
 from sim.workforce import BulkWorkforce
-
-# the use over the last 12 months the risk score reads at the next year start
-PRIOR_USE = (
-    "nel_admissions",
-    "ae_attendances",
-    "bed_days",
-    "outpatient",
-    "elective",
-    "gp_contacts",
-    "district_nurse_contacts",
-    "sc_hours",
-)
 
 
 @dataclass

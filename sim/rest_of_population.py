@@ -223,10 +223,7 @@ class Rota:
                 self._play(now)
                 self._asked(now)
             self.jobs.append(days)
-        free_at = self.free_at  # (``_start``, inlined: a call here costs as much as its body)
-        start = max(now, free_at[0])
-        heapq.heapreplace(free_at, start + days)
-        return start
+        return self._start(now, days)
 
     def feed(self, t: float) -> None:
         """One of the rest's jobs asked for at t, by the capacity in front of this one: A&E's

@@ -24,6 +24,9 @@ USE_MEASURES = {
     "gp_contacts": "gp_contacts",
     "district_nurse": "district_nurse_contacts",
 }
+# the use over the last 12 months the score reads at the next year start: the counts, and the
+# home care hours that say whether a package was active
+PRIOR_USE = (*USE_MEASURES.values(), "sc_hours")
 
 
 def risk_score(pop: Population, prior: dict[str, np.ndarray], model: CareModel) -> np.ndarray:

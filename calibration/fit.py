@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from scipy.optimize import least_squares
 
 from calibration import leaves, longitudinal
-from calibration.measure import achieved, achieved_one, mean_of
+from calibration.measure import MEASURE_VERSION, achieved, achieved_one, mean_of
 from calibration.parameters import DEFAULT_FREE, NAMES, PARAMETERS, apply, start
 from calibration.targets import Target, load_targets
 from experiments.files import write_text
@@ -101,6 +101,7 @@ class Objective:
         return json.dumps(
             [
                 RESULTS_VERSION,  # an earlier engine's results are not this one's
+                MEASURE_VERSION,  # nor the same results measured as an earlier version did
                 self.start,
                 float(self.spec.scale),
                 list(self.spec.seeds),

@@ -1,9 +1,8 @@
 """Each cost-tree leaf's need multiplier, fitted by a damped fixed point so that the leaf's
-simulated mean cost meets the tree's.
+simulated mean cost, at the tree's level (calibration/measure.py), meets the tree's.
 
-The tree's own sample costs GBP 1,385 a head, the tri-borough's strata table GBP 1,263 (GBP 589.5m
-over 466,920 people), so the leaf targets are the tree's means scaled by the ratio: then the tree
-and the total can both hold, and each leaf sits about 9% under the tree, inside its 15% band.
+The level of cost is the total spend's and the column scales' to set: the tree gives how cost is
+shared across leaves, so the step moves each leaf relative to leaf 0.
 """
 
 from __future__ import annotations
@@ -11,21 +10,17 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-import pandas as pd
 
-from calibration.targets import DATA, strata_table
+from calibration.targets import tree_means
 
 LEAVES = 18
 UNIT = "multiplier of the leaf's tree mean cost"
 
 
 def leaf_targets() -> np.ndarray:
-    """GBP per person per year for each leaf, scaled to the tri-borough's spend per head."""
-    tree = pd.read_csv(DATA / "cost_tree.csv").sort_values("leaf")
-    totals = pd.read_csv(DATA / "totals_2010.csv").set_index("measure").value
-    per_head = float(totals["total_spend"]) * 1e6 / float(strata_table().population.sum())
-    tree_mean = float(np.average(tree.mean_cost, weights=tree.n))
-    return tree.mean_cost.to_numpy(float) * per_head / tree_mean
+    """GBP per person per year for each leaf: the tree's means (what a leaf's cost at the tree's
+    level is compared with)."""
+    return tree_means().reindex(range(LEAVES)).to_numpy(float)
 
 
 def multipliers(data: dict) -> np.ndarray:

@@ -27,6 +27,11 @@ def strata_table() -> pd.DataFrame:
     return pd.read_csv(DATA / "strata_2010.csv").set_index("stratum")
 
 
+def tree_means() -> pd.Series:
+    """The cost tree's mean annual cost per leaf (GBP per person), indexed by leaf."""
+    return pd.read_csv(DATA / "cost_tree.csv").set_index("leaf").mean_cost.sort_index()
+
+
 def load_targets() -> list[Target]:
     """Per-stratum costs and admissions per head, total spend, concentration and the cost tree."""
     out: list[Target] = []
@@ -48,6 +53,8 @@ def load_targets() -> list[Target]:
     # the hospital with delayed discharges would be right for the wrong reason
     for _, g in pd.read_csv(DATA / "guards_2010.csv").iterrows():
         out.append(Target(str(g.measure), float(g.value), float(g.tolerance), "guard"))
+    # a leaf's row compares its cost at the tree's level (calibration/measure.py: the tree's sample
+    # and the table differ in level and mix, so the tree gives the shape of cost across leaves)
     tree = pd.read_csv(DATA / "cost_tree.csv")
     for _, leaf in tree[tree.n >= TREE_MIN_PEOPLE].iterrows():
         out.append(Target(f"tree:{int(leaf.leaf)}", float(leaf.mean_cost), 0.15 * float(leaf.mean_cost), "cost tree"))

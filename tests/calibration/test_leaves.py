@@ -5,20 +5,61 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calibration import leaves
 from calibration.fit import FitSpec, Objective
+from calibration.measure import leaf_costs_at_tree_level
 from calibration.parameters import start
-from calibration.targets import DATA
+from calibration.targets import DATA, tree_means
 
 
-def test_leaf_targets_are_the_tree_scaled_to_the_tri_borough_spend_per_head():
+def test_leaf_targets_are_the_tree_means():
     tree = pd.read_csv(DATA / "cost_tree.csv").sort_values("leaf")
-    t = leaves.leaf_targets()
-    assert np.average(t, weights=tree.n) == pytest.approx(589.5e6 / 466_920, rel=1e-9)
-    ratio = t / tree.mean_cost.to_numpy()
-    assert np.ptp(ratio) < 1e-12, "one factor for every leaf"
-    assert 0.85 < ratio[0] < 0.95, "inside the tree's 15% band"
+    assert np.array_equal(leaves.leaf_targets(), tree.mean_cost.to_numpy(float))
+
+
+def _persons(heads: list[int], cost_of_leaf) -> pd.DataFrame:
+    leaf = np.repeat(np.arange(len(heads)), heads)
+    return pd.DataFrame({"leaf": leaf, "cost_total": [cost_of_leaf(k, j) for j, k in enumerate(leaf)]})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    heads=st.lists(st.integers(0, 30), min_size=leaves.LEAVES, max_size=leaves.LEAVES).filter(lambda h: sum(h) > 0),
+    level=st.floats(0.01, 100.0),
+)
+def test_a_population_costed_as_the_tree_at_any_level_meets_every_leaf(heads, level):
+    """The shape of cost across leaves is compared, not its level (which is the total spend's):
+    leaves costed in proportion to the tree's means meet them exactly, whatever the mix."""
+    tree = tree_means()
+    rows = leaf_costs_at_tree_level(_persons(heads, lambda k, j: level * tree[k]))
+    assert set(rows) == {f"tree:{k}" for k, h in enumerate(heads) if h}
+    for k, h in enumerate(heads):
+        if h:
+            assert rows[f"tree:{k}"] == pytest.approx(tree[k], rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    heads=st.lists(st.integers(1, 20), min_size=leaves.LEAVES, max_size=leaves.LEAVES),
+    spread=st.lists(st.floats(0.2, 5.0), min_size=leaves.LEAVES, max_size=leaves.LEAVES),
+    level=st.floats(0.01, 100.0),
+)
+def test_a_leaf_costed_off_the_tree_shows_by_how_much_relative_to_the_rest(heads, spread, level):
+    """Scaling every cost leaves the rows alone; the rows average, over the population's leaves,
+    to the tree's means averaged over them; and a leaf costed twice as high relative to another
+    as the tree has it reads twice as high relative to it (the rows keep the leaves' ratios)."""
+    tree = tree_means()
+    persons = _persons(heads, lambda k, j: spread[k] * tree[k] * (1 + 0.1 * (j % 3)))
+    rows = leaf_costs_at_tree_level(persons)
+    scaled = persons.assign(cost_total=persons.cost_total * level)
+    assert leaf_costs_at_tree_level(scaled) == pytest.approx(rows, rel=1e-9)
+    values = np.array([rows[f"tree:{k}"] for k in range(leaves.LEAVES)])
+    assert np.average(values, weights=heads) == pytest.approx(np.average(tree.to_numpy(), weights=heads), rel=1e-9)
+    means = persons.groupby("leaf").cost_total.mean().to_numpy()
+    assert values[1] / values[0] == pytest.approx(means[1] / means[0], rel=1e-9)
 
 
 def test_a_step_moves_each_leaf_towards_its_target_relative_to_leaf_0():

@@ -62,10 +62,16 @@ def _figures(t: pd.DataFrame) -> list[str]:
         figs.append(fig.to_html(full_html=False, include_plotlyjs=False))
     tree = t[t.group == "cost tree"]
     fig = go.Figure(
-        [go.Bar(x=tree.name, y=tree.target, name="cost tree"), go.Bar(x=tree.name, y=tree.achieved, name="simulated")]
+        [
+            go.Bar(x=tree.name, y=tree.target, name="cost tree"),
+            go.Bar(x=tree.name, y=tree.achieved, name="simulated, at the tree's level"),
+        ]
     )
     fig.update_layout(
-        title="Mean annual cost per cost-tree leaf (leaves of 500+ people), GBP",
+        title=(
+            "Mean annual cost per cost-tree leaf (leaves of 500+ people), GBP; simulated x the tree's means "
+            "over the simulated leaves / the simulated mean cost"
+        ),
         barmode="group",
         template="plotly_white",
         height=360,

@@ -260,8 +260,9 @@ class Need(_Strict):
     def _segments(self) -> Need:
         rho = self.planned_care_frailty_correlation
         if rho is not None and rho.value > 0:
-            if self.planned_care_sigma is None or self.planned_care_sigma.value == 0:
-                raise ValueError("planned_care_frailty_correlation needs planned_care_sigma above 0 (what it shapes)")
+            # at 0 the propensity is off and the correlation moot: a fit may take the sd there
+            if self.planned_care_sigma is None:
+                raise ValueError("planned_care_frailty_correlation needs planned_care_sigma (what it shapes)")
             if self.frailty_sigma.value == 0:
                 raise ValueError("planned_care_frailty_correlation needs frailty_sigma above 0 (what it follows)")
         if len(self.segment_mean_cost.value) != 18:

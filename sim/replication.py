@@ -275,7 +275,9 @@ class Replication:
 # 4: business as usual refitted for persistence and five-year stationarity (issue 16's sixth refit).
 # 5: at a sample, the rest's care home requests follow the needs for 24-hour care expected (from the
 #    start), split by kind's chance, and their places end at the holders' mean death hazard.
-RESULTS_VERSION = 5
+# 6: business as usual refitted with planned care following frailty and the score banding planned
+#    use (issue 16's twelfth refit).
+RESULTS_VERSION = 6
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

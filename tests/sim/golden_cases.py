@@ -30,7 +30,8 @@ frailty and shock persistence 0.8 and 0.3, every fitted value moved), and when, 
 the rest's requests for care home places came to follow the needs for 24-hour care the sample
 was expected to have (from the start, not the places' turnover), split by each kind's chance, and
 their places to end at the holders' mean death hazard (sim/social_care.py ``rest_as_expected``;
-every case moved). Re-record them
+every case moved), and when business as usual was refitted with planned care following frailty
+and the score banding planned use (the twelfth refit; every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

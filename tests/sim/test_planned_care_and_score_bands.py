@@ -42,8 +42,8 @@ def test_planned_care_follows_frailty_by_the_correlation_set_and_keeps_its_sprea
 
 def test_planned_care_correlation_moves_planned_rates_only(pop, make_variant, baseline):
     on = annual_rates(pop, make_variant(**{"need.planned_care_frailty_correlation": _node(0.5, "correlation")}))
-    off = annual_rates(pop, baseline)
-    none = annual_rates(pop, make_variant(**{"need.planned_care_sigma": _node(0.0, "sd of log")}))
+    off = annual_rates(pop, make_variant(**{"need.planned_care_frailty_correlation": 0.0}))
+    none = annual_rates(pop, make_variant(**{"need.planned_care_sigma": 0.0}))
     frail = _frailty_normal(pop, baseline)
     for name in ("outpatient", "elective"):
         # a propensity of mean one, higher where frailty is: so more planned care in all, as need
@@ -64,11 +64,12 @@ def test_the_score_counts_a_banded_use_only_up_to_its_band(pop, make_variant, ba
     prior["nel_admissions"][300:400] = 7.0
     bands = {"outpatient": _node(5, "attendances"), "elective": _node(2, "admissions")}
     banded = risk_score(pop, prior, make_variant(**{"risk.counted_up_to": bands}))
-    plain = risk_score(pop, prior, baseline)
+    unbanded = make_variant(**{"risk.counted_up_to": None})
+    plain = risk_score(pop, prior, unbanded)
     np.testing.assert_array_equal(banded[100:200], plain[100:200])  # within the band: as before
     assert np.all(banded[:100] < plain[:100])
     at_band = dict(prior, outpatient=np.minimum(prior["outpatient"], 5.0), elective=np.minimum(prior["elective"], 2.0))
-    np.testing.assert_array_equal(banded, risk_score(pop, at_band, baseline))
+    np.testing.assert_array_equal(banded, risk_score(pop, at_band, unbanded))
     np.testing.assert_array_equal(banded[300:], plain[300:])  # a use not banded counts as before
     assert USE_COUNTED_UP_TO == 50.0
 
@@ -105,11 +106,10 @@ def test_bad_planned_care_and_band_settings_are_refused_naming_the_file_and_key(
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"need.planned_care_sigma": None}, "needs planned_care_sigma above 0"),
-        ({"need.planned_care_sigma": _node(0.0, "sd of log")}, "needs planned_care_sigma above 0"),
+        ({"need.planned_care_sigma": None}, "needs planned_care_sigma"),
         ({"need.frailty_sigma": _node(0.0, "sd of log")}, "needs frailty_sigma above 0"),
     ],
-    ids=["no propensity", "a propensity of no spread", "no frailty"],
+    ids=["no propensity", "no frailty"],
 )
 def test_a_correlation_with_nothing_to_shape_or_follow_is_refused(make_data, change, expected):
     from models.schema import CareModel
@@ -125,6 +125,17 @@ def test_a_correlation_with_nothing_to_shape_or_follow_is_refused(make_data, cha
         CareModel.model_validate(data)
     data["need"]["planned_care_frailty_correlation"] = _node(0.0, "correlation")  # off: accepted
     CareModel.model_validate(data)
+
+
+def test_a_correlation_on_a_propensity_of_no_spread_is_accepted_and_moot(pop, make_variant):
+    """A fit may take planned care's sd to its bound of 0: the propensity is then one for all,
+    whatever the correlation."""
+    a = annual_rates(pop, make_variant(**{"need.planned_care_sigma": 0.0}))
+    b = annual_rates(
+        pop, make_variant(**{"need.planned_care_sigma": 0.0, "need.planned_care_frailty_correlation": 0.0})
+    )
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
 
 
 def test_every_count_the_score_reads_can_be_banded_and_nothing_else():

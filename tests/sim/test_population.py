@@ -151,7 +151,10 @@ def test_planned_care_propensity_spreads_planned_care_alone(pop, make_variant):
 
     def rates(sigma: float) -> dict[str, np.ndarray]:
         node = {"value": sigma, "unit": "sd of log", "source": "assumption"}
-        return annual_rates(pop, make_variant(**{"need.planned_care_sigma": node}))
+        # the propensity alone, not following frailty
+        return annual_rates(
+            pop, make_variant(**{"need.planned_care_sigma": node, "need.planned_care_frailty_correlation": 0.0})
+        )
 
     off, on = rates(0.0), rates(0.8)
     for name in ("outpatient", "elective"):

@@ -134,3 +134,10 @@ def test_fixed_point_recovers_known_leaf_multipliers_on_a_small_population(make_
     for k, v in chosen.items():
         assert m[k] == pytest.approx(v, rel=0.1), (k, m[k])
         assert ach[f"tree:{k}"] == pytest.approx(target[k], rel=0.05), k
+
+
+def test_a_leaf_the_tree_does_not_hold_is_refused():
+    """Otherwise its missing mean would turn every leaf's row to NaN."""
+    persons = pd.DataFrame({"leaf": [0, 0, 99], "cost_total": [100.0, 200.0, 300.0]})
+    with pytest.raises(ValueError, match=r"leaves the tree does not hold: \[99\]"):
+        leaf_costs_at_tree_level(persons)

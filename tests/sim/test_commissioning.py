@@ -121,8 +121,10 @@ def test_more_places_cost_their_whole_block_while_use_moves_little(base, more_pl
     # the council's block is untouched
     assert after["cost_places_council"].sum() == pytest.approx(before["cost_places_council"].sum(), rel=1e-12)
     # a step-up finds a free place more often, but nothing like the block's doubling: the places
-    # run near full here (a twentieth, one year: 0.9 to 1.05 of their place-days used, by fit),
-    # so doubling them lets through up to a fifth more use (0.02 to 0.2 by fit)
+    # run near full here (a twentieth, seed 3, one year: 11,576 of 12,775 place-days used on the
+    # committed fit, 13,460 on the sixth refit), so doubling them lets through 18% of the added
+    # place-days' worth of use (2% on the sixth refit)
     used_before, used_after = before["cost_places_used_nhs"].sum(), after["cost_places_used_nhs"].sum()
-    assert abs(used_after - used_before) < 0.3 * used_before
-    assert abs(used_after - used_before) < 0.3 * rise
+    assert 0 <= used_after - used_before < 0.3 * rise
+    vw_before, vw_after = (r["virtual_ward_place_days_used"].sum() for r in (before, after))
+    assert vw_after - vw_before < 0.3 * added

@@ -29,9 +29,9 @@ def test_a_crisis_multiplier_above_one_adds_crises_and_is_debited(base, baseline
     assert 1.25 < ratio < 1.6, ratio  # 1.5, less as more stays leave less time at home (1.33 here)
     credited = got["credited"]["worse"]
     added = got["top"]["crises"] - base["top"]["crises"]
-    # debited with the crises it added where they fell. The net rise in the top strata differs
-    # from the debit both ways: more residents in hospital leave fewer days at home (less), and
-    # the added use moves residents into the top strata by the next year's score (more): 64,800
+    # debited with the crises it added where they fell. The net rise in the top strata can differ
+    # from the debit either way: more residents in hospital leave fewer days at home (less), and
+    # added use can move residents into the top strata by the next year's score (more): 64,800
     # debited against a rise of 65,900 on the committed fit, 78,500 against 61,400 on the sixth
     assert credited["avoided_crises"] == pytest.approx(-added, rel=0.35)
     assert credited["avoided_nel_admissions"] < 0

@@ -125,21 +125,8 @@ def test_a_correlation_with_nothing_to_shape_or_follow_is_refused(make_data, cha
         CareModel.model_validate(data)
     data["need"]["planned_care_frailty_correlation"] = _node(0.0, "correlation")  # off: accepted
     CareModel.model_validate(data)
-
-
-def test_a_correlation_on_a_propensity_of_no_spread_is_accepted_and_moot(pop, make_variant):
-    """A fit may take planned care's sd to its bound of 0: the propensity is then one for all,
-    whatever the correlation."""
-    a = annual_rates(pop, make_variant(**{"need.planned_care_sigma": 0.0}))
-    b = annual_rates(
-        pop, make_variant(**{"need.planned_care_sigma": 0.0, "need.planned_care_frailty_correlation": 0.0})
-    )
-    for name in a:
-        np.testing.assert_array_equal(a[name], b[name])
-
-
-def test_every_count_the_score_reads_can_be_banded_and_nothing_else():
-    from models.schema import RISK_COUNTS
-    from sim.risk import USE_MEASURES
-
-    assert set(USE_MEASURES) == set(RISK_COUNTS)
+    # a propensity of no spread with a correlation set is accepted (a fit may take the sd to its
+    # bound of 0; the propensity is then one for all)
+    data = make_data(**{"need.planned_care_frailty_correlation": _node(0.3, "correlation")})
+    data["need"]["planned_care_sigma"] = _node(0.0, "sd of log")
+    CareModel.model_validate(data)

@@ -67,8 +67,7 @@ def leaf_costs_at_tree_level(persons: pd.DataFrame) -> dict[str, float]:
     unknown = sorted(set(heads.index) - set(tree.index))
     if unknown:
         raise ValueError(f"the person log has cost-tree leaves the tree does not hold: {unknown}")
-    at_tree = float((tree.reindex(heads.index).to_numpy() * heads.to_numpy()).sum() / heads.sum())
-    level = at_tree / float(persons.cost_total.mean())
+    level = float(np.average(tree[heads.index], weights=heads) / np.average(cost, weights=heads))
     return {f"tree:{int(leaf)}": float(c) * level for leaf, c in cost.items()}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,10 @@ def strata_table() -> pd.DataFrame:
     return pd.read_csv(DATA / "strata_2010.csv").set_index("stratum")
 
 
+@functools.cache
 def tree_means() -> pd.Series:
-    """The cost tree's mean annual cost per leaf (GBP per person), indexed by leaf."""
+    """The cost tree's mean annual cost per leaf (GBP per person), indexed by leaf: read once, as
+    every replication's measure asks for it (callers do not modify it)."""
     return pd.read_csv(DATA / "cost_tree.csv").set_index("leaf").mean_cost.sort_index()
 
 

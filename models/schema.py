@@ -260,7 +260,8 @@ class Need(_Strict):
     def _segments(self) -> Need:
         rho = self.planned_care_frailty_correlation
         if rho is not None and rho.value > 0:
-            # at 0 the propensity is off and the correlation moot: a fit may take the sd there
+            # a planned-care sd of 0 is accepted (the propensity is off, the correlation moot),
+            # as a fit may take the sd to that bound
             if self.planned_care_sigma is None:
                 raise ValueError("planned_care_frailty_correlation needs planned_care_sigma (what it shapes)")
             if self.frailty_sigma.value == 0:

@@ -41,7 +41,7 @@ class Hospital:
         self.log_mean_los = (np.log(np.asarray(h.mean_los_days.value)) - sigma * sigma / 2).tolist()
         self.los_elasticity = h.los_need_elasticity.value
         self._need: np.ndarray | None = None  # the need array ``_rel_need`` was taken from
-        self._rel_need: list[float] = []
+        self._rel_need: memoryview | list[float] = []
         self.in_bed: dict[int, object] = {}  # each resident in a bed, and the bed
         self.admitted_at: dict[int, float] = {}  # and when the stay began
         self.trim_days = h.tariff_trim_days.value
@@ -56,7 +56,7 @@ class Hospital:
         # need changes only by replacing the arrays (population.update_need), never in place
         if pop.need is not self._need:  # a year's need (or a newcomer's) has replaced the last
             self._need = pop.need
-            self._rel_need = (pop.need / pop.base_need).tolist()  # Python floats, read one at a time
+            self._rel_need = memoryview(pop.need / pop.base_need)  # Python floats, read one at a time
         los = math.exp(self.log_mean_los[s.band_of[i]] + self.sigma * z) * self._rel_need[i] ** self.los_elasticity
         if with_interventions and self._los_mult is not None:  # (with none, every multiplier is one)
             los *= self._los_mult[i]

@@ -31,7 +31,6 @@ credited to the intervention that made them.
 
 from __future__ import annotations
 
-import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,7 +168,7 @@ class Interventions:
         # per-resident mechanism arrays (1 = no change, 0 = no diversion)
         self.mult: dict[str, np.ndarray] = {}
         # the same memory as Python numbers, for one stay's or one discharge's multiplier
-        self.one_mult: dict[str, array.array] = {}
+        self.one_mult: dict[str, memoryview] = {}
         for t in (*HAZARD_TARGETS, *SHORTEN_TARGETS):
             self.one_mult[t], self.mult[t] = scalar_array(n, fill=1.0)
         # the factor on each resident's crisis rate at which candidate crises are drawn: above one

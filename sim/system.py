@@ -130,7 +130,9 @@ class System:
     # ----- state --------------------------------------------------------------------------------
     def update_bands(self) -> None:
         self.band = age_band(self.pop.age, np.asarray(self.model.population.age_band_lower.value)).astype(np.int8)
-        self.band_of: list[int] = self.band.tolist()  # one resident's band, as a Python int
+        # one resident's band, as a Python int, read in place (a list of the whole population's
+        # would add a read of memory far apart to each)
+        self.band_of = memoryview(self.band)
 
     def wait_start(self, measure: str, i: int) -> None:
         self.waiting[measure].start(i, self.env._now, self._wait_rate[measure])

@@ -176,9 +176,10 @@ def scalar_array(n: int, typecode: str = "d", fill: float = 0.0) -> tuple[memory
     numpy scalar and its arithmetic, with the same IEEE result); bulk work uses the second.
 
     An event reads a few values of one resident from each of some forty arrays of the whole
-    population, hundreds of megabytes in all, so nearly every read misses the processor's address
-    cache on ordinary 4 KiB pages; the memory is asked to be held on huge pages where the system
-    allows it (as numpy asks for its own large arrays), which spares most of those misses."""
+    population, hundreds of megabytes in all, so on ordinary 4 KiB pages nearly every read also
+    misses the processor's cache of page addresses (the TLB); the memory is asked to be held on
+    huge pages where the system allows it (as numpy asks for its own large arrays), which spares
+    most of those misses."""
     itemsize = np.dtype(typecode).itemsize
     buffer = mmap.mmap(-1, max(1, n) * itemsize)
     if n * itemsize >= HUGE_PAGE and hasattr(buffer, "madvise") and hasattr(mmap, "MADV_HUGEPAGE"):

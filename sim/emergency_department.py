@@ -57,7 +57,7 @@ class EmergencyDepartment:
         if self.fed:
             self.cubicles.rest.on_start = self.clinicians.feed
         # when each resident in the department leaves (infinity until known; -1 when not in it),
-        # read one resident at a time through a stdlib array (sim/ledger.scalar_array)
+        # read one resident at a time through a memoryview (sim/ledger.scalar_array)
         self._leaves_at = scalar_array(system.pop.size, "d", -1.0)[0]
         # at full population the cubicles are TimedPlaces: an attendance that finds one free is
         # played here at once, and a discharged patient's cubicle is booked to its end with no hold

@@ -8,14 +8,11 @@ year boundary is split exactly between the years.
 from __future__ import annotations
 
 import math
-import mmap
 
 import numpy as np
 
 from models.schema import CareModel
 from models.vocabulary import COST_COLUMNS, COST_KINDS, DAYS_PER_YEAR
-
-HUGE_PAGE = 2 << 20  # bytes: below this an array gains nothing from huge pages
 
 # Counted per resident as the year runs.
 COUNTED = (
@@ -171,23 +168,16 @@ REPORTED = (
 
 
 def scalar_array(n: int, typecode: str = "d", fill: float = 0.0) -> tuple[memoryview, np.ndarray]:
-    """n values as a memoryview and a numpy view of the same memory. One event reads and writes a
+    """n values as a memoryview and a numpy array of the same memory. One event reads and writes a
     resident's value through the first, which deals in Python numbers (several times faster than a
     numpy scalar and its arithmetic, with the same IEEE result); bulk work uses the second.
 
-    An event reads a few values of one resident from each of some forty arrays of the whole
-    population, hundreds of megabytes in all, so on ordinary 4 KiB pages nearly every read also
-    misses the processor's cache of page addresses (the TLB); the memory is asked to be held on
-    huge pages where the system allows it (as numpy asks for its own large arrays), which spares
-    most of those misses."""
-    itemsize = np.dtype(typecode).itemsize
-    buffer = mmap.mmap(-1, max(1, n) * itemsize)
-    if n * itemsize >= HUGE_PAGE and hasattr(buffer, "madvise") and hasattr(mmap, "MADV_HUGEPAGE"):
-        buffer.madvise(mmap.MADV_HUGEPAGE)
-    values = np.frombuffer(buffer, dtype=np.dtype(typecode), count=n)
-    if fill != 0:
-        values.fill(fill)
-    return memoryview(buffer).cast(typecode)[:n], values
+    The memory is numpy's: an event reads a few values of one resident from each of some forty
+    arrays of the whole population, hundreds of megabytes in all, and numpy asks for its large
+    arrays to be held on huge pages where the system allows it, so that fewer of those reads also
+    miss the processor's cache of page addresses (the TLB); a stdlib array's memory is not."""
+    values = np.full(n, fill, dtype=np.dtype(typecode))
+    return memoryview(values), values
 
 
 class Ledger:

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.ledger import HUGE_PAGE, scalar_array
+from sim.ledger import scalar_array
 
 
 @settings(max_examples=60, deadline=None)
@@ -44,10 +44,10 @@ def test_one_value_and_bulk_views_share_memory(n, typecode, fill, writes):
         assert one[n - 1] == 7, "a bulk write is seen by one-value reads"
 
 
-def test_a_large_array_is_whole_and_zeroed():
-    n = 3 * HUGE_PAGE // 8 + 5  # past the size asked to be held on huge pages, and not a whole number of them
-    one, bulk = scalar_array(n)
-    assert bulk.size == n and not bulk.any()
+def test_a_whole_population_array_is_whole_and_filled():
+    n = 580_003  # a full population's rows, past the size numpy asks huge pages for
+    one, bulk = scalar_array(n, fill=-1.0)
+    assert len(one) == n and bulk.size == n and np.all(bulk == -1.0)
     one[n - 1] = 2.5
     bulk[0] = 1.5
     assert bulk[n - 1] == 2.5 and one[0] == 1.5

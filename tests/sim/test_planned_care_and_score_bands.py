@@ -130,3 +130,10 @@ def test_a_correlation_with_nothing_to_shape_or_follow_is_refused(make_data, cha
     data = make_data(**{"need.planned_care_frailty_correlation": _node(0.3, "correlation")})
     data["need"]["planned_care_sigma"] = _node(0.0, "sd of log")
     CareModel.model_validate(data)
+
+
+def test_every_count_the_score_reads_can_be_banded_and_nothing_else():
+    from models.schema import RISK_COUNTS
+    from sim.risk import USE_MEASURES
+
+    assert set(USE_MEASURES) == set(RISK_COUNTS)

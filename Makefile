@@ -33,7 +33,7 @@ size: $(STAMP)
 
 # The evaluator's examples: Roland's design (65+ with two or more emergency admissions, nothing done),
 # Northumberland's frail elderly pathway, a London integrated care pilot's plan and Hammersmith &
-# Fulham's six coordinators; full population, 10 replications each (about 13 minutes on 2 cores).
+# Fulham's six coordinators; full population, 10 replications each (about 12 to 13 minutes on 2 cores).
 evaluate: $(STAMP)
 	$(BIN)/wsic evaluate experiments/pilots/frequent_admitters.toml --reps 10 --jobs 2 --out runs/evaluate
 	$(BIN)/wsic evaluate experiments/pilots/northumberland_frail_elderly.toml --reps 10 --jobs 2 \

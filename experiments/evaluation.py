@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +44,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from experiments.files import write_json
-from experiments.runner import ExperimentError, versions
+from experiments.runner import ExperimentError, versions, worker_replacement_quiet
 from models.pilot import Design, LoadedPilot, cohort_settings, pilot_arm
 from sim.population import has_condition
 from sim.replication import run_replication
@@ -349,10 +348,7 @@ def run_evaluation(
     }
     write_json(manifest | {"status": "running"}, out / "manifest.json")
     todo = [r for r in range(reps) if not rep_file(out, r).exists()]
-    with warnings.catch_warnings():
-        # a worker whose memory grew past loky's guard (two arms' person logs) is replaced between
-        # replications; the results are unaffected, so the notice is not the user's concern
-        warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
+    with worker_replacement_quiet():
         done = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_one)(loaded, r) for r in todo)
         for row in tqdm(done, total=len(todo), unit="rep", desc="replications", disable=not show_progress):
             write_json(row, rep_file(out, int(row["replication"])))

@@ -13,6 +13,7 @@ HEADLINE = (
     ("deaths", "deaths", 1),
     ("cost_total", "total cost, GBP m", 1e6),
 )
+W = 26  # the labels' column
 
 
 def headline(results: pd.DataFrame) -> str:
@@ -24,19 +25,47 @@ def headline(results: pd.DataFrame) -> str:
     for scenario, table in mean.groupby(level="scenario"):
         lines.append(f"{scenario} (mean of replications)")
         years = table.index.get_level_values("year")
-        lines.append(f"  {'':24}" + "".join(f"{'year ' + str(y):>12}" for y in years))
+        lines.append(f"  {'':{W}}" + "".join(f"{'year ' + str(y):>12}" for y in years))
         for measure, label, div in HEADLINE:
             if measure in table:
                 vals = table[measure].to_numpy() / div
                 fmt = "{:>12,.1f}" if div > 1 else "{:>12,.0f}"
-                lines.append(f"  {label:24}" + "".join(fmt.format(v) for v in vals))
+                lines.append(f"  {label:{W}}" + "".join(fmt.format(v) for v in vals))
         episodes = table["rr_episodes"].to_numpy()
         within = table["rr_within_2h"].to_numpy()
         rr = [f"{w / e:>12.1%}" if e > 0 else f"{'no episodes':>12}" for w, e in zip(within, episodes, strict=True)]
-        lines.append(f"  {'rapid response in 2 h':24}" + "".join(rr))
+        lines.append(f"  {'rapid response in 2 h':{W}}" + "".join(rr))
         if "ae_within_4h" in table:
             majors = (table["ae_attendances"] - table["ae_minor"]).to_numpy()
             within = table["ae_within_4h"].to_numpy()
             ae = [f"{w / n:>12.1%}" if n > 0 else f"{'none':>12}" for w, n in zip(within, majors, strict=True)]
-            lines.append(f"  {'A&E majors in 4 h':24}" + "".join(ae))
+            lines.append(f"  {'A&E majors in 4 h':{W}}" + "".join(ae))
+        lines += _places_of_death(results, scenario)
     return "\n".join(lines)
+
+
+def _places_of_death(results: pd.DataFrame, scenario: str) -> list[str]:
+    """Each year's deaths by where the resident was (the whole system's deaths_<place> rows), as
+    shares of the year's deaths, the largest places first."""
+    rows = results[(results.scenario == scenario) & (results.stratum == "all")]
+    rows = rows[rows.measure.str.startswith("deaths_") & (rows.intervention == "all")]
+    if rows.empty:
+        return []
+    by = rows.groupby(["year", "measure"]).value.sum().unstack("measure").fillna(0.0)
+    shares = by.div(by.sum(axis=1), axis=0)
+    lines = []
+    for measure in shares.mean().sort_values(ascending=False).index:
+        label = "died " + PLACE_LABELS.get(measure.removeprefix("deaths_"), measure.removeprefix("deaths_"))
+        lines.append(f"  {label:{W}}" + "".join(f"{v:>12.1%}" for v in shares[measure].to_numpy()))
+    return lines
+
+
+PLACE_LABELS = {
+    "hospital": "in hospital",
+    "home": "at home",
+    "care_home": "in a care home",
+    "emergency_department": "in A&E",
+    "virtual_ward": "on a virtual ward",
+    "reablement": "in reablement",
+    "intermediate_care": "in intermediate care",
+}

@@ -234,6 +234,8 @@ class System:
         self._gone(i)
         self.pop.death_time[i] = self.env._now
         self.count("deaths", i)
+        # where the dying resident was (a setting, or A&E), for the place-of-death shares
+        self.tally.add(int(self.pop.borough[i]), f"deaths_{where}", self.inv_scale)
         self.log.add(i, "death", where)
         for hook in self._on_death:
             hook(i)

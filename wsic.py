@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings as python_warnings
 from pathlib import Path
 
 from cli.common import EXIT_BAD_INPUT, load_all, refuse
@@ -332,12 +333,17 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ModelFileError as exc:
-        for line in exc.problems:
-            print(line, file=sys.stderr)
-        return EXIT_BAD_INPUT
+    with python_warnings.catch_warnings():
+        # joblib's workers guard against memory leaks, and a full-population replication (about
+        # 1 GB) trips the guard, so a worker is replaced between replications: the results are
+        # unaffected, and the notice is not the user's concern
+        python_warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
+        try:
+            return args.func(args)
+        except ModelFileError as exc:
+            for line in exc.problems:
+                print(line, file=sys.stderr)
+            return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from experiments.files import write_json
-from experiments.runner import ExperimentError, versions, worker_replacement_quiet
+from experiments.runner import ExperimentError, versions
 from models.pilot import Design, LoadedPilot, cohort_settings, pilot_arm
 from sim.population import has_condition
 from sim.replication import run_replication
@@ -348,10 +348,9 @@ def run_evaluation(
     }
     write_json(manifest | {"status": "running"}, out / "manifest.json")
     todo = [r for r in range(reps) if not rep_file(out, r).exists()]
-    with worker_replacement_quiet():
-        done = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_one)(loaded, r) for r in todo)
-        for row in tqdm(done, total=len(todo), unit="rep", desc="replications", disable=not show_progress):
-            write_json(row, rep_file(out, int(row["replication"])))
+    done = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_one)(loaded, r) for r in todo)
+    for row in tqdm(done, total=len(todo), unit="rep", desc="replications", disable=not show_progress):
+        write_json(row, rep_file(out, int(row["replication"])))
     write_json(manifest | {"status": "complete"}, out / "manifest.json")
     rows = [json.loads(rep_file(out, r).read_text()) for r in range(reps)]
     return pd.DataFrame(rows).sort_values("replication").reset_index(drop=True)

@@ -15,9 +15,8 @@ import math
 import platform
 import sys
 import time
-import warnings
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -172,16 +171,6 @@ def parallel_backend(spec: RunSpec):
     return None, nullcontext()
 
 
-@contextmanager
-def worker_replacement_quiet() -> Iterator[None]:
-    """Silence joblib's notice that a worker stopped: its workers guard against memory leaks, and a
-    full-population replication (about 1 GB) trips the guard, so the worker is replaced between
-    replications. The results are unaffected; the notice is not the user's concern."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
-        yield
-
-
 def unordered_results(spec: RunSpec, jobs: list, show: bool, desc: str = "replications") -> Iterable:
     """The results of joblib's delayed jobs as each finishes, on the run's backend (local workers
     or a dask cluster), with a progress bar; no workers and no client when there are none."""
@@ -189,7 +178,7 @@ def unordered_results(spec: RunSpec, jobs: list, show: bool, desc: str = "replic
         return
     client, config = parallel_backend(spec)
     try:
-        with config, worker_replacement_quiet():
+        with config:
             n_jobs = -1 if spec.backend == "dask" else spec.jobs
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
             yield from tqdm(results, total=len(jobs), unit="rep", desc=desc, disable=not show, smoothing=0.1)

@@ -40,26 +40,29 @@ def headline(results: pd.DataFrame) -> str:
             within = table["ae_within_4h"].to_numpy()
             ae = [f"{w / n:>12.1%}" if n > 0 else f"{'none':>12}" for w, n in zip(within, majors, strict=True)]
             lines.append(f"  {'A&E majors in 4 h':{W}}" + "".join(ae))
-        lines += _places_of_death(results, scenario)
+        lines += _places_of_death(results, scenario, list(years))
     return "\n".join(lines)
 
 
-def _places_of_death(results: pd.DataFrame, scenario: str) -> list[str]:
+def _places_of_death(results: pd.DataFrame, scenario: str, years: list) -> list[str]:
     """Each year's deaths by where the resident was (the whole system's deaths_<place> rows), as
-    shares of the year's deaths, the largest places first."""
+    shares of the year's deaths, in a fixed order; places where nobody died in any year left out."""
     rows = results[(results.scenario == scenario) & (results.stratum == "all")]
     rows = rows[rows.measure.str.startswith("deaths_") & (rows.intervention == "all")]
     if rows.empty:
         return []
-    by = rows.groupby(["year", "measure"]).value.sum().unstack("measure").fillna(0.0)
-    shares = by.div(by.sum(axis=1), axis=0)
+    by = rows.groupby(["year", "measure"]).value.sum().unstack("measure").reindex(years)
+    shares = by.div(by.sum(axis=1).where(lambda total: total > 0), axis=0)
     lines = []
-    for measure in shares.mean().sort_values(ascending=False).index:
-        label = "died " + PLACE_LABELS.get(measure.removeprefix("deaths_"), measure.removeprefix("deaths_"))
-        lines.append(f"  {label:{W}}" + "".join(f"{v:>12.1%}" for v in shares[measure].to_numpy()))
+    for place, label in PLACE_LABELS.items():
+        measure = f"deaths_{place}"
+        if measure in by and by[measure].fillna(0.0).gt(0).any():
+            cells = (f"{v:>12.1%}" if v == v else f"{'none':>12}" for v in shares[measure].to_numpy())
+            lines.append(f"  {'died ' + label:{W}}" + "".join(cells))
     return lines
 
 
+# the places of DEATH_PLACES (sim/system.py) as the table names them, in the order printed
 PLACE_LABELS = {
     "hospital": "in hospital",
     "home": "at home",

@@ -195,6 +195,7 @@ class Replication:
                 score = risk_score(s.pop, record, m)
                 shares = np.asarray(m.risk.strata_share.value)
                 concurrent = stratify(score, self.recorder.alive_at_start, shares, self.streams[f"concurrent:{y}"])
+            s.every_place_of_death(len(m.population.boroughs))
             tally_year_costs(s.interventions, y - self.warmup + 1, s.tally)
             tally_commissioned(m, record, s.pop.borough, s.tally, s.inv_scale)
             self.decommissioning.year_end(y - self.warmup + 1, s.tally)

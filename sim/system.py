@@ -39,6 +39,9 @@ from sim.sample_load import SampleLoad
 from sim.streams import Streams
 from sim.tally import SystemTally
 
+# Where a resident can die: a living setting, or A&E while in it (CrisisPathway.place)
+DEATH_PLACES = (*SETTING_NAMES[:DEAD], "emergency_department")
+
 WAITS = (
     "assessment_wait_days",
     "package_wait_days",
@@ -234,11 +237,17 @@ class System:
         self._gone(i)
         self.pop.death_time[i] = self.env._now
         self.count("deaths", i)
-        # where the dying resident was (a setting, or A&E), for the place-of-death shares
-        self.tally.add(int(self.pop.borough[i]), f"deaths_{where}", self.inv_scale)
+        self.tally.add(int(self.pop.borough[i]), f"deaths_{where}", self.inv_scale)  # (DEATH_PLACES)
         self.log.add(i, "death", where)
         for hook in self._on_death:
             hook(i)
+
+    def every_place_of_death(self, boroughs: int) -> None:
+        """A row for each place and borough, zero where nobody died there this year, so that a
+        mean over replications counts the years with none."""
+        for b in range(boroughs):
+            for place in DEATH_PLACES:
+                self.tally.add(b, f"deaths_{place}", 0.0)
 
     def move_out_many(self, rows: np.ndarray) -> None:
         """Moves out at a year start: those at home with nothing running or awaited leave at once

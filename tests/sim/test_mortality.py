@@ -86,32 +86,3 @@ def test_each_year_start_holds_every_band_to_its_rate(baseline):
         here = pop.alive & (band == b)
         assert h[here].mean() == pytest.approx(rates[b], rel=1e-6), b
 
-
-def test_every_death_is_counted_once_at_its_place():
-    """The place-of-death counts (whole-system rows deaths_<place>) add up to the year's deaths,
-    and each death is where the event log says the resident died."""
-    model = load_model(ROOT / "models" / "baseline.toml").model
-    rep = Replication(model, 0, 6, years=2, scale=0.05, event_log=True)
-    result = rep.run()
-    r = result.results
-    people = r[(r.stratum != "all") & (r.measure == "deaths")].groupby("year").value.sum()
-    places = r[(r.stratum == "all") & r.measure.str.startswith("deaths_")]
-    by_year = places.groupby("year").value.sum()
-    assert people.min() > 0
-    pd.testing.assert_series_equal(by_year, people, check_names=False, rtol=1e-12)
-    named = {m.removeprefix("deaths_") for m in places.measure.unique()}
-    assert {"hospital", "home", "care_home"} <= named
-    assert named <= {
-        "home",
-        "hospital",
-        "virtual_ward",
-        "reablement",
-        "care_home",
-        "intermediate_care",
-        "emergency_department",
-    }
-    ev = result.events
-    logged = ev[(ev.event == "death") & (ev.time >= 0)].groupby("setting", observed=True).size() * rep.sys.inv_scale
-    counted = places.groupby("measure").value.sum()
-    for place, k in logged[logged > 0].items():
-        assert counted[f"deaths_{place}"] == pytest.approx(k, rel=1e-9), place

@@ -20,6 +20,7 @@ from sim.population import (
     VIRTUAL_WARD,
 )
 from sim.replication import Replication
+from sim.system import DEATH_PLACES
 
 SCALE = 0.03
 YEARS = 2
@@ -271,3 +272,24 @@ def test_year_boundaries_split_stays(run):
             assert bed[(person, 1)] >= YEAR_DAYS - t0 - 1e-3
             assert bed[(person, 2)] >= t1 - YEAR_DAYS - 1e-3
     assert crossing > 0, "some stays cross the end of year 1"
+
+
+def test_every_death_is_counted_once_by_place_and_borough(run):
+    """The place-of-death rows (whole system, deaths_<place> by borough, every place every year)
+    add up to each borough's deaths in each year, and each place's to the deaths the event log
+    shows there."""
+    rep, result, _ = run
+    r = result.results
+    deaths = r[(r.stratum != "all") & (r.measure == "deaths")].groupby(["year", "borough"]).value.sum()
+    places = r[(r.stratum == "all") & r.measure.str.startswith("deaths_")]
+    assert deaths.groupby("year").sum().min() > 0
+    assert set(places.measure) == {f"deaths_{p}" for p in DEATH_PLACES}
+    assert (places.groupby(["year", "borough"]).size() == len(DEATH_PLACES)).all()
+    pd.testing.assert_series_equal(
+        places.groupby(["year", "borough"]).value.sum(), deaths, check_names=False, rtol=1e-12
+    )
+    ev = result.events
+    logged = ev[(ev.event == "death") & (ev.time >= 0)].groupby("setting", observed=True).size()
+    counted = places.groupby("measure").value.sum()
+    for place in DEATH_PLACES:
+        assert counted[f"deaths_{place}"] == pytest.approx(logged.get(place, 0) * rep.sys.inv_scale, rel=1e-9)

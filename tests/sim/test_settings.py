@@ -216,3 +216,21 @@ def test_a_reserved_reablement_place_no_longer_needed_is_given_back(make_variant
     assert team.count == 0 and not team.queue, "the reablement place went back"
     assert a not in st.reablement.current
     assert s.pop.setting[a] == CARE_HOME and st.hospital.beds.count == 0
+
+
+def test_a_death_is_counted_once_where_the_resident_is_and_in_their_borough(make_variant):
+    """In a bed, in A&E and at home: one death each, at that place and in the resident's borough
+    (scaled to the whole population), and nowhere else."""
+    st = tiny(make_variant(**{"hospital.beds": 1}))
+    s = st.system
+    st.hospital.admission(0, row())
+    st.emergency.attend(2, row())
+    assert s.setting[0] == HOSPITAL and st.emergency.present(2) and s.setting[1] == HOME
+    for i in (0, 1, 2):
+        s.die(i, st.crises.place(i))
+    expected: dict[tuple[str, int, str], float] = {}
+    for i, place in ((0, "hospital"), (1, "home"), (2, "emergency_department")):
+        key = ("all", int(s.pop.borough[i]), f"deaths_{place}")
+        expected[key] = expected.get(key, 0.0) + s.inv_scale
+    counted = {k: v for k, v in s.tally.sums.items() if k[2].startswith("deaths_") and v}
+    assert counted == expected

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from experiments.summary import PLACE_LABELS
+
 HEADLINE = (
     ("nel_admissions", "emergency admissions", 1),
     ("bed_days", "bed days", 1),
@@ -61,14 +63,3 @@ def _places_of_death(results: pd.DataFrame, scenario: str, years: list) -> list[
             lines.append(f"  {'died ' + label:{W}}" + "".join(cells))
     return lines
 
-
-# the places of DEATH_PLACES (sim/system.py) as the table names them, in the order printed
-PLACE_LABELS = {
-    "hospital": "in hospital",
-    "home": "at home",
-    "care_home": "in a care home",
-    "emergency_department": "in A&E",
-    "virtual_ward": "on a virtual ward",
-    "reablement": "in reablement",
-    "intermediate_care": "in intermediate care",
-}

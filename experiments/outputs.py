@@ -20,7 +20,7 @@ from experiments.economics import against_stated, board_figures
 from experiments.files import write_csv
 from experiments.report import ReportSections, build_report
 from experiments.runner import ExperimentError
-from experiments.summary import replication_table, summarise
+from experiments.summary import places_of_death, replication_table, summarise
 from models.loader import load_model
 from models.schema import CareModel
 
@@ -35,6 +35,7 @@ class RunSummaries:
     summary: pd.DataFrame  # summary.csv: intervals and paired differences (summary.summarise)
     board: pd.DataFrame  # board.csv: the headline figures (economics.board_figures)
     stated: pd.DataFrame  # stated.csv: a business case's own figures beside the scenarios' (economics.against_stated)
+    places_of_death: pd.DataFrame  # each place's share of deaths per scenario (summary.places_of_death)
 
 
 def summarise_run(results: pd.DataFrame, comparator: str, models: list[CareModel]) -> RunSummaries:
@@ -43,7 +44,8 @@ def summarise_run(results: pd.DataFrame, comparator: str, models: list[CareModel
     board = board_figures(results, comparator)
     claims = [against_stated(board, m.stated, m.meta.name) for m in models if m.stated is not None]
     stated = pd.concat(claims, ignore_index=True) if claims else pd.DataFrame()
-    return RunSummaries(table, summarise(table, comparator), board, stated)
+    places = places_of_death(table, comparator)
+    return RunSummaries(table, summarise(table, comparator), board, stated, places)
 
 
 def read_analyses(out: Path) -> dict[str, pd.DataFrame]:
@@ -70,7 +72,7 @@ def write_outputs(out: Path, results: pd.DataFrame, manifest: dict, models: list
     write_csv(summaries.board, out / "board.csv")
     if not summaries.stated.empty:
         write_csv(summaries.stated, out / "stated.csv")
-    sections = ReportSections(summaries.stated, **read_analyses(out))
+    sections = ReportSections(summaries.stated, places_of_death=summaries.places_of_death, **read_analyses(out))
     return build_report(
         out / "report.html", summaries.summary, summaries.board, summaries.replications, manifest, models, sections
     )

@@ -15,6 +15,7 @@ from plotly.offline import get_plotlyjs
 from experiments.breakeven import K_MAX
 from experiments.files import write_text
 from experiments.plots import savings_plots, series_plots, service_plots, tornado_plot
+from experiments.summary import PLACE_LABELS
 
 ERROR_CAPTURE = """
 <script>
@@ -156,6 +157,42 @@ class ReportSections:
     stated: pd.DataFrame = field(default_factory=pd.DataFrame)  # economics.against_stated
     breakeven: pd.DataFrame | None = None  # breakeven.summarise, with the search's settings
     tornado: pd.DataFrame | None = None  # tornado.summarise, with the runs' settings
+    places_of_death: pd.DataFrame = field(default_factory=pd.DataFrame)  # summary.places_of_death
+
+
+def places_of_death_html(places: pd.DataFrame, scenarios: list[str]) -> str:
+    """Each place's share of deaths over the run per scenario, and the others' paired difference
+    from the comparator in points."""
+    if places.empty:
+        return "<p class='note'>Not in these results (a run from before places of death were recorded).</p>"
+    comparator = scenarios[0]
+
+    def cell(by: pd.DataFrame, s: str, prefix: str, unit: str) -> str:
+        if s not in by.index or f"{prefix}mean" not in by or not np.isfinite(by.at[s, f"{prefix}mean"]):
+            return "–"
+        mean, lo, hi = (100 * by.at[s, f"{prefix}{k}"] for k in ("mean", "ci_low", "ci_high"))
+        sign = "+" if prefix else ""  # a difference carries its sign
+        text = f"{mean:{sign}.1f}{unit}"
+        if not np.isfinite(lo):
+            return text
+        return f"{text} <span class='small'>({lo:{sign}.1f} to {hi:{sign}.1f})</span>"
+
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in scenarios)
+    head += "".join(f"<th>{html.escape(s)} against {html.escape(comparator)}</th>" for s in scenarios[1:])
+    rows = []
+    for place, label in PLACE_LABELS.items():
+        by = places[places.place == place].set_index("scenario")
+        if by.empty or not (by["mean"] > 0).any():
+            continue
+        cells = [cell(by, s, "", "%") for s in scenarios] + [cell(by, s, "diff_", " points") for s in scenarios[1:]]
+        cells_html = "".join(f"<td>{c}</td>" for c in cells)
+        rows.append(f"<tr><td class='label'>died {html.escape(label)}</td>{cells_html}</tr>")
+    return (
+        f"<table><tr><th class='label'>share of deaths, all years</th>{head}</tr>{''.join(rows)}</table>"
+        "<p class='note'>Where each resident was when they died: the setting, or A&amp;E while in it. How many die "
+        "is the same in every scenario unless an intervention acts on death; where they die moves with the "
+        "care they are in. Differences are paired by replication.</p>"
+    )
 
 
 def stated_html(stated: pd.DataFrame, years: int) -> str:
@@ -279,6 +316,8 @@ def build_report(
         "year from year 1.</p>",
         "<h2>Year by year</h2>",
         series_plots(summary, scenarios),
+        "<h2>Where people die</h2>",
+        places_of_death_html(sections.places_of_death, scenarios),
     ]
     if len(scenarios) > 1:
         body += ["<h2>Where the savings come from</h2>", savings_plots(board, summary, scenarios)]

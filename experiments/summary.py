@@ -88,3 +88,52 @@ def summarise(table: pd.DataFrame, comparator: str) -> pd.DataFrame:
     summary["_year"] = summary["year"].map(lambda y: order.get(y, int(y) if str(y).isdigit() else 0))
     summary = summary.sort_values(["scenario", "measure", "borough", "stratum", "intervention", "_year"])
     return summary.drop(columns="_year").reset_index(drop=True)
+
+
+# each place of death (sim.system.DEATH_PLACES) as the outputs name it, in the order they show it
+PLACE_LABELS = {
+    "hospital": "in hospital",
+    "home": "at home",
+    "care_home": "in a care home",
+    "emergency_department": "in A&E",
+    "virtual_ward": "on a virtual ward",
+    "reablement": "in reablement",
+    "intermediate_care": "in intermediate care",
+}
+
+
+def places_of_death(table: pd.DataFrame, comparator: str) -> pd.DataFrame:
+    """Each place's share of all deaths over the run's years, per scenario: the mean of the
+    replications' shares with its interval, and for the other scenarios the paired difference from
+    the comparator's share (points). From the replication table (replication_table); empty when
+    the results carry no places (an older run)."""
+    rows = table[
+        (table.year == "total")
+        & (table.borough == "all")
+        & (table.stratum == "all")
+        & (table.intervention == "all")
+        & table.measure.str.startswith("deaths_")
+    ]
+    if rows.empty:
+        return pd.DataFrame()
+    counts = rows.pivot_table(index=["scenario", "replication"], columns="measure", values="value", aggfunc="sum")
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    shares.columns = [c.removeprefix("deaths_") for c in shares.columns]
+    out = []
+    comp = shares.loc[comparator] if comparator in shares.index.get_level_values("scenario") else None
+    for scenario, own in shares.groupby(level="scenario"):
+        own = own.droplevel("scenario")
+        for place in [p for p in PLACE_LABELS if p in own.columns]:
+            row = {"scenario": scenario, "place": place, **_mean_interval(own[place])}
+            if comp is not None and scenario != comparator:
+                paired = (own[place] - comp[place].reindex(own.index)).dropna()
+                row |= {f"diff_{k}": v for k, v in _mean_interval(paired).items() if k != "n"}
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def _mean_interval(values: pd.Series) -> dict[str, float]:
+    n = int(values.size)
+    mean = float(values.mean())
+    half = half_width(float(values.std()), n) if n > 1 else np.nan
+    return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half}

@@ -6,7 +6,8 @@ import warnings
 
 import pandas as pd
 
-from experiments.headline import PLACE_LABELS, headline
+from experiments.headline import headline
+from experiments.summary import PLACE_LABELS
 from sim.system import DEATH_PLACES
 
 

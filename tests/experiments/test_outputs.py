@@ -77,6 +77,7 @@ def test_report_is_self_contained(run_dir):
     for section in (
         "Headline",
         "Year by year",
+        "Where people die",
         "Where the savings come from",
         "Against the business case",
         "What would it take",

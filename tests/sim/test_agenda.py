@@ -11,8 +11,8 @@ def _schedule(env: simpy.Environment, plain: bool, log: list) -> None:
     """The same mix of timeouts, processes and calls, ties included, as Timeouts or as plain calls."""
 
     def at(delay: float, name: str) -> None:
-        if plain:
-            env.call_in(delay, log.append, (name, env.now + delay))
+        if plain:  # the time is read when the call plays, as the Timeout's callback reads it
+            env.call_in(delay, lambda n: log.append((n, env.now)), name)
         else:
             env.timeout(delay).callbacks.append(lambda _ev: log.append((name, env.now)))
 
@@ -45,10 +45,17 @@ def test_plain_calls_play_in_simpy_order():
 def test_a_resumed_call_plays_where_its_timeout_would():
     order = []
     env = Environment()
-    env.call_in(2.0, order.append, "tie-before")  # same time, scheduled earlier: first
-    env.resume_in(2.0, lambda: order.append("resumed"))
-    env.call_in(2.0, order.append, "tie-after")
-    env.call_in(1.0, order.append, "earlier")
+
+    def log(name: str) -> None:
+        order.append((name, env.now))
+
+    env.call_in(2.0, log, "tie-before")  # same time, scheduled earlier: first
+    env.resume_in(2.0, lambda: log("resumed"))
+    env.call_in(2.0, log, "tie-after")
+    env.call_in(1.0, log, "earlier")
     env.run()
-    assert order == ["earlier", "tie-before", "resumed", "tie-after"]
-    assert env.now == 2.0
+    assert order == [("earlier", 1.0), ("tie-before", 2.0), ("resumed", 2.0), ("tie-after", 2.0)]
+    # alone in the queue, the resumed call still moves the clock to its own time
+    env.resume_in(0.5, lambda: log("alone"))
+    env.run()
+    assert order[-1] == ("alone", 2.5) and env.now == 2.5

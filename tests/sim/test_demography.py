@@ -35,10 +35,17 @@ def _check_projection(baseline, scale: float, years: int, seed: int) -> None:
         w = want[:, g].sum(axis=1)
         tol = np.maximum(0.03, 3 * np.sqrt(0.25 * w) / w)
         assert np.all(np.abs(got[:, g].sum(axis=1) / w - 1) <= tol), (g, got[:, g].sum(axis=1), w)
-    older = got[:, 4:].sum(axis=1)
-    rest = got[:, :4].sum(axis=1)
-    extra = (older[-1] / older[0]) ** (1 / (years - 1)) - (rest[-1] / rest[0]) ** (1 / (years - 1))
-    assert extra == pytest.approx(0.01, abs=0.01), "75+ grow about 1% a year faster than the rest (seed 000)"
+
+    def faster(counts: np.ndarray) -> float:
+        """How much faster a year the 75+ grow than the rest."""
+        older, rest = counts[:, 4:].sum(axis=1), counts[:, :4].sum(axis=1)
+        return (older[-1] / older[0]) ** (1 / (years - 1)) - (rest[-1] / rest[0]) ** (1 / (years - 1))
+
+    assert faster(want) == pytest.approx(0.01, abs=0.005), "the projection: about 1% a year faster (seed 000)"
+    # the issue's band (a point either side of 1%), and the projection's own figure within half a
+    # point (selection and a sample's noise keep the simulated 75+ 0.2 to 0.4 points behind it)
+    assert faster(got) == pytest.approx(0.01, abs=0.01)
+    assert faster(got) == pytest.approx(faster(want), abs=0.005), (faster(got), faster(want))
     drift = np.diff(s["mean_age"].to_numpy())
     assert np.all(np.abs(drift) <= 0.2), drift
     assert start.sum() == pytest.approx(rep.initial_residents, rel=0.01)
@@ -78,8 +85,30 @@ def test_newcomers_start_with_no_history(baseline):
     assert arrived.size > 0
     for use in rep.prior.values():
         assert np.all(use[arrived] == 0), "the risk score sees no use for a newcomer"
-    for act in rep.sys.interventions.active:
-        assert not act.enrolled[arrived].any()
+
+
+def test_a_newcomer_s_row_keeps_nothing_of_the_last_resident_s_enrolment():
+    """Rows are reused: Interventions.forget, called for every newcomer's row, clears the last
+    resident's enrolment, wait and target there and nowhere else."""
+    from models.loader import load_model
+    from tests.conftest import ROOT
+
+    wsic = load_model(ROOT / "models" / "wsic.toml").model
+    rep = Replication(wsic, 0, 4, years=1, scale=0.02)
+    iv = rep.sys.interventions
+    iv.assess(1)
+    iv.fill(rep.sys.group, rep.sys.pop.risk_score)
+    act = next(a for a in iv.active if a.enrolled.sum() > 5)
+    rows = np.flatnonzero(act.enrolled)[:5]
+    act.waiting[rows] = True
+    kept = {a.name: (a.enrolled.copy(), a.target.copy()) for a in iv.active}
+    iv.forget(rows)
+    for a in iv.active:
+        assert not (a.enrolled[rows].any() or a.waiting[rows].any() or a.target[rows].any()), a.name
+        enrolled, target = kept[a.name]
+        enrolled[rows] = target[rows] = False
+        np.testing.assert_array_equal(a.enrolled, enrolled)
+        np.testing.assert_array_equal(a.target, target)
 
 
 def _one_year(rep: Replication):

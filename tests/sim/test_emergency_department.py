@@ -59,17 +59,23 @@ def test_one_cubicle_one_clinician_by_hand():
     seed=st.integers(0, 10_000),
 )
 def test_recursions_match_a_simpy_department(n, cubicles, clinicians, seed):
-    """First come first served with every length known on arrival: each starts as simpy's would,
-    provided a clinician's job is no longer than the treatment (the patient holds the cubicle
-    from first being seen to leaving)."""
+    """First come first served with every length known on arrival: each leaves when simpy's would,
+    whether cubicles or clinicians are short (a clinician's job is no longer than the treatment:
+    the patient holds the cubicle from first being seen to leaving)."""
     rng = np.random.default_rng(seed)
     arrive = np.sort(rng.random(n) * 2.0)
     treat = 0.05 + rng.random(n) * 0.3
     clinician_days = 0.04
     ours = department_times(arrive, treat, clinician_days, cubicles, clinicians)
-    if clinicians >= cubicles:  # a clinician is always free for whoever is in a cubicle
-        assert ours == pytest.approx(_simpy_department(arrive, treat, clinician_days, cubicles, clinicians))
+    assert ours == pytest.approx(_simpy_department(arrive, treat, clinician_days, cubicles, clinicians))
     assert (ours >= treat - 1e-12).all()
+
+
+def test_a_clinician_short_by_hand():
+    """Two cubicles, one clinician busy 0.2 days a patient: the second waits for the clinician,
+    not for a cubicle, and is treated from then."""
+    times = department_times(np.array([0.0, 0.01]), np.array([0.5, 0.5]), 0.2, 2, 1)
+    assert times.tolist() == pytest.approx([0.5, 0.69])
 
 
 @pytest.mark.slow

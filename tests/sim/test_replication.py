@@ -160,11 +160,47 @@ def test_each_cost_is_activity_times_unit_cost(run, baseline):
     r = result.results
     people = r[r.stratum != "all"]
     totals = people.groupby("measure").value.sum()
-    expected = dict.fromkeys(COST_COLUMNS, 0.0)
-    for measure, key, column in COST_ITEMS:
-        expected[column] += totals[measure] * getattr(baseline.unit_costs, key).value
+    uc = baseline.unit_costs
+
+    def cost(*pairs: tuple[str, str]) -> float:
+        return sum(totals[measure] * getattr(uc, key).value for measure, key in pairs)
+
+    # the table's columns written out here, not read from the ledger's own list (sim/ledger.COST_ITEMS)
+    expected = {
+        "cost_nel": cost(("nel_admissions", "nel_admission"), ("tariff_excess_days", "excess_bed_day")),
+        "cost_other_hospital": cost(
+            ("ae_attendances", "ae_attendance"),
+            ("trolley_wait_hours", "ae_trolley_hour"),
+            ("outpatient", "outpatient"),
+            ("elective", "elective"),
+        ),
+        "cost_ooh": cost(
+            ("gp_contacts", "gp_contact"),
+            ("practice_nurse_contacts", "practice_nurse_contact"),
+            ("district_nurse_contacts", "district_nurse_contact"),
+            ("other_community_contacts", "other_community_contact"),
+            ("access_point_calls", "access_point_call"),
+            ("rr_episodes", "rr_episode"),
+            ("vw_days", "vw_day"),
+            ("ic_days", "intermediate_care_day"),
+        ),
+        "cost_sc": cost(
+            ("sc_hours", "sc_hour"),
+            ("other_sc_units", "other_social_care_unit"),
+            ("care_home_days_residential", "residential_day"),
+            ("care_home_days_nursing", "nursing_day"),
+            ("reablement_episodes", "reablement_episode"),
+            ("sw_assessments", "sw_assessment"),
+        ),
+    }
+    assert set(expected) == set(COST_COLUMNS)
+    assert len(COST_ITEMS) == 20, "an item added to the ledger's costs is added here too"
     for column, value in expected.items():
         assert totals[column] == pytest.approx(value, rel=1e-9), column
+    # the NHS pays for hospital and out-of-hospital care, the councils for social care
+    nhs = totals["cost_nel"] + totals["cost_other_hospital"] + totals["cost_ooh"]
+    assert totals["cost_nhs"] == pytest.approx(nhs, rel=1e-12)
+    assert totals["cost_council"] == pytest.approx(totals["cost_sc"], rel=1e-12)
     care_home = (
         totals["care_home_days_residential"] * baseline.unit_costs.residential_day.value
         + totals["care_home_days_nursing"] * baseline.unit_costs.nursing_day.value

@@ -9,6 +9,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.draws import C_ADMIT
 from sim.emergency_department import department_times
 from sim.population import HOSPITAL
 from sim.replication import Replication
@@ -89,6 +90,36 @@ def test_business_as_usual_meets_englands_2010_11_four_hour_performance(baseline
     attended = people["ae_attendances"] - people["ae_minor"] + system["ae_minor_attendances_timed"]
     assert 0.965 <= within / attended <= 0.98
     assert 3.0 < system["ae_p95_hours"] < 4.5  # the national 95th centile was 4 h 20 min (May 2011)
+
+
+def test_a_death_on_a_trolley_gives_the_cubicle_to_the_next_and_withdraws_the_bed_wait(make_variant):
+    """One bed, held; one cubicle. An admitted patient waits in the cubicle for the bed; a second
+    waits for the cubicle. The first dies there: the cubicle goes to the second at once, the
+    first's wait for a bed is withdrawn, and the death is counted in A&E."""
+    from tests.sim.test_settings import row, tiny
+
+    st = tiny(make_variant(**{"hospital.beds": 1, "emergency_department.majors_cubicles": 1}))
+    s, ed, env = st.system, st.emergency, st.system.env
+    st.hospital.admission(0, row())  # holds the one bed
+    admitted = row()
+    admitted[C_ADMIT] = 0.0  # below any band's chance of admission
+    ed.attend(1, admitted)
+    env.run(until=0.5)  # past the decision to admit (about 2.2 hours)
+    assert 1 in ed.on_trolley and s.setting[1] == HOSPITAL and ed.cubicles.in_use() == 1
+    assert len(st.hospital.beds.queue) == 1
+    discharged = row()
+    discharged[C_ADMIT] = 0.999  # goes home from A&E
+    ed.attend(2, discharged)
+    assert ed.cubicles.in_use() == 1 and ed.present(2), "in the department, waiting for the cubicle"
+    s.die(1, st.crises.place(1))
+    assert 1 not in ed.on_trolley and not st.hospital.beds.queue, "the wait for a bed withdrawn"
+    assert ed.cubicles.in_use() == 1, "the cubicle went straight to the next patient"
+    assert s.tally.sums[("all", int(s.pop.borough[1]), "deaths_emergency_department")] == 1.0
+    env.run(until=1.0)
+    # seen from the death on (about 2.2 hours' treatment), and gone home within four hours
+    hours = s.ledger.m["ae_department_hours"][2]
+    assert 1.0 < hours < 4.0 and s.ledger.m["ae_within_4h"][2] == 1
+    assert ed.cubicles.in_use() == 0 and not ed.present(2)
 
 
 def test_a_resident_waiting_on_a_trolley_can_die_there_and_gives_the_cubicle_back(make_variant):

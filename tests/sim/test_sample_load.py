@@ -256,6 +256,22 @@ def test_the_rest_s_care_home_places_end_at_the_holders_mean_death_hazard(baseli
         assert home.rest.hazard() == pytest.approx(death[who].mean() / 365.0, rel=1e-12)
 
 
+def test_the_holders_mean_death_hazard_follows_places_taken_and_given_back(baseline):
+    """The running sums behind it (CareHomes._holding), after half a year of places taken and
+    given back, against the holders' hazards summed afresh."""
+    rep = _care_home_replication(baseline, 0.05)
+    homes = rep.settings.care_homes
+    at_start = set(homes.held)
+    rep.env.process(rep.main())
+    rep.env.run(until=rep.env.timeout(180.0))  # half the warm-up year
+    assert set(homes.held) - at_start and at_start - set(homes.held), "places were taken and given back"
+    death = rep.community.hazards.death
+    for kind, home in homes.homes.items():
+        who = [i for i in homes.held if rep.sys.pop.placement[i] == kind]
+        assert who
+        assert home.rest.hazard() == pytest.approx(death[who].mean() / 365.0, rel=1e-9)
+
+
 def test_the_rest_ask_for_either_kind_from_one_flow_split_as_each_request_is(baseline):
     rep = _care_home_replication(baseline, 0.05)
     homes = rep.settings.care_homes

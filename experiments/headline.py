@@ -62,4 +62,3 @@ def _places_of_death(results: pd.DataFrame, scenario: str, years: list) -> list[
             cells = (f"{v:>12.1%}" if v == v else f"{'none':>12}" for v in shares[measure].to_numpy())
             lines.append(f"  {'died ' + label:{W}}" + "".join(cells))
     return lines
-

@@ -170,7 +170,9 @@ def places_of_death_html(places: pd.DataFrame, scenarios: list[str]) -> str:
     def cell(by: pd.DataFrame, s: str, prefix: str, unit: str) -> str:
         if s not in by.index or f"{prefix}mean" not in by or not np.isfinite(by.at[s, f"{prefix}mean"]):
             return "–"
-        mean, lo, hi = (100 * by.at[s, f"{prefix}{k}"] for k in ("mean", "ci_low", "ci_high"))
+        # (a figure that rounds to nought reads as nought, not as -0.0)
+        mean, lo, hi = (100 * by.at[s, f"{prefix}{k}"] + 0.0 for k in ("mean", "ci_low", "ci_high"))
+        mean, lo, hi = (0.0 if round(v, 1) == 0 else v for v in (mean, lo, hi))
         sign = "+" if prefix else ""  # a difference carries its sign
         text = f"{mean:{sign}.1f}{unit}"
         if not np.isfinite(lo):

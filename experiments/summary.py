@@ -116,7 +116,11 @@ def places_of_death(table: pd.DataFrame, comparator: str) -> pd.DataFrame:
     ]
     if rows.empty:
         return pd.DataFrame()
-    counts = rows.pivot_table(index=["scenario", "replication"], columns="measure", values="value", aggfunc="sum")
+    # a run that records places has a row for every place (zero where none died); one that recorded
+    # only the places where someone died (before 2026-12-06) reads the missing as none
+    counts = rows.pivot_table(
+        index=["scenario", "replication"], columns="measure", values="value", aggfunc="sum", fill_value=0.0
+    )
     shares = counts.div(counts.sum(axis=1), axis=0)
     shares.columns = [c.removeprefix("deaths_") for c in shares.columns]
     out = []
@@ -133,6 +137,7 @@ def places_of_death(table: pd.DataFrame, comparator: str) -> pd.DataFrame:
 
 
 def _mean_interval(values: pd.Series) -> dict[str, float]:
+    values = values.dropna()
     n = int(values.size)
     mean = float(values.mean())
     half = half_width(float(values.std()), n) if n > 1 else np.nan

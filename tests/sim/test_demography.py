@@ -79,12 +79,19 @@ def test_people_move_out_at_their_band_s_rate_and_the_dependent_stay(baseline):
 
 def test_newcomers_start_with_no_history(baseline):
     rep = Replication(baseline, 0, 4, years=2, scale=0.02)
+    forgotten: list[np.ndarray] = []
+    iv = rep.sys.interventions
+    forget = iv.forget
+    iv.forget = lambda rows: (forgotten.append(np.asarray(rows).copy()), forget(rows))[1]
     rep.env.run(until=rep.env.process(_one_year(rep)))
     taken = rep.sys.pop.setting != NOT_ARRIVED  # rows never held keep their first numbers
     arrived = np.flatnonzero(taken & (rep.sys.pop.person >= rep.initial_residents))
     assert arrived.size > 0
     for use in rep.prior.values():
         assert np.all(use[arrived] == 0), "the risk score sees no use for a newcomer"
+    # every newcomer's row is handed to Interventions.forget (tested below) as they arrive
+    assert forgotten, "Interventions.forget was called for the newcomers"
+    assert set(arrived.tolist()) <= set(np.concatenate(forgotten).tolist())
 
 
 def test_a_newcomer_s_row_keeps_nothing_of_the_last_resident_s_enrolment():
@@ -102,7 +109,9 @@ def test_a_newcomer_s_row_keeps_nothing_of_the_last_resident_s_enrolment():
     rows = np.flatnonzero(act.enrolled)[:5]
     act.waiting[rows] = True
     kept = {a.name: (a.enrolled.copy(), a.target.copy()) for a in iv.active}
+    iv.enrolment.stale = False
     iv.forget(rows)
+    assert iv.enrolment.stale, "the enrolment's counts are recomputed before they are next read"
     for a in iv.active:
         assert not (a.enrolled[rows].any() or a.waiting[rows].any() or a.target[rows].any()), a.name
         enrolled, target = kept[a.name]

@@ -85,4 +85,3 @@ def test_each_year_start_holds_every_band_to_its_rate(baseline):
     for b in range(rates.size):
         here = pop.alive & (band == b)
         assert h[here].mean() == pytest.approx(rates[b], rel=1e-6), b
-

@@ -8,7 +8,7 @@ import pytest
 
 from models.vocabulary import COST_COLUMNS
 from models.vocabulary import DAYS_PER_YEAR as YEAR_DAYS
-from sim.ledger import COST_ITEMS, REPORTED
+from sim.ledger import COST_ITEMS, REPORTED, costs
 from sim.population import (
     CARE_HOME,
     DEAD,
@@ -155,46 +155,70 @@ def test_deaths_match_the_event_log(run):
     assert reported == pytest.approx(logged)
 
 
+# the tri-borough table's cost columns and what each is made of, written out here rather than read
+# from the ledger's own list (sim/ledger.COST_ITEMS), so that a measure priced or filed wrongly there
+# does not move both sides
+COLUMN_ITEMS = {
+    "cost_nel": (("nel_admissions", "nel_admission"), ("tariff_excess_days", "excess_bed_day")),
+    "cost_other_hospital": (
+        ("ae_attendances", "ae_attendance"),
+        ("trolley_wait_hours", "ae_trolley_hour"),
+        ("outpatient", "outpatient"),
+        ("elective", "elective"),
+    ),
+    "cost_ooh": (
+        ("gp_contacts", "gp_contact"),
+        ("practice_nurse_contacts", "practice_nurse_contact"),
+        ("district_nurse_contacts", "district_nurse_contact"),
+        ("other_community_contacts", "other_community_contact"),
+        ("access_point_calls", "access_point_call"),
+        ("rr_episodes", "rr_episode"),
+        ("vw_days", "vw_day"),
+        ("ic_days", "intermediate_care_day"),
+    ),
+    "cost_sc": (
+        ("sc_hours", "sc_hour"),
+        ("other_sc_units", "other_social_care_unit"),
+        ("care_home_days_residential", "residential_day"),
+        ("care_home_days_nursing", "nursing_day"),
+        ("reablement_episodes", "reablement_episode"),
+        ("sw_assessments", "sw_assessment"),
+    ),
+}
+
+
+def test_every_cost_item_is_priced_and_filed_as_the_table_files_it(baseline):
+    """Each measure alone, with its own count (every one, including those business as usual never
+    has, such as intermediate care days): its column's cost is count x its unit cost, nothing
+    else moves, and the NHS pays for hospital and out-of-hospital care, the councils for social care."""
+    assert set(COLUMN_ITEMS) == set(COST_COLUMNS)
+    listed = [m for pairs in COLUMN_ITEMS.values() for m, _ in pairs]
+    assert sorted(listed) == sorted(m for m, _, _ in COST_ITEMS), "the ledger prices exactly these"
+    uc = baseline.unit_costs
+    for column, pairs in COLUMN_ITEMS.items():
+        for k, (measure, key) in enumerate(pairs):
+            counts = {m: np.zeros(1) for m in listed}
+            counts[measure] = np.array([3.0 + k])
+            got = costs(counts, baseline)
+            price = (3.0 + k) * getattr(uc, key).value
+            assert price > 0, measure
+            for c in COST_COLUMNS:
+                assert got[c][0] == pytest.approx(price if c == column else 0.0), (measure, c)
+            payer = "cost_council" if column == "cost_sc" else "cost_nhs"
+            assert got[payer][0] == pytest.approx(price), measure
+            assert got["cost_total"][0] == pytest.approx(price), measure
+
+
 def test_each_cost_is_activity_times_unit_cost(run, baseline):
     _, result, _ = run
     r = result.results
     people = r[r.stratum != "all"]
     totals = people.groupby("measure").value.sum()
     uc = baseline.unit_costs
-
-    def cost(*pairs: tuple[str, str]) -> float:
-        return sum(totals[measure] * getattr(uc, key).value for measure, key in pairs)
-
-    # the table's columns written out here, not read from the ledger's own list (sim/ledger.COST_ITEMS)
     expected = {
-        "cost_nel": cost(("nel_admissions", "nel_admission"), ("tariff_excess_days", "excess_bed_day")),
-        "cost_other_hospital": cost(
-            ("ae_attendances", "ae_attendance"),
-            ("trolley_wait_hours", "ae_trolley_hour"),
-            ("outpatient", "outpatient"),
-            ("elective", "elective"),
-        ),
-        "cost_ooh": cost(
-            ("gp_contacts", "gp_contact"),
-            ("practice_nurse_contacts", "practice_nurse_contact"),
-            ("district_nurse_contacts", "district_nurse_contact"),
-            ("other_community_contacts", "other_community_contact"),
-            ("access_point_calls", "access_point_call"),
-            ("rr_episodes", "rr_episode"),
-            ("vw_days", "vw_day"),
-            ("ic_days", "intermediate_care_day"),
-        ),
-        "cost_sc": cost(
-            ("sc_hours", "sc_hour"),
-            ("other_sc_units", "other_social_care_unit"),
-            ("care_home_days_residential", "residential_day"),
-            ("care_home_days_nursing", "nursing_day"),
-            ("reablement_episodes", "reablement_episode"),
-            ("sw_assessments", "sw_assessment"),
-        ),
+        column: sum(totals[measure] * getattr(uc, key).value for measure, key in pairs)
+        for column, pairs in COLUMN_ITEMS.items()
     }
-    assert set(expected) == set(COST_COLUMNS)
-    assert len(COST_ITEMS) == 20, "an item added to the ledger's costs is added here too"
     for column, value in expected.items():
         assert totals[column] == pytest.approx(value, rel=1e-9), column
     # the NHS pays for hospital and out-of-hospital care, the councils for social care

@@ -123,22 +123,16 @@ def places_of_death(table: pd.DataFrame, comparator: str) -> pd.DataFrame:
     )
     shares = counts.div(counts.sum(axis=1), axis=0)
     shares.columns = [c.removeprefix("deaths_") for c in shares.columns]
-    out = []
-    comp = shares.loc[comparator] if comparator in shares.index.get_level_values("scenario") else None
-    for scenario, own in shares.groupby(level="scenario"):
-        own = own.droplevel("scenario")
-        for place in [p for p in PLACE_LABELS if p in own.columns]:
-            row = {"scenario": scenario, "place": place, **_mean_interval(own[place])}
-            if comp is not None and scenario != comparator:
-                paired = (own[place] - comp[place].reindex(own.index)).dropna()
-                row |= {f"diff_{k}": v for k, v in _mean_interval(paired).items() if k != "n"}
-            out.append(row)
-    return pd.DataFrame(out)
-
-
-def _mean_interval(values: pd.Series) -> dict[str, float]:
-    values = values.dropna()
-    n = int(values.size)
-    mean = float(values.mean())
-    half = half_width(float(values.std()), n) if n > 1 else np.nan
-    return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half}
+    shares = shares[[p for p in PLACE_LABELS if p in shares.columns]].rename_axis(columns="place")
+    long = shares.stack().rename("value")
+    out = _interval(long.groupby(["scenario", "place"], sort=False)).reset_index()
+    if comparator in shares.index.get_level_values("scenario"):
+        others = shares.drop(index=comparator, level="scenario")
+        paired = (others - shares.loc[comparator].reindex(others.index, level="replication")).rename_axis(
+            columns="place"
+        )
+        paired = paired.stack()
+        d = _interval(paired.rename("value").groupby(["scenario", "place"], sort=False)).reset_index()
+        d = d.drop(columns=["n", "sd"]).rename(columns=lambda c: c if c in ("scenario", "place") else f"diff_{c}")
+        out = out.merge(d, on=["scenario", "place"], how="left")
+    return out

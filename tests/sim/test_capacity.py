@@ -20,25 +20,29 @@ def _totals(model) -> dict:
     return {**people.to_dict(), **{f"sys:{k}": v for k, v in system.to_dict().items()}}
 
 
+# beds, places, home care hours and social workers far beyond any demand: nothing to wait for
+AMPLE_TO_DISCHARGE = {
+    "hospital.beds": 100_000,
+    "care_homes.residential_places": 100_000,
+    "care_homes.nursing_places": 100_000,
+    "home_care.hours_capacity": [10_000_000, 10_000_000, 10_000_000],
+    "reablement.places": [100_000, 100_000, 100_000],
+    "workforce.social_worker.fte": [10_000, 10_000, 10_000],
+}
+# ... and every other service too
+AMPLE = {
+    **AMPLE_TO_DISCHARGE,
+    "workforce.rapid_response_nurse.fte": [10_000, 10_000, 10_000],
+    "workforce.district_nurse.fte": [10_000, 10_000, 10_000],
+    "access_point.triage_lines": 10_000,
+    "emergency_department.majors_cubicles": 100_000,
+    "emergency_department.majors_clinician_hours": 100_000_000,
+}
+
+
 @pytest.fixture(scope="module")
 def ample(make_variant):
-    return _totals(
-        make_variant(
-            **{
-                "hospital.beds": 100_000,
-                "care_homes.residential_places": 100_000,
-                "care_homes.nursing_places": 100_000,
-                "home_care.hours_capacity": [10_000_000, 10_000_000, 10_000_000],
-                "reablement.places": [100_000, 100_000, 100_000],
-                "workforce.social_worker.fte": [10_000, 10_000, 10_000],
-                "workforce.rapid_response_nurse.fte": [10_000, 10_000, 10_000],
-                "workforce.district_nurse.fte": [10_000, 10_000, 10_000],
-                "access_point.triage_lines": 10_000,
-                "emergency_department.majors_cubicles": 100_000,
-                "emergency_department.majors_clinician_hours": 100_000_000,
-            }
-        )
-    )
+    return _totals(make_variant(**AMPLE))
 
 
 @pytest.fixture(scope="module")
@@ -116,16 +120,7 @@ def test_with_ample_capacity_each_discharge_waits_no_more_than_its_arrangement(m
     care home place), with nothing else to wait for."""
     sw = baseline.social_work
     per_delay = sw.assessment_hours.value / 24 + sw.arrangement_days.value
-    model = make_variant(
-        **{
-            "hospital.beds": 100_000,
-            "care_homes.residential_places": 100_000,
-            "care_homes.nursing_places": 100_000,
-            "home_care.hours_capacity": [10_000_000, 10_000_000, 10_000_000],
-            "reablement.places": [100_000, 100_000, 100_000],
-            "workforce.social_worker.fte": [10_000, 10_000, 10_000],
-        }
-    )
+    model = make_variant(**AMPLE_TO_DISCHARGE)
     ev = run_replication(model, 0, seed=3, years=1, scale=SCALE, event_log=True).events
     ev = ev[ev.event.isin(["medically_fit", "discharge"])].sort_values(["person", "time"], kind="stable")
     fit_at: dict[int, float] = {}

@@ -32,7 +32,7 @@ SECTIONS = (
 LEAF_MULTIPLIERS = "need.segment_need_multiplier"
 # routine contacts' rates and elasticities live in this file, fitted or not; one the fit does not set
 # is kept with its own unit and source (a care-home multiplier it does not set lives in baseline.toml)
-CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity", "care_home_multiplier")
+CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity", "care_home_multiplier", "per_elective")
 KEPT_CONTACT_KEYS = ("rate", "elasticity", "leaf_elasticity")
 RECORD_KEYS = (
     "status",

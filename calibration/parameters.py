@@ -85,8 +85,16 @@ PLANNED_NODE = {
     "unit": "sd of log of a mean-one propensity, persistent per resident",
     "source": "assumption (to calibrate): planned care follows specific conditions more than frailty",
 }
-# optional sigmas, off (zero) unless the model sets them
-OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE}
+# other community contacts after each elective admission: out-of-hospital care that comes with
+# planned care rather than with need, so it sets the moderate stratum's out-of-hospital cost (its
+# residents ranked there by an elective admission more than by crises) apart from the high one's
+OOH_PER_ELECTIVE = "routine_contacts.other_community.per_elective"
+OOH_PER_ELECTIVE_NODE = {
+    "unit": "other community contacts per elective admission",
+    "source": "assumption (to calibrate): rehabilitation, wound care and follow-up after a procedure",
+}
+# optional values, off (zero) unless the model sets them
+OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE, OOH_PER_ELECTIVE: OOH_PER_ELECTIVE_NODE}
 # set directly
 SIGMAS = (
     "need.frailty_sigma",
@@ -98,6 +106,7 @@ SIGMAS = (
     DN_WEIGHT,
     DN_ELASTICITY,
     GP_ELASTICITY,
+    OOH_PER_ELECTIVE,
 )
 
 ELASTICITY_UNIT = "d log rate / d log need"
@@ -124,6 +133,7 @@ UNITS = {
     DN_WEIGHT: "log odds per visit",
     DN_ELASTICITY: ELASTICITY_UNIT,
     GP_ELASTICITY: ELASTICITY_UNIT,
+    OOH_PER_ELECTIVE: OOH_PER_ELECTIVE_NODE["unit"],
     "initial_state.home_care_utilisation": "fraction of weekly home-care hours in packages at the start",
     "crisis.age_multiplier": "multiplier by age band",
     FREQUENT_PATH: FREQUENT_UNIT,
@@ -170,6 +180,7 @@ PARAMETERS = (
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
     Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
+    Parameter(OOH_PER_ELECTIVE, 0.0, 20.0, 0.5),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
@@ -191,14 +202,17 @@ DEFAULT_FREE = tuple(
     for k, name in enumerate(NAMES)
     if (not name.endswith(":leaf_shift") or name in FREE_LEAF_SHIFTS)
     and name not in HELD_UNTIL_FITTED
-    and name != GP_ELASTICITY
+    and name not in (GP_ELASTICITY, OOH_PER_ELECTIVE)  # freed by name
 )
 
 
 def _node(data: dict, path: str) -> dict:
     if path in OPTIONAL:  # off unless set: zero
-        section, key = path.split(".")
-        data[section].setdefault(key, {"value": 0.0, **OPTIONAL[path]})
+        *sections, key = path.split(".")
+        parent = data
+        for section in sections:
+            parent = parent[section]
+        parent.setdefault(key, {"value": 0.0, **OPTIONAL[path]})
     for k in path.split("."):
         data = data[k]
     return data
@@ -284,7 +298,12 @@ def apply(data: dict, x: np.ndarray) -> dict:
 def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
     """Every model value the vector sets, by dotted path, for the fitted file."""
     applied = apply(data, x)
-    out = {name: _node(applied, name)["value"] for name in SIGMAS}
+    # an optional value the model leaves out and the fit left at zero stays out of the file
+    out = {
+        name: _node(applied, name)["value"]
+        for k, name in enumerate(NAMES)
+        if name in SIGMAS and (has(data, name) or name not in OPTIONAL or x[k] != 0)
+    }
     out["crisis.age_multiplier"] = list(_node(applied, "crisis.age_multiplier")["value"])
     out["care_homes.entry.rate"] = _node(applied, "care_homes.entry.rate")["value"]
     if has(applied, FREQUENT_PATH):

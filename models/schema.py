@@ -471,6 +471,9 @@ class Contact(_Strict):
     elasticity: Annotated[NonNegative, at_most(*ELASTICITY)]
     leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
     episode_size: Annotated[EpisodeSize | None, at_most(100, "contacts in an episode of care")] = None
+    # contacts that follow each elective admission of the year (rehabilitation, wound care and
+    # follow-up after a procedure), on top of the rate; off unless set
+    per_elective: Annotated[NonNegative | None, at_most(100, "contacts after one elective admission")] = None
     care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
     minutes: Annotated[NonNegative, at_most(8 * 60, "minutes of a role's time per contact; more than a working day")]
 
@@ -484,6 +487,12 @@ class RoutineContacts(_Strict):
     ae_minor: Contact
     other_social_care: Contact
     other_community: Contact
+
+    @model_validator(mode="after")
+    def _follow_ups(self) -> RoutineContacts:
+        if self.elective.per_elective is not None and self.elective.per_elective.value > 0:
+            raise ValueError("elective.per_elective must be 0 or absent: electives cannot follow themselves")
+        return self
 
 
 class Risk(_Strict):

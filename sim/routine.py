@@ -71,9 +71,14 @@ def draw_year(
     if ledger.routine_uniforms is None:
         ledger.routine_uniforms = np.empty((2 * len(CONTACT_MEASURES), home_years.size))
     u = uniform_columns(rng, home_years.size, 2 * len(CONTACT_MEASURES), ledger.routine_uniforms)
-    for k, (name, measure) in enumerate(CONTACT_MEASURES.items()):
+    # elective admissions first, as contacts may follow them; each kind keeps its own uniforms
+    kinds = sorted(enumerate(CONTACT_MEASURES.items()), key=lambda kind: kind[1][0] != "elective")
+    for k, (name, measure) in kinds:
         mult = getattr(model.routine_contacts, name).care_home_multiplier.value
         mean = rates[name] * (home_years + mult * care_home_years)
+        after = getattr(model.routine_contacts, name).per_elective
+        if after is not None and after.value > 0:  # the year's electives, drawn above
+            mean = mean + after.value * m["elective"]
         if delivered is not None and name in delivered:
             mean = mean * delivered[name][borough]
         m[measure] += episode_counts(mean, getattr(model.routine_contacts, name).episode_size, u[2 * k], u[2 * k + 1])

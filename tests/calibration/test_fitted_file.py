@@ -100,7 +100,8 @@ def test_written_values_read_back_the_same(tmp_path):
     assert sorted(held) == [
         "crisis.hazard.leaf_elasticity",
         "home_care.referral.elasticity",
-        "routine_contacts.gp.elasticity",  # a parameter freed by name only (calibration/parameters.py)
+        "routine_contacts.gp.elasticity",  # parameters freed by name only (calibration/parameters.py)
+        "routine_contacts.other_community.per_elective",
     ], "the values the fit holds fixed are labelled so, and no others"
     assert tomllib.loads(written.read_text(encoding="utf-8"))["need"]["frailty_sigma"]["source"] == (
         "fitted by wsic calibrate on 2026-01-01 to calibration/data (2010/11), scale 0.25, seeds [1, 2]"

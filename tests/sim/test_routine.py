@@ -1,5 +1,5 @@
 """Rates from need (one elasticity on need as a whole, or separate ones between and within leaves)
-and counts drawn from them, plain or in episodes."""
+and counts drawn from them, plain or in episodes, with contacts that follow electives."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from models.schema import EpisodeSize, Number
-from sim.routine import episode_counts, need_rate
+from models.schema import CareModel, EpisodeSize, Number
+from models.vocabulary import CONTACTS, DAYS_PER_YEAR
+from sim.ledger import Ledger
+from sim.routine import draw_year, episode_counts, need_rate
 
 
 def test_one_elasticity_applies_to_need_as_a_whole(baseline):
@@ -49,3 +52,55 @@ def test_episodes_keep_the_mean_and_concentrate_contacts_in_fewer_people():
         np.full(n, mean), EpisodeSize(value=1.0, unit="contacts", source="test"), rng.random(n), rng.random(n)
     )
     assert one.var() == pytest.approx(mean, rel=0.03), "an episode of one is a plain Poisson count"
+
+
+def _year_of_contacts(model, electives: np.ndarray, seed: int = 3) -> dict[str, np.ndarray]:
+    """One year's routine contacts drawn for residents at home all year, with zero rates but for
+    electives, whose rate per resident is given."""
+    n = electives.size
+    ledger = Ledger(n)
+    ledger.m["community_days"][:] = DAYS_PER_YEAR
+    rates = {name: np.zeros(n) for name in CONTACTS}
+    rates["elective"] = electives
+    draw_year(ledger, rates, model, np.random.default_rng(seed))
+    return ledger.m
+
+
+@pytest.mark.parametrize(
+    ("kind", "measure"),
+    [("other_community", "other_community_contacts"), ("district_nurse", "district_nurse_contacts")],
+)
+def test_contacts_follow_each_elective_admission_drawn_that_year(make_variant, kind, measure):
+    # district nursing comes before electives in the kinds' order, so it shows they are drawn first
+    n = 200_000
+    electives = np.where(np.arange(n) < n // 2, 0.0, 0.4)
+    plain = make_variant()
+    after = make_variant(
+        **{
+            f"routine_contacts.{kind}.per_elective": {
+                "value": 5.0,
+                "unit": "contacts per elective admission",
+                "source": "test",
+            }
+        }
+    )
+    m0, m1 = _year_of_contacts(plain, electives), _year_of_contacts(after, electives)
+    # the same electives whatever follows them, and no other community care without the option
+    assert np.array_equal(m0["elective"], m1["elective"])
+    assert m0[measure].sum() == 0
+    # with it, contacts come to residents with an elective admission, 5 on average for each
+    had = m1["elective"] > 0
+    assert m1[measure][~had].sum() == 0
+    per = m1[measure].sum() / m1["elective"].sum()
+    assert per == pytest.approx(5.0, rel=0.02)
+    two = m1["elective"] == 2
+    assert m1[measure][two].mean() == pytest.approx(10.0, rel=0.05)
+    # the other kinds keep their own numbers
+    for name in ("gp_contacts", "outpatient", "ae_minor"):
+        assert np.array_equal(m0[name], m1[name])
+
+
+def test_electives_cannot_follow_themselves(make_data):
+    data = make_data(**{"routine_contacts.elective.per_elective": {"value": 1.0, "unit": "contacts", "source": "test"}})
+    with pytest.raises(ValidationError, match="electives cannot follow themselves"):
+        CareModel.model_validate(data)

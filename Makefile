@@ -52,7 +52,7 @@ test: $(STAMP)
 # seeds (see README, Calibration: freeing the crises or the leaves' fixed point jammed the beds).
 COMMITTED_FREE = $(BIN)/python -c 'import tomllib; f = open("models/fitted/tri_borough_2010.toml", "rb"); print(*tomllib.load(f)["calibration"]["free"])'
 calibrate: $(STAMP)
-	$(BIN)/wsic calibrate --scale 0.25 --seeds 101 102 103 104 --rounds 1 --max-evaluations 4 \
+	$(BIN)/wsic calibrate --scale 0.25 --seeds 101 102 103 104 105 106 107 108 --rounds 1 --max-evaluations 4 \
 		--leaf-steps 0 --jobs 2 --check-seed 1001 --free $$($(COMMITTED_FREE))
 
 # Each model and size against a bare simpy loop of a fixed number of events timed in the same process

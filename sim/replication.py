@@ -278,7 +278,9 @@ class Replication:
 #    start), split by kind's chance, and their places end at the holders' mean death hazard.
 # 6: business as usual refitted with planned care following frailty and the score banding planned
 #    use (issue 16's twelfth refit).
-RESULTS_VERSION = 6
+# 7: business as usual refitted with other community contacts after elective admissions (issue 16's
+#    thirteenth refit).
+RESULTS_VERSION = 7
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

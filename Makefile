@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # The default experiment: business as usual against the evidence-based WSIC model and the business
 # case's own assumptions, full population, 8 replications each, five years; then what it would take
 # to break even and which evidence matters most, on a tenth of the population (4 replications), added
-# to the same report: runs/default/report.html (about 18 minutes on 2 cores). Rerunning the first
+# to the same report: runs/default/report.html (about 15 minutes on 2 cores). Rerunning the first
 # step resumes.
 run: $(STAMP)
 	$(BIN)/wsic run models/baseline.toml models/wsic.toml models/business_case.toml --reps 8 --years 5 \

@@ -74,16 +74,11 @@ def test_contacts_follow_each_elective_admission_drawn_that_year(make_variant, k
     # district nursing comes before electives in the kinds' order, so it shows they are drawn first
     n = 200_000
     electives = np.where(np.arange(n) < n // 2, 0.0, 0.4)
-    plain = make_variant()
-    after = make_variant(
-        **{
-            f"routine_contacts.{kind}.per_elective": {
-                "value": 5.0,
-                "unit": "contacts per elective admission",
-                "source": "test",
-            }
-        }
-    )
+    def following(per: float):
+        node = {"value": per, "unit": "contacts per elective admission", "source": "test"}
+        return make_variant(**{f"routine_contacts.{kind}.per_elective": node})
+
+    plain, after = following(0.0), following(5.0)
     m0, m1 = _year_of_contacts(plain, electives), _year_of_contacts(after, electives)
     # the same electives whatever follows them, and no other community care without the option
     assert np.array_equal(m0["elective"], m1["elective"])

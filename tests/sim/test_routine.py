@@ -74,6 +74,7 @@ def test_contacts_follow_each_elective_admission_drawn_that_year(make_variant, k
     # district nursing comes before electives in the kinds' order, so it shows they are drawn first
     n = 200_000
     electives = np.where(np.arange(n) < n // 2, 0.0, 0.4)
+
     def following(per: float):
         node = {"value": per, "unit": "contacts per elective admission", "source": "test"}
         return make_variant(**{f"routine_contacts.{kind}.per_elective": node})

@@ -180,7 +180,7 @@ PARAMETERS = (
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
     Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
-    Parameter(OOH_PER_ELECTIVE, 0.0, 20.0, 0.5),
+    Parameter(OOH_PER_ELECTIVE, 0.0, 100.0, 0.5),  # the schema's bound
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"

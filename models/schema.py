@@ -41,6 +41,7 @@ from models.vocabulary import (
     HOURS_PER_YEAR,
     MECHANISMS,
     MINUTES_PER_DAY,
+    ROLE_CONTACTS,
     ROLES,
     STRATA,
     TASKS,
@@ -472,7 +473,9 @@ class Contact(_Strict):
     leaf_elasticity: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
     episode_size: Annotated[EpisodeSize | None, at_most(100, "contacts in an episode of care")] = None
     # contacts that follow each elective admission of the year (rehabilitation, wound care and
-    # follow-up after a procedure), on top of the rate; off unless set
+    # follow-up after a procedure), on top of the rate: per admission, whatever the setting (not
+    # scaled by care_home_multiplier), in episodes where episode_size is set; off unless set, and
+    # only for kinds no modelled workforce delivers
     per_elective: Annotated[NonNegative | None, at_most(100, "contacts after one elective admission")] = None
     care_home_multiplier: Annotated[NonNegative, at_most(*MULTIPLIER)]
     minutes: Annotated[NonNegative, at_most(8 * 60, "minutes of a role's time per contact; more than a working day")]
@@ -492,6 +495,13 @@ class RoutineContacts(_Strict):
     def _follow_ups(self) -> RoutineContacts:
         if self.elective.per_elective is not None and self.elective.per_elective.value > 0:
             raise ValueError("elective.per_elective must be 0 or absent: electives cannot follow themselves")
+        for name in ROLE_CONTACTS:  # their hours are asked of a workforce from the rates alone
+            after = getattr(self, name).per_elective
+            if after is not None and after.value > 0:
+                raise ValueError(
+                    f"{name}.per_elective must be 0 or absent: contacts after electives are not asked "
+                    f"of the {name} workforce's hours (sim/routine.period_demand_hours)"
+                )
         return self
 
 

@@ -1,6 +1,7 @@
 """Routine contacts accrued in bulk: GP, practice nurse, district nurse, other community health,
 outpatient, elective, minor A&E and other social care. Each resident's expected contacts follow
-their need and the days they spent at home or in a care home; counts are drawn once a year, and the
+their need and the days they spent at home or in a care home, and a kind no workforce delivers may
+also follow each of the year's elective admissions; counts are drawn once a year, and the
 workforce hours they need once a period.
 """
 
@@ -61,7 +62,8 @@ def draw_year(
 ) -> None:
     """Add the year's routine contacts to the ledger, given days at home and in care homes. A
     bulk role delivers only its ``delivered`` share (by borough) of the contacts asked of it: a
-    Poisson count thinned is a Poisson count of the thinned mean."""
+    Poisson count thinned is a Poisson count of the thinned mean. Electives are drawn first, so
+    contacts that follow them (``per_elective``) follow those of this year."""
     m = ledger.m
     home_years = m["community_days"] / DAYS_PER_YEAR
     care_home_years = (m["care_home_days_residential"] + m["care_home_days_nursing"]) / DAYS_PER_YEAR

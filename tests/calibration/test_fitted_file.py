@@ -16,6 +16,7 @@ from calibration import fitted_file
 from calibration.parameters import (
     DEFAULT_FREE,
     NAMES,
+    OOH_PER_ELECTIVE,
     PARAMETERS,
     UNITS,
     _node,
@@ -209,3 +210,18 @@ def test_to_calibrate_marks_exactly_what_the_fit_moves():
 
     walk(data, ())
     assert [p for p in marked if p not in moved] == []
+
+
+def test_an_optional_value_the_model_leaves_out_stays_out_unless_the_fit_sets_it():
+    """Contacts after electives are optional: a model without them has none in its fitted file
+    while the fit leaves them at zero, and the value the fit sets when it moves them."""
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    del data["routine_contacts"]["other_community"]["per_elective"]
+    x = start(data)
+    k = NAMES.index(OOH_PER_ELECTIVE)
+    assert x[k] == 0
+    assert OOH_PER_ELECTIVE not in fitted_values(data, x)
+    x[k] = 2.0
+    assert fitted_values(data, x)[OOH_PER_ELECTIVE] == 2.0
+    assert CareModel.model_validate(apply(data, x)).routine_contacts.other_community.per_elective.value == 2.0
+    assert "per_elective" not in data["routine_contacts"]["other_community"], "the model's data is left alone"

@@ -10,9 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from models.schema import CareModel, EpisodeSize, Number
-from models.vocabulary import CONTACTS, DAYS_PER_YEAR
+from models.vocabulary import CONTACT_MEASURES, CONTACTS, DAYS_PER_YEAR
 from sim.ledger import Ledger
 from sim.routine import draw_year, episode_counts, need_rate
+from sim.row_draws import uniform_columns
 
 
 def test_one_elasticity_applies_to_need_as_a_whole(baseline):
@@ -54,34 +55,36 @@ def test_episodes_keep_the_mean_and_concentrate_contacts_in_fewer_people():
     assert one.var() == pytest.approx(mean, rel=0.03), "an episode of one is a plain Poisson count"
 
 
-def _year_of_contacts(model, electives: np.ndarray, seed: int = 3) -> dict[str, np.ndarray]:
-    """One year's routine contacts drawn for residents at home all year, with zero rates but for
-    electives, whose rate per resident is given."""
+def _year_of_contacts(model: CareModel, electives: np.ndarray, kind: str, seed: int = 3) -> dict[str, np.ndarray]:
+    """One year's routine contacts drawn for residents at home all year: electives at the rates
+    given, the kind under test at none of its own, every other kind at 0.3 a year."""
     n = electives.size
     ledger = Ledger(n)
     ledger.m["community_days"][:] = DAYS_PER_YEAR
-    rates = {name: np.zeros(n) for name in CONTACTS}
+    rates = {name: np.full(n, OTHER_RATE) for name in CONTACTS}
+    rates[kind] = np.zeros(n)
     rates["elective"] = electives
     draw_year(ledger, rates, model, np.random.default_rng(seed))
     return ledger.m
 
 
-@pytest.mark.parametrize(
-    ("kind", "measure"),
-    [("other_community", "other_community_contacts"), ("district_nurse", "district_nurse_contacts")],
-)
-def test_contacts_follow_each_elective_admission_drawn_that_year(make_variant, kind, measure):
-    # district nursing comes before electives in the kinds' order, so it shows they are drawn first
-    n = 200_000
+OTHER_RATE = 0.3
+
+
+@pytest.mark.parametrize("kind", ["other_community", "outpatient"])
+def test_contacts_follow_each_elective_admission_drawn_that_year(make_variant, kind):
+    # outpatient care comes before electives in the kinds' order, so it shows they are drawn first
+    n, seed = 200_000, 3
+    measure = CONTACT_MEASURES[kind]
     electives = np.where(np.arange(n) < n // 2, 0.0, 0.4)
 
-    def following(per: float):
+    def following(per: float) -> CareModel:
         node = {"value": per, "unit": "contacts per elective admission", "source": "test"}
         return make_variant(**{f"routine_contacts.{kind}.per_elective": node})
 
     plain, after = following(0.0), following(5.0)
-    m0, m1 = _year_of_contacts(plain, electives), _year_of_contacts(after, electives)
-    # the same electives whatever follows them, and no other community care without the option
+    m0, m1 = _year_of_contacts(plain, electives, kind, seed), _year_of_contacts(after, electives, kind, seed)
+    # the same electives whatever follows them, and none of the kind without the option
     assert np.array_equal(m0["elective"], m1["elective"])
     assert m0[measure].sum() == 0
     # with it, contacts come to residents with an elective admission, 5 on average for each
@@ -91,12 +94,28 @@ def test_contacts_follow_each_elective_admission_drawn_that_year(make_variant, k
     assert per == pytest.approx(5.0, rel=0.02)
     two = m1["elective"] == 2
     assert m1[measure][two].mean() == pytest.approx(10.0, rel=0.05)
-    # the other kinds keep their own numbers
-    for name in ("gp_contacts", "outpatient", "ae_minor"):
-        assert np.array_equal(m0[name], m1[name])
+    # every other kind draws from its own two columns of the year's uniforms, as without the option
+    u = uniform_columns(np.random.default_rng(seed), n, 2 * len(CONTACT_MEASURES))
+    for k, (name, other) in enumerate(CONTACT_MEASURES.items()):
+        if name in (kind, "elective"):
+            continue
+        contact = getattr(after.routine_contacts, name)
+        mean = OTHER_RATE + (contact.per_elective.value if contact.per_elective else 0.0) * m1["elective"]
+        expected = episode_counts(mean, contact.episode_size, u[2 * k], u[2 * k + 1])
+        assert np.array_equal(m1[other], expected), name
+        assert np.array_equal(m0[other], expected), name
 
 
-def test_electives_cannot_follow_themselves(make_data):
-    data = make_data(**{"routine_contacts.elective.per_elective": {"value": 1.0, "unit": "contacts", "source": "test"}})
-    with pytest.raises(ValidationError, match="electives cannot follow themselves"):
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("elective", "electives cannot follow themselves"),
+        ("district_nurse", "not asked of the district_nurse workforce's hours"),
+        ("gp", "not asked of the gp workforce's hours"),
+    ],
+)
+def test_contacts_after_electives_are_refused_where_they_cannot_be_counted(make_data, kind, message):
+    node = {"value": 1.0, "unit": "contacts", "source": "test"}
+    data = make_data(**{f"routine_contacts.{kind}.per_elective": node})
+    with pytest.raises(ValidationError, match=message):
         CareModel.model_validate(data)

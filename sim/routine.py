@@ -15,6 +15,10 @@ from sim.ledger import Ledger
 from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population
 from sim.row_draws import poisson_from_uniform, uniform_columns
 
+# each kind with the index of its uniforms' columns, elective admissions first, as contacts may
+# follow them
+DRAW_ORDER = tuple(sorted(enumerate(CONTACT_MEASURES.items()), key=lambda kind: kind[1][0] != "elective"))
+
 
 def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
     """Contacts per person-year at home for each contact type, from current need."""
@@ -73,17 +77,14 @@ def draw_year(
     if ledger.routine_uniforms is None:
         ledger.routine_uniforms = np.empty((2 * len(CONTACT_MEASURES), home_years.size))
     u = uniform_columns(rng, home_years.size, 2 * len(CONTACT_MEASURES), ledger.routine_uniforms)
-    # elective admissions first, as contacts may follow them; each kind keeps its own uniforms
-    kinds = sorted(enumerate(CONTACT_MEASURES.items()), key=lambda kind: kind[1][0] != "elective")
-    for k, (name, measure) in kinds:
-        mult = getattr(model.routine_contacts, name).care_home_multiplier.value
-        mean = rates[name] * (home_years + mult * care_home_years)
-        after = getattr(model.routine_contacts, name).per_elective
-        if after is not None and after.value > 0:  # the year's electives, drawn above
-            mean = mean + after.value * m["elective"]
+    for k, (name, measure) in DRAW_ORDER:
+        contact = getattr(model.routine_contacts, name)
+        mean = rates[name] * (home_years + contact.care_home_multiplier.value * care_home_years)
+        if contact.per_elective is not None and contact.per_elective.value > 0:  # the year's electives, drawn above
+            mean = mean + contact.per_elective.value * m["elective"]
         if delivered is not None and name in delivered:
             mean = mean * delivered[name][borough]
-        m[measure] += episode_counts(mean, getattr(model.routine_contacts, name).episode_size, u[2 * k], u[2 * k + 1])
+        m[measure] += episode_counts(mean, contact.episode_size, u[2 * k], u[2 * k + 1])
     m["ae_attendances"] += m["ae_minor"]
 
 

@@ -189,7 +189,7 @@ assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the 
 # across the leaves decides whether its heavy users rank high or very high on the risk score, and
 # out-of-hospital and social care's, which carry the leaves' cost without adding crises (a fixed
 # point on the leaves' need raises the old's crises and onsets of a need for 24-hour care, and
-# jams the beds over five years: README, Calibration, "A seventh"). The crises' leaf shift is held.
+# jams the beds over five years: docs/calibration_history.md, "A seventh"). The crises' leaf shift is held.
 FREE_LEAF_SHIFTS = ("other_hospital:leaf_shift", "elective:leaf_shift", "ooh:leaf_shift", "sc:leaf_shift")
 # How steeply crises rise across the leaves and with age, and the frequent attenders' multiplier,
 # decide how many of the year's admissions fall to the few with many (Roland et al.) and the age

@@ -93,8 +93,21 @@ OOH_PER_ELECTIVE_NODE = {
     "unit": "other community contacts per elective admission",
     "source": "assumption (to calibrate): rehabilitation, wound care and follow-up after a procedure",
 }
+# how much more steeply the crises of residents under 65 rise across the cost-tree leaves: it moves
+# the young's admissions from leaf 0 (no condition) to the leaves with conditions, leaving the 65+'s
+# (Roland's and HES's rows) alone
+YOUNG_LEAF_SHIFT = "crisis.under_65_leaf_shift"
+YOUNG_LEAF_SHIFT_NODE = {
+    "unit": "added to the crisis hazard's leaf elasticity, residents under 65",
+    "source": "assumption (to calibrate): a long-term condition marks out the young who are admitted more than the old",
+}
 # optional values, off (zero) unless the model sets them
-OPTIONAL = {UNOBSERVED: UNOBSERVED_NODE, PLANNED: PLANNED_NODE, OOH_PER_ELECTIVE: OOH_PER_ELECTIVE_NODE}
+OPTIONAL = {
+    UNOBSERVED: UNOBSERVED_NODE,
+    PLANNED: PLANNED_NODE,
+    OOH_PER_ELECTIVE: OOH_PER_ELECTIVE_NODE,
+    YOUNG_LEAF_SHIFT: YOUNG_LEAF_SHIFT_NODE,
+}
 # set directly
 SIGMAS = (
     "need.frailty_sigma",
@@ -107,6 +120,7 @@ SIGMAS = (
     DN_ELASTICITY,
     GP_ELASTICITY,
     OOH_PER_ELECTIVE,
+    YOUNG_LEAF_SHIFT,
 )
 
 ELASTICITY_UNIT = "d log rate / d log need"
@@ -134,6 +148,7 @@ UNITS = {
     DN_ELASTICITY: ELASTICITY_UNIT,
     GP_ELASTICITY: ELASTICITY_UNIT,
     OOH_PER_ELECTIVE: OOH_PER_ELECTIVE_NODE["unit"],
+    YOUNG_LEAF_SHIFT: YOUNG_LEAF_SHIFT_NODE["unit"],
     "initial_state.home_care_utilisation": "fraction of weekly home-care hours in packages at the start",
     "crisis.age_multiplier": "multiplier by age band",
     FREQUENT_PATH: FREQUENT_UNIT,
@@ -181,6 +196,7 @@ PARAMETERS = (
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
     Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
     Parameter(OOH_PER_ELECTIVE, 0.0, 100.0, 0.5),  # the schema's bound
+    Parameter(YOUNG_LEAF_SHIFT, 0.0, 2.0, 0.05),
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
@@ -202,7 +218,7 @@ DEFAULT_FREE = tuple(
     for k, name in enumerate(NAMES)
     if (not name.endswith(":leaf_shift") or name in FREE_LEAF_SHIFTS)
     and name not in HELD_UNTIL_FITTED
-    and name not in (GP_ELASTICITY, OOH_PER_ELECTIVE)  # freed by name
+    and name not in (GP_ELASTICITY, OOH_PER_ELECTIVE, YOUNG_LEAF_SHIFT)  # freed by name
 )
 
 
@@ -246,6 +262,8 @@ def apply(data: dict, x: np.ndarray) -> dict:
     out = copy.deepcopy(data)
     for k, name in enumerate(NAMES):
         if name in SIGMAS:
+            if name in OPTIONAL and x[k] == 0 and not has(data, name):
+                continue  # left out, as the fitted file leaves it: the model checked is the one written
             _node(out, name)["value"] = float(x[k])
             continue
         if name == HOME_CARE:

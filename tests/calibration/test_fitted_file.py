@@ -19,6 +19,7 @@ from calibration.parameters import (
     OOH_PER_ELECTIVE,
     PARAMETERS,
     UNITS,
+    YOUNG_LEAF_SHIFT,
     _node,
     apply,
     fitted_values,
@@ -100,6 +101,7 @@ def test_written_values_read_back_the_same(tmp_path):
         held += [] if fitted else [path]
     assert sorted(held) == [
         "crisis.hazard.leaf_elasticity",
+        "crisis.under_65_leaf_shift",
         "home_care.referral.elasticity",
         "routine_contacts.gp.elasticity",  # parameters freed by name only (calibration/parameters.py)
         "routine_contacts.other_community.per_elective",
@@ -225,3 +227,19 @@ def test_an_optional_value_the_model_leaves_out_stays_out_unless_the_fit_sets_it
     assert fitted_values(data, x)[OOH_PER_ELECTIVE] == 2.0
     assert CareModel.model_validate(apply(data, x)).routine_contacts.other_community.per_elective.value == 2.0
     assert "per_elective" not in data["routine_contacts"]["other_community"], "the model's data is left alone"
+
+
+def test_the_young_crises_leaf_shift_is_optional_and_freed_by_name_only():
+    """Off in the shipped model, so its fitted file holds none while the fit leaves it at zero; a
+    default fit does not free it; a fit that sets it writes it where the model reads it."""
+    data = resolved_data(ROOT / "models" / "baseline.toml")
+    assert "under_65_leaf_shift" not in data["crisis"]
+    x = start(data)
+    k = NAMES.index(YOUNG_LEAF_SHIFT)
+    assert x[k] == 0
+    assert k not in DEFAULT_FREE
+    assert YOUNG_LEAF_SHIFT not in fitted_values(data, x)
+    x[k] = 0.4
+    assert fitted_values(data, x)[YOUNG_LEAF_SHIFT] == 0.4
+    assert CareModel.model_validate(apply(data, x)).crisis.under_65_leaf_shift.value == 0.4
+    assert "under_65_leaf_shift" not in data["crisis"], "the model's data is left alone"

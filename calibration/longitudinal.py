@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 
 from calibration.targets import DATA, Target
+from models.vocabulary import OLDER_AGE
 
 GROUP = "longitudinal (checked, not fitted)"
 FITTED_GROUP = "longitudinal"
 HEALTH_COST = ("cost_nel", "cost_other_hospital", "cost_ooh")
-UNDER_65 = (0, 65)
-AGE_RATIOS = {"admissions_ratio_65_plus": (65, 200), "admissions_ratio_85_plus": (85, 200)}
+UNDER_65 = (0, OLDER_AGE)
+AGE_RATIOS = {"admissions_ratio_65_plus": (OLDER_AGE, 200), "admissions_ratio_85_plus": (85, 200)}
 YEARS = 2  # a replication's years the fitted measures need
 CHECK_YEARS = 6  # and the check's: Roland's cohort five years on
 # measures that read year 5 or 6: a fit with one of them among its rows runs the check's six years
@@ -67,14 +68,14 @@ def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
     for name, column in (("home_care_growth", "sc_hours"), ("care_home_growth", "care_home_days")):
         if column in a and a[column].sum() > 0:
             out[name] = float(b[column].sum() / a[column].sum())
-    old_a, old_b = a[a.age >= 65], b[b.age >= 65]
+    old_a, old_b = a[a.age >= OLDER_AGE], b[b.age >= OLDER_AGE]
     heavy = old_a.index[old_a.nel_admissions >= 2]
     if old_a.nel_admissions.sum() > 0 and old_b.nel_admissions.sum() > 0:
         out["roland_index_share"] = float(old_a.nel_admissions.loc[heavy].sum() / old_a.nel_admissions.sum())
         later = old_b.nel_admissions.reindex(heavy).fillna(0.0).sum()  # the dead count as none
         out["roland_next_share"] = float(later / old_b.nel_admissions.sum())
         f = persons[persons.year == first + 5].set_index("person")
-        old_f = f[f.age >= 65]
+        old_f = f[f.age >= OLDER_AGE]
         if old_f.nel_admissions.sum() > 0:
             out["roland_five_share"] = float(
                 old_f.nel_admissions.reindex(heavy).fillna(0.0).sum() / old_f.nel_admissions.sum()
@@ -95,7 +96,7 @@ def stationarity(persons: pd.DataFrame, first: int = 1, last: int = 5) -> dict[s
     a, b = persons[persons.year == first], persons[persons.year == last]
     if a.empty or b.empty:
         return {}
-    out = {"drift_admissions_65_plus": _rate(b, 65, 200) / _rate(a, 65, 200)}
+    out = {"drift_admissions_65_plus": _rate(b, OLDER_AGE, 200) / _rate(a, OLDER_AGE, 200)}
     for name, column in (("drift_home_care", "sc_hours"), ("drift_care_home_days", "care_home_days")):
         if column in a and a[column].sum() > 0:
             out[name] = float(b[column].mean() / a[column].mean())

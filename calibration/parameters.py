@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.vocabulary import OLDER_AGE
+
 # column -> the rate-and-elasticity parameters (dotted paths in the model data) that drive it
 DRIVERS = {
     "nel": ("crisis.hazard",),
@@ -60,7 +62,7 @@ HOME_CARE_START = "home_care:start_log_scale"
 # a scale on the crisis hazard of people 65 and over against the rest, beyond what their need
 # carries: sets emergency admissions' age gradient (HES) apart from how crises follow need
 CRISIS_AGE = "crisis:age_65_plus"
-CRISIS_AGE_FROM = 65.0
+CRISIS_AGE_FROM = OLDER_AGE
 # a scale on the frequent attenders' crisis multiplier (crisis.frequent_attenders): sets how many
 # of the very high stratum's admissions fall to the few adults under 65 whose crises need does not
 # explain, apart from the old, whose persistence Roland et al. measured
@@ -93,9 +95,9 @@ OOH_PER_ELECTIVE_NODE = {
     "unit": "other community contacts per elective admission",
     "source": "assumption (to calibrate): rehabilitation, wound care and follow-up after a procedure",
 }
-# how much more steeply the crises of residents under 65 rise across the cost-tree leaves: it moves
-# the young's admissions from leaf 0 (no condition) to the leaves with conditions, leaving the 65+'s
-# (Roland's and HES's rows) alone
+# how much more steeply the crises of residents under 65 rise across the cost-tree leaves: the young's
+# admissions rise among those with conditions against leaf 0's (no condition), the 65+'s crises (so
+# Roland's rows) stay as they are, and HES's ratios move with the under-65s' rate
 YOUNG_LEAF_SHIFT = "crisis.under_65_leaf_shift"
 YOUNG_LEAF_SHIFT_NODE = {
     "unit": "added to the crisis hazard's leaf elasticity, residents under 65",
@@ -196,7 +198,7 @@ PARAMETERS = (
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
     Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
     Parameter(OOH_PER_ELECTIVE, 0.0, 100.0, 0.5),  # the schema's bound
-    Parameter(YOUNG_LEAF_SHIFT, 0.0, 2.0, 0.05),
+    Parameter(YOUNG_LEAF_SHIFT, 0.0, 1.0, 0.05),  # beyond about 1.3 the schema refuses the tail (models/bounds.py)
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"

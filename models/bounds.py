@@ -147,6 +147,10 @@ def need_rate_problems(model: BaseModel) -> list[str]:
     h = c.hazard
     crises = _tail_rate(h.rate.value, h.elasticity.value, h.leaf_elasticity, leaf_ratio, spread)
     crises *= max(c.age_multiplier.value) * max(1.0, c.care_home_multiplier.value)
+    shift = c.under_65_leaf_shift
+    if shift is not None and shift.value:  # a resident under 65 at the costliest leaf, maybe a frequent attender
+        frequent = c.frequent_attenders.multiplier.value if c.frequent_attenders is not None else 1.0
+        crises *= math.exp(min(shift.value * math.log(leaf_ratio), 700.0)) * max(1.0, frequent)
     if crises > MAX_TAIL_CRISES:
         problems.append(
             f"crisis.hazard expected at most {_num(MAX_TAIL_CRISES)} crises a year for the resident of highest need "

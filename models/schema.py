@@ -335,10 +335,10 @@ class Crisis(_Strict):
     fall_share: ProbabilitySeries
     timing: CrisisTiming | None = None
     frequent_attenders: FrequentAttenders | None = None
-    # added to the hazard's leaf elasticity for residents under 65 (sim.hazards.UNDER_65): among the
+    # added to the hazard's leaf elasticity for residents under 65 (vocabulary.OLDER_AGE): among the
     # young a long-term condition marks out who is admitted far more than among the old, whose age
-    # and frailty carry most of the risk; the 65+'s crises, and so Roland's and HES's rows, are left
-    # as they are. Off unless set.
+    # and frailty carry most of the risk; the 65+'s crises, and so Roland's rows, are left as they
+    # are (HES's ratios move with the under-65s' rate). Off unless set.
     under_65_leaf_shift: Annotated[NonNegative | None, at_most(*ELASTICITY)] = None
 
 

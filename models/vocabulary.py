@@ -23,6 +23,9 @@ STRATA = ("very_high", "high", "moderate", "low", "very_low")
 # the strata the WSIC business case targets, whose shares of spend it reports
 TOP_STRATA = STRATA[:3]
 CONDITIONS = ("ltc", "multimorbidity", "dementia", "cancer", "learning_disability", "smi")
+# the age from which a resident counts as older: HES's age gradient and Roland's cohort are 65+, the
+# crises' 65+ scale applies from it and crisis.under_65_leaf_shift below it
+OLDER_AGE = 65.0
 
 # ----- the workforce -------------------------------------------------------------------------------
 # How each role is simulated:

@@ -9,11 +9,9 @@ import numpy as np
 from scipy.optimize import brentq
 
 from models.schema import CareModel
+from models.vocabulary import OLDER_AGE
 from sim.population import Population
 from sim.routine import need_rate
-
-# the age below which crises follow the cost-tree leaf more steeply (crisis.under_65_leaf_shift)
-UNDER_65 = 65.0
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def year_hazards(pop: Population, model: CareModel, band: np.ndarray, norm: np.n
     shift = c.under_65_leaf_shift
     if shift is not None and shift.value:
         leaf = pop.base_need / model.need.reference.value
-        crisis = crisis * np.where(pop.age < UNDER_65, leaf**shift.value, 1.0)
+        crisis = crisis * np.where(pop.age < OLDER_AGE, leaf**shift.value, 1.0)
     death = death_hazard(pop, model, band, norm)
     referral = model.home_care.referral
     package = referral.rate.value * rel**referral.elasticity.value

@@ -239,6 +239,7 @@ def test_the_young_crises_leaf_shift_is_optional_and_freed_by_name_only():
     assert x[k] == 0
     assert k not in DEFAULT_FREE
     assert YOUNG_LEAF_SHIFT not in fitted_values(data, x)
+    assert not has(apply(data, x), YOUNG_LEAF_SHIFT), "the model checked is the model written"
     x[k] = 0.4
     assert fitted_values(data, x)[YOUNG_LEAF_SHIFT] == 0.4
     assert CareModel.model_validate(apply(data, x)).crisis.under_65_leaf_shift.value == 0.4

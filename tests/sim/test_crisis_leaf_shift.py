@@ -7,7 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from models.schema import CareModel
-from sim.hazards import UNDER_65, death_norm, year_hazards
+from models.vocabulary import OLDER_AGE
+from sim.hazards import death_norm, year_hazards
 from sim.population import age_band, synthesise
 
 
@@ -29,8 +30,8 @@ def _hazards(model: CareModel, n: int = 50_000):
 def test_the_young_crises_follow_the_leaf_need_to_the_shift_and_the_olds_are_unchanged(baseline):
     pop, plain = _hazards(_with_shift(baseline, None))
     _, shifted = _hazards(_with_shift(baseline, 0.5))
-    young = pop.alive & (pop.age < UNDER_65)
-    old = pop.alive & (pop.age >= UNDER_65)
+    young = pop.alive & (pop.age < OLDER_AGE)
+    old = pop.alive & (pop.age >= OLDER_AGE)
     assert young.any() and old.any()
     leaf = pop.base_need / baseline.need.reference.value
     np.testing.assert_allclose(shifted.crisis[young] / plain.crisis[young], leaf[young] ** 0.5, rtol=1e-12)
@@ -55,3 +56,23 @@ def test_a_shift_of_zero_is_no_shift(baseline):
 def test_a_shift_out_of_range_is_refused(baseline, value):
     with pytest.raises(ValidationError, match="under_65_leaf_shift"):
         _with_shift(baseline, value)
+
+
+def test_without_a_leaf_elasticity_the_shift_adds_to_need_s_own(baseline):
+    """With no leaf elasticity the hazard follows need as a whole; the shift still acts on the
+    leaf's part for the young: rate x (need / ref) ** e x (leaf / ref) ** shift."""
+    data = baseline.model_dump()
+    data["crisis"]["hazard"]["leaf_elasticity"] = None
+    plain_model = CareModel.model_validate(data)
+    pop, plain = _hazards(_with_shift(plain_model, None))
+    _, shifted = _hazards(_with_shift(plain_model, 0.3))
+    young = pop.alive & (pop.age < OLDER_AGE)
+    leaf = pop.base_need / baseline.need.reference.value
+    np.testing.assert_allclose(shifted.crisis[young] / plain.crisis[young], leaf[young] ** 0.3, rtol=1e-12)
+
+
+def test_a_shift_that_would_explode_the_young_s_crises_is_refused(baseline):
+    """The schema's tail check: a resident under 65 at the costliest leaf, a frequent attender, at
+    one-in-a-million frailty, would have millions of crises a year."""
+    with pytest.raises(ValidationError, match=r"crisis\.hazard expected at most"):
+        _with_shift(baseline, 3.5)

@@ -259,13 +259,19 @@ def start(data: dict) -> np.ndarray:
     return x
 
 
+def _left_out(data: dict, name: str, value: float) -> bool:
+    """An optional value the model leaves out and the fit leaves at zero: off, so neither the
+    fitted file nor the model the fit checks holds it."""
+    return name in OPTIONAL and value == 0 and not has(data, name)
+
+
 def apply(data: dict, x: np.ndarray) -> dict:
     """A copy of the model data with the vector applied to its priors."""
     out = copy.deepcopy(data)
     for k, name in enumerate(NAMES):
         if name in SIGMAS:
-            if name in OPTIONAL and x[k] == 0 and not has(data, name):
-                continue  # left out, as the fitted file leaves it: the model checked is the one written
+            if _left_out(data, name, x[k]):
+                continue  # as the fitted file leaves it out: the model checked is the one written
             _node(out, name)["value"] = float(x[k])
             continue
         if name == HOME_CARE:
@@ -318,11 +324,10 @@ def apply(data: dict, x: np.ndarray) -> dict:
 def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
     """Every model value the vector sets, by dotted path, for the fitted file."""
     applied = apply(data, x)
-    # an optional value the model leaves out and the fit left at zero stays out of the file
     out = {
         name: _node(applied, name)["value"]
         for k, name in enumerate(NAMES)
-        if name in SIGMAS and (has(data, name) or name not in OPTIONAL or x[k] != 0)
+        if name in SIGMAS and not _left_out(data, name, x[k])
     }
     out["crisis.age_multiplier"] = list(_node(applied, "crisis.age_multiplier")["value"])
     out["care_homes.entry.rate"] = _node(applied, "care_homes.entry.rate")["value"]

@@ -8,8 +8,7 @@ from pydantic import ValidationError
 
 from models.schema import CareModel
 from models.vocabulary import OLDER_AGE
-from sim.hazards import death_norm, year_hazards
-from sim.population import age_band, synthesise
+from tests.sim.synthetic import population_hazards
 
 
 def _with_shift(baseline: CareModel, value: float | None) -> CareModel:
@@ -22,9 +21,7 @@ def _with_shift(baseline: CareModel, value: float | None) -> CareModel:
 
 
 def _hazards(model: CareModel, n: int = 50_000):
-    pop = synthesise(model, n, np.random.default_rng(5))
-    band = age_band(pop.age, np.asarray(model.population.age_band_lower.value))
-    return pop, year_hazards(pop, model, band, death_norm(pop, model, band))
+    return population_hazards(model, n, seed=5)
 
 
 def test_the_young_crises_follow_the_leaf_need_to_the_shift_and_the_olds_are_unchanged(baseline):

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from models.schema import CareModel
-from sim.hazards import death_norm, year_hazards
-from sim.population import age_band, synthesise
+from tests.sim.synthetic import population_hazards
 
 FA = {
     "share": {"value": 0.01, "unit": "fraction", "source": "test"},
@@ -29,9 +28,7 @@ def _without_group(baseline: CareModel) -> CareModel:
 
 
 def _hazards(model: CareModel, n: int = 100_000):
-    pop = synthesise(model, n, np.random.default_rng(3))
-    band = age_band(pop.age, np.asarray(model.population.age_band_lower.value))
-    return pop, year_hazards(pop, model, band, death_norm(pop, model, band))
+    return population_hazards(model, n, seed=3)
 
 
 def test_without_the_group_nobody_is_one_and_draws_are_unchanged(baseline):

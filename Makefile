@@ -49,7 +49,7 @@ test: $(STAMP)
 
 # Refit business as usual to the 2010/11 data from the committed point, with the free parameters
 # the committed fit records and the cost-tree leaves held, and check it at full population on unseen
-# seeds (see README, Calibration: freeing the crises or the leaves' fixed point jammed the beds).
+# seeds (see README, Calibration: freeing the leaves' fixed point jammed the beds).
 COMMITTED_FREE = $(BIN)/python -c 'import tomllib; f = open("models/fitted/tri_borough_2010.toml", "rb"); print(*tomllib.load(f)["calibration"]["free"])'
 calibrate: $(STAMP)
 	$(BIN)/wsic calibrate --scale 0.25 --seeds 101 102 103 104 105 106 107 108 --rounds 1 --max-evaluations 4 \

@@ -280,7 +280,9 @@ class Replication:
 #    use (issue 16's twelfth refit).
 # 7: business as usual refitted with other community contacts after elective admissions (issue 16's
 #    thirteenth refit).
-RESULTS_VERSION = 7
+# 8: business as usual refitted with the under-65s' crises following their leaf's need (issue 16's
+#    fourteenth refit).
+RESULTS_VERSION = 8
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -5,6 +5,7 @@ and the committed file is what the writer writes from its own values."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tomllib
 from pathlib import Path
@@ -230,12 +231,15 @@ def test_an_optional_value_the_model_leaves_out_stays_out_unless_the_fit_sets_it
 
 
 def test_the_young_crises_leaf_shift_is_optional_and_freed_by_name_only():
-    """Off in the shipped model, so its fitted file holds none while the fit leaves it at zero; a
-    default fit does not free it; a fit that sets it writes it where the model reads it."""
-    data = resolved_data(ROOT / "models" / "baseline.toml")
-    assert "under_65_leaf_shift" not in data["crisis"]
-    x = start(data)
+    """Off in a model that lacks it, so its fitted file holds none while the fit leaves it at zero;
+    a default fit does not free it; a fit that sets it writes it where the model reads it; the
+    shipped model's fitted value is where a fit starts."""
+    shipped = resolved_data(ROOT / "models" / "baseline.toml")
     k = NAMES.index(YOUNG_LEAF_SHIFT)
+    assert start(shipped)[k] == shipped["crisis"]["under_65_leaf_shift"]["value"] > 0
+    data = copy.deepcopy(shipped)
+    del data["crisis"]["under_65_leaf_shift"]
+    x = start(data)
     assert x[k] == 0
     assert k not in DEFAULT_FREE
     assert YOUNG_LEAF_SHIFT not in fitted_values(data, x)

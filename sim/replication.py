@@ -122,7 +122,7 @@ class Replication:
         # and the others' is set so that each band's mean is its rate
         self.community.death_norm = death_norm(self.sys.pop, model, self.sys.band)
         self.community.hazards = year_hazards(self.sys.pop, model, self.sys.band, self.community.death_norm)
-        self.settings.care_homes.rest_as_expected(self.community.onset_factor, self._deaths, hz.care_home_referral)
+        self.settings.care_homes.rest_as_expected(self.community.onset_factor, self._deaths)
 
     def _deaths(self) -> np.ndarray:
         """Every resident's death hazard as now drawn (each year's replace the last's)."""
@@ -282,7 +282,9 @@ class Replication:
 #    thirteenth refit).
 # 8: business as usual refitted with the under-65s' crises following their leaf's need (issue 16's
 #    fourteenth refit).
-RESULTS_VERSION = 8
+# 9: at a sample, the rest's care home places end at the mean death hazard of either kind's
+#    holders, and the rest ask for places only as the sample does (no prior in the first year).
+RESULTS_VERSION = 9
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -36,7 +36,9 @@ gained each death's place (rows ``deaths_<place>`` for every place and borough e
 where none died; every earlier row unchanged to the last digit, so RESULTS_VERSION stayed), and
 when business as usual was refitted with other community contacts after elective admissions (the
 thirteenth refit; every case moved), and when the under-65s' crises came to follow their leaf's
-need in the fourteenth refit (every case moved). Re-record them
+need in the fourteenth refit (every case moved), and when, at a sample, the rest's care home places
+came to end at the mean death hazard of either kind's holders and the rest to ask for places
+only as the sample does (every case is a sample, so every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

@@ -44,10 +44,10 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from experiments.files import write_json
-from experiments.runner import ExperimentError, versions
+from experiments.runner import ExperimentError, check_engine, versions
 from models.pilot import Design, LoadedPilot, cohort_settings, pilot_arm
 from sim.population import has_condition
-from sim.replication import run_replication
+from sim.replication import RESULTS_VERSION, run_replication
 from sim.risk import top_risk
 
 CAP = 5  # prior admissions matched exactly up to this many
@@ -324,6 +324,7 @@ def _check_resume(out: Path, loaded: LoadedPilot) -> None:
             raise ExperimentError(f"{out} holds an evaluation of another pilot file or model; use a new --out")
         if old.get("row_version") != ROW_VERSION:
             raise ExperimentError(f"{out} holds replications of an earlier version of the evaluator; use a new --out")
+        check_engine(out, old)
     elif (out / "replications").exists():
         raise ExperimentError(f"{out} holds replications but no manifest.json; use a new --out")
 
@@ -343,6 +344,7 @@ def run_evaluation(
         else {"path": str(loaded.library.path), "sha256": loaded.library.sha256},
         "model_files": _files(loaded),
         "row_version": ROW_VERSION,
+        "results_version": RESULTS_VERSION,
         "reps": reps,
         "versions": versions(),
     }

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from experiments.files import file_in_the_way, write_json, write_parquet
 from experiments.interval import half_width
 from models.loader import LoadedModel
-from sim.replication import ReplicationResult, run_replication
+from sim.replication import RESULTS_VERSION, ReplicationResult, run_replication
 
 PACKAGES = ("wsic-sim", "simpy", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "joblib", "plotly")
 PRECISION_MEASURES = ("cost_total", "nel_admissions")
@@ -231,13 +231,24 @@ def _check_resume(out: Path, models: list[LoadedModel], spec: RunSpec) -> None:
             raise ExperimentError(f"{out} holds replications but no manifest.json; use a new --out")
         return
     old = json.loads(previous.read_text())
-    same = old.get("inputs") == spec.inputs() and [m["sha256"] for m in old.get("models", [])] == [
-        m.sha256 for m in models
-    ]
+    files = [[m["sha256"], *(e["sha256"] for e in m.get("extends", []))] for m in old.get("models", [])]
+    same = old.get("inputs") == spec.inputs() and files == [[s.sha256 for s in m.sources] for m in models]
     if not same:
         raise ExperimentError(
-            f"{out} holds a run of other model files or settings (see its manifest.json); "
-            "use a new --out, or the same command to resume"
+            f"{out} holds a run of other model files or settings (a file a model extends included; "
+            "see its manifest.json); use a new --out, or the same command to resume"
+        )
+    check_engine(out, old)
+
+
+def check_engine(out: Path, manifest: dict) -> None:
+    """Refuse to add this engine's replications to an earlier engine's (results of a fixed seed
+    move with sim.replication.RESULTS_VERSION)."""
+    was = manifest.get("results_version")
+    if was != RESULTS_VERSION:
+        raise ExperimentError(
+            f"{out} holds replications of another engine (results version {was}, this one "
+            f"{RESULTS_VERSION}); use a new --out"
         )
 
 
@@ -273,6 +284,7 @@ def _manifest(models: list[LoadedModel], names: list[str], spec: RunSpec, argv: 
         "jobs": spec.jobs,
         "backend": spec.backend,
         "versions": versions(),
+        "results_version": RESULTS_VERSION,
     }
 
 

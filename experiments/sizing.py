@@ -40,12 +40,12 @@ from joblib import delayed
 from scipy import stats
 
 from experiments.files import write_csv, write_json
-from experiments.runner import ExperimentError, RunSpec, unordered_results, versions
+from experiments.runner import ExperimentError, RunSpec, check_engine, unordered_results, versions
 from experiments.service_levels import borough_levels, level_key
 from models.loader import LoadedModel
 from models.schema import CareModel
 from models.sizing import LoadedSizing, ServiceLevel, SizingFile
-from sim.replication import run_replication
+from sim.replication import RESULTS_VERSION, run_replication
 
 INDIFFERENCE = 0.01  # levels within 1% of the best yearly cost are equally good
 PCS_TARGET = 0.95
@@ -264,6 +264,7 @@ def _manifest(loaded: LoadedSizing, spec: RunSpec, argv: list[str] | None) -> di
         "jobs": spec.jobs,
         "backend": spec.backend,
         "versions": versions(),
+        "results_version": RESULTS_VERSION,
     }
 
 
@@ -286,6 +287,7 @@ def check_resume(out: Path, loaded: LoadedSizing) -> None:
             f"{out} holds a sizing run of another sizing file or model (see its manifest.json); "
             "use a new --out, or the same command to resume"
         )
+    check_engine(out, old)
 
 
 @dataclass(frozen=True)

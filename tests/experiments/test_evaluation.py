@@ -5,6 +5,7 @@ any --jobs; a pilot file is refused with one line per problem."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ from experiments.evaluation_report import summarise, write_evaluation_outputs
 from experiments.runner import ExperimentError
 from models.loader import ModelFileError
 from models.pilot import load_pilot, pilot_arm
-from sim.replication import run_replication
+from sim.replication import RESULTS_VERSION, run_replication
 from tests.browser import assert_drawn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -288,6 +289,11 @@ source = "test"
     again = run_evaluation(loaded, 3, out, jobs=1)
     assert (out / "replications" / "rep_0000.json").stat().st_mtime_ns == stamp, "done replications are kept"
     pd.testing.assert_frame_equal(first, again.iloc[:2])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["results_version"] == RESULTS_VERSION
+    (out / "manifest.json").write_text(json.dumps(manifest | {"results_version": RESULTS_VERSION - 1}))
+    with pytest.raises(ExperimentError, match="another engine"):
+        run_evaluation(loaded, 3, out, jobs=1)
     written = write_evaluation_outputs(out, again, loaded)
     assert written.observed["observed"] == pytest.approx((300 / 500) / (380 / 480) - 1)
     assert written.observed["observed_low"] < written.observed["observed"] < written.observed["observed_high"]

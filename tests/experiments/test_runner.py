@@ -9,9 +9,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.runner import ExperimentError, ExperimentRun, RunSpec, rep_path, run_experiment
+from experiments.files import write_json
+from experiments.runner import (
+    ExperimentError,
+    ExperimentRun,
+    RunSpec,
+    _check_resume,
+    _manifest,
+    rep_path,
+    run_experiment,
+)
 from experiments.summary import replication_table, summarise
 from models.loader import load_model
+from sim.replication import RESULTS_VERSION
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 KEY = ["scenario", "replication", "year", "borough", "stratum", "intervention", "measure"]
@@ -96,6 +106,38 @@ def test_rerun_finishes_only_what_is_missing(models, local, tmp_path):
 def test_rerun_with_other_inputs_is_refused(models, local):
     with pytest.raises(ExperimentError, match="other model files or settings"):
         run_experiment(models, spec(seed=99), local, show_progress=False)
+
+
+def _stacked(tmp_path: Path, note: str):
+    """A model extending a middle file that extends the shipped baseline."""
+    (tmp_path / "middle.toml").write_text(f'# {note}\nextends = "{MODELS / "baseline.toml"}"\n')
+    (tmp_path / "top.toml").write_text('extends = "middle.toml"\n')
+    return load_model(tmp_path / "top.toml")
+
+
+def test_resume_refuses_a_run_whose_extended_file_changed(tmp_path):
+    """The top file is unchanged, but what it extends is not: its results would be another model's."""
+    out = tmp_path / "out"
+    out.mkdir()
+    before = _stacked(tmp_path, "first")
+    write_json(_manifest([before], ["top"], spec(), None), out / "manifest.json")
+    _check_resume(out, [_stacked(tmp_path, "first")], spec())  # unchanged: resumes
+    with pytest.raises(ExperimentError, match="a file a model extends included"):
+        _check_resume(out, [_stacked(tmp_path, "second")], spec())
+
+
+def test_resume_refuses_replications_of_another_engine(models, tmp_path):
+    """Replications of an earlier engine (another RESULTS_VERSION) are not mixed with this one's."""
+    out = tmp_path / "out"
+    out.mkdir()
+    manifest = _manifest(models, ["baseline", "wsic"], spec(), None)
+    assert manifest["results_version"] == RESULTS_VERSION
+    write_json(manifest, out / "manifest.json")
+    _check_resume(out, models, spec())
+    for earlier in ({"results_version": RESULTS_VERSION - 1}, {"results_version": None}):
+        write_json(manifest | earlier, out / "manifest.json")
+        with pytest.raises(ExperimentError, match="another engine"):
+            _check_resume(out, models, spec())
 
 
 @pytest.mark.slow

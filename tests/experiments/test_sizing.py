@@ -6,6 +6,7 @@ noise, and the sweep is the same whatever --jobs and whether resumed."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ from experiments.sizing import run_sizing
 from experiments.sizing_report import write_sizing_outputs
 from experiments.sizing_summary import COST
 from models.sizing import load_sizing
+from sim.replication import RESULTS_VERSION
 from tests.conftest import AMPLE
 
 pytestmark = pytest.mark.slow
@@ -155,6 +157,17 @@ def test_another_sizing_file_is_not_mixed_in(swept, tmp_path):
     other = load_sizing(sizing_file(tmp_path, loaded.model.path, [3, 5]))
     with pytest.raises(ExperimentError, match="another sizing file"):
         run_sizing(other, copy, RunSpec(reps=1, years=1, scale=0.05, seed=3))
+
+
+def test_another_engine_s_points_are_not_mixed_in(swept, tmp_path):
+    loaded, out, *_ = swept
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    assert manifest["results_version"] == RESULTS_VERSION
+    (copy / "manifest.json").write_text(json.dumps(manifest | {"results_version": RESULTS_VERSION - 1}))
+    with pytest.raises(ExperimentError, match="another engine"):
+        run_sizing(loaded, copy, RunSpec(reps=1, years=1, scale=0.05, seed=3))
 
 
 def test_dask_gives_the_local_answer(tmp_path):

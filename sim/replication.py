@@ -284,7 +284,8 @@ class Replication:
 #    fourteenth refit).
 # 9: at a sample, the rest's care home places end at the mean death hazard of either kind's
 #    holders, and the rest ask for places only as the sample does (no prior in the first year).
-RESULTS_VERSION = 9
+# 10: ... each kind's holders again (pooled, the kinds' start differed), the span at least a week.
+RESULTS_VERSION = 10
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

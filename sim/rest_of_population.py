@@ -44,6 +44,7 @@ class SampleRate:
         self.prior_rate = 0.0
         self.min_asks = min_asks
         self.factor: Callable[[], float] | None = None  # multiplies the rate (care homes: sim/social_care.py)
+        self.min_span = START_DAYS  # the shortest span the rate is taken over
 
     def asked(self, now: float) -> float:
         """Note a request now; the sample's requests a day."""
@@ -53,9 +54,9 @@ class SampleRate:
             asks.popleft()
         span = now - asks[0] if asks[0] < now - RATE_WINDOW_DAYS else min(RATE_WINDOW_DAYS, now)
         prior_span = max(0.0, RATE_WINDOW_DAYS - now) if self.prior_rate > 0 else 0.0
-        # over no less than START_DAYS: the first few requests, over a few days, would make the rest
+        # over no less than min_span: the first few requests, over a few days, would make the rest
         # ask at many times their rate, and a queue so made near saturation takes months to clear
-        total = max(span + prior_span, START_DAYS)
+        total = max(span + prior_span, self.min_span)
         asked = len(asks) if self.factor is None else len(asks) * self.factor()  # the prior is expected already
         return (asked + self.prior_rate * prior_span) / total
 

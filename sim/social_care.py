@@ -140,6 +140,9 @@ class HomeCare:
         return None if market is None else market.capacity - market.level
 
 
+# assumption: the shortest span the sample's care home requests are counted over at the start (a
+# tenth's first week holds one or two); tried against full population, 10 replications at a tenth
+REQUESTS_MIN_SPAN_DAYS = 7.0
 PRIOR_STAY_DAYS = 2.5 * DAYS_PER_YEAR  # assumption: a care home stay, until the sample's own are known
 
 
@@ -164,68 +167,72 @@ class CareHomes:
         }
         self.p_nursing = ch.p_nursing.value
         self.held: dict[int, simpy.resources.resource.Request] = {}
-        # at a sample, the holders' death hazards (``_holders_hazard``)
+        # at a sample, the holders' death hazards by kind (``_holders_hazard``)
         self._summed: np.ndarray | None = None
         self._of: dict[int, float] = {}
-        self._sum, self._count = 0.0, 0
+        self._sum, self._count = {RESIDENTIAL: 0.0, NURSING: 0.0}, {RESIDENTIAL: 0, NURSING: 0}
 
     def rest_as_expected(self, onset_factor: Callable[[], float], death: Callable[[], np.ndarray]) -> None:
         """At a sample, the rest's places follow what the sample's residents were expected to
         do rather than what chance made them do. A quarter's nursing places get some ninety
-        requests and eighty deaths a year; mirrored three times over, their chance moved the
-        fill of places kept nearly full twice as much as the whole population's chance does,
-        and waits, convex near full, ran long. So the rest ask at the sample's rate for places
-        of either kind, times ``onset_factor`` (its needs for 24-hour care expected over
-        drawn), times the kind's chance (``p_nursing``); and their places end at the mean death
-        hazard of the holders of either kind (``death``: every resident's deaths a year as now
-        drawn; a place ends only at its holder's death, since those needing 24-hour care do not
-        move away; the kind is drawn apart from who the holder is, so the two kinds' holders
-        die alike, and a tenth's hundred or so of one kind left the rest's places a few percent
-        fuller or emptier for years). Called once the starting residents are placed; the rest
-        ask from the sample's first request (over no less than START_DAYS), as the sample's own
-        requests rise while those newly needing 24-hour care are assessed and wait: the needs
-        for 24-hour care expected from the start, standing in until a year had run, made the
-        rest ask a sixth more in the warm-up year than the whole population did, and filled
-        their places (a tenth's residential places a few percent fuller for years)."""
+        requests and eighty deaths a year; mirrored three times over, their chance moved the fill
+        of places kept nearly full twice as much as the whole population's chance does, and
+        waits, convex near full, ran long. So the rest ask at the sample's rate for places of
+        either kind, times ``onset_factor`` (its needs for 24-hour care expected over drawn),
+        times the kind's chance (``p_nursing``); and their places end at the holders' mean death
+        hazard (``death``: every resident's deaths a year as now drawn; a place ends only at its
+        holder's death, since those needing 24-hour care do not move away). Called once the
+        starting residents are placed. The rest ask from the sample's first request on, at its
+        rate since the start (over no less than REQUESTS_MIN_SPAN_DAYS): requests rise from the
+        start as those newly needing 24-hour care are assessed and wait, and the sample's rise as
+        the whole population's do. The needs for 24-hour care expected from the start stood in
+        until a year had run before, as if each were a request at once, and made the rest of a
+        tenth ask a sixth more in the warm-up year than the whole population did (places held
+        until death fill for years); a floor of 60 days on the span, as other flows have, made
+        them ask a twentieth less."""
         loaded = {k: h for k, h in self.homes.items() if isinstance(h, LoadedPlaces)}
         # over as many requests of both kinds as each kind's own flow would hold (about four years
         # at a quarter: all of a default run, as the onsets are counted from the start; a longer
         # run's flow then covers less than its onset correction does)
         shared = SampleRate(MIN_ASKS * len(loaded))
         shared.factor = onset_factor
+        shared.min_span = REQUESTS_MIN_SPAN_DAYS
         now = self.sys.env._now
         for kind, home in loaded.items():
             home.flow = shared
             if len(loaded) == 2:
                 home.ratio *= self.p_nursing if kind == NURSING else 1.0 - self.p_nursing
-            home.rest.hazard = partial(self._holders_hazard, death, home.rest.hazard)
+            home.rest.hazard = partial(self._holders_hazard, kind, death, home.rest.hazard)
             home.rest.redraw(now)  # the next end was drawn at the filled places' own hazard
             # no requests until the sample's first (the rate the filled places implied, replaced)
             home.next_ask = rescaled(now, home.next_ask, home.rate, 0.0, home.draws)
             home.rate = 0.0
 
-    def _holders_hazard(self, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:
-        """The mean death hazard a day of the sample's residents holding a place of either kind
-        (or, while none does, the rate this kind's sampled places ended at). Kept as a running sum, added to
+    def _holders_hazard(self, kind: int, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:
+        """The mean death hazard a day of the sample's residents holding a place of this kind (or,
+        while none does, the rate the sample's places ended at). Kept as a running sum, added to
         and taken from as places are taken and given back, and summed afresh when the year's
         hazards replace the last's: the rest's every start and end asks for it, and a home with
         room for thousands would otherwise sum its holders thousands of times a year."""
         hazard = death()
         if hazard is not self._summed:
             self._summed, self._of = hazard, {i: float(hazard[i]) for i in self.held}
-            self._sum, self._count = float(hazard[list(self.held)].sum()), len(self.held)
-        n = self._count
-        return self._sum / n / DAYS_PER_YEAR if n else realised()
+            placement = self.sys.pop.placement
+            for k in self._sum:
+                who = [i for i in self.held if placement[i] == k]
+                self._sum[k], self._count[k] = float(hazard[who].sum()), len(who)
+        n = self._count[kind]
+        return self._sum[kind] / n / DAYS_PER_YEAR if n else realised()
 
-    def _holding(self, i: int, held: bool) -> None:
+    def _holding(self, i: int, kind: int, held: bool) -> None:
         """A sampled resident takes (``held``) or gives back a place: the running sums follow."""
         if self._summed is None:
             return
         h = float(self._summed[i]) if held else self._of.pop(i, 0.0)
         if held:
             self._of[i] = h
-        self._sum += h if held else -h
-        self._count += 1 if held else -1
+        self._sum[kind] += h if held else -h
+        self._count[kind] += 1 if held else -1
 
     def fill_at_start(self, who: np.ndarray, kind: int) -> None:
         """Residents already placed when the simulation starts (the home has room for them)."""
@@ -256,7 +263,7 @@ class CareHomes:
             home.release(req)
             return
         self.held[i] = req
-        self._holding(i, True)
+        self._holding(i, kind, True)
         s.pop.placement[i] = kind
         s.needs_place.discard(i)
         s.count("care_home_admissions", i)
@@ -269,7 +276,7 @@ class CareHomes:
     def release(self, i: int) -> None:
         req = self.held.pop(i)
         kind = int(self.sys.pop.placement[i])
-        self._holding(i, False)
+        self._holding(i, kind, False)
         self.homes[kind].release(req)
         self.sys.pop.placement[i] = 0
 

@@ -38,7 +38,9 @@ when business as usual was refitted with other community contacts after elective
 thirteenth refit; every case moved), and when the under-65s' crises came to follow their leaf's
 need in the fourteenth refit (every case moved), and when, at a sample, the rest's care home places
 came to end at the mean death hazard of either kind's holders and the rest to ask for places
-only as the sample does (every case is a sample, so every case moved). Re-record them
+only as the sample does (every case is a sample, so every case moved), and when their places
+came to end at each kind's own holders' hazard again and the rest's first requests to be counted
+over a week at least (every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

@@ -79,6 +79,7 @@ class CommunityEvents:
         self.hazards: Hazards | None = None  # set at each year start
         self.death_norm: np.ndarray | None = None  # and this with them
         self.onsets = [0.0, 0]  # at a sample: needs for 24-hour care expected, and drawn (``onset_factor``)
+        self._crisis_mean: tuple = (None, 0, None)  # (hazards, rows in use, each row's mean crises a period)
         mort = self.model.mortality
         self.terminal_share = list(mort.terminal_share.value)
         self.terminal_days = mort.terminal_days.value
@@ -153,11 +154,17 @@ class CommunityEvents:
         pop = self.sys.pop
         hi = self.sys.rows_in_use
         u_count = self._stream("crisis", t0).random(hi)
-        mean = self.hazards.crisis[:hi] * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
+        cached, rows_then, _ = self._crisis_mean
+        if cached is not self.hazards or rows_then != hi:  # the year's hazards fix it until rows are added
+            mean = self.hazards.crisis[:hi] * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
+            self._crisis_mean = (self.hazards, hi, mean)
+        mean = self._crisis_mean[2]
         if self.sys.interventions.raises_crises:  # a higher rate where an intervention raises it
             mean = mean * self.sys.interventions.envelope[:hi]  # (the count's first crises are kept)
         k = poisson_from_uniform(u_count, mean)
-        c_all = np.repeat(np.arange(hi), k)
+        rows = np.flatnonzero(k)  # the few with a crisis: the index is built over them alone
+        k = k[rows]
+        c_all = np.repeat(rows, k)
         index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident
         u = self._draw_rows("crisis_draws", c_all, index, t0, extra=1)
         clock = self.sys.load.clock  # the hours of the day and days of the week crises come at

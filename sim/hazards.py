@@ -43,14 +43,19 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarra
     sex = _sex_factor(pop, model, band)
     norm = np.ones(rates.size)
     for b in range(rates.size):
-        here = pop.alive & (band == b)
-        if not here.any() or rates[b] <= 0:
+        rows = np.flatnonzero(pop.alive & (band == b))
+        if not rows.size or rates[b] <= 0:
             continue
-        weight = sex[here] * pop.need[here] ** e
-        lowest = np.where(pop.dependent[here], floor * sex[here], 0.0)  # those needing 24-hour care
+        sex_b = sex[rows]
+        weight = sex_b * pop.need[rows] ** e
+        dependent = np.flatnonzero(pop.dependent[rows])  # those needing 24-hour care: at least their rate
+        lowest = floor * sex_b[dependent]
+        rated = rates[b] * weight  # the root-finder's every step divides this
 
-        def excess(log_norm: float, rate: float = rates[b], weight: np.ndarray = weight, lowest=lowest) -> float:
-            return float(np.maximum(rate * weight / np.exp(log_norm), lowest).mean() - rate)
+        def excess(log_norm: float, rate: float = rates[b], rated=rated, dependent=dependent, lowest=lowest) -> float:
+            hazard = rated / np.exp(log_norm)
+            hazard[dependent] = np.maximum(hazard[dependent], lowest)
+            return float(hazard.mean() - rate)
 
         # the band's mean hazard falls as the divisor rises; where those needing 24-hour care
         # alone die faster than the band's rate, the others' hazard is as small as it can be

@@ -259,20 +259,33 @@ def take_rows(pop: Population, rows: np.ndarray, newcomers: Population, people: 
     for name in STATE:
         getattr(pop, name)[rows] = getattr(newcomers, name)
     pop.person[rows] = people
-    update_need(pop, model)
+    update_need(pop, model, rows)
 
 
-def update_need(pop: Population, model: CareModel) -> None:
-    """Recompute base and current need from attributes, frailty and shock."""
-    leaf = cost_tree_leaf(pop.age, pop.ltc, pop.dementia, pop.cancer, pop.learning_disability)
+def _need(pop: Population, model: CareModel, pick) -> tuple[np.ndarray, np.ndarray]:
+    """Base and current need of the residents picked, from attributes, frailty and shock."""
+    leaf = cost_tree_leaf(
+        pop.age[pick], pop.ltc[pick], pop.dementia[pick], pop.cancer[pick], pop.learning_disability[pick]
+    )
     base = np.asarray(model.need.segment_mean_cost.value)
     if model.need.segment_need_multiplier is not None:
         base = base * np.asarray(model.need.segment_need_multiplier.value)
     base = base[leaf]
-    base = np.where(pop.smi, base * model.need.smi_multiplier.value, base)
+    base = np.where(pop.smi[pick], base * model.need.smi_multiplier.value, base)
     s = model.need.shock_sigma.value
-    pop.base_need = base
-    pop.need = base * pop.frailty * np.exp(pop.shock - s * s / 2)
+    return base, base * pop.frailty[pick] * np.exp(pop.shock[pick] - s * s / 2)
+
+
+def update_need(pop: Population, model: CareModel, rows: np.ndarray | None = None) -> None:
+    """Recompute base and current need from attributes, frailty and shock: everyone's, or only
+    these rows' (newcomers taking them; the others' are as they were). The arrays are replaced,
+    never changed in place: a cache keyed on them (sim/hospital.py) sees the change."""
+    if rows is None:
+        pop.base_need, pop.need = _need(pop, model, slice(None))
+        return
+    base, need = pop.base_need.copy(), pop.need.copy()
+    base[rows], need[rows] = _need(pop, model, rows)
+    pop.base_need, pop.need = base, need
 
 
 def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) -> None:

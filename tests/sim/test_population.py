@@ -3,7 +3,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.population import DEAD, HOME, age_band, band_mids, by_age, cost_tree_leaf, synthesise
+from sim.population import DEAD, HOME, age_band, band_mids, by_age, cost_tree_leaf, synthesise, update_need
 from sim.risk import risk_score, stratify
 
 
@@ -192,3 +192,24 @@ def test_conditions_by_age_are_a_distribution_at_every_age(baseline, ages):
     cum = by_age(np.cumsum(np.asarray(p.ltc_by_age.value), axis=1), np.asarray(ages), band_mids(p))
     assert np.all(np.diff(cum, axis=1) >= -1e-12)
     assert np.all((cum >= -1e-12) & (cum <= 1 + 1e-9))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+def test_need_of_some_rows_is_what_recomputing_everyone_gives(baseline, seed, share):
+    """Newcomers taking rows have their need computed alone (the others' are unchanged): the
+    result is the whole population's recomputed, to the last bit, and the arrays are new ones
+    (a cache keyed on them sees the change)."""
+    rng = np.random.default_rng(seed)
+    pop = synthesise(baseline, 3000, rng)
+    rows = np.flatnonzero(rng.random(pop.size) < share)
+    pop.frailty[rows] *= rng.lognormal(0.0, 0.5, rows.size)
+    pop.ltc[rows] = rng.integers(0, 4, rows.size)
+    pop.age[rows] = rng.uniform(0.0, 100.0, rows.size)
+    before = pop.need
+    update_need(pop, baseline, rows)
+    some_base, some_need = pop.base_need, pop.need
+    assert some_need is not before
+    update_need(pop, baseline)
+    np.testing.assert_array_equal(some_base, pop.base_need)
+    np.testing.assert_array_equal(some_need, pop.need)

@@ -51,6 +51,15 @@ def _below(u: np.ndarray, rate: np.ndarray, years: float, eligible: np.ndarray, 
     return hit
 
 
+def _each_crisis(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each crisis's resident and its number within that resident's, from the period's counts
+    (built over the few residents with a crisis, not every row)."""
+    rows = np.flatnonzero(counts)
+    k = counts[rows]
+    c_all = np.repeat(rows, k)
+    return c_all, np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)
+
+
 def _mechanisms(s: System, who: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The C_CRISIS_MULT ... C_ENVELOPE columns of these crises (see sim/draws.py)."""
     iv = s.interventions
@@ -151,21 +160,15 @@ class CommunityEvents:
         (the highest a setting allows), so each scenario sees the same candidate crises; the
         setting at the moment, the interventions and being alive then thin them. A resident's
         count takes one uniform and each crisis's time and draws are keyed to the resident."""
-        pop = self.sys.pop
         hi = self.sys.rows_in_use
         u_count = self._stream("crisis", t0).random(hi)
-        cached, rows_then, _ = self._crisis_mean
-        if cached is not self.hazards or rows_then != hi:  # the year's hazards fix it until rows are added
+        if self._crisis_mean[0] is not self.hazards or self._crisis_mean[1] != hi:  # the year's, until rows are added
             mean = self.hazards.crisis[:hi] * self.sys.crisis_max_factor * (self.period_days / DAYS_PER_YEAR)
             self._crisis_mean = (self.hazards, hi, mean)
         mean = self._crisis_mean[2]
         if self.sys.interventions.raises_crises:  # a higher rate where an intervention raises it
             mean = mean * self.sys.interventions.envelope[:hi]  # (the count's first crises are kept)
-        k = poisson_from_uniform(u_count, mean)
-        rows = np.flatnonzero(k)  # the few with a crisis: the index is built over them alone
-        k = k[rows]
-        c_all = np.repeat(rows, k)
-        index = np.arange(c_all.size) - np.repeat(np.cumsum(k) - k, k)  # each crisis's number within its resident
+        c_all, index = _each_crisis(poisson_from_uniform(u_count, mean))
         u = self._draw_rows("crisis_draws", c_all, index, t0, extra=1)
         clock = self.sys.load.clock  # the hours of the day and days of the week crises come at
         t_all = (
@@ -185,7 +188,7 @@ class CommunityEvents:
                     acted.tolist(), _mechanisms(self.sys, c_all[acted], u[acted]).tolist(), strict=True
                 ):
                     rows[j] += extra
-        live = np.flatnonzero(pop.alive[c_all])
+        live = np.flatnonzero(self.sys.pop.alive[c_all])
         return c_all[live], t_all[live], live, rows
 
     def _become_dependent(self, who: np.ndarray) -> None:

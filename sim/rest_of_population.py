@@ -39,12 +39,12 @@ class SampleRate:
     where a year holds fewer (a care home's few a year), so the rest's rate is not the noise of a
     handful; before a year has run, the rate the starting state implies fills the part not run."""
 
-    def __init__(self, min_asks: int = MIN_ASKS) -> None:
+    def __init__(self, min_asks: int = MIN_ASKS, min_span: float = START_DAYS) -> None:
         self.asks: deque[float] = deque()
         self.prior_rate = 0.0
         self.min_asks = min_asks
         self.factor: Callable[[], float] | None = None  # multiplies the rate (care homes: sim/social_care.py)
-        self.min_span = START_DAYS  # the shortest span the rate is taken over
+        self.min_span = min_span  # the shortest span the rate is taken over
 
     def asked(self, now: float) -> float:
         """Note a request now; the sample's requests a day."""

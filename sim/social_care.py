@@ -4,6 +4,7 @@ market per borough) and residential and nursing home placements.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 from functools import partial
 
@@ -14,7 +15,7 @@ from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY
 from sim.capacity import Places, scaled
 from sim.draws import C_HOURS, C_NURSING
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
-from sim.rest_of_population import MIN_ASKS, SampleRate, rescaled
+from sim.rest_of_population import MIN_ASKS, SampleRate
 from sim.sample_load import Hold, LoadedPlaces
 from sim.system import System
 from sim.workforce import Pool
@@ -194,9 +195,8 @@ class CareHomes:
         # over as many requests of both kinds as each kind's own flow would hold (about four years
         # at a quarter: all of a default run, as the onsets are counted from the start; a longer
         # run's flow then covers less than its onset correction does)
-        shared = SampleRate(MIN_ASKS * len(loaded))
+        shared = SampleRate(MIN_ASKS * len(loaded), REQUESTS_MIN_SPAN_DAYS)
         shared.factor = onset_factor
-        shared.min_span = REQUESTS_MIN_SPAN_DAYS
         now = self.sys.env._now
         for kind, home in loaded.items():
             home.flow = shared
@@ -205,8 +205,7 @@ class CareHomes:
             home.rest.hazard = partial(self._holders_hazard, kind, death, home.rest.hazard)
             home.rest.redraw(now)  # the next end was drawn at the filled places' own hazard
             # no requests until the sample's first (the rate the filled places implied, replaced)
-            home.next_ask = rescaled(now, home.next_ask, home.rate, 0.0, home.draws)
-            home.rate = 0.0
+            home.next_ask, home.rate = math.inf, 0.0
 
     def _holders_hazard(self, kind: int, death: Callable[[], np.ndarray], realised: Callable[[], float]) -> float:
         """The mean death hazard a day of the sample's residents holding a place of this kind (or,

@@ -85,16 +85,30 @@ def test_five_years_on_follows_the_same_cohort():
     assert "roland_five_share" not in longitudinal.measures_one(_log(rows[:4])), "only with a sixth year"
 
 
-def test_drift_compares_year_five_with_year_one_per_head():
+def test_drift_compares_year_five_with_year_one_per_head_within_age():
     cols = ["person", "year", "age", "nel_admissions", "sc_hours", "care_home_days", "bed_days", "excess_bed_days"]
     one = [(0, 1, 70, 2, 100, 0, 10, 1), (1, 1, 40, 0, 0, 365, 0, 0)]
     five = [(0, 5, 74, 1, 120, 0, 10, 2), (1, 5, 44, 0, 0, 300, 0, 0), (2, 5, 80, 3, 0, 0, 0, 0)]
     got = longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))
     assert got["drift_admissions_65_plus"] == pytest.approx(((1 + 3) / 2) / 2)
-    assert got["drift_home_care"] == pytest.approx((120 / 3) / (100 / 2)), "per head of those alive at the year start"
-    assert got["drift_care_home_days"] == pytest.approx((300 / 3) / (365 / 2))
+    # the 65+ alone had home care in year 1 (the under-65s' ratio is undefined and left out)
+    assert got["drift_home_care"] == pytest.approx((120 / 2) / (100 / 1)), "per head of the 65+ alive at the year start"
+    assert got["drift_care_home_days"] == pytest.approx(300 / 365), "per head of the under-65s"
     assert got["drift_delayed_points"] == pytest.approx(100 * (2 / 10 - 1 / 10))
     assert longitudinal.stationarity(pd.DataFrame(one, columns=cols)) == {}
+
+
+def test_opposite_drifts_of_two_age_groups_do_not_cancel():
+    # home care falls a fifth among the 65+ and rises by half among the young: over all ages the
+    # hours per head are unchanged, within age the larger drift (the young's) is reported
+    cols = ["person", "year", "age", "nel_admissions", "sc_hours", "care_home_days", "bed_days", "excess_bed_days"]
+    one = [(0, 1, 70, 1, 100, 0, 0, 0), (1, 1, 40, 0, 40, 0, 0, 0)]
+    five = [(0, 5, 74, 1, 80, 0, 0, 0), (1, 5, 44, 0, 60, 0, 0, 0)]
+    got = longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))
+    assert got["drift_home_care"] == pytest.approx(1.5)
+    # a fall larger in log terms than the rise wins
+    five = [(0, 5, 74, 1, 40, 0, 0, 0), (1, 5, 44, 0, 60, 0, 0, 0)]
+    assert longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))["drift_home_care"] == pytest.approx(0.4)
 
 
 def test_the_late_measures_are_exactly_those_a_two_year_log_cannot_give():

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.vocabulary import DAYS_PER_YEAR
 from models.schema import CareModel
+from models.vocabulary import DAYS_PER_YEAR
 from sim.hazards import Hazards
 from sim.population import HOME, NURSING, RESIDENTIAL
 from sim.settings import Settings

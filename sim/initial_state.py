@@ -1,12 +1,16 @@
-"""The system as it stands when the simulation starts: residents already in care homes and
-already receiving home care, chosen with probability proportional to their referral hazard.
+"""The system as it stands when the simulation starts: residents already in care homes, chosen
+with probability proportional to their hazard of needing 24-hour care, and residents already
+receiving home care, chosen in proportion to how many of the model's own packages each would hold
+in a steady state (``package_stock_weight``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from models.schema import CareModel
 from models.vocabulary import DAYS_PER_YEAR
+from sim.hazards import Hazards
 from sim.population import HOME, NURSING, RESIDENTIAL
 from sim.settings import Settings
 from sim.streams import Streams
@@ -19,21 +23,38 @@ def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(weight.size, size=k, replace=False, p=weight / weight.sum())
 
 
-def populate(
-    settings: Settings,
-    care_home_weight: np.ndarray,
-    package_weight: np.ndarray,
-    death_hazard: np.ndarray,
-    streams: Streams,
-) -> None:
+def package_stock_weight(model: CareModel, band: np.ndarray, hz: Hazards) -> np.ndarray:
+    """Each resident's expected share of the packages running at any moment, if the system had
+    run as modelled for years: the rate at which they start one times how long it lasts (the
+    stock of a state is its inflow times its mean stay). Packages start from a referral from the
+    community, or at a discharge (a new package, or reablement then one); they end at the end
+    rate, at death, or with a need for 24-hour care.
+
+    Weighting by the referral hazard alone put the starting stock on the neediest and oldest: the
+    discharges that start most packages, and the longer packages of the young, were missing, so the
+    65+'s hours per head fell about a fifth over five years and the under-65s' rose half again
+    (full population, seeds 1001-1002). Crises reaching the access point rather than A&E are
+    counted as if at A&E (an assumption: a small share, and the same across ages)."""
+    hosp = model.hospital
+    p_admit = np.asarray(hosp.p_admit.value)[band]
+    to = np.asarray(hosp.discharge.value)[band]  # (home, new package, reablement, care home)
+    from_discharge = hz.crisis * p_admit * (to[:, 1] + to[:, 2] * model.reablement.p_package.value)
+    ends = model.home_care.end_rate.value + hz.death + hz.care_home_referral
+    return (hz.package_referral + from_discharge) / ends
+
+
+def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:
     """Fill care homes and home-care markets to the model's starting levels. Each choice has a
     stream of its own, so the rows reserved for newcomers (weight nil) move none of them."""
     rng = streams["initial_state:care_homes"]
     s = settings.system
     pop, m = s.pop, s.model
+    care_home_weight, death_hazard = hz.care_home_referral, hz.death
+    package_weight = package_stock_weight(m, s.band, hz)
     init = m.initial_state
     ch = settings.care_homes
-    eligible = (pop.setting == HOME) & (pop.age >= m.care_homes.min_age.value)
+    at_home = pop.setting == HOME
+    eligible = at_home & (pop.age >= m.care_homes.min_age.value)
     for kind in (RESIDENTIAL, NURSING):
         home = ch.homes[kind]
         if home is None:
@@ -49,8 +70,10 @@ def populate(
             stay = DAYS_PER_YEAR / hazard if hazard > 0 else None
             home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who), stay)
         eligible[who] = False
+        at_home[who] = False
 
-    eligible &= pop.age >= 18
+    # any adult at home may hold a package (not only those old enough for a care home place)
+    eligible = at_home & (pop.age >= 18)
     u = streams["initial_state:package_size"].random(pop.size)
     rng = streams["initial_state:home_care"]
     hc = settings.home_care

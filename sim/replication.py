@@ -117,7 +117,7 @@ class Replication:
         self.period_probes: list[Callable[[Settings], None]] = []
         self.start_year(0)
         hz = self.community.hazards
-        populate(self.settings, hz.care_home_referral, hz.package_referral, hz.death, self.streams)
+        populate(self.settings, hz, self.streams)
         # those placed at the start need 24-hour care: their death hazard is raised from the start,
         # and the others' is set so that each band's mean is its rate
         self.community.death_norm = death_norm(self.sys.pop, model, self.sys.band)
@@ -285,7 +285,9 @@ class Replication:
 # 9: at a sample, the rest's care home places end at the mean death hazard of either kind's
 #    holders, and the rest ask for places only as the sample does (no prior in the first year).
 # 10: ... each kind's holders again (pooled, the kinds' start differed), the span at least a week.
-RESULTS_VERSION = 10
+# 11: the starting packages go to adults of any age (they went to those 65+ only) in proportion to
+#     the stock the model's own flows hold (sim/initial_state.package_stock_weight).
+RESULTS_VERSION = 11
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

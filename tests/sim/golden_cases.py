@@ -40,7 +40,11 @@ need in the fourteenth refit (every case moved), and when, at a sample, the rest
 came to end at the mean death hazard of either kind's holders and the rest to ask for places
 only as the sample does (every case is a sample, so every case moved), and when their places
 came to end at each kind's own holders' hazard again and the rest's first requests to be counted
-over a week at least (every case moved). Re-record them
+over a week at least (every case moved), and when the starting packages of home care came to go to
+adults of any age in proportion to the stock the model's own flows hold (they went to those 65+
+only, in proportion to the referral hazard; sim/initial_state.py), with the under-65s' discharge shares
+of a package and reablement cut to 0.7 and business as usual refitted (the fifteenth refit; every
+case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

@@ -24,23 +24,24 @@ def _pick(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
 
 
 def package_stock_weight(model: CareModel, band: np.ndarray, hz: Hazards) -> np.ndarray:
-    """Each resident's expected share of the packages running at any moment, if the system had
-    run as modelled for years: the rate at which they start one times how long it lasts (the
-    stock of a state is its inflow times its mean stay). Packages start from a referral from the
-    community, or at a discharge (a new package, or reablement then one); they end at the end
-    rate, at death, or with a need for 24-hour care.
+    """Each resident's chance of holding a package at any moment, had the system run as modelled
+    for years: a resident without a package starts one at rate lambda (a referral from the
+    community, or a discharge with a new package or reablement then one) and one with a package
+    ends it at rate mu (the end rate, death, or a need for 24-hour care), so in the long run they
+    hold one lambda / (lambda + mu) of the time.
 
-    Weighting by the referral hazard alone put the starting stock on the neediest and oldest: the
-    discharges that start most packages, and the longer packages of the young, were missing, so the
-    65+'s hours per head fell about a fifth over five years and the under-65s' rose half again
-    (full population, seeds 1001-1002). Crises reaching the access point rather than A&E are
+    The starting packages went to the 65+ only, in proportion to the referral hazard alone: the
+    discharges that start most packages, and the longer packages of the young, were missing, so
+    from year 1 to year 5 the 65+'s home-care hours a head fell 7% and the under-65s' rose 46%
+    (full population, seeds 1001-1005). Crises reaching the access point rather than A&E are
     counted as if at A&E (an assumption: a small share, and the same across ages)."""
     hosp = model.hospital
     p_admit = np.asarray(hosp.p_admit.value)[band]
     to = np.asarray(hosp.discharge.value)[band]  # (home, new package, reablement, care home)
     from_discharge = hz.crisis * p_admit * (to[:, 1] + to[:, 2] * model.reablement.p_package.value)
+    starts = hz.package_referral + from_discharge
     ends = model.home_care.end_rate.value + hz.death + hz.care_home_referral
-    return (hz.package_referral + from_discharge) / ends
+    return starts / (starts + ends)
 
 
 def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:

@@ -106,9 +106,13 @@ def test_opposite_drifts_of_two_age_groups_do_not_cancel():
     five = [(0, 5, 74, 1, 80, 0, 0, 0), (1, 5, 44, 0, 60, 0, 0, 0)]
     got = longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))
     assert got["drift_home_care"] == pytest.approx(1.5)
-    # a fall larger in log terms than the rise wins
-    five = [(0, 5, 74, 1, 40, 0, 0, 0), (1, 5, 44, 0, 60, 0, 0, 0)]
-    assert longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))["drift_home_care"] == pytest.approx(0.4)
+    # furthest in log terms: a fall to 0.6 (log 0.51) beats a rise to 1.5 (log 0.41), though a
+    # linear distance would pick the rise (0.5 against 0.4)
+    five = [(0, 5, 74, 1, 60, 0, 0, 0), (1, 5, 44, 0, 60, 0, 0, 0)]
+    assert longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))["drift_home_care"] == pytest.approx(0.6)
+    # a group whose use stops altogether is the furthest of all
+    five = [(0, 5, 74, 1, 0, 0, 0, 0), (1, 5, 44, 0, 60, 0, 0, 0)]
+    assert longitudinal.stationarity(pd.DataFrame(one + five, columns=cols))["drift_home_care"] == 0.0
 
 
 def test_the_late_measures_are_exactly_those_a_two_year_log_cannot_give():

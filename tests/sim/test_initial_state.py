@@ -16,18 +16,20 @@ def _band(model, pop):
     return np.searchsorted(np.asarray(model.population.age_band_lower.value), pop.age, side="right") - 1
 
 
-def test_the_stock_is_the_inflow_times_the_stay(baseline):
+def test_the_weight_is_a_chance_and_follows_the_stay(baseline):
     pop, hz = population_hazards(baseline, 2000, seed=3)
     band = _band(baseline, pop)
     w = package_stock_weight(baseline, band, hz)
-    hosp = baseline.hospital
-    to = np.asarray(hosp.discharge.value)[band]
-    inflow = hz.package_referral + hz.crisis * np.asarray(hosp.p_admit.value)[band] * (
-        to[:, 1] + to[:, 2] * baseline.reablement.p_package.value
-    )
-    stay = 1.0 / (baseline.home_care.end_rate.value + hz.death + hz.care_home_referral)
-    np.testing.assert_allclose(w, inflow * stay)
-    assert (w > 0).all()
+    assert ((w > 0) & (w < 1)).all(), "a long-run share of time, never more than all of it"
+    # with no way out but the end rate, the chance is start / (start + end rate): a resident whose
+    # packages start at the end rate holds one half the time
+    mu = baseline.home_care.end_rate.value
+    none = np.zeros_like(hz.death)
+    even = Hazards(np.zeros_like(hz.crisis), none, np.full_like(hz.death, mu), none)
+    np.testing.assert_allclose(package_stock_weight(baseline, band, even), 0.5)
+    # a hundredfold start rate is held nearly all the time, not a hundredfold more often
+    busy = Hazards(np.zeros_like(hz.crisis), none, np.full_like(hz.death, 100 * mu), none)
+    np.testing.assert_allclose(package_stock_weight(baseline, band, busy), 100 / 101)
 
 
 @settings(max_examples=30, deadline=None)
@@ -45,8 +47,9 @@ def test_discharges_start_packages_for_those_never_referred(baseline):
     band = _band(baseline, pop)
     none = Hazards(hz.crisis, hz.death, np.zeros_like(hz.package_referral), hz.care_home_referral)
     w = package_stock_weight(baseline, band, none)
-    adults = pop.age >= 45  # bands whose discharges start packages
+    adults = pop.age >= 18  # every adult band's discharges start packages (none of children's)
     assert (w[adults] > 0).all()
+    assert (w[pop.age < 18] == 0).all()
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,7 @@ def test_adults_of_every_age_hold_the_starting_packages(started):
     assert not (holds & (pop.age < 18)).any(), "no child holds a package"
     assert not (holds & (pop.setting == CARE_HOME)).any(), "nobody placed in a care home holds one"
     assert (pop.setting[holds] == HOME).all()
+    assert (holds & (pop.age >= 65)).any() and (holds & (pop.age < 45)).any(), "the young and the old"
     young = np.count_nonzero(holds & (pop.age < 65))
     # the model's own flows put about two fifths of the packages on the under-65s (a discharge
     # with a package, reablement then a package, or a referral; the young's packages last longer)

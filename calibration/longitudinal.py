@@ -52,9 +52,13 @@ def load_targets(use: str | None = None) -> list[Target]:
     return out
 
 
-def _rate(year: pd.DataFrame, lo: float, hi: float) -> float:
+def _per_head(year: pd.DataFrame, column: str, lo: float, hi: float) -> float:
     band = year[(year.age >= lo) & (year.age < hi)]
-    return float(band.nel_admissions.mean()) if len(band) else float("nan")
+    return float(band[column].mean()) if len(band) else float("nan")
+
+
+def _rate(year: pd.DataFrame, lo: float, hi: float) -> float:
+    return _per_head(year, "nel_admissions", lo, hi)
 
 
 def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
@@ -87,11 +91,6 @@ def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
     top_b = cost_b.rank(method="first", ascending=False) <= max(1, round(0.05 * len(both)))
     out["wammes_persistence"] = float((top_a & top_b).sum() / max(1, top_a.sum()))
     return out
-
-
-def _per_head(year: pd.DataFrame, column: str, lo: float, hi: float) -> float:
-    band = year[(year.age >= lo) & (year.age < hi)]
-    return float(band[column].mean()) if len(band) else float("nan")
 
 
 def _furthest_from_one(ratios: list[float]) -> float:

@@ -54,14 +54,14 @@ def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:
     package_weight = package_stock_weight(m, s.band, hz)
     init = m.initial_state
     ch = settings.care_homes
-    at_home = pop.setting == HOME
-    eligible = at_home & (pop.age >= m.care_homes.min_age.value)
+    at_home = pop.setting == HOME  # those placed leave it
+    old_enough = pop.age >= m.care_homes.min_age.value
     for kind in (RESIDENTIAL, NURSING):
         home = ch.homes[kind]
         if home is None:
             continue
         k = round(init.care_home_occupancy.value * home.sample_capacity)
-        who = _pick(rng, np.where(eligible, care_home_weight, 0.0), k)
+        who = _pick(rng, np.where(at_home & old_enough, care_home_weight, 0.0), k)
         ch.fill_at_start(who, kind)
         if hasattr(home, "fill"):  # the rest of the population's residents, beside the sample's
             # those placed need 24-hour care: they die at least at that rate (the hazards given
@@ -70,7 +70,6 @@ def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:
             hazard = float(np.maximum(death_hazard[who], floor).mean()) if len(who) else 0.0
             stay = DAYS_PER_YEAR / hazard if hazard > 0 else None
             home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who), stay)
-        eligible[who] = False
         at_home[who] = False
 
     # any adult at home may hold a package (not only those old enough for a care home place)

@@ -117,6 +117,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         seeds=tuple(args.seeds),
         rounds=args.rounds,
         max_evaluations=args.max_evaluations,
+        aim_within=args.aim_within,
         leaf_steps=args.leaf_steps,
         jobs=args.jobs,
         check_scale=args.check_scale,
@@ -241,6 +242,13 @@ def _add_calibrate(sub) -> None:
     c.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104], help="fixed seeds of the objective")
     c.add_argument("--max-evaluations", type=int, default=6, help="optimiser steps per round")
     c.add_argument("--rounds", type=int, default=4, help="rounds of (leaf fixed point, optimiser steps)")
+    c.add_argument(
+        "--aim-within",
+        type=float,
+        default=0.0,
+        help="aim each target within this fraction of its band rather than at its value: errors inside "
+        "it count a tenth (0: at the value)",
+    )
     c.add_argument(
         "--leaf-steps",
         type=int,

@@ -54,6 +54,7 @@ class CalibrateSpec:
     check_only: bool = False
     note: str | None = None
     free: tuple[str, ...] | None = None  # the parameters to fit by name; None: every default one
+    aim_within: float = 0.0  # aim each row within this fraction of its band (fit.aimed); 0: at its target
 
     @property
     def free_indices(self) -> tuple[int, ...]:
@@ -81,6 +82,8 @@ class CalibrateSpec:
         ):
             if value < 1:
                 problems.append(f"{flag} must be at least 1 (got {value})")
+        if not 0 <= self.aim_within < 1:
+            problems.append(f"--aim-within must be a fraction of a band in [0, 1) (got {self.aim_within})")
         if self.leaf_steps < 0:
             problems.append(f"--leaf-steps must be 0 (hold the leaves) or more (got {self.leaf_steps})")
         if jobs_problem(self.jobs):
@@ -115,6 +118,7 @@ class CalibrateSpec:
             f"wsic calibrate --scale {self.scale} --seeds {' '.join(map(str, self.seeds))} "
             f"--rounds {self.rounds} --max-evaluations {self.max_evaluations}"
             + (f" --leaf-steps {self.leaf_steps}" if self.leaf_steps != CalibrateSpec.leaf_steps else "")
+            + (f" --aim-within {self.aim_within}" if self.aim_within else "")
             + (f" --free {' '.join(self.free)}" if self.free is not None else "")
             + f", started from {begin}"
         )
@@ -129,6 +133,7 @@ class CalibrateSpec:
             rounds=self.rounds,
             leaf_steps=self.leaf_steps,
             free=self.free_indices,
+            aim_within=self.aim_within,
         )
 
 

@@ -53,6 +53,8 @@ def no_fitting(monkeypatch):
         (["--rounds", "0"], "--rounds must be at least 1 (got 0)"),
         (["--leaf-steps", "-1"], "--leaf-steps must be 0 (hold the leaves) or more (got -1)"),
         (["--max-evaluations", "-2"], "--max-evaluations must be at least 1 (got -2)"),
+        (["--aim-within", "1"], "--aim-within must be a fraction of a band in [0, 1) (got 1.0)"),
+        (["--aim-within", "-0.1"], "--aim-within must be a fraction of a band in [0, 1) (got -0.1)"),
         (["--jobs", "0"], "--jobs must be a positive integer or -1 for all cores (got 0)"),
         (["--jobs", "-3"], "--jobs must be a positive integer or -1 for all cores (got -3)"),
         (["--check-seed", "-1"], "--check-seed must be a non-negative integer (got -1)"),
@@ -159,6 +161,15 @@ def test_a_fit_can_hold_the_cost_tree_leaves():
     assert spec.fit_spec().leaf_steps == 0
     assert "--max-evaluations 6 --leaf-steps 0, started from" in spec.method({})
     assert _spec_of([]).fit_spec().leaf_steps == 2
+
+
+def test_a_fit_can_aim_within_the_bands():
+    """--aim-within reaches the fit and its method line; by default a fit aims at the targets."""
+    spec = _spec_of(["--aim-within", "0.5"])
+    assert spec.fit_spec().aim_within == 0.5
+    assert "--max-evaluations 6 --aim-within 0.5, started from" in spec.method({})
+    assert _spec_of([]).fit_spec().aim_within == 0.0
+    assert "--aim-within" not in _spec_of([]).method({})
 
 
 def test_the_gap_correction_is_gone():

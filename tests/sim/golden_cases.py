@@ -44,7 +44,8 @@ over a week at least (every case moved), and when the starting packages of home 
 adults of any age in proportion to the stock the model's own flows hold (they went to those 65+
 only, in proportion to the referral hazard; sim/initial_state.py), with the under-65s' discharge shares
 of a package and reablement cut to 0.7 and business as usual refitted (the fifteenth refit; every
-case moved). Re-record them
+case moved), and when business as usual was refitted at full population aimed within half of each
+band (the sixteenth refit; every case moved, the engine did not). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
 """

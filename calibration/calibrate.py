@@ -84,6 +84,8 @@ class CalibrateSpec:
                 problems.append(f"{flag} must be at least 1 (got {value})")
         if not 0 <= self.aim_within < 1:
             problems.append(f"--aim-within must be a fraction of a band in [0, 1) (got {self.aim_within})")
+        elif self.aim_within and self.check_only:
+            problems.append(f"--aim-within steers a fit, and --check-only fits nothing (got {self.aim_within})")
         if self.leaf_steps < 0:
             problems.append(f"--leaf-steps must be 0 (hold the leaves) or more (got {self.leaf_steps})")
         if jobs_problem(self.jobs):

@@ -5,8 +5,9 @@ with the parameters) for two years after the warm-up, measures the cross-section
 persistence, the age gradient and the stock of home care on both (calibration/longitudinal.py),
 and returns each target's error divided by its acceptance band, so |residual| <= 1 means within
 tolerance. scipy.optimize.least_squares (trust region reflective, bounded) minimises the sum of
-squares; its Jacobian is taken by finite differences run in parallel. Every evaluation is cached
-on disk, so an interrupted fit resumes by replaying the cache.
+squares (of the residuals as ``aimed`` gives them with ``--aim-within``); its Jacobian is
+taken by finite differences run in parallel. Every evaluation is cached on disk, so an
+interrupted fit resumes by replaying the cache.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def aimed(r: np.ndarray, within: float) -> np.ndarray:
     """Residuals (in bands) as the optimiser sees them when it aims every row within ``within`` of
     its band rather than at its centre. The acceptance test is a band, and a plain sum of squares
     lets rows well inside theirs hold another outside (two rows from 0.3 to 0.7 cost more than one
-    from 1.2 to 0.9): beyond the aim a row counts its excess, inside it a tenth of its error.
+    from 1.2 to 0.9): a row counts a tenth of its error, and beyond the aim its excess as well.
     Continuous at the aim; ``within`` 0 leaves the residuals as they are."""
     if within <= 0:
         return r

@@ -55,6 +55,10 @@ def no_fitting(monkeypatch):
         (["--max-evaluations", "-2"], "--max-evaluations must be at least 1 (got -2)"),
         (["--aim-within", "1"], "--aim-within must be a fraction of a band in [0, 1) (got 1.0)"),
         (["--aim-within", "-0.1"], "--aim-within must be a fraction of a band in [0, 1) (got -0.1)"),
+        (
+            ["--aim-within", "0.5", "--check-only"],
+            "--aim-within steers a fit, and --check-only fits nothing (got 0.5)",
+        ),
         (["--jobs", "0"], "--jobs must be a positive integer or -1 for all cores (got 0)"),
         (["--jobs", "-3"], "--jobs must be a positive integer or -1 for all cores (got -3)"),
         (["--check-seed", "-1"], "--check-seed must be a non-negative integer (got -1)"),

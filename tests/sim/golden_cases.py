@@ -47,7 +47,8 @@ of a package and reablement cut to 0.7 and business as usual refitted (the fifte
 case moved), and when business as usual was refitted at full population aimed within half of each
 band (the sixteenth refit; every case moved, the engine did not). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
-sim.replication.RESULTS_VERSION with them (a fit's cache is keyed by it).
+sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
+resume are keyed by it; a refit alone changes the model files, which both compare already).
 """
 
 from __future__ import annotations

@@ -152,9 +152,12 @@ class Objective:
                 write_text(json.dumps(self.cache), self.cache_path)
         return [self.cache[k] for k in keys]
 
+    def _residuals(self, ach: dict[str, float]) -> np.ndarray:
+        """Each target's error in bands, a missing result counted as far out (50 bands)."""
+        return np.nan_to_num(residuals(ach, self.targets), nan=50.0)
+
     def fun(self, x: np.ndarray) -> np.ndarray:
-        r = residuals(self.achieved_many([x])[0], self.targets)
-        r = np.nan_to_num(r, nan=50.0)
+        r = self._residuals(self.achieved_many([x])[0])
         f = aimed(r, self.spec.aim_within)
         cost = float(0.5 * np.sum(f * f))
         if self.best is None or cost < self.best[0]:
@@ -173,11 +176,11 @@ class Objective:
         for j, (k, h) in enumerate(zip(free, steps, strict=True)):
             xs[j][k] += h
         within = self.spec.aim_within
-        base = aimed(np.nan_to_num(residuals(self.achieved_many([x])[0], self.targets), nan=50.0), within)
+        base = aimed(self._residuals(self.achieved_many([x])[0]), within)
         cols = self.achieved_many(xs)
         J = np.empty((len(base), len(free)))
         for j, (ach, h) in enumerate(zip(cols, steps, strict=True)):
-            J[:, j] = (aimed(np.nan_to_num(residuals(ach, self.targets), nan=50.0), within) - base) / h
+            J[:, j] = (aimed(self._residuals(ach), within) - base) / h
         return J
 
 

@@ -3,12 +3,17 @@ inside it a tenth of its error, so rows with room no longer hold another row out
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calibration.fit import INSIDE_WEIGHT, aimed
+from calibration.fit import INSIDE_WEIGHT, FitSpec, Objective, aimed
+from calibration.parameters import PARAMETERS, start
+from calibration.targets import Target
+from models.loader import resolved_data
 
 residual = st.floats(-20, 20, allow_nan=False).filter(lambda x: x == 0 or abs(x) > 1e-9)  # no subnormals
 aim = st.floats(0.01, 0.99)
@@ -54,13 +59,6 @@ def test_the_aimed_error_is_continuous_at_the_aim(within):
 def test_the_fit_steers_by_the_aimed_residuals(monkeypatch):
     """The optimiser's residuals, its cost and its Jacobian are all of the aimed errors: without
     the aim in any one of them the fit would steer by one objective and keep the best by another."""
-    from pathlib import Path
-
-    from calibration.fit import FitSpec, Objective
-    from calibration.parameters import PARAMETERS, start
-    from calibration.targets import Target
-    from models.loader import resolved_data
-
     data = resolved_data(Path(__file__).resolve().parents[2] / "models" / "baseline.toml")
     targets = [Target("a", 10.0, 1.0, "t"), Target("b", 0.0, 2.0, "t"), Target("c", 5.0, 0.5, "t")]
     obj = Objective(data, FitSpec(aim_within=0.5), targets=targets, progress=lambda line: None)

@@ -45,7 +45,9 @@ adults of any age in proportion to the stock the model's own flows hold (they we
 only, in proportion to the referral hazard; sim/initial_state.py), with the under-65s' discharge shares
 of a package and reablement cut to 0.7 and business as usual refitted (the fifteenth refit; every
 case moved), and when business as usual was refitted at full population aimed within half of each
-band (the sixteenth refit; every case moved, the engine did not). Re-record them
+band (the sixteenth refit; every case moved, the engine did not), and when it was refitted
+from there at a quarter on sixteen seeds (the seventeenth refit; every case moved, the engine
+did not). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).

@@ -118,6 +118,12 @@ class Series(_Documented):
         return v
 
 
+class SignedSeries(_Documented):
+    """One value per category that may be negative (a shift)."""
+
+    value: list[float] = Field(min_length=1)
+
+
 class ProbabilitySeries(Series):
     @field_validator("value")
     @classmethod
@@ -256,6 +262,12 @@ class Need(_Strict):
     # how far that propensity follows the resident's persistent frailty (the correlation of its log
     # with frailty's): off unless set, and only with planned_care_sigma
     planned_care_frailty_correlation: Probability | None = None
+    # the starting residents' frailty, by age band, where business as usual's own dynamics keep it
+    # (deaths take the frailest old, the healthier young move out more than newcomers replace):
+    # added to frailty's standard normal at the start only (None = 0)
+    frailty_start_shift: Annotated[
+        SignedSeries | None, at_least(-1, "sd of frailty's normal"), at_most(1, "sd of frailty's normal")
+    ] = None
 
     @model_validator(mode="after")
     def _segments(self) -> Need:
@@ -868,6 +880,8 @@ class CareModel(_Strict):
             "crisis.age_multiplier": self.crisis.age_multiplier,
             "crisis.fall_share": self.crisis.fall_share,
         }
+        if self.need.frailty_start_shift is not None:
+            per_band["need.frailty_start_shift"] = self.need.frailty_start_shift
         for key, item in per_band.items():
             if len(item.value) != bands:
                 problems.append(f"{key} has {len(item.value)} values; expected {bands} (one per age band)")

@@ -288,6 +288,20 @@ def update_need(pop: Population, model: CareModel, rows: np.ndarray | None = Non
     pop.base_need, pop.need = base, need
 
 
+def shift_start_frailty(pop: Population, model: CareModel, n: int) -> None:
+    """The first n residents' frailty moved, within each age band, to where business as usual's
+    dynamics keep it (``need.frailty_start_shift``, in frailty's standard normal): synthesised
+    frailty is the same at every age, but deaths take the frailest old, and among the young the
+    healthier move out more than newcomers replace them, so an unshifted start drifts for years."""
+    shift = model.need.frailty_start_shift
+    if shift is None or n == 0:
+        return
+    sf = model.need.frailty_sigma.value
+    band = age_band(pop.age[:n], np.asarray(model.population.age_band_lower.value))
+    pop.frailty[:n] *= np.exp(sf * np.asarray(shift.value)[band])
+    update_need(pop, model, np.arange(n))
+
+
 def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) -> None:
     """A year passes for the living: age, new conditions, and a new need shock."""
     alive = pop.alive

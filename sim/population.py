@@ -288,11 +288,13 @@ def update_need(pop: Population, model: CareModel, rows: np.ndarray | None = Non
     pop.base_need, pop.need = base, need
 
 
-def shift_start_frailty(pop: Population, model: CareModel, n: int) -> None:
-    """The first n residents' frailty moved, within each age band, to where business as usual's
-    dynamics keep it (``need.frailty_start_shift``, in frailty's standard normal): synthesised
-    frailty is the same at every age, but deaths take the frailest old, and among the young the
-    healthier move out more than newcomers replace them, so an unshifted start drifts for years."""
+def start_residents(pop: Population, model: CareModel, n: int) -> None:
+    """The first n rows are the starting residents, the rest a reserve for newcomers. Their
+    frailty is moved, within each age band, to where business as usual's dynamics keep it
+    (``need.frailty_start_shift``, in frailty's standard normal): synthesised frailty is the same
+    at every age, but deaths take the frailest old, and among the young the healthier move out
+    more than newcomers replace them, so an unshifted start drifts for years."""
+    pop.setting[n:] = NOT_ARRIVED
     shift = model.need.frailty_start_shift
     if shift is None or n == 0:
         return

@@ -38,7 +38,7 @@ from sim.initial_state import populate
 from sim.intervention_tally import tally_period, tally_year_costs
 from sim.interventions import Interventions
 from sim.ledger import year_record
-from sim.population import NOT_ARRIVED, advance_year, shift_start_frailty, synthesise
+from sim.population import advance_year, start_residents, synthesise
 from sim.recording import Recorder
 from sim.risk import PRIOR_USE, risk_score, stratify
 from sim.sample_load import SampleLoad
@@ -95,8 +95,7 @@ class Replication:
             n * (Demography.leaving_share(model) + model.population.newcomer_reserve.value * (self.warmup + years))
         )
         pop = synthesise(model, n + reserve, self.streams["population"])
-        pop.setting[n:] = NOT_ARRIVED
-        shift_start_frailty(pop, model, n)
+        start_residents(pop, model, n)
         self.initial_residents = n
         self.demography = Demography(model, pop)
         self.arrivals = 0

@@ -134,8 +134,7 @@ class CommunityEvents:
         uniforms give at the higher rate), and what they change is credited. ``drawn`` (a mask)
         gets every event drawn at the baseline rate, thinned or not."""
         hi = self.sys.rows_in_use  # rows past it have never held anyone (their draws would follow)
-        uw = self._stream(name, t0).random((hi, 2))  # two per row, drawn for every row in use
-        u = uw[:, 0]
+        u = self._stream(name, t0).random(hi)  # one per row, drawn for every row in use
         rate = rate[:hi]
         years = self.period_days / DAYS_PER_YEAR
         hit = _below(u, rate, years, eligible[:hi])
@@ -152,8 +151,9 @@ class CommunityEvents:
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
             hit = own
-        who = np.flatnonzero(hit)
-        return who, t0 + uw[who, 1] * self.period_days
+        who = np.flatnonzero(hit)  # when in the period: keyed to the resident, drawn for those alone
+        key = self.streams.key(f"{name}_time:{self._period(t0)}")
+        return who, t0 + keyed_uniforms(key, who, np.zeros(who.size, dtype=np.int64), 1)[:, 0] * self.period_days
 
     def _crises(self, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]]]:
         """Crises are drawn for every row at a rate that does not depend on the scenario's state

@@ -287,7 +287,9 @@ class Replication:
 # 10: ... each kind's holders again (pooled, the kinds' start differed), the span at least a week.
 # 11: the starting packages go to adults of any age (they went to those 65+ only) in proportion to
 #     the stock the model's own flows hold (sim/initial_state.package_stock_weight).
-RESULTS_VERSION = 11
+# 12: the starting residents' frailty moved by age band to the dynamics' own (need.frailty_start_
+#     shift); a period's Bernoulli events take one uniform a row, their times keyed to the resident.
+RESULTS_VERSION = 12
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

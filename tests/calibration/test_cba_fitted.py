@@ -4,8 +4,8 @@ net savings (REFERENCE.md section 2) within 5%.
 
 The what-if is linear in each stratum's column costs, so it holds exactly when the calibrated
 strata do; this test runs the committed fitted model (models/baseline.toml) at a quarter of the
-population (the scale of the fits before the sixteenth, which was fitted at full population),
-for one replication of year 1 after the warm-up. The
+population, the scale the committed (seventeenth) fit was made at, for one replication of year
+1 after the warm-up. The
 acceptance figures at full population are in the fitted file and the fit report."""
 
 from __future__ import annotations

@@ -127,7 +127,9 @@ def _tail_need(model: BaseModel) -> tuple[float, float]:
         leaf = [c * k for c, k in zip(leaf, need.segment_need_multiplier.value, strict=True)]
     leaf_ratio = max(leaf) * max(1.0, need.smi_multiplier.value) / need.reference.value
     sigma = math.hypot(need.frailty_sigma.value, need.shock_sigma.value)
-    return leaf_ratio, math.exp(TAIL_Z * sigma - sigma * sigma / 2)
+    shift = need.frailty_start_shift
+    lift = need.frailty_sigma.value * max(0.0, *shift.value) if shift is not None else 0.0
+    return leaf_ratio, math.exp(TAIL_Z * sigma - sigma * sigma / 2 + lift)
 
 
 def _tail_rate(rate: float, elasticity: float, leaf_elasticity, leaf_ratio: float, spread: float) -> float:

@@ -151,7 +151,7 @@ class CommunityEvents:
             for i in np.flatnonzero(hit != own).tolist():
                 iv.share_avoided(i, self.sys.group[i], (target,), {avoided_measure: 1.0 if hit[i] else -1.0})
             hit = own
-        who = np.flatnonzero(hit)  # when in the period: keyed to the resident, drawn for those alone
+        who = np.flatnonzero(hit)  # when: keyed to the resident, so only the few with an event draw one
         key = self.streams.key(f"{name}_time:{self._period(t0)}")
         return who, t0 + keyed_uniforms(key, who, np.zeros(who.size, dtype=np.int64), 1)[:, 0] * self.period_days
 

@@ -38,11 +38,6 @@ class Demography:
         band = age_band(pop.age, self.lower)
         self.start = np.bincount(band[pop.alive], minlength=self.lower.size).astype(float)
         self.growth = np.asarray(d.growth.value)
-        # the mean of (need / leaf mean) ** elasticity, lognormal over frailty and shock: dividing by
-        # it keeps each band's rate of moving out at its cited rate
-        n = model.need
-        e = d.mover_need_elasticity.value
-        self.mean_need_factor = float(np.exp((n.frailty_sigma.value**2 + n.shock_sigma.value**2) * (e * e - e) / 2))
         # newcomers' person numbers follow the starting residents' (their rows), whatever the reserve
         self.next_person = int(np.count_nonzero(pop.setting != NOT_ARRIVED))
         self.short = 0  # newcomers the reserve had no row for
@@ -67,9 +62,14 @@ class Demography:
         u = streams[f"moves_out:{y}"].random(pop.size)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(pop.base_need > 0, pop.need / pop.base_need, 1.0)
-        e = d.mover_need_elasticity.value
-        p = np.minimum(1.0, np.asarray(d.out_migration_rate.value)[band] * rel**e / self.mean_need_factor)
-        leaving = np.flatnonzero(pop.alive & ~pop.dependent & ~dying & (u < p))
+        factor = rel ** d.mover_need_elasticity.value
+        # dividing by the band's own mean of the factor keeps each band's rate of moving out at its
+        # cited rate whatever the band's frailty (which is not of mean 1 within a band)
+        can = pop.alive & ~pop.dependent & ~dying
+        n = np.bincount(band[can], minlength=self.lower.size)
+        mean = np.bincount(band[can], weights=factor[can], minlength=self.lower.size) / np.maximum(n, 1)
+        p = np.minimum(1.0, np.asarray(d.out_migration_rate.value)[band] * factor / np.where(n > 0, mean, 1.0)[band])
+        leaving = np.flatnonzero(can & (u < p))
         s.move_out_many(leaving)
         alive = pop.alive
         counts = np.bincount(band[alive], minlength=self.lower.size)

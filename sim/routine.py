@@ -38,7 +38,8 @@ def annual_rates(pop: Population, model: CareModel) -> dict[str, np.ndarray]:
 def planned_care_normal(pop: Population, model: CareModel) -> np.ndarray:
     """The standard normal behind each resident's planned-care propensity: their own draw, or, with
     a correlation rho with frailty, rho x frailty's standard normal + sqrt(1 - rho^2) x their own.
-    Frailty stays lognormal of mean one as it drifts, so its normal is (log frailty + sd^2 / 2) / sd."""
+    Frailty is lognormal (of mean one before the start's shift by age band), so its normal is
+    (log frailty + sd^2 / 2) / sd."""
     rho = model.need.planned_care_frailty_correlation
     sf = model.need.frailty_sigma.value
     if rho is None or rho.value == 0 or sf == 0:

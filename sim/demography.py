@@ -62,7 +62,7 @@ class Demography:
         u = streams[f"moves_out:{y}"].random(pop.size)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(pop.base_need > 0, pop.need / pop.base_need, 1.0)
-        factor = rel ** d.mover_need_elasticity.value
+        factor = rel**d.mover_need_elasticity.value
         # dividing by the band's own mean of the factor keeps each band's rate of moving out at its
         # cited rate whatever the band's frailty (which is not of mean 1 within a band)
         can = pop.alive & ~pop.dependent & ~dying

@@ -127,9 +127,9 @@ def _tail_need(model: BaseModel) -> tuple[float, float]:
         leaf = [c * k for c, k in zip(leaf, need.segment_need_multiplier.value, strict=True)]
     leaf_ratio = max(leaf) * max(1.0, need.smi_multiplier.value) / need.reference.value
     sigma = math.hypot(need.frailty_sigma.value, need.shock_sigma.value)
-    shift = need.frailty_start_shift
-    lift = need.frailty_sigma.value * max(0.0, *shift.value) if shift is not None else 0.0
-    return leaf_ratio, math.exp(TAIL_Z * sigma - sigma * sigma / 2 + lift)
+    # the start's shift by age band (need.frailty_start_shift, at most +0.12 sd in business as
+    # usual, x1.19 at the young) is left out: a guard against runaway event counts, not a fit
+    return leaf_ratio, math.exp(TAIL_Z * sigma - sigma * sigma / 2)
 
 
 def _tail_rate(rate: float, elasticity: float, leaf_elasticity, leaf_ratio: float, spread: float) -> float:

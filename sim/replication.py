@@ -288,7 +288,8 @@ class Replication:
 # 11: the starting packages go to adults of any age (they went to those 65+ only) in proportion to
 #     the stock the model's own flows hold (sim/initial_state.package_stock_weight).
 # 12: the starting residents' frailty moved by age band to the dynamics' own (need.frailty_start_
-#     shift); a period's Bernoulli events take one uniform a row, their times keyed to the resident.
+#     shift); a period's Bernoulli events take one uniform a row, their times keyed to the resident;
+#     moves out normalised within each age band (issue 16's eighteenth refit).
 RESULTS_VERSION = 12
 
 

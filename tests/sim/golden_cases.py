@@ -47,7 +47,11 @@ of a package and reablement cut to 0.7 and business as usual refitted (the fifte
 case moved), and when business as usual was refitted at full population aimed within half of each
 band (the sixteenth refit; every case moved, the engine did not), and when it was refitted
 from there at a quarter on sixteen seeds (the seventeenth refit; every case moved, the engine
-did not). Re-record them
+did not), and when long-term conditions came at incidences that hold each age band's mean, the
+starting residents' frailty was moved by age band to where the dynamics keep it, moves out were
+normalised within each band, a period's Bernoulli events came to take one uniform a row (their
+times keyed to the resident) and business as usual was refitted on all that (the eighteenth
+refit; RESULTS_VERSION 12; every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).

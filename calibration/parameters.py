@@ -177,7 +177,8 @@ PARAMETERS = (
         for p in (
             Parameter(f"{col}:log_scale", -3.0, 3.0, 0.08),
             # crises are events to simulate, and the schema caps the rate at the highest need: from
-            # the eighteenth refit (the 85+'s multiplier 2.96, the under-65s' leaf shift 0.35) past
+            # the eighteenth refit (the 85+'s multiplier 2.96, the under-65s' leaf shift 0.34), with
+            # frequent attenders at 60 times (tests/calibration/test_parameter_bounds.py), past
             # +0.595 the crisis elasticity breaks that cap
             Parameter(f"{col}:elasticity_shift", -1.5, 0.55 if col == "nel" else 1.5, 0.08),
         )
@@ -185,7 +186,7 @@ PARAMETERS = (
     Parameter("need.frailty_sigma", 0.05, 2.5, 0.05),
     Parameter("need.shock_sigma", 0.05, 2.0, 0.05),
     *(Parameter(w, 0.0, 8.0, 0.3 if w.endswith("elective") else 0.1) for w in WEIGHTS),
-    # the crises' past +0.89 breaks the same cap
+    # the crises' past +0.895 breaks the same cap (the same point and frequent attenders)
     *(Parameter(f"{col}:leaf_shift", -1.5, 0.85 if col == "nel" else 1.5, 0.08) for col in DRIVERS),
     Parameter(GP_WEIGHT, 0.0, 0.5, 0.01),
     Parameter(HOME_CARE, -2.0, 1.0, 0.08),

@@ -104,10 +104,14 @@ class Count(_Documented):
     value: int = Field(ge=0)
 
 
-class Series(_Documented):
-    """One non-negative value per category (age band, borough, LTC count...)."""
+class SignedSeries(_Documented):
+    """One value per category (age band, borough, LTC count...), which may be negative (a shift)."""
 
     value: list[float] = Field(min_length=1)
+
+
+class Series(SignedSeries):
+    """One non-negative value per category."""
 
     @field_validator("value")
     @classmethod
@@ -116,12 +120,6 @@ class Series(_Documented):
             if x < 0:
                 raise ValueError(f"item {k} is {x}; expected a number >= 0")
         return v
-
-
-class SignedSeries(_Documented):
-    """One value per category that may be negative (a shift)."""
-
-    value: list[float] = Field(min_length=1)
 
 
 class ProbabilitySeries(Series):
@@ -879,11 +877,10 @@ class CareModel(_Strict):
             "demography.growth": self.demography.growth,
             "crisis.age_multiplier": self.crisis.age_multiplier,
             "crisis.fall_share": self.crisis.fall_share,
+            "need.frailty_start_shift": self.need.frailty_start_shift,  # optional
         }
-        if self.need.frailty_start_shift is not None:
-            per_band["need.frailty_start_shift"] = self.need.frailty_start_shift
         for key, item in per_band.items():
-            if len(item.value) != bands:
+            if item is not None and len(item.value) != bands:
                 problems.append(f"{key} has {len(item.value)} values; expected {bands} (one per age band)")
         for key, item in {
             "virtual_ward.places": self.virtual_ward.places,

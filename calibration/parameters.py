@@ -63,6 +63,11 @@ HOME_CARE_START = "home_care:start_log_scale"
 # carries: sets emergency admissions' age gradient (HES) apart from how crises follow need
 CRISIS_AGE = "crisis:age_65_plus"
 CRISIS_AGE_FROM = OLDER_AGE
+# on top of it, a scale on the crisis hazard of the oldest band (85+): sets HES's 85+ ratio apart
+# from the 65+'s, which one scale for all the old could not both meet once death rates rose
+# through each band (the 85+'s frailty is then lower than under a step at 85)
+CRISIS_OLDEST = "crisis:age_85_plus"
+CRISIS_OLDEST_FROM = 85.0
 # a scale on the frequent attenders' crisis multiplier (crisis.frequent_attenders): sets how many
 # of the very high stratum's admissions fall to the few adults under 65 whose crises need does not
 # explain, apart from the old, whose persistence Roland et al. measured
@@ -197,6 +202,7 @@ PARAMETERS = (
     Parameter(CARE_HOME_OOH, -1.5, 1.5, 0.1),
     Parameter(HOME_CARE_START, -2.0, 2.0, 0.08),
     Parameter(CRISIS_AGE, -2.5, 1.5, 0.08),
+    Parameter(CRISIS_OLDEST, -1.0, 1.0, 0.08),
     Parameter(CARE_HOME_ENTRY, -2.0, 2.0, 0.08),
     Parameter(FREQUENT, -2.0, 0.5, 0.1),  # the start of 60 times stays within the schema's 100
     Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
@@ -205,6 +211,7 @@ PARAMETERS = (
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
+assert NAMES.index(CRISIS_AGE) < NAMES.index(CRISIS_OLDEST), "apply scales the 85+ after the 65+"
 # Fitted unless a spec says otherwise. The leaves' need multipliers (calibration/leaves.py) set how
 # cost rises across the cost tree; planned care's leaf shifts are fitted, since how far it rises
 # across the leaves decides whether its heavy users rank high or very high on the risk score, and
@@ -293,6 +300,12 @@ def apply(data: dict, x: np.ndarray) -> dict:
             prior = np.asarray(_node(data, "crisis.age_multiplier")["value"], float)
             mult["value"] = [float(v) for v in np.where(lower >= CRISIS_AGE_FROM, prior * np.exp(x[k]), prior)]
             continue
+        if name == CRISIS_OLDEST:  # on top of the 65+'s scale, which comes before it
+            mult = _node(out, "crisis.age_multiplier")
+            lower = np.asarray(_node(data, "population.age_band_lower")["value"], float)
+            now = np.asarray(mult["value"], float)
+            mult["value"] = [float(v) for v in np.where(lower >= CRISIS_OLDEST_FROM, now * np.exp(x[k]), now)]
+            continue
         if name == FREQUENT:
             if has(data, FREQUENT_PATH):
                 mult = _node(out, FREQUENT_PATH)
@@ -359,7 +372,7 @@ def setters(path: str) -> tuple[str, ...]:
     if path == "initial_state.home_care_utilisation":
         return (HOME_CARE, HOME_CARE_START)
     if path == "crisis.age_multiplier":
-        return (CRISIS_AGE,)
+        return (CRISIS_AGE, CRISIS_OLDEST)
     if path == "care_homes.entry.rate":
         return (CARE_HOME_ENTRY,)
     if path == FREQUENT_PATH:

@@ -122,6 +122,21 @@ class Series(SignedSeries):
         return v
 
 
+class AgeProfile(SignedSeries):
+    """Values at single ages, linear between them and flat beyond the first and last: for what
+    varies within an age band, which a value per band would step at the band's edges."""
+
+    ages: list[float] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _points(self) -> AgeProfile:
+        if len(self.ages) != len(self.value):
+            raise ValueError(f"has {len(self.ages)} ages and {len(self.value)} values; expected one value per age")
+        if min(self.ages) < 0 or any(b <= a for a, b in zip(self.ages, self.ages[1:], strict=False)):
+            raise ValueError(f"ages {self.ages}: expected ages of at least 0, each above the one before")
+        return self
+
+
 class ProbabilitySeries(Series):
     @field_validator("value")
     @classmethod
@@ -260,11 +275,11 @@ class Need(_Strict):
     # how far that propensity follows the resident's persistent frailty (the correlation of its log
     # with frailty's): off unless set, and only with planned_care_sigma
     planned_care_frailty_correlation: Probability | None = None
-    # the starting residents' frailty, by age band, where business as usual's own dynamics keep it
-    # (deaths take the frailest old, the healthier young move out more than newcomers replace):
+    # the starting residents' frailty, by single age, where business as usual's own dynamics keep
+    # it (deaths take the frailest old, the healthier young move out more than newcomers replace):
     # added to frailty's standard normal at the start only (None = 0)
     frailty_start_shift: Annotated[
-        SignedSeries | None, at_least(-1, "sd of frailty's normal"), at_most(1, "sd of frailty's normal")
+        AgeProfile | None, at_least(-1, "sd of frailty's normal"), at_most(1, "sd of frailty's normal")
     ] = None
 
     @model_validator(mode="after")
@@ -877,7 +892,6 @@ class CareModel(_Strict):
             "demography.growth": self.demography.growth,
             "crisis.age_multiplier": self.crisis.age_multiplier,
             "crisis.fall_share": self.crisis.fall_share,
-            "need.frailty_start_shift": self.need.frailty_start_shift,  # optional
         }
         for key, item in per_band.items():
             if item is not None and len(item.value) != bands:

@@ -10,7 +10,7 @@ from scipy.optimize import brentq
 
 from models.schema import CareModel
 from models.vocabulary import OLDER_AGE
-from sim.population import Population
+from sim.population import Population, band_mids
 from sim.routine import need_rate
 
 
@@ -31,6 +31,21 @@ def _sex_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(
     return np.where(pop.female[pick], 1.0, male) / (female + (1.0 - female) * male)
 
 
+def within_band_age_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(None)) -> np.ndarray:
+    """Each resident's death rate relative to their band's, by single age: log-linear between the
+    bands' mid-ages (the rate at a band's mid-age is its cited rate) and on the end slopes past the
+    first and last, so that the rate rises through a band instead of stepping up x3 at 85 and
+    selecting the frailest of the band at once. Each band's mean is kept by the norm."""
+    mid = band_mids(model.population)
+    log_rate = np.log(np.asarray(model.mortality.annual_death_rate.value))
+    slope = np.diff(log_rate) / np.diff(mid)
+    age = pop.age[pick]
+    # the segment each age falls in: the first and last extend past their mid-ages
+    seg = np.clip(np.searchsorted(mid, age, side="right") - 1, 0, mid.size - 2)
+    log_at_age = log_rate[seg] + slope[seg] * (age - mid[seg])
+    return np.exp(log_at_age - log_rate[band[pick]])
+
+
 def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
     """What the death hazard divides need ** elasticity by, per age band, so that the band's mean
     hazard among those alive at the year start is its cited rate, those needing 24-hour care (at
@@ -41,13 +56,14 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarra
     rates = np.asarray(mort.annual_death_rate.value)
     floor = mort.dependent_death_rate.value
     sex = _sex_factor(pop, model, band)
+    age = within_band_age_factor(pop, model, band)
     norm = np.ones(rates.size)
     for b in range(rates.size):
         rows = np.flatnonzero(pop.alive & (band == b))
         if not rows.size or rates[b] <= 0:
             continue
         sex_b = sex[rows]
-        weight = sex_b * pop.need[rows] ** e
+        weight = sex_b * age[rows] * pop.need[rows] ** e
         dependent = np.flatnonzero(pop.dependent[rows])  # those needing 24-hour care: at least their rate
         lowest = floor * sex_b[dependent]
         rated = rates[b] * weight  # the root-finder's every step divides this
@@ -67,7 +83,7 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarra
 def death_hazard(
     pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray, rows: np.ndarray | None = None
 ) -> np.ndarray:
-    """Deaths per person-year: the band's rate times need relative to the band, or, once the
+    """Deaths per person-year: the band's rate at the resident's age times need relative to the band, or, once the
     resident needs 24-hour care, the rate of those who do (if higher); split by sex. ``rows``:
     only these residents' (in their order)."""
     mort = model.mortality
@@ -75,6 +91,7 @@ def death_hazard(
     b = band[pick]
     sex = _sex_factor(pop, model, band, pick)
     rate = np.asarray(mort.annual_death_rate.value)[b] * pop.need[pick] ** mort.need_elasticity.value / norm[b]
+    rate = rate * within_band_age_factor(pop, model, band, pick)
     return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)
 
 

@@ -290,7 +290,7 @@ def update_need(pop: Population, model: CareModel, rows: np.ndarray | None = Non
 
 def start_residents(pop: Population, model: CareModel, n: int) -> None:
     """The first n rows are the starting residents, the rest a reserve for newcomers. Their
-    frailty is moved, within each age band, to where business as usual's dynamics keep it
+    frailty is moved, by single age, to where business as usual's dynamics keep it
     (``need.frailty_start_shift``, in frailty's standard normal): synthesised frailty is the same
     at every age, but deaths take the frailest old, and among the young the healthier move out
     more than newcomers replace them, so an unshifted start drifts for years."""
@@ -299,8 +299,7 @@ def start_residents(pop: Population, model: CareModel, n: int) -> None:
     if shift is None or n == 0:
         return
     sf = model.need.frailty_sigma.value
-    band = age_band(pop.age[:n], np.asarray(model.population.age_band_lower.value))
-    pop.frailty[:n] *= np.exp(sf * np.asarray(shift.value)[band])
+    pop.frailty[:n] *= np.exp(sf * np.interp(pop.age[:n], shift.ages, shift.value))
     update_need(pop, model, np.arange(n))
 
 

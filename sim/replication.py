@@ -290,7 +290,7 @@ class Replication:
 # 12: the starting residents' frailty moved by age band to the dynamics' own (need.frailty_start_
 #     shift); a period's Bernoulli events take one uniform a row, their times keyed to the resident;
 #     moves out normalised within each age band (issue 16's eighteenth refit).
-RESULTS_VERSION = 12
+RESULTS_VERSION = 13
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from calibration.parameters import NAMES, PARAMETERS, apply, start
@@ -36,3 +37,13 @@ def test_each_bound_gives_a_valid_model(data, name, end):
     x = start(data)
     x[k] = getattr(PARAMETERS[k], end)
     CareModel.model_validate(apply(data, x))
+
+
+def test_the_oldest_s_scale_acts_on_the_85_plus_on_top_of_the_65_plus_s(data):
+    x = start(data)
+    x[NAMES.index("crisis:age_65_plus")] = 0.2
+    x[NAMES.index("crisis:age_85_plus")] = 0.1
+    prior = data["crisis"]["age_multiplier"]["value"]
+    got = apply(data, x)["crisis"]["age_multiplier"]["value"]
+    factor = np.exp([0, 0, 0, 0.2, 0.2, 0.3])  # bands 0, 18, 45, 65, 75, 85
+    assert got == pytest.approx(list(np.asarray(prior) * factor))

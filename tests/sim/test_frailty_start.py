@@ -10,26 +10,38 @@ import pytest
 from sim.population import age_band
 from sim.replication import Replication
 
+# age groups narrower than the bands: the start is set by single age, so that a cohort carries no
+# band's step with it as it ages and deaths within the 85+ (rising with age) do not move it
+GROUPS = np.array([0, 18, 30, 45, 55, 65, 70, 75, 80, 85, 90])
 
-def _band_z(rep: Replication) -> np.ndarray:
+
+def _band_z(rep: Replication, lower: np.ndarray | None = None) -> np.ndarray:
     pop, m = rep.sys.pop, rep.model
     sf = m.need.frailty_sigma.value
     z = (np.log(np.maximum(pop.frailty, 1e-300)) + 0.5 * sf * sf) / sf
-    band = age_band(pop.age, np.asarray(m.population.age_band_lower.value))
-    return np.array([z[pop.alive & (band == b)].mean() for b in range(6)])
+    lower = np.asarray(m.population.age_band_lower.value) if lower is None else lower
+    band = age_band(pop.age, lower)
+    return np.array([z[pop.alive & (band == b)].mean() for b in range(lower.size)])
 
 
-def _drift(model, scale: float) -> np.ndarray:
+def _drift(model, scale: float, lower: np.ndarray | None = None) -> np.ndarray:
     rep = Replication(model, 0, 17, years=5, scale=scale)
-    start = _band_z(rep)
+    start = _band_z(rep, lower)
     rep.run()
-    return _band_z(rep) - start
+    return _band_z(rep, lower) - start
 
 
 @pytest.mark.slow
 def test_each_age_band_s_frailty_holds_over_five_years(baseline):
     # full population: at a quarter the 85+'s mean (about 1,800 people) moves by 0.07 by chance
     assert np.abs(_drift(baseline, 1.0)).max() < 0.05
+
+
+@pytest.mark.slow
+def test_frailty_holds_at_each_age_within_the_bands(baseline):
+    drift = _drift(baseline, 1.0, GROUPS)
+    # the 95+ (about 1,200 people at full population) by chance within about 0.06
+    assert np.abs(drift[:-1]).max() < 0.05 and abs(drift[-1]) < 0.1, drift.round(3)
 
 
 @pytest.mark.slow
@@ -48,16 +60,31 @@ def test_the_shift_moves_only_the_starting_residents(baseline):
     plain = Replication(type(baseline).model_validate(data), 0, 17, years=1, scale=0.02)
     n = rep.initial_residents
     sf = baseline.need.frailty_sigma.value
-    shift = np.asarray(baseline.need.frailty_start_shift.value)
-    band = age_band(plain.sys.pop.age[:n], np.asarray(baseline.population.age_band_lower.value))
-    assert rep.sys.pop.frailty[:n] == pytest.approx(plain.sys.pop.frailty[:n] * np.exp(sf * shift[band]))
+    profile = baseline.need.frailty_start_shift
+    age = plain.sys.pop.age[:n]
+    # by hand: linear between the profile's ages, flat beyond
+    lo = np.clip(np.searchsorted(profile.ages, age, side="right") - 1, 0, len(profile.ages) - 2)
+    a0, a1 = np.asarray(profile.ages)[lo], np.asarray(profile.ages)[lo + 1]
+    v0, v1 = np.asarray(profile.value)[lo], np.asarray(profile.value)[lo + 1]
+    shift = v0 + (v1 - v0) * np.clip((age - a0) / (a1 - a0), 0.0, 1.0)
+    assert rep.sys.pop.frailty[:n] == pytest.approx(plain.sys.pop.frailty[:n] * np.exp(sf * shift))
     assert np.array_equal(rep.sys.pop.frailty[n:], plain.sys.pop.frailty[n:])
     # need follows the shifted frailty from the first day
-    assert rep.sys.pop.need[:n] == pytest.approx(plain.sys.pop.need[:n] * np.exp(sf * shift[band]))
+    assert rep.sys.pop.need[:n] == pytest.approx(plain.sys.pop.need[:n] * np.exp(sf * shift))
 
 
-def test_a_shift_of_the_wrong_length_is_refused(baseline):
+@pytest.mark.parametrize(
+    ("ages", "value", "message"),
+    [
+        ([10, 20, 30], [0.1, 0.2], r"has 3 ages and 2 values; expected one value per age"),
+        ([10, 10], [0.1, 0.2], r"expected ages of at least 0, each above the one before"),
+        ([-1, 10], [0.1, 0.2], r"expected ages of at least 0, each above the one before"),
+        ([10, 20], [0.1, 1.5], r"at most 1"),
+    ],
+)
+def test_a_malformed_profile_is_refused(baseline, ages, value, message):
     data = baseline.model_dump()
-    data["need"]["frailty_start_shift"]["value"] = [0.1, 0.2]
-    with pytest.raises(ValueError, match=r"need\.frailty_start_shift has 2 values; expected 6"):
+    data["need"]["frailty_start_shift"].update(ages=ages, value=value)
+    with pytest.raises(ValueError, match=message) as err:
         type(baseline).model_validate(data)
+    assert "frailty_start_shift" in str(err.value)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models.loader import load_model
-from sim.hazards import death_hazard, death_norm
+from sim.hazards import death_hazard, death_norm, within_band_age_factor
 from sim.population import DEAD, age_band
 from sim.replication import Replication, run_replication
 from tests.conftest import ROOT
@@ -42,9 +42,27 @@ def test_a_band_s_mean_hazard_is_its_cited_rate_and_men_die_more(baseline):
         sel = alive & (band == b)
         assert h[sel].mean() == pytest.approx(rates[b], rel=0.05), b
         own = sel & ~pop.dependent  # at the same need a man's hazard is the band's multiple of a woman's
-        per_need = h / pop.need**baseline.mortality.need_elasticity.value
+        per_need = h / pop.need**baseline.mortality.need_elasticity.value / within_band_age_factor(pop, baseline, band)
         ratio = per_need[own & ~pop.female].mean() / per_need[own & pop.female].mean()
         assert ratio == pytest.approx(male[b], rel=1e-9), b
+
+
+def test_the_rate_rises_through_a_band_without_a_step_at_its_edges(baseline):
+    """A band's rate at its mid-age, log-linear between mid-ages: at 84.999 and 85 a resident's
+    rate is the same, while 97 dies at several times the rate of 85 (the Gompertz slope past 80)."""
+    rep = Replication(baseline, 0, 2, years=1, scale=0.01)
+    pop, lower = rep.sys.pop, np.asarray(baseline.population.age_band_lower.value)
+    rates = np.asarray(baseline.mortality.annual_death_rate.value)
+    ages = np.array([9.0, 17.999, 18.0, 44.999, 45.0, 64.999, 65.0, 74.999, 75.0, 84.999, 85.0, 91.0, 97.0])
+    pop.age[: ages.size] = ages
+    band = age_band(pop.age, lower)
+    rows = np.arange(ages.size)
+    rate = rates[band[rows]] * within_band_age_factor(pop, baseline, band, rows)
+    for k in (1, 3, 5, 7, 9):  # each band edge
+        assert rate[k + 1] == pytest.approx(rate[k], rel=1e-3), ages[k]
+    assert rate[0] == pytest.approx(rates[0]) and rate[11] == pytest.approx(rates[5])  # mid-ages
+    slope = np.log(rates[5] / rates[4]) / (91.0 - 80.0)
+    assert rate[12] / rate[10] == pytest.approx(np.exp(12 * slope))
 
 
 @pytest.mark.slow

@@ -128,6 +128,16 @@ class AgeProfile(SignedSeries):
 
     ages: list[float] = Field(min_length=2)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _has_ages(cls, data: object) -> object:
+        if isinstance(data, dict) and "value" in data and "ages" not in data:
+            raise ValueError(
+                "expected ages = [...] beside value, one age per value: values at single ages "
+                "(linear between them), not one per age band"
+            )
+        return data
+
     @model_validator(mode="after")
     def _points(self) -> AgeProfile:
         if len(self.ages) != len(self.value):
@@ -477,7 +487,9 @@ class CareHomesSpec(_Strict):
 class Mortality(_Strict):
     """Each resident's own death hazard, whatever setting they are in (sim/hazards.py)."""
 
-    annual_death_rate: ProbabilitySeries
+    annual_death_rate: Annotated[
+        ProbabilitySeries, positive("the rate rises log-linearly with age between the bands' mid-ages")
+    ]
     male_multiplier: Annotated[
         Series, positive("the female hazard is the band's rate divided by a mix of one and this"), at_most(*MULTIPLIER)
     ]

@@ -25,7 +25,7 @@ from sim.draws import (
     DRAW_COLUMNS,
     NORMAL_COLUMNS,
 )
-from sim.hazards import Hazards, death_hazard, may_need_24_hour_care
+from sim.hazards import DeathNorm, Hazards, death_hazard, may_need_24_hour_care
 from sim.population import DEAD, HOME
 from sim.row_draws import keyed_uniforms, normal_from_uniform, poisson_from_uniform
 from sim.settings import Settings
@@ -86,7 +86,7 @@ class CommunityEvents:
         self.streams = streams
         self.period_days = period_days
         self.hazards: Hazards | None = None  # set at each year start
-        self.death_norm: np.ndarray | None = None  # and this with them
+        self.death_norm: DeathNorm | None = None  # and this with them
         self.onsets = [0.0, 0]  # at a sample: needs for 24-hour care expected, and drawn (``onset_factor``)
         self._crisis_mean: tuple = (None, 0, None)  # (hazards, rows in use, each row's mean crises a period)
         mort = self.model.mortality

@@ -24,74 +24,131 @@ class Hazards:
     care_home_referral: np.ndarray
 
 
+def male_multiplier_at(model: CareModel, age: np.ndarray) -> np.ndarray:
+    """The male hazard over the female at each age: the bands' multipliers at their mid-ages,
+    log-linear between and flat beyond, so that a woman's hazard does not step at 18 (where the
+    multiplier goes from 1.14 to 1.88) any more than her rate does."""
+    log_male = np.log(np.asarray(model.mortality.male_multiplier.value))
+    return np.exp(np.interp(age, band_mids(model.population), log_male))
+
+
 def _sex_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(None)) -> np.ndarray:
-    """Each resident's hazard relative to their band's, by sex: one on average for an even mix."""
+    """Each resident's hazard relative to their age's, by sex: one on average for an even mix."""
     female = model.population.female_share.value
-    male = np.asarray(model.mortality.male_multiplier.value)[band[pick]]
+    male = male_multiplier_at(model, pop.age[pick])
     return np.where(pop.female[pick], 1.0, male) / (female + (1.0 - female) * male)
+
+
+# passes of the reference need's knots towards each band's mean weight: each moves the knots by
+# the last pass's ratios, and the band factors that remain are within about 1% of one
+NORM_PASSES = 4
 
 
 def within_band_age_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(None)) -> np.ndarray:
     """Each resident's death rate relative to their band's, by single age: log-linear between the
-    bands' mid-ages (the rate at a band's mid-age is its cited rate) and on the end slopes past the
-    first and last, so that the rate rises through a band instead of stepping up x3 at 85 and
-    selecting the frailest of the band at once. Each band's mean is kept by the norm."""
+    bands' mid-ages, flat below the first and on the last slope past the last (about 11% a year of
+    age past 80), so that the rate rises through a band instead of stepping up x3 at 85 and
+    selecting the frailest of the band at once. Only each band's mean is held to its cited rate
+    (by the norm); the mid-ages shape the curve within it."""
     mid = band_mids(model.population)
     log_rate = np.log(np.asarray(model.mortality.annual_death_rate.value))
     slope = np.diff(log_rate) / np.diff(mid)
-    age = pop.age[pick]
-    # the segment each age falls in: the first and last extend past their mid-ages
+    age = np.maximum(pop.age[pick], mid[0])
+    # the segment each age falls in: the last extends past its mid-age
     seg = np.clip(np.searchsorted(mid, age, side="right") - 1, 0, mid.size - 2)
     log_at_age = log_rate[seg] + slope[seg] * (age - mid[seg])
     return np.exp(log_at_age - log_rate[band[pick]])
 
 
-def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> np.ndarray:
-    """What the death hazard divides need ** elasticity by, per age band, so that the band's mean
-    hazard among those alive at the year start is its cited rate, those needing 24-hour care (at
-    their own rate) included. Set each year start from need alone, which no scenario changes, so
-    it is the same in every scenario and no avoided crisis moves anyone's hazard."""
-    mort = model.mortality
-    e = mort.need_elasticity.value
-    rates = np.asarray(mort.annual_death_rate.value)
-    floor = mort.dependent_death_rate.value
-    sex = _sex_factor(pop, model, band)
-    age = within_band_age_factor(pop, model, band)
-    norm = np.ones(rates.size)
-    for b in range(rates.size):
-        rows = np.flatnonzero(pop.alive & (band == b))
-        if not rows.size or rates[b] <= 0:
-            continue
-        sex_b = sex[rows]
-        weight = sex_b * age[rows] * pop.need[rows] ** e
-        dependent = np.flatnonzero(pop.dependent[rows])  # those needing 24-hour care: at least their rate
-        lowest = floor * sex_b[dependent]
-        rated = rates[b] * weight  # the root-finder's every step divides this
+@dataclass(frozen=True)
+class DeathNorm:
+    """What a resident's rate times need ** elasticity is divided by: a reference need by single
+    age (log-linear between the bands' mid-ages, flat beyond), so that the hazard of a resident of
+    given need does not step at a band's edge, times a factor per band that holds each band's mean
+    hazard to its rate (within about 0.5% of one)."""
 
-        def excess(log_norm: float, rate: float = rates[b], rated=rated, dependent=dependent, lowest=lowest) -> float:
-            hazard = rated / np.exp(log_norm)
-            hazard[dependent] = np.maximum(hazard[dependent], lowest)
+    mids: np.ndarray
+    log_knots: np.ndarray  # log reference need at each mid-age
+    band_factor: np.ndarray
+
+    def at(self, age: np.ndarray, band: np.ndarray) -> np.ndarray:
+        return np.exp(np.interp(age, self.mids, self.log_knots)) * self.band_factor[band]
+
+
+def _band_factors(rates, weight, ref, dependent, lowest, band, alive) -> np.ndarray:
+    """Per band, what the weight over the reference need is further divided by so that the band's
+    mean hazard among the living is its rate, those needing 24-hour care at least their rate."""
+    factor = np.ones(rates.size)
+    for b in range(rates.size):
+        rows = np.flatnonzero(alive & (band == b))
+        if not rows.size:
+            continue
+        rated = rates[b] * weight[rows] / ref[rows]  # the root-finder's every step divides this
+        dep = np.flatnonzero(dependent[rows])
+        low = lowest[rows[dep]]
+
+        def excess(log_f: float, rate: float = rates[b], rated=rated, dep=dep, low=low) -> float:
+            hazard = rated / np.exp(log_f)
+            hazard[dep] = np.maximum(hazard[dep], low)
             return float(hazard.mean() - rate)
 
         # the band's mean hazard falls as the divisor rises; where those needing 24-hour care
         # alone die faster than the band's rate, the others' hazard is as small as it can be
-        lo, hi = np.log(max(weight.mean(), 1e-300)) - 40.0, np.log(max(weight.mean(), 1e-300)) + 40.0
-        norm[b] = np.exp(hi if excess(hi) > 0 else brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
-    return norm
+        lo, hi = (
+            np.log(max(rated.mean() / rates[b], 1e-300)) - 40.0,
+            np.log(max(rated.mean() / rates[b], 1e-300)) + 40.0,
+        )
+        factor[b] = np.exp(hi if excess(hi) > 0 else brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
+    return factor
+
+
+def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> DeathNorm:
+    """The norm of the year's death hazards, so that each band's mean hazard among those alive at
+    the year start is its cited rate, those needing 24-hour care (at their own rate) included.
+    Set each year start from need alone, which no scenario changes, so it is the same in every
+    scenario and no avoided crisis moves anyone's hazard."""
+    mort = model.mortality
+    rates = np.asarray(mort.annual_death_rate.value)
+    sex = _sex_factor(pop, model, band)
+    weight = sex * within_band_age_factor(pop, model, band) * pop.need**mort.need_elasticity.value
+    lowest = mort.dependent_death_rate.value * sex
+    alive = pop.alive
+    mids = band_mids(model.population)
+    # the knots start at each band's mean weight (where a band is empty, from its neighbours')
+    count = np.bincount(band[alive], minlength=rates.size)
+    total = np.bincount(band[alive], weights=weight[alive], minlength=rates.size)
+    held = (count > 0) & (total > 0)
+    if not held.any():
+        return DeathNorm(mids, np.zeros(rates.size), np.ones(rates.size))
+    log_knots = np.interp(mids, mids[held], np.log(total[held] / count[held]))
+    live, dep = band[alive], pop.dependent[alive]
+    rate_of = rates[live]
+    for _ in range(NORM_PASSES - 1):  # quick passes: those at the floor of 24-hour care held there
+        h = rate_of * weight[alive] / np.exp(np.interp(pop.age[alive], mids, log_knots))
+        floored = dep & (h < lowest[alive])
+        floor_part = np.bincount(live, weights=np.where(floored, lowest[alive], 0.0), minlength=rates.size)
+        scaled = np.bincount(live, weights=np.where(floored, 0.0, h), minlength=rates.size)
+        n = np.maximum(count, 1)
+        room = rates - floor_part / n  # what the others' mean hazard must come to
+        step = np.where(held & (room > 0) & (scaled > 0), scaled / n / np.maximum(room, 1e-300), 1.0)
+        log_knots = log_knots + np.log(step)
+    ref = np.exp(np.interp(pop.age, mids, log_knots))
+    factor = _band_factors(rates, weight, ref, pop.dependent, lowest, band, alive)
+    return DeathNorm(mids, log_knots, factor)
 
 
 def death_hazard(
-    pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray, rows: np.ndarray | None = None
+    pop: Population, model: CareModel, band: np.ndarray, norm: DeathNorm, rows: np.ndarray | None = None
 ) -> np.ndarray:
-    """Deaths per person-year: the band's rate at the resident's age times need relative to the band, or, once the
-    resident needs 24-hour care, the rate of those who do (if higher); split by sex. ``rows``:
-    only these residents' (in their order)."""
+    """Deaths per person-year: the rate at the resident's age times need relative to the
+    reference need at that age, or, once the resident needs 24-hour care, the rate of those who
+    do (if higher); split by sex. ``rows``: only these residents' (in their order)."""
     mort = model.mortality
     pick = slice(None) if rows is None else rows
     b = band[pick]
     sex = _sex_factor(pop, model, band, pick)
-    rate = np.asarray(mort.annual_death_rate.value)[b] * pop.need[pick] ** mort.need_elasticity.value / norm[b]
-    rate = rate * within_band_age_factor(pop, model, band, pick)
+    rate = np.asarray(mort.annual_death_rate.value)[b] * within_band_age_factor(pop, model, band, pick)
+    rate = rate * pop.need[pick] ** mort.need_elasticity.value / norm.at(pop.age[pick], b)
     return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)
 
 
@@ -109,7 +166,7 @@ def frequent_multiplier(pop: Population, model: CareModel) -> np.ndarray | float
     return np.where(pop.frequent & of_age, fa.multiplier.value, 1.0)
 
 
-def year_hazards(pop: Population, model: CareModel, band: np.ndarray, norm: np.ndarray) -> Hazards:
+def year_hazards(pop: Population, model: CareModel, band: np.ndarray, norm: DeathNorm) -> Hazards:
     rel = pop.need / model.need.reference.value
     c = model.crisis
     crisis = (

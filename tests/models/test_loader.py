@@ -534,3 +534,27 @@ def test_every_failed_cross_check_is_reported(tmp_path):
     assert any(": hospital.p_admit: " in p for p in problems)
     assert any(": hospital.mean_los_days: " in p for p in problems)
     assert any(": access_point: " in p and "must not exceed 1" in p for p in problems)
+
+
+def test_a_zero_death_rate_is_refused(tmp_path):
+    data = baseline_data()
+    data["mortality"]["annual_death_rate"]["value"][0] = 0.0
+    line = rejected(tmp_path, data, "mortality.annual_death_rate")
+    assert "expected every value more than 0 (item 0 is 0" in line
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ({"ages": [10, 20, 30], "value": [0.1, 0.2]}, "has 3 ages and 2 values; expected one value per age"),
+        ({"ages": [10, 10], "value": [0.1, 0.2]}, "expected ages of at least 0, each above the one before"),
+        ({"value": [0.1] * 6}, "expected ages = [...] beside value, one age per value"),  # one a band
+    ],
+)
+def test_a_malformed_start_profile_is_named(tmp_path, profile, expected):
+    data = baseline_data()
+    shift = data["need"]["frailty_start_shift"]
+    shift.pop("ages")
+    shift.update(profile)
+    line = rejected(tmp_path, data, "need.frailty_start_shift")
+    assert expected in line

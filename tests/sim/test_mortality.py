@@ -1,4 +1,4 @@
-"""Death is each resident's own hazard: the boroughs' rates by age band, the same whatever the
+"""Death is each resident's own hazard: the boroughs' rates by age band (rising through each), the same whatever the
 care system does (no intervention here acts on death), in whatever setting the resident is."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from models.loader import load_model
-from sim.hazards import death_hazard, death_norm, within_band_age_factor
-from sim.population import DEAD, age_band
+from sim.hazards import death_hazard, death_norm, male_multiplier_at, within_band_age_factor
+from sim.population import DEAD, age_band, band_mids
 from sim.replication import Replication, run_replication
 from tests.conftest import ROOT
 
@@ -40,29 +40,62 @@ def test_a_band_s_mean_hazard_is_its_cited_rate_and_men_die_more(baseline):
     male = np.asarray(baseline.mortality.male_multiplier.value)
     for b in range(rates.size):
         sel = alive & (band == b)
-        assert h[sel].mean() == pytest.approx(rates[b], rel=0.05), b
-        own = sel & ~pop.dependent  # at the same need a man's hazard is the band's multiple of a woman's
-        per_need = h / pop.need**baseline.mortality.need_elasticity.value / within_band_age_factor(pop, baseline, band)
-        ratio = per_need[own & ~pop.female].mean() / per_need[own & pop.female].mean()
-        assert ratio == pytest.approx(male[b], rel=1e-9), b
+        assert h[sel].mean() == pytest.approx(rates[b], rel=1e-9), b
+    # at the same age and need a man's hazard is the multiple of a woman's that the bands' give at
+    # their mid-ages (log-linear between)
+    norm = death_norm(pop, baseline, band)
+    rows = np.flatnonzero(alive & ~pop.dependent)[:2]
+    pop.need[rows] = 2000.0
+    pop.female[rows] = [True, False]
+    mids = band_mids(baseline.population)
+    for age in [*mids, 60.0]:
+        pop.age[rows] = age
+        b = age_band(pop.age, np.asarray(baseline.population.age_band_lower.value))
+        woman, man = death_hazard(pop, baseline, b, norm, rows)
+        assert man / woman == pytest.approx(male_multiplier_at(baseline, np.array([age]))[0], rel=1e-9), age
+    assert male_multiplier_at(baseline, mids) == pytest.approx(male)
+    between = np.sqrt(male[2] * male[3])  # 62.5 is halfway between the mid-ages 55 and 70
+    assert male_multiplier_at(baseline, np.array([62.5]))[0] == pytest.approx(between)
 
 
-def test_the_rate_rises_through_a_band_without_a_step_at_its_edges(baseline):
-    """A band's rate at its mid-age, log-linear between mid-ages: at 84.999 and 85 a resident's
-    rate is the same, while 97 dies at several times the rate of 85 (the Gompertz slope past 80)."""
+def test_a_resident_s_hazard_does_not_step_at_a_band_s_edge(baseline):
+    """The same resident (need, sex, not needing 24-hour care) a moment before and at each band's
+    edge: the rate rises through the band and need is measured against a reference need that is
+    continuous in age, so only each band's last factor (within about 1% of one) differs."""
+    rep = Replication(baseline, 0, 2, years=1, scale=0.05)
+    pop, band = rep.sys.pop, rep.sys.band
+    norm = death_norm(pop, baseline, band)
+    assert np.abs(norm.band_factor - 1).max() < 0.02
+    lower = np.asarray(baseline.population.age_band_lower.value, float)
+    rows = np.flatnonzero(pop.alive & ~pop.dependent)[:2]
+    pop.need[rows] = 3000.0
+    pop.female[rows] = True
+    for edge in lower[1:]:
+        hazard = []
+        for age in (edge - 1e-6, edge):
+            pop.age[rows] = age
+            b = age_band(pop.age, lower)
+            hazard.append(death_hazard(pop, baseline, b, norm, rows)[0])
+        assert hazard[1] == pytest.approx(hazard[0], rel=0.02), edge
+    # the step at 85 this replaces: the band's rate x3.2 and the band's norm
+    rates = np.asarray(baseline.mortality.annual_death_rate.value)
+    assert rates[5] / rates[4] > 3
+
+
+def test_the_rate_is_log_linear_between_the_bands_mid_ages(baseline):
     rep = Replication(baseline, 0, 2, years=1, scale=0.01)
     pop, lower = rep.sys.pop, np.asarray(baseline.population.age_band_lower.value)
     rates = np.asarray(baseline.mortality.annual_death_rate.value)
-    ages = np.array([9.0, 17.999, 18.0, 44.999, 45.0, 64.999, 65.0, 74.999, 75.0, 84.999, 85.0, 91.0, 97.0])
+    ages = np.array([2.0, 9.0, 80.0, 85.5, 91.0, 97.0])
     pop.age[: ages.size] = ages
     band = age_band(pop.age, lower)
     rows = np.arange(ages.size)
     rate = rates[band[rows]] * within_band_age_factor(pop, baseline, band, rows)
-    for k in (1, 3, 5, 7, 9):  # each band edge
-        assert rate[k + 1] == pytest.approx(rate[k], rel=1e-3), ages[k]
-    assert rate[0] == pytest.approx(rates[0]) and rate[11] == pytest.approx(rates[5])  # mid-ages
-    slope = np.log(rates[5] / rates[4]) / (91.0 - 80.0)
-    assert rate[12] / rate[10] == pytest.approx(np.exp(12 * slope))
+    slope = np.log(rates[5] / rates[4]) / (91.0 - 80.0)  # mid-ages 80 and 91 (85 + 12 / 2)
+    assert rate[0] == pytest.approx(rates[0]) and rate[1] == pytest.approx(rates[0])  # flat below 9
+    assert rate[2] == pytest.approx(rates[4]) and rate[4] == pytest.approx(rates[5])
+    assert rate[3] == pytest.approx(rates[4] * np.exp(5.5 * slope))
+    assert rate[5] == pytest.approx(rates[5] * np.exp(6 * slope))  # on the last slope past 91
 
 
 @pytest.mark.slow

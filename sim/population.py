@@ -49,7 +49,7 @@ class Population:
     # bool: one of the few whose crises come far more often than need carries, while of the ages
     # crisis.frequent_attenders gives (persistent; drawn whatever the age, so it holds as they age)
     frequent: np.ndarray
-    frailty: np.ndarray  # float64, persistent need multiplier, drawn of mean 1, shifted by band at the start
+    frailty: np.ndarray  # float64, persistent need multiplier, drawn of mean 1, shifted by age at the start
     shock: np.ndarray  # float64, log of the transient need component
     base_need: np.ndarray = field(default_factory=lambda: np.empty(0))  # leaf need x SMI
     need: np.ndarray = field(default_factory=lambda: np.empty(0))  # GBP per year

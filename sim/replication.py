@@ -290,6 +290,8 @@ class Replication:
 # 12: the starting residents' frailty moved by age band to the dynamics' own (need.frailty_start_
 #     shift); a period's Bernoulli events take one uniform a row, their times keyed to the resident;
 #     moves out normalised within each age band (issue 16's eighteenth refit).
+# 13: death rates rise through each band and need is measured against a reference continuous in
+#     age (sim/hazards.DeathNorm); the start's frailty shift by single age; new LTC incidences.
 RESULTS_VERSION = 13
 
 

@@ -53,8 +53,9 @@ normalised within each band, a period's Bernoulli events came to take one unifor
 times keyed to the resident) and business as usual was refitted on all that (the eighteenth
 refit; RESULTS_VERSION 12; every case moved), and when death rates came to rise through each band
 (log-linear between the bands' mid-ages) and the start's frailty shift and the incidences of
-conditions were set again for them, the shift by single age (RESULTS_VERSION 13; every case
-moved). Re-record them
+conditions were set again for them, the shift by single age, need measured against a reference
+continuous in age, and business as usual refitted on five parameters with the 85+'s crisis scale
+(the nineteenth refit; RESULTS_VERSION 13; every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).

@@ -40,7 +40,7 @@ def test_each_age_band_s_frailty_holds_over_five_years(baseline):
 @pytest.mark.slow
 def test_frailty_holds_at_each_age_within_the_bands(baseline):
     drift = _drift(baseline, 1.0, GROUPS)
-    # the 95+ (about 1,200 people at full population) by chance within about 0.06
+    # the 90+ (about 4,700 people at full population) also move by the deaths within them
     assert np.abs(drift[:-1]).max() < 0.05 and abs(drift[-1]) < 0.1, drift.round(3)
 
 

@@ -127,7 +127,7 @@ def _tail_need(model: BaseModel) -> tuple[float, float]:
         leaf = [c * k for c, k in zip(leaf, need.segment_need_multiplier.value, strict=True)]
     leaf_ratio = max(leaf) * max(1.0, need.smi_multiplier.value) / need.reference.value
     sigma = math.hypot(need.frailty_sigma.value, need.shock_sigma.value)
-    # the start's shift by age (need.frailty_start_shift, at most +0.147 sd in business as usual,
+    # the start's shift by age (need.frailty_start_shift, at most +0.144 sd in business as usual,
     # x1.24 at 30-44) is left out: a guard against runaway event counts, not a fit
     return leaf_ratio, math.exp(TAIL_Z * sigma - sigma * sigma / 2)
 

@@ -65,7 +65,7 @@ class DeathNorm:
     """What a resident's rate times need ** elasticity is divided by: a reference need by single
     age (log-linear between the bands' mid-ages, flat beyond), so that the hazard of a resident of
     given need does not step at a band's edge, times a factor per band that holds each band's mean
-    hazard to its rate (within about 0.5% of one)."""
+    hazard to its rate (within about 1% of one)."""
 
     mids: np.ndarray
     log_knots: np.ndarray  # log reference need at each mid-age

@@ -32,7 +32,7 @@ def male_multiplier_at(model: CareModel, age: np.ndarray) -> np.ndarray:
     return np.exp(np.interp(age, band_mids(model.population), log_male))
 
 
-def _sex_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(None)) -> np.ndarray:
+def _sex_factor(pop: Population, model: CareModel, pick=slice(None)) -> np.ndarray:
     """Each resident's hazard relative to their age's, by sex: one on average for an even mix."""
     female = model.population.female_share.value
     male = male_multiplier_at(model, pop.age[pick])
@@ -94,10 +94,8 @@ def _band_factors(rates, weight, ref, dependent, lowest, band, alive) -> np.ndar
 
         # the band's mean hazard falls as the divisor rises; where those needing 24-hour care
         # alone die faster than the band's rate, the others' hazard is as small as it can be
-        lo, hi = (
-            np.log(max(rated.mean() / rates[b], 1e-300)) - 40.0,
-            np.log(max(rated.mean() / rates[b], 1e-300)) + 40.0,
-        )
+        centre = np.log(max(rated.mean() / rates[b], 1e-300))
+        lo, hi = centre - 40.0, centre + 40.0
         factor[b] = np.exp(hi if excess(hi) > 0 else brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
     return factor
 
@@ -109,7 +107,7 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> DeathNorm
     scenario and no avoided crisis moves anyone's hazard."""
     mort = model.mortality
     rates = np.asarray(mort.annual_death_rate.value)
-    sex = _sex_factor(pop, model, band)
+    sex = _sex_factor(pop, model)
     weight = sex * within_band_age_factor(pop, model, band) * pop.need**mort.need_elasticity.value
     lowest = mort.dependent_death_rate.value * sex
     alive = pop.alive
@@ -146,7 +144,7 @@ def death_hazard(
     mort = model.mortality
     pick = slice(None) if rows is None else rows
     b = band[pick]
-    sex = _sex_factor(pop, model, band, pick)
+    sex = _sex_factor(pop, model, pick)
     rate = np.asarray(mort.annual_death_rate.value)[b] * within_band_age_factor(pop, model, band, pick)
     rate = rate * pop.need[pick] ** mort.need_elasticity.value / norm.at(pop.age[pick], b)
     return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)

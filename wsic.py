@@ -16,6 +16,7 @@ from cli.common import EXIT_BAD_INPUT, load_all, refuse
 from cli.evaluation import add_evaluate
 from cli.searches import add_breakeven, add_tornado
 from cli.sizing import add_size
+from cli.start_state import add_start_state
 from models.checks import warnings
 from models.loader import LoadedModel, ModelFileError
 
@@ -334,6 +335,7 @@ def parser() -> argparse.ArgumentParser:
         add_tornado,
         add_size,
         add_evaluate,
+        add_start_state,
     ):
         add(sub)
     return ap

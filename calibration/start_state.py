@@ -18,12 +18,17 @@ from models.schema import CareModel
 from sim.population import age_band
 from sim.replication import Replication
 
-# the age groups whose mean frailty the profile holds, by lower bound (the last is open); the
-# profile's ages are their mid-ages (97 for the 95+)
+# the age groups whose mean frailty the profile holds, by lower bound (the last is open), and the
+# profile's age for each: the group's mid-age (97 for the 95+)
 GROUP_LOWER = (0, 18, 30, 45, 55, 65, 70, 75, 80, 83, 85, 87, 90, 95)
+GROUP_AGES = (9, 24, 37.5, 50, 60, 67.5, 72.5, 77.5, 81.5, 84, 86, 88.5, 92.5, 97)
 PROFILE_KEY = "need.frailty_start_shift"
 # reported years after the warm-up: six simulated years in all, the span of the fit's longitudinal rows
 YEARS = 5
+
+
+class StartStateError(ValueError):
+    """A run that cannot measure every group (a sample too small to hold someone in each)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Drift:
 
     @property
     def ltc_moved(self) -> float:
-        """The largest relative move of an age band's mean LTC count."""
+        """The largest relative move of an age band's mean LTC count (bands with none at the start aside)."""
         held = self.ltc_start > 0
         return float(np.abs(self.ltc_end[held] / self.ltc_start[held] - 1.0).max(initial=0.0))
 
@@ -52,37 +57,83 @@ class Step:
     shift: list[float]  # the profile simulated at this step
     incidence: list[float]  # the incidences simulated at this step
     drift: Drift
+    next_shift: list[float]  # what the step proposes
+    next_incidence: list[float]
 
 
 def problems(model: CareModel) -> list[str]:
-    """Why the model's start profile cannot be stepped (its ages are not the groups' count)."""
-    n = len(model.need.frailty_start_shift.ages)
-    if n != len(GROUP_LOWER):
-        return [
-            f"{PROFILE_KEY}: expected {len(GROUP_LOWER)} ages, one per age group starting at "
-            f"{', '.join(str(a) for a in GROUP_LOWER)} (got {n})"
-        ]
-    return []
+    """Why the model's start cannot be stepped: no profile, one not at the groups' ages, no spread."""
+    profile = model.need.frailty_start_shift
+    if profile is None:
+        return [f"{PROFILE_KEY}: expected a profile at the ages {list(GROUP_AGES)} (the model has none)"]
+    out = []
+    if tuple(profile.ages) != GROUP_AGES:
+        out.append(
+            f"{PROFILE_KEY}: expected ages {list(GROUP_AGES)}, the mid-ages of the groups starting at "
+            f"{', '.join(str(a) for a in GROUP_LOWER)} (got {list(profile.ages)})"
+        )
+    sigma = model.need.frailty_sigma.value
+    if sigma <= 0:
+        out.append(f"need.frailty_sigma: expected above 0, a spread of frailty to hold level (got {sigma})")
+    return out
 
 
-def _means(rep: Replication) -> tuple[np.ndarray, np.ndarray]:
+def simulated_years_of_change(model: CareModel) -> int:
+    """How many times a replication ages its residents and draws new conditions: at the start of
+    every simulated year but the first."""
+    return model.run.warmup_years.value + YEARS - 1
+
+
+def _sums(rep: Replication) -> np.ndarray:
+    """Per age group, the count and sum of the frailty normal; per band, the count and LTC sum."""
     pop, model = rep.sys.pop, rep.model
     sigma = model.need.frailty_sigma.value
-    normal = (np.log(np.maximum(pop.frailty, 1e-300)) + 0.5 * sigma * sigma) / sigma
-    group = age_band(pop.age, np.asarray(GROUP_LOWER, dtype=float))
-    band = age_band(pop.age, np.asarray(model.population.age_band_lower.value))
-    frailty = np.array([normal[pop.alive & (group == g)].mean() for g in range(len(GROUP_LOWER))])
-    ltc = np.array([pop.ltc[pop.alive & (band == b)].mean() for b in range(band.max() + 1)])
-    return frailty, ltc
+    alive = pop.alive
+    normal = (np.log(np.maximum(pop.frailty[alive], 1e-300)) + 0.5 * sigma * sigma) / sigma
+    age = pop.age[alive]
+    lower = np.asarray(model.population.age_band_lower.value)
+    group = age_band(age, np.asarray(GROUP_LOWER, dtype=float))
+    band = age_band(age, lower)
+    g, b = len(GROUP_LOWER), lower.size
+    return np.concatenate(
+        [
+            np.bincount(group, minlength=g),
+            np.bincount(group, weights=normal, minlength=g),
+            np.bincount(band, minlength=b),
+            np.bincount(band, weights=pop.ltc[alive].astype(float), minlength=b),
+        ]
+    )
 
 
-def drift_one(model: CareModel, scale: float, seed: int) -> Drift:
-    """One replication's means before its first day and after its last."""
+def sums_one(model: CareModel, scale: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One replication's counts and sums before its first day and after its last."""
     rep = Replication(model, 0, seed, years=YEARS, scale=scale)
-    frailty_start, ltc_start = _means(rep)
+    before = _sums(rep)
     rep.run()
-    frailty_end, ltc_end = _means(rep)
-    return Drift(frailty_start, frailty_end, ltc_start, ltc_end)
+    return before, _sums(rep)
+
+
+def _pooled_means(sums: np.ndarray, n_bands: int, when: str, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    g = len(GROUP_LOWER)
+    counts_g, sum_g = sums[:g], sums[g : 2 * g]
+    counts_b, sum_b = sums[2 * g : 2 * g + n_bands], sums[2 * g + n_bands :]
+    empty = [f"{GROUP_LOWER[i]}+" for i in np.flatnonzero(counts_g == 0)]
+    empty += [f"band {i}" for i in np.flatnonzero(counts_b == 0)]
+    if empty:
+        raise StartStateError(
+            f"--scale {scale}: no living resident {when} in {', '.join(empty)} on any seed; "
+            "a larger scale or more seeds is needed"
+        )
+    return sum_g / counts_g, sum_b / counts_b
+
+
+def mean_drift(model: CareModel, scale: float, seeds: list[int], jobs: int) -> Drift:
+    """Each group's mean over all seeds' residents together (a group empty on one seed is still measured)."""
+    each = Parallel(n_jobs=jobs)(delayed(sums_one)(model, scale, s) for s in seeds)
+    n_bands = len(model.population.age_band_lower.value)
+    f0, l0 = _pooled_means(np.sum([e[0] for e in each], axis=0), n_bands, "at the start", scale)
+    f1, l1 = _pooled_means(np.sum([e[1] for e in each], axis=0), n_bands, "at the end", scale)
+    return Drift(f0, f1, l0, l1)
 
 
 def with_start_state(model: CareModel, shift: list[float], incidence: list[float]) -> CareModel:
@@ -92,18 +143,17 @@ def with_start_state(model: CareModel, shift: list[float], incidence: list[float
     return CareModel.model_validate(data)
 
 
-def next_values(shift: list[float], incidence: list[float], drift: Drift) -> tuple[list[float], list[float]]:
-    """One fixed-point step: the profile takes the groups' move, the incidences make up the bands'
-    lost (or gained) conditions over the simulated years."""
-    years = YEARS + 1  # the warm-up year counts: conditions arise in it too
+def next_values(
+    shift: list[float], incidence: list[float], drift: Drift, years_of_change: int
+) -> tuple[list[float], list[float]]:
+    """One fixed-point step: the profile takes each group's move, and each band's incidence makes
+    up the conditions it lost (or gained) a year. The step is damped, not exact: a group's mean
+    also follows its neighbours' profile values (linear between ages), and frailty's regression
+    and the newcomers, who are drawn unshifted, pass on only part of a shift; repeated steps
+    converge on the same point."""
     new_shift = np.asarray(shift) + (drift.frailty_end - drift.frailty_start)
-    new_incidence = np.clip(np.asarray(incidence) + (drift.ltc_start - drift.ltc_end) / years, 0.0, 1.0)
+    new_incidence = np.clip(np.asarray(incidence) + (drift.ltc_start - drift.ltc_end) / years_of_change, 0.0, 1.0)
     return [round(float(v), 3) for v in new_shift], [round(float(v), 4) for v in new_incidence]
-
-
-def mean_drift(model: CareModel, scale: float, seeds: list[int], jobs: int) -> Drift:
-    each = Parallel(n_jobs=jobs)(delayed(drift_one)(model, scale, s) for s in seeds)
-    return Drift(*(np.mean([getattr(d, f) for d in each], axis=0) for f in Drift.__dataclass_fields__))
 
 
 def derive(
@@ -118,11 +168,13 @@ def derive(
     on every seed and proposes the next."""
     shift = list(model.need.frailty_start_shift.value)
     incidence = list(model.population.ltc_incidence.value)
+    years = simulated_years_of_change(model)
     out: list[Step] = []
     for i in range(steps):
         progress(f"step {i + 1}/{steps}: {len(seeds)} replication(s) at scale {scale} on {jobs} job(s)")
         drift = mean_drift(with_start_state(model, shift, incidence), scale, seeds, jobs)
-        out.append(Step(shift, incidence, drift))
         progress(f"  largest move: frailty {drift.frailty_moved:.3f} sd, LTC count {100 * drift.ltc_moved:.1f}%")
-        shift, incidence = next_values(shift, incidence, drift)
+        next_shift, next_incidence = next_values(shift, incidence, drift, years)
+        out.append(Step(shift, incidence, drift, next_shift, next_incidence))
+        shift, incidence = next_shift, next_incidence
     return out

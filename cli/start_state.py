@@ -23,13 +23,15 @@ def settings_problems(scale: float, seeds: list[int], steps: int, jobs: int) -> 
     jobs_wrong = jobs_problem(jobs)
     if jobs_wrong:
         problems.append(jobs_wrong)
+    if any(s < 0 for s in seeds):
+        problems.append(f"--seeds must be non-negative integers (got {seeds})")
     if len(set(seeds)) != len(seeds):
         problems.append(f"--seeds must differ from one another (got {seeds})")
     return problems
 
 
 def cmd_start_state(args: argparse.Namespace) -> int:
-    from calibration.start_state import GROUP_LOWER, derive, next_values, problems
+    from calibration.start_state import GROUP_LOWER, StartStateError, derive, problems
 
     bad = settings_problems(args.scale, args.seeds, args.steps, args.jobs)
     if bad:
@@ -38,7 +40,12 @@ def cmd_start_state(args: argparse.Namespace) -> int:
     bad = problems(model)
     if bad:
         return refuse("start-state", [f"{args.model}: {p}" for p in bad])
-    steps = derive(model, args.scale, args.seeds, args.steps, args.jobs, progress=lambda s: print(s, file=sys.stderr))
+    try:
+        steps = derive(
+            model, args.scale, args.seeds, args.steps, args.jobs, progress=lambda s: print(s, file=sys.stderr)
+        )
+    except StartStateError as exc:
+        return refuse("start-state", [str(exc)])
     print("step  largest frailty move (sd)  largest LTC move")
     for i, s in enumerate(steps, 1):
         print(f"{i:4d}  {s.drift.frailty_moved:25.3f}  {100 * s.drift.ltc_moved:15.1f}%")
@@ -46,9 +53,11 @@ def cmd_start_state(args: argparse.Namespace) -> int:
     print("Mean frailty normal by age group, start -> end, on the last step's values:")
     for lower, a, b in zip(GROUP_LOWER, last.drift.frailty_start, last.drift.frailty_end, strict=True):
         print(f"  {lower:3d}+  {a:+.3f} -> {b:+.3f}")
-    shift, incidence = next_values(last.shift, last.incidence, last.drift)
+    print("Mean LTC count by age band, start -> end:")
+    for i, (a, b) in enumerate(zip(last.drift.ltc_start, last.drift.ltc_end, strict=True)):
+        print(f"  band {i}  {a:.3f} -> {b:.3f}")
     print(f"Last step's values: frailty_start_shift {last.shift}; ltc_incidence {last.incidence}")
-    print(f"Next step's values: frailty_start_shift {shift}; ltc_incidence {incidence}")
+    print(f"Next step's values: frailty_start_shift {last.next_shift}; ltc_incidence {last.next_incidence}")
     return 0
 
 

@@ -292,7 +292,9 @@ class Replication:
 #     moves out normalised within each age band (issue 16's eighteenth refit).
 # 13: death rates rise through each band and need is measured against a reference continuous in
 #     age (sim/hazards.DeathNorm); the start's frailty shift by single age; new LTC incidences.
-RESULTS_VERSION = 13
+# 14: each band's deaths over the year held to its rate's (1 - exp(-rate) a head), not its mean
+#     hazard (sim/hazards.death_norm), which gave fewer deaths the more need varied in a band.
+RESULTS_VERSION = 14
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -104,24 +104,31 @@ def test_the_rate_is_log_linear_between_the_bands_mid_ages(baseline):
 @pytest.mark.slow
 def test_simulated_deaths_by_age_band_follow_the_rates(make_variant):
     """Deaths in the first (warm-up) year of those alive at the start, by their age band then,
-    against the band's rate (selection: the frailest die first, so a cohort's later years die a
-    little less; nobody moves out here)."""
+    against the band's rate, on two seeds (nobody moves out here). The 65+ together within 10%:
+    under a norm that held each band's mean hazard rather than its deaths they came to 19% fewer
+    (181 against 224 on seed 5), as the frailest cannot die twice; each band within 25% (those
+    who come to need 24-hour care in the year die faster, so the 85+ run a little over)."""
     model = make_variant(**{"demography.out_migration_rate": [0.0] * 6})
-    rep = Replication(model, 0, 5, years=1, scale=0.1, event_log=True)
-    pop = rep.sys.pop
-    start_band = age_band(pop.age.copy(), np.asarray(model.population.age_band_lower.value))
-    started = pop.alive.copy()
-    events = rep.run().events
-    first_year = events[(events.event == "death") & (events.time < 0)]  # times count from year 1
-    dead = first_year.person.to_numpy()
-    died = np.zeros(pop.size, dtype=bool)
-    died[dead[dead < pop.size]] = True  # the starting residents' person numbers are their rows
     rates = np.asarray(model.mortality.annual_death_rate.value)
+    got, expected = np.zeros(rates.size), np.zeros(rates.size)
+    for seed in (5, 6):
+        rep = Replication(model, 0, seed, years=1, scale=0.1, event_log=True)
+        pop = rep.sys.pop
+        start_band = age_band(pop.age.copy(), np.asarray(model.population.age_band_lower.value))
+        started = pop.alive.copy()
+        events = rep.run().events
+        first_year = events[(events.event == "death") & (events.time < 0)]  # times count from year 1
+        dead = first_year.person.to_numpy()
+        died = np.zeros(pop.size, dtype=bool)
+        died[dead[dead < pop.size]] = True  # the starting residents' person numbers are their rows
+        for b in range(rates.size):
+            sel = started & (start_band == b)
+            expected[b] += sel.sum() * -np.expm1(-rates[b])
+            got[b] += np.count_nonzero(died & sel)
+    old = slice(3, None)
+    assert got[old].sum() == pytest.approx(expected[old].sum(), rel=0.10), (got, expected.round(1))
     for b in (2, 3, 4, 5):  # the bands with enough deaths in a tenth of the population
-        sel = started & (start_band == b)
-        expected = sel.sum() * (1 - np.exp(-rates[b]))
-        got = np.count_nonzero(died & sel)
-        assert abs(got - expected) < max(0.15 * expected, 3 * np.sqrt(expected)), (b, got, expected)
+        assert abs(got[b] - expected[b]) < max(0.25 * expected[b], 3 * np.sqrt(expected[b])), (b, got, expected)
 
 
 def test_each_year_start_holds_every_band_to_its_rate(baseline):

@@ -48,8 +48,8 @@ def within_band_age_factor(pop: Population, model: CareModel, band: np.ndarray, 
     """Each resident's death rate relative to their band's, by single age: log-linear between the
     bands' mid-ages, flat below the first and on the last slope past the last (about 11% a year of
     age past 80), so that the rate rises through a band instead of stepping up x3 at 85 and
-    selecting the frailest of the band at once. Only each band's mean is held to its cited rate
-    (by the norm); the mid-ages shape the curve within it."""
+    selecting the frailest of the band at once. Only each band's deaths over the year are held to
+    its cited rate's (by the norm); the mid-ages shape the curve within it."""
     mid = band_mids(model.population)
     log_rate = np.log(np.asarray(model.mortality.annual_death_rate.value))
     slope = np.diff(log_rate) / np.diff(mid)
@@ -65,7 +65,7 @@ class DeathNorm:
     """What a resident's rate times need ** elasticity is divided by: a reference need by single
     age (log-linear between the bands' mid-ages, flat beyond), so that the hazard of a resident of
     given need does not step at a band's edge, times a factor per band that holds each band's
-    deaths over the year to its rate's (within about 1% of one)."""
+    deaths over the year to its rate's (within about 0.5% of one)."""
 
     mids: np.ndarray
     log_knots: np.ndarray  # log reference need at each mid-age

@@ -119,7 +119,7 @@ class Replication:
         hz = self.community.hazards
         populate(self.settings, hz, self.streams)
         # those placed at the start need 24-hour care: their death hazard is raised from the start,
-        # and the others' is set so that each band's mean is its rate
+        # and the others' is set so that each band's deaths over the year are its rate's
         self.community.death_norm = death_norm(self.sys.pop, model, self.sys.band)
         self.community.hazards = year_hazards(self.sys.pop, model, self.sys.band, self.community.death_norm)
         self.settings.care_homes.rest_as_expected(self.community.onset_factor, self._deaths)
@@ -147,8 +147,8 @@ class Replication:
             s.interventions.prior_admissions = self.prior["nel_admissions"]
         s.interventions.assess(y - self.warmup + 1)
         s.interventions.fill(s.group, pop.risk_score)
-        # each band's mean hazard is its cited rate every year: the frailest die first, and a norm
-        # fixed at the start would let that selection drain the old bands' death rates year by year
+        # each band's deaths over the year are its cited rate's every year: the frailest die first,
+        # and a norm fixed at the start would let that selection drain the old bands' deaths year by year
         # (the starting residents are not drawn already selected). Need is the same in every
         # scenario, so the norm is too; at year 0 it is set again once the placements are made
         self.community.death_norm = death_norm(pop, m, s.band)

@@ -38,7 +38,7 @@ def test_each_age_band_s_frailty_holds_over_five_years(baseline):
     # profile's -0.85 at 97) and die faster, so the band's mean rises (0.05 on this seed since each
     # band's deaths, not its mean hazard, are held) while each age group within it holds (below)
     drift = _drift(baseline, 1.0)
-    assert np.abs(drift[:-1]).max() < 0.05 and abs(drift[-1]) < 0.08, drift.round(3)
+    assert np.abs(drift[:-1]).max() < 0.05 and abs(drift[-1]) < 0.065, drift.round(3)
 
 
 @pytest.mark.slow

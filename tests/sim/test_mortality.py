@@ -64,7 +64,7 @@ def test_a_band_s_deaths_are_its_cited_rate_s_and_men_die_more(baseline):
 def test_a_resident_s_hazard_does_not_step_at_a_band_s_edge(baseline):
     """The same resident (need, sex, not needing 24-hour care) a moment before and at each band's
     edge: the rate rises through the band and need is measured against a reference need that is
-    continuous in age, so only each band's last factor (within about 1% of one) differs."""
+    continuous in age, so only each band's last factor (within about 0.5% of one) differs."""
     rep = Replication(baseline, 0, 2, years=1, scale=0.05)
     pop, band = rep.sys.pop, rep.sys.band
     norm = death_norm(pop, baseline, band)
@@ -133,7 +133,7 @@ def test_simulated_deaths_by_age_band_follow_the_rates(make_variant):
 
 def test_each_year_start_holds_every_band_to_its_rate(baseline):
     """The normalisation is set again at each year start, so ageing and the last year's deaths
-    (the frailest first) do not drift a band's mean hazard off its rate."""
+    (the frailest first) do not drift a band's deaths off its rate's."""
     rep = Replication(baseline, 0, 5, years=2, scale=0.05)
     pop, rates = rep.sys.pop, np.asarray(baseline.mortality.annual_death_rate.value)
     # a year passes: the frailest fifth of the 75+ die, and everyone ages

@@ -201,7 +201,7 @@ class PopulationSpec(_Strict):
     networks_per_borough: Annotated[Series, at_most(1000, "GP networks of a borough; each serves thousands")]
     age_band_lower: Annotated[Series, at_most(120, "years; no band can start above any resident's age")]
     age_band_share: Series
-    oldest_band_width: Annotated[Positive, at_most(50, "years; ages in the oldest band run this far past its start")]
+    oldest_band_width: Annotated[Positive, at_most(50, "years; twice the oldest band's mid-age past its start")]
     female_share: Probability
     ltc_by_age: Matrix
     ltc_three_within_two_three: Probability

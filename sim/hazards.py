@@ -10,7 +10,7 @@ from scipy.optimize import brentq
 
 from models.schema import CareModel
 from models.vocabulary import OLDER_AGE
-from sim.population import Population, band_mids
+from sim.population import Population, band_mids, death_rate_at
 from sim.routine import need_rate
 
 
@@ -45,19 +45,12 @@ NORM_PASSES = 6
 
 
 def within_band_age_factor(pop: Population, model: CareModel, band: np.ndarray, pick=slice(None)) -> np.ndarray:
-    """Each resident's death rate relative to their band's, by single age: log-linear between the
-    bands' mid-ages, flat below the first and on the last slope past the last (about 11% a year of
-    age past 80), so that the rate rises through a band instead of stepping up x3 at 85 and
-    selecting the frailest of the band at once. Only each band's deaths over the year are held to
-    its cited rate's (by the norm); the mid-ages shape the curve within it."""
-    mid = band_mids(model.population)
-    log_rate = np.log(np.asarray(model.mortality.annual_death_rate.value))
-    slope = np.diff(log_rate) / np.diff(mid)
-    age = np.maximum(pop.age[pick], mid[0])
-    # the segment each age falls in: the last extends past its mid-age
-    seg = np.clip(np.searchsorted(mid, age, side="right") - 1, 0, mid.size - 2)
-    log_at_age = log_rate[seg] + slope[seg] * (age - mid[seg])
-    return np.exp(log_at_age - log_rate[band[pick]])
+    """Each resident's death rate relative to their band's, by single age (``death_rate_at``), so
+    that the rate rises through a band instead of stepping up x3 at 85 and selecting the frailest
+    of the band at once. Only each band's deaths over the year are held to its cited rate's (by the
+    norm); the mid-ages shape the curve within it."""
+    rate = np.asarray(model.mortality.annual_death_rate.value)
+    return death_rate_at(model, pop.age[pick]) / rate[band[pick]]
 
 
 @dataclass(frozen=True)

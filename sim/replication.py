@@ -294,7 +294,9 @@ class Replication:
 #     age (sim/hazards.DeathNorm); the start's frailty shift by single age; new LTC incidences.
 # 14: each band's deaths over the year held to its rate's (1 - exp(-rate) a head), not its mean
 #     hazard (sim/hazards.death_norm), which gave fewer deaths the more need varied in a band.
-RESULTS_VERSION = 14
+# 15: ages within each band follow survival under the model's death rates, the oldest band's up to
+#     110 (sim/population.age_within_band), not uniform; dementia incidences that hold prevalence.
+RESULTS_VERSION = 15
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -1,5 +1,6 @@
 """The system as it stands when the simulation starts: residents already in care homes, chosen
-with probability proportional to their hazard of needing 24-hour care, and residents already
+in proportion to how long each would hold a place in a steady state (``care_home_stock_weight``),
+and residents already
 receiving home care, chosen in proportion to how many of the model's own packages each would hold
 in a steady state (``package_stock_weight``).
 """
@@ -44,6 +45,18 @@ def package_stock_weight(model: CareModel, band: np.ndarray, hz: Hazards) -> np.
     return starts / (starts + ends)
 
 
+def care_home_stock_weight(entry: np.ndarray, placed_death: np.ndarray) -> np.ndarray:
+    """Each resident's chance of being in a care home at any moment, had the system run as modelled
+    for years: they enter at their hazard of needing 24-hour care and stay until they die, at their
+    hazard once placed, so the stock holds them in proportion to entry / death.
+
+    Chosen in proportion to entry alone, the starting residents were those who also die fastest:
+    the stock fell in the warm-up year and then rose 4% a year for five years as the entrants
+    outlived them (care-home days a head of the 65+, standardised for age, year 5 over year 1:
+    1.18; quarter scale, seeds 3001-3004)."""
+    return np.divide(entry, placed_death, out=np.zeros_like(entry, dtype=float), where=placed_death > 0)
+
+
 def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:
     """Fill care homes and home-care markets to the model's starting levels. Each choice has a
     stream of its own, so the rows reserved for newcomers (weight nil) move none of them."""
@@ -56,18 +69,19 @@ def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:
     ch = settings.care_homes
     at_home = pop.setting == HOME  # those placed leave it
     old_enough = pop.age >= m.care_homes.min_age.value
+    # those placed need 24-hour care: they die at least at that rate (the hazards given here were
+    # set before anyone was placed)
+    placed_death = np.maximum(death_hazard, m.mortality.dependent_death_rate.value)
+    resident_weight = care_home_stock_weight(care_home_weight, placed_death)
     for kind in (RESIDENTIAL, NURSING):
         home = ch.homes[kind]
         if home is None:
             continue
         k = round(init.care_home_occupancy.value * home.sample_capacity)
-        who = _pick(rng, np.where(at_home & old_enough, care_home_weight, 0.0), k)
+        who = _pick(rng, np.where(at_home & old_enough, resident_weight, 0.0), k)
         ch.fill_at_start(who, kind)
         if hasattr(home, "fill"):  # the rest of the population's residents, beside the sample's
-            # those placed need 24-hour care: they die at least at that rate (the hazards given
-            # here were set before anyone was placed)
-            floor = m.mortality.dependent_death_rate.value
-            hazard = float(np.maximum(death_hazard[who], floor).mean()) if len(who) else 0.0
+            hazard = float(placed_death[who].mean()) if len(who) else 0.0
             stay = DAYS_PER_YEAR / hazard if hazard > 0 else None
             home.fill(round(init.care_home_occupancy.value * home.capacity) - len(who), stay)
         at_home[who] = False

@@ -295,7 +295,8 @@ class Replication:
 # 14: each band's deaths over the year held to its rate's (1 - exp(-rate) a head), not its mean
 #     hazard (sim/hazards.death_norm), which gave fewer deaths the more need varied in a band.
 # 15: ages within each band follow survival under the model's death rates, the oldest band's up to
-#     110 (sim/population.age_within_band), not uniform; dementia incidences that hold prevalence.
+#     110 (sim/population.age_within_band), not uniform; dementia incidences that hold prevalence;
+#     cancer gained with an LTC; the starting care-home residents weighted by how long they stay.
 RESULTS_VERSION = 15
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.hazards import Hazards
-from sim.initial_state import package_stock_weight
+from sim.initial_state import care_home_stock_weight, package_stock_weight
 from sim.population import CARE_HOME, HOME
 from sim.replication import Replication
 from tests.sim.synthetic import population_hazards
@@ -69,3 +69,19 @@ def test_adults_of_every_age_hold_the_starting_packages(started):
     # the model's own flows put about two fifths of the packages on the under-65s (a discharge
     # with a package, reablement then a package, or a referral; the young's packages last longer)
     assert 0.25 < young / np.count_nonzero(holds) < 0.6
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    entry=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=30),
+    death=st.lists(st.floats(0.4, 5.0), min_size=2, max_size=30),
+)
+def test_a_care_home_place_is_held_in_proportion_to_entry_over_death(entry, death):
+    """The steady state's stock: entry times the mean stay (one over the death hazard once placed),
+    so of two residents who enter alike the one who dies twice as fast holds half the places."""
+    n = min(len(entry), len(death))
+    e, d = np.asarray(entry[:n]), np.asarray(death[:n])
+    w = care_home_stock_weight(e, d)
+    np.testing.assert_allclose(w, e / d)
+    np.testing.assert_allclose(care_home_stock_weight(e, 2 * d), w / 2)
+    assert (care_home_stock_weight(e, np.zeros(n)) == 0).all(), "no hazard, no weight (not a division by nil)"

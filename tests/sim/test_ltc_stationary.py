@@ -1,4 +1,4 @@
-"""Long-term conditions are stationary within age: over five years of business as usual each age
+"""Long-term conditions, dementia and cancer are stationary within age: over five years of business as usual each age
 band's mean LTC count stays where the starting table puts it, so need, crises and routine care per
 head within age do not drift from the conditions' side (issue 16)."""
 
@@ -9,6 +9,13 @@ import pytest
 
 from sim.population import age_band
 from sim.replication import Replication
+
+
+def _older_shares(rep: Replication) -> tuple[float, float]:
+    """The 65+'s shares with recorded dementia and with cancer."""
+    pop = rep.sys.pop
+    old = pop.alive & (pop.age >= 65)
+    return float(pop.dementia[old].mean()), float(pop.cancer[old].mean())
 
 
 def _band_means(rep: Replication) -> np.ndarray:
@@ -22,9 +29,14 @@ def _band_means(rep: Replication) -> np.ndarray:
 def test_each_age_band_s_mean_ltc_count_holds_over_five_years(baseline):
     # full population: at a quarter the 85+'s mean (about 1,800 people) moves by 3% or more by chance
     rep = Replication(baseline, 0, 11, years=5, scale=1.0)
-    start = _band_means(rep)
+    start, shares_start = _band_means(rep), _older_shares(rep)
     rep.run()
-    end = _band_means(rep)
+    end, shares_end = _band_means(rep), _older_shares(rep)
+    # dementia (incidences set so) and cancer (gained with an LTC) hold too: under the earlier
+    # incidences every band's dementia halved, and with cancer drawn only at the start the 85-89s'
+    # share fell from 4.3% to 2.4%
+    for name, s, e in zip(("dementia", "cancer"), shares_start, shares_end, strict=True):
+        assert e == pytest.approx(s, rel=0.12), f"the 65+'s {name} share: {s:.4f} at the start, {e:.4f} after six years"
     # the 45-64s' and 65-74s' means fell 13% and 12% in six years under the earlier incidences
     for b, (s, e) in enumerate(zip(start, end, strict=True)):
         if b == 0:

@@ -7,6 +7,7 @@ from sim.population import (
     DEAD,
     HOME,
     OLDEST_AGE,
+    advance_year,
     age_band,
     age_within_band,
     band_bounds,
@@ -62,6 +63,21 @@ def test_death_rate_by_age_meets_each_band_s_rate_at_its_mid_age(baseline):
     rate = np.asarray(baseline.mortality.annual_death_rate.value)
     np.testing.assert_allclose(death_rate_at(baseline, mids), rate, rtol=1e-12)
     assert np.all(np.diff(death_rate_at(baseline, np.arange(10.0, 110.0))) > 0)
+
+
+def test_a_resident_gaining_an_ltc_gains_cancer_so_the_share_at_each_count_holds(baseline):
+    """Cancer's share at each LTC count stays the table's as counts rise (no one dies here): drawn
+    only at the start, it left the old as the deaths it hastens took them."""
+    pop = synthesise(baseline, 100_000, np.random.default_rng(3))
+    start_ltc = pop.ltc.copy()
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        advance_year(pop, baseline, rng)
+    assert (pop.ltc > start_ltc).mean() > 0.03, "enough gained conditions to see it"
+    by_ltc = np.asarray(baseline.population.cancer_by_ltc.value)
+    for k in range(1, 5):
+        here = np.minimum(pop.ltc, 4) == k
+        assert pop.cancer[here].mean() == pytest.approx(by_ltc[k], abs=max(0.006, 3 * np.sqrt(by_ltc[k] / here.sum())))
 
 
 def test_ltc_mix_follows_the_cost_tree(pop):

@@ -32,7 +32,7 @@ def male_multiplier_at(model: CareModel, age: np.ndarray) -> np.ndarray:
     return np.exp(np.interp(age, band_mids(model.population), log_male))
 
 
-def _sex_factor(pop: Population, model: CareModel, pick=slice(None)) -> np.ndarray:
+def sex_factor(pop: Population, model: CareModel, pick=slice(None)) -> np.ndarray:
     """Each resident's hazard relative to their age's, by sex: one on average for an even mix."""
     female = model.population.female_share.value
     male = male_multiplier_at(model, pop.age[pick])
@@ -88,8 +88,15 @@ def _band_factors(rates, weight, ref, dependent, lowest, band, alive) -> np.ndar
 
         # the band's deaths fall as the divisor rises; where those needing 24-hour care alone die
         # faster than the band's rate, the others' hazard is as small as it can be
-        centre = np.log(max(rated.mean() / rates[b], 1e-300))
+        if not rated.any():
+            continue  # no one in the band has any need: nothing to hold (not reachable with need > 0)
+        centre = np.log(rated.mean() / rates[b])
         lo, hi = centre - 40.0, centre + 40.0
+        if excess(lo) <= 0:
+            raise ValueError(
+                f"age band {b} ({rows.size} residents, death rate {rates[b]}): even the largest hazards "
+                "the norm allows give fewer deaths than the rate; the band's need cannot be normalised"
+            )
         factor[b] = np.exp(hi if excess(hi) > 0 else brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
     return factor
 
@@ -104,7 +111,7 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> DeathNorm
     scenario and no avoided crisis moves anyone's hazard."""
     mort = model.mortality
     rates = np.asarray(mort.annual_death_rate.value)
-    sex = _sex_factor(pop, model)
+    sex = sex_factor(pop, model)
     weight = sex * within_band_age_factor(pop, model, band) * pop.need**mort.need_elasticity.value
     lowest = mort.dependent_death_rate.value * sex
     alive = pop.alive
@@ -147,7 +154,7 @@ def death_hazard(
     mort = model.mortality
     pick = slice(None) if rows is None else rows
     b = band[pick]
-    sex = _sex_factor(pop, model, pick)
+    sex = sex_factor(pop, model, pick)
     rate = np.asarray(mort.annual_death_rate.value)[b] * within_band_age_factor(pop, model, band, pick)
     rate = rate * pop.need[pick] ** mort.need_elasticity.value / norm.at(pop.age[pick], b)
     return sex * np.where(pop.dependent[pick], np.maximum(rate, mort.dependent_death_rate.value), rate)

@@ -11,7 +11,7 @@ import numpy as np
 
 from models.schema import CareModel
 from models.vocabulary import DAYS_PER_YEAR
-from sim.hazards import Hazards
+from sim.hazards import Hazards, sex_factor
 from sim.population import HOME, NURSING, RESIDENTIAL
 from sim.settings import Settings
 from sim.streams import Streams
@@ -69,9 +69,9 @@ def populate(settings: Settings, hz: Hazards, streams: Streams) -> None:
     ch = settings.care_homes
     at_home = pop.setting == HOME  # those placed leave it
     old_enough = pop.age >= m.care_homes.min_age.value
-    # those placed need 24-hour care: they die at least at that rate (the hazards given here were
-    # set before anyone was placed)
-    placed_death = np.maximum(death_hazard, m.mortality.dependent_death_rate.value)
+    # those placed need 24-hour care: they die at least at that rate, split by sex as their own is
+    # (sim/hazards.death_hazard; the hazards given here were set before anyone was placed)
+    placed_death = np.maximum(death_hazard, m.mortality.dependent_death_rate.value * sex_factor(pop, m))
     resident_weight = care_home_stock_weight(care_home_weight, placed_death)
     for kind in (RESIDENTIAL, NURSING):
         home = ch.homes[kind]

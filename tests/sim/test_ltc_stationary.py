@@ -12,10 +12,11 @@ from sim.replication import Replication
 
 
 def _older_shares(rep: Replication) -> tuple[float, float]:
-    """The 65+'s shares with recorded dementia and with cancer."""
+    """The 65+'s share with recorded dementia and the 85+'s with cancer (where the deaths it
+    hastens took it out when it was drawn only at the start)."""
     pop = rep.sys.pop
-    old = pop.alive & (pop.age >= 65)
-    return float(pop.dementia[old].mean()), float(pop.cancer[old].mean())
+    old, oldest = pop.alive & (pop.age >= 65), pop.alive & (pop.age >= 85)
+    return float(pop.dementia[old].mean()), float(pop.cancer[oldest].mean())
 
 
 def _band_means(rep: Replication) -> np.ndarray:
@@ -36,7 +37,7 @@ def test_each_age_band_s_mean_ltc_count_holds_over_five_years(baseline):
     # incidences every band's dementia halved, and with cancer drawn only at the start the 85-89s'
     # share fell from 4.3% to 2.4%
     for name, s, e in zip(("dementia", "cancer"), shares_start, shares_end, strict=True):
-        assert e == pytest.approx(s, rel=0.12), f"the 65+'s {name} share: {s:.4f} at the start, {e:.4f} after six years"
+        assert e == pytest.approx(s, rel=0.2), f"the {name} share: {s:.4f} at the start, {e:.4f} after six years"
     # the 45-64s' and 65-74s' means fell 13% and 12% in six years under the earlier incidences
     for b, (s, e) in enumerate(zip(start, end, strict=True)):
         if b == 0:

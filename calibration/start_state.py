@@ -15,7 +15,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from models.schema import CareModel
-from sim.population import age_band
+from sim.population import age_band, frailty_normal
 from sim.replication import Replication
 
 # the age groups whose mean frailty the profile holds, by lower bound (the last is open), and the
@@ -89,7 +89,7 @@ def _sums(rep: Replication) -> np.ndarray:
     pop, model = rep.sys.pop, rep.model
     sigma = model.need.frailty_sigma.value
     alive = pop.alive
-    normal = (np.log(np.maximum(pop.frailty[alive], 1e-300)) + 0.5 * sigma * sigma) / sigma
+    normal = frailty_normal(pop.frailty[alive], sigma)
     age = pop.age[alive]
     lower = np.asarray(model.population.age_band_lower.value)
     group = age_band(age, np.asarray(GROUP_LOWER, dtype=float))

@@ -361,6 +361,11 @@ def start_residents(pop: Population, model: CareModel, n: int) -> None:
     update_need(pop, model, np.arange(n))
 
 
+def frailty_normal(frailty: np.ndarray, sigma: float) -> np.ndarray:
+    """The standard normal behind each lognormal frailty of mean one and log-sd ``sigma``."""
+    return (np.log(np.maximum(frailty, 1e-300)) + 0.5 * sigma * sigma) / sigma
+
+
 def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) -> None:
     """A year passes for the living: age, new conditions, and a new need shock.
 

@@ -12,7 +12,7 @@ import numpy as np
 from models.schema import CareModel
 from models.vocabulary import CONTACT_MEASURES, CONTACTS, DAYS_PER_YEAR, PLANNED_CONTACTS, ROLE_CONTACTS
 from sim.ledger import Ledger
-from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population
+from sim.population import CARE_HOME, HOME, REABLEMENT, VIRTUAL_WARD, Population, frailty_normal
 from sim.row_draws import poisson_from_uniform, uniform_columns
 
 # each kind with the index of its uniforms' columns, elective admissions first, as contacts may
@@ -44,7 +44,7 @@ def planned_care_normal(pop: Population, model: CareModel) -> np.ndarray:
     sf = model.need.frailty_sigma.value
     if rho is None or rho.value == 0 or sf == 0:
         return pop.planned
-    frail = (np.log(np.maximum(pop.frailty, 1e-300)) + 0.5 * sf * sf) / sf
+    frail = frailty_normal(pop.frailty, sf)
     return rho.value * frail + np.sqrt(1.0 - rho.value**2) * pop.planned
 
 

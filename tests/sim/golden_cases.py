@@ -55,11 +55,14 @@ refit; RESULTS_VERSION 12; every case moved), and when death rates came to rise 
 (log-linear between the bands' mid-ages) and the start's frailty shift and the incidences of
 conditions were set again for them, the shift by single age, need measured against a reference
 continuous in age, and business as usual refitted on five parameters with the 85+'s crisis scale
-(the nineteenth refit; RESULTS_VERSION 13; every case moved), and on branch refit20 when the
-death hazard's need-elasticity rose to 1.3, the shock sd to 0.8 and the crises' need-elasticity
-fell to 0.4, each band's deaths over the year (not its mean hazard) came to be held to its rate
-and the start state was stepped again by wsic start-state (RESULTS_VERSION 14; every case moved;
-not yet refitted). Re-record them
+(the nineteenth refit; RESULTS_VERSION 13; every case moved), and when the death hazard's
+need-elasticity rose to 1.3, the shock sd to 0.8 and the crises' need-elasticity fell to 0.4,
+each band's deaths over the year (not its mean hazard) came to be held to its rate
+(RESULTS_VERSION 14), ages within a band came to follow survival, the tables by band to be pinned
+at each band's mean age, dementia to come at incidences that hold it, cancer to be gained with a
+condition and the starting care-home residents to be weighted by how long each holds a place
+(RESULTS_VERSION 15), the start state was stepped again by wsic start-state and business as usual
+refitted (the twentieth refit; every case moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).

@@ -177,10 +177,8 @@ def age_within_band(model: CareModel, band: np.ndarray, u: np.ndarray) -> np.nda
     put as many people of 95 as of 86 in the oldest band; they died off and younger ones replaced
     them, so the 90-94s fell 60% and the 85-89s rose 60% in six simulated years of business as
     usual (quarter scale, seeds 3001-3002). Cohort sizes and migration are not in the shape (an
-    assumption: in the bands where they matter most, the working ages, the death rates are small
-    and the shape about uniform, as before). The oldest band runs to ``OLDEST_AGE``, not to the end
-    of its width (which sets only its mid-age for the death rates): cut at 97, the band held too
-    many in their nineties and the 95+ grew 70% as residents aged past it."""
+    assumption). The oldest band runs to ``OLDEST_AGE``, not to the end of its width (which sets
+    only its mid-age for the death rates): cut at 97, the 95+ grew 70% as residents aged past it."""
     age = np.empty(band.shape, dtype=float)
     for b in np.unique(band):
         rows = band == b

@@ -58,10 +58,12 @@ def test_longer_stays_and_a_higher_death_hazard_are_debited(base, make_variant):
     assert got["credited"]["longer"]["avoided_bed_days"] < 0
     assert got["credited"]["deadly"]["avoided_deaths"] < 0
     # a doubled hazard less than doubles the top strata's deaths over the years: those who die are
-    # gone from the next years' strata (1.47 times on the eighteenth refit)
+    # gone from the next years' strata (1.47 times on the eighteenth refit). For the same reason the
+    # deaths debited where the hazard was raised exceed the strata's net rise: 3,350 against 2,625
+    # on the twentieth refit, whose bands die at their rates (more of the frail than before)
     assert got["top"]["deaths"] > 1.35 * base["top"]["deaths"]
     added = got["top"]["deaths"] - base["top"]["deaths"]
-    assert -got["credited"]["deadly"]["avoided_deaths"] == pytest.approx(added, rel=0.25)
+    assert added < -got["credited"]["deadly"]["avoided_deaths"] < 1.4 * added
 
 
 def _mult(make_variant, interventions: dict, seed: int = SEED):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.population import age_band
+from sim.population import age_band, frailty_normal
 from sim.replication import Replication
 
 # age groups narrower than the bands: the start is set by single age, so that a cohort carries no
@@ -18,7 +18,7 @@ GROUPS = np.array([0, 18, 30, 45, 55, 65, 70, 75, 80, 85, 90])
 def _band_z(rep: Replication, lower: np.ndarray | None = None) -> np.ndarray:
     pop, m = rep.sys.pop, rep.model
     sf = m.need.frailty_sigma.value
-    z = (np.log(np.maximum(pop.frailty, 1e-300)) + 0.5 * sf * sf) / sf
+    z = frailty_normal(pop.frailty, sf)
     lower = np.asarray(m.population.age_band_lower.value) if lower is None else lower
     band = age_band(pop.age, lower)
     return np.array([z[pop.alive & (band == b)].mean() for b in range(lower.size)])

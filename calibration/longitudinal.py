@@ -69,9 +69,10 @@ def measures_one(persons: pd.DataFrame, first: int = 1) -> dict[str, float]:
     young = _rate(a, *UNDER_65)
     for name, band in AGE_RATIOS.items():
         out[name] = _rate(a, *band) / young if young > 0 else float("nan")
-    for name, column in (("home_care_growth", "sc_hours"), ("care_home_growth", "care_home_days")):
-        if column in a and a[column].sum() > 0:
-            out[name] = float(b[column].sum() / a[column].sum())
+    if "sc_hours" in a and a.sc_hours.sum() > 0:
+        out["home_care_growth"] = _within_age(a, b, "sc_hours")
+    if "care_home_days" in a and a.care_home_days.sum() > 0:
+        out["care_home_growth"] = float(b.care_home_days.sum() / a.care_home_days.sum())
     old_a, old_b = a[a.age >= OLDER_AGE], b[b.age >= OLDER_AGE]
     heavy = old_a.index[old_a.nel_admissions >= 2]
     if old_a.nel_admissions.sum() > 0 and old_b.nel_admissions.sum() > 0:
@@ -99,6 +100,15 @@ def _furthest_from_one(ratios: list[float]) -> float:
     return max(ratios, key=lambda r: abs(np.log(r)) if r > 0 else np.inf) if ratios else float("nan")
 
 
+def _within_age(a: pd.DataFrame, b: pd.DataFrame, column: str) -> float:
+    """Per head of each age group (under 65, 65+), year b over year a: the group furthest from one."""
+    ratios = []
+    for lo, hi in (UNDER_65, (OLDER_AGE, 200)):
+        before = _per_head(a, column, lo, hi)
+        ratios.append(_per_head(b, column, lo, hi) / before if before > 0 else float("nan"))
+    return _furthest_from_one(ratios)
+
+
 def stationarity(persons: pd.DataFrame, first: int = 1, last: int = 5) -> dict[str, float]:
     """Business as usual's drift from year ``first`` to year ``last`` within age (issue 16): 65+
     emergency admissions, home-care hours and care-home days per head as ratios, and the delayed
@@ -114,11 +124,7 @@ def stationarity(persons: pd.DataFrame, first: int = 1, last: int = 5) -> dict[s
     out = {"drift_admissions_65_plus": _rate(b, OLDER_AGE, 200) / _rate(a, OLDER_AGE, 200)}
     for name, column in (("drift_home_care", "sc_hours"), ("drift_care_home_days", "care_home_days")):
         if column in a and a[column].sum() > 0:
-            ratios = []
-            for lo, hi in (UNDER_65, (OLDER_AGE, 200)):
-                before = _per_head(a, column, lo, hi)
-                ratios.append(_per_head(b, column, lo, hi) / before if before > 0 else float("nan"))
-            out[name] = _furthest_from_one(ratios)
+            out[name] = _within_age(a, b, column)
     if a.bed_days.sum() > 0 and b.bed_days.sum() > 0:
         delayed = [float(y.excess_bed_days.sum() / y.bed_days.sum()) for y in (a, b)]
         out["drift_delayed_points"] = 100.0 * (delayed[1] - delayed[0])

@@ -297,7 +297,8 @@ class Replication:
 # 15: ages within each band follow survival under the model's death rates, the oldest band's up to
 #     110 (sim/population.age_within_band), not uniform; dementia incidences that hold prevalence;
 #     cancer gained with an LTC; the starting care-home residents weighted by how long they stay.
-RESULTS_VERSION = 15
+# 16: the starting packages' weight counts moves out among a package's endings.
+RESULTS_VERSION = 16
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -28,6 +28,19 @@ def test_the_age_gradient_is_a_ratio_to_the_under_65s_and_the_stocks_a_ratio_of_
     assert got["care_home_growth"] == pytest.approx(300 / 365)
 
 
+def test_home_care_growth_is_read_within_age_the_group_furthest_from_one():
+    # the under-65s' hours fall a fifth and the 65+'s rise as much: level over all ages, not within age
+    log = _log(
+        [(0, 1, 40, 0, 0, 0, 0, 0), (1, 1, 50, 0, 0, 0, 0, 0), (2, 1, 70, 0, 0, 0, 0, 0), (3, 1, 90, 0, 0, 0, 0, 0)]
+    )
+    log = pd.concat([log, log.assign(year=2)], ignore_index=True)
+    log["sc_hours"] = [100.0, 0, 100.0, 0, 80.0, 0, 120.0, 0]
+    got = longitudinal.measures_one(log)
+    assert got["home_care_growth"] == pytest.approx(0.8)
+    log["sc_hours"] = [100.0, 0, 100.0, 0, 95.0, 0, 130.0, 0]
+    assert longitudinal.measures_one(log)["home_care_growth"] == pytest.approx(1.3)
+
+
 def test_roland_shares_follow_the_heavy_users_of_year_one_into_year_two():
     # persons 0-1 had two admissions in year 1 (heavy), 2-3 had one; person 1 died before year 2
     log = _log(

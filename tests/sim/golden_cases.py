@@ -62,7 +62,10 @@ each band's deaths over the year (not its mean hazard) came to be held to its ra
 at each band's mean age, dementia to come at incidences that hold it, cancer to be gained with a
 condition and the starting care-home residents to be weighted by how long each holds a place
 (RESULTS_VERSION 15), the start state was stepped again by wsic start-state and business as usual
-refitted (the twentieth refit; every case moved). Re-record them
+refitted (the twentieth refit; every case moved), and when the starting packages' weight came
+to count moves out among a package's endings (RESULTS_VERSION 16) and home care's start and
+referral rate were refitted on its growth read within age (the twenty-first refit; every case
+moved). Re-record them
 only for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).

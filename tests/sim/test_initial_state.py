@@ -23,7 +23,7 @@ def test_the_weight_is_a_chance_and_follows_the_stay(baseline):
     assert ((w > 0) & (w < 1)).all(), "a long-run share of time, never more than all of it"
     # with no way out but the end rate, the chance is start / (start + end rate): a resident whose
     # packages start at the end rate holds one half the time
-    staying = _without_moves(baseline)
+    staying = _moving_out_at(baseline)
     mu = baseline.home_care.end_rate.value
     none = np.zeros_like(hz.death)
     even = Hazards(np.zeros_like(hz.crisis), none, np.full_like(hz.death, mu), none)
@@ -36,7 +36,8 @@ def test_the_weight_is_a_chance_and_follows_the_stay(baseline):
     np.testing.assert_allclose(package_stock_weight(baseline, band, even), mu / (2 * mu + moves))
 
 
-def _without_moves(model, factor: float = 0.0):
+def _moving_out_at(model, factor: float = 0.0):
+    """The model with every band's rate of moving out times ``factor`` (none by default)."""
     data = model.model_dump()
     rates = data["demography"]["out_migration_rate"]["value"]
     data["demography"]["out_migration_rate"]["value"] = [factor * r for r in rates]
@@ -49,7 +50,7 @@ def test_a_band_that_moves_out_more_holds_fewer_packages(baseline, factor):
     pop, hz = population_hazards(baseline, 300, seed=11)
     band = _band(baseline, pop)
     w = package_stock_weight(baseline, band, hz)
-    more = package_stock_weight(_without_moves(baseline, factor), band, hz)
+    more = package_stock_weight(_moving_out_at(baseline, factor), band, hz)
     moving = np.asarray(baseline.demography.out_migration_rate.value)[band] > 0
     assert (more[moving & (w > 0)] < w[moving & (w > 0)]).all()
 

@@ -1,0 +1,127 @@
+"""The starting residents: who holds the first rows, and need as business as usual's deaths keep it.
+
+Synthesis draws frailty and the need shock alike for everyone of an age, independently of their
+conditions. But the death hazard rises with need (to the power ``mortality.need_elasticity``), so
+year by year the dynamics take the frailest of those with most conditions, and the upper tail of
+need that an unselected start carries is gone within a few years. At a quarter (seeds 3001-3002,
+the twenty-first refit) the mean need of the 45-64s fell 25% in six years and the 65-74s' 36%
+while their medians rose: the packages of home care and the referrals for care homes, which
+follow need's upper tail, drifted down with it. ``select_by_survival`` starts each resident from
+need as the deaths keep it at their own age and conditions (a burn-in), and the frailty shift by
+age then moves each age group's mean to where ageing, moves and newcomers keep it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from models.schema import CareModel
+from sim.hazards import sex_factor
+from sim.population import NOT_ARRIVED, Population, age_band, death_rate_at, drift_need, need_of, update_need
+from sim.row_draws import normal_from_uniform
+
+# assumption: years of the burn-in; frailty's year-on-year correlation is 0.8, so after ten a
+# starting draw keeps 0.8 ** 10 = 11% of its weight and the selection has reached its level
+SELECTION_YEARS = 10
+# what a resident who dies in the burn-in takes on from a survivor like them (their own draws else)
+NEED_DRAWS = ("frailty", "shock", "unobserved", "planned")
+
+
+def _cells(pop: Population, rows: np.ndarray) -> np.ndarray:
+    """Residents alike in what the population tables fix: year of age, conditions (up to 4),
+    dementia, cancer. By age band instead, a resident of 84 took the need of survivors of 75 to
+    84, less selected than theirs, and one of 85 that of survivors up to 100, more so: the
+    start's frailty stepped at 85 by 0.4 sd (quarter, seeds 2001-2004)."""
+    ltc = np.minimum(pop.ltc[rows], 4).astype(np.int64)
+    year = np.floor(pop.age[rows]).astype(np.int64)
+    return ((year * 5 + ltc) * 2 + pop.dementia[rows]) * 2 + pop.cancer[rows]
+
+
+class _Cells:
+    """Residents grouped by cell (numbered from 0), sorted once for the burn-in's every year."""
+
+    def __init__(self, cell: np.ndarray):
+        self.cell = cell
+        self.order = np.argsort(cell, kind="stable")
+        self.count = np.bincount(cell)
+        self.first = np.concatenate([[0], np.cumsum(self.count)[:-1]])
+
+    def donor(self, died: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """For each resident who died, one of the same cell drawn at random among those who did not
+        (up to ``u.shape[1]`` tries, one uniform each; their own index where every try found a death)."""
+        dead = np.flatnonzero(died)
+        donor = dead.copy()
+        open_ = np.ones(dead.size, dtype=bool)
+        c = self.cell[dead]
+        count, first = self.count[c], self.first[c]
+        for k in range(u.shape[1]):
+            pick = self.order[first + np.minimum((u[dead, k] * count).astype(np.int64), count - 1)]
+            take = open_ & ~died[pick]
+            donor[take] = pick[take]
+            open_ &= ~take
+        return donor
+
+
+def _hazard_shape(pop: Population, model: CareModel, band: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """What the death hazard is apart from need (sim/hazards.death_hazard): the rate at the
+    resident's single age, by sex."""
+    return death_rate_at(model, pop.age[rows]) * sex_factor(pop, model, rows)
+
+
+def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random.Generator) -> None:
+    """Ten years of deaths and need's drift at fixed age and conditions for the first n rows: each
+    year, those the death hazard takes restart from the need draws of a survivor of their cell,
+    so the cells keep their counts (the population tables') and need's distribution within each
+    becomes the one the deaths keep. One draw of six uniforms a row a year, from its own stream.
+
+    The hazard is the model's (rate at the single age, by sex, times need to the death
+    elasticity), normalised to each band's mean rather than by the year's norm (``death_norm``,
+    which holds each band's deaths, not its mean hazard, at its rate): an approximation, about a
+    tenth of the norm's time, that takes a little less than the rate where need varies most."""
+    if n == 0:
+        return
+    rows = np.arange(n)
+    lower = np.asarray(model.population.age_band_lower.value)
+    band = age_band(pop.age[rows], lower)
+    cells = _Cells(np.unique(_cells(pop, rows), return_inverse=True)[1])
+    shape = _hazard_shape(pop, model, band, rows)
+    e = model.mortality.need_elasticity.value
+    base, sigma = pop.base_need[:n], model.need.shock_sigma.value
+    people = np.maximum(np.bincount(band, minlength=lower.size), 1)
+    moving = np.zeros(pop.size, dtype=bool)
+    moving[:n] = True
+    for _ in range(SELECTION_YEARS):
+        u = rng.random((n, 6))
+        weight = need_of(base, pop.frailty[:n], pop.shock[:n], sigma) ** e
+        mean = np.bincount(band, weights=weight, minlength=lower.size) / people
+        died = u[:, 0] < -np.expm1(-shape * weight / mean[band])
+        donor = cells.donor(died, u[:, 3:6])
+        dead = np.flatnonzero(died)
+        for name in NEED_DRAWS:
+            values = getattr(pop, name)
+            values[dead] = values[donor]
+        eps = np.zeros((pop.size, 2))
+        eps[:n] = normal_from_uniform(u[:, 1:3])
+        drift_need(pop, model, eps, moving)
+    update_need(pop, model, rows)
+
+
+def start_residents(
+    pop: Population, model: CareModel, n: int, select: Callable[[Population], None] | None = None
+) -> None:
+    """The first n rows are the starting residents, the rest a reserve for newcomers. ``select``
+    (``select_by_survival`` with its stream) sets their need as the deaths keep it; then their
+    frailty is moved, by single age, to where business as usual's dynamics keep it
+    (``need.frailty_start_shift``, in frailty's standard normal): deaths take the frailest old as
+    they age, and among the young the healthier move out more than newcomers replace them, so an
+    unshifted start drifts for years."""
+    pop.setting[n:] = NOT_ARRIVED
+    if select is not None:
+        select(pop)
+    shift = model.need.frailty_start_shift
+    if shift is None or n == 0:
+        return
+    sf = model.need.frailty_sigma.value
+    pop.frailty[:n] *= np.exp(sf * np.interp(pop.age[:n], shift.ages, shift.value))
+    update_need(pop, model, np.arange(n))

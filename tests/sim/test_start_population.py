@@ -1,0 +1,80 @@
+"""The starting residents' need as the deaths keep it: a burn-in at fixed age and conditions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.population import frailty_normal, synthesise
+from sim.start_population import NEED_DRAWS, _Cells, select_by_survival
+
+N = 60_000
+RESERVE = 500
+FIXED = ("age", "female", "borough", "ltc", "dementia", "cancer", "learning_disability", "smi", "frequent", "base_need")
+
+
+@pytest.fixture(scope="module")
+def before_after(baseline):
+    before = synthesise(baseline, N + RESERVE, np.random.default_rng(4))
+    after = synthesise(baseline, N + RESERVE, np.random.default_rng(4))
+    select_by_survival(after, baseline, N, np.random.default_rng(5))
+    return before, after
+
+
+def test_only_need_draws_change_and_only_for_the_starting_rows(before_after):
+    before, after = before_after
+    for name in FIXED:
+        np.testing.assert_array_equal(getattr(before, name), getattr(after, name), err_msg=name)
+    for name in NEED_DRAWS:
+        assert not np.array_equal(getattr(before, name)[:N], getattr(after, name)[:N]), name
+        np.testing.assert_array_equal(getattr(before, name)[N:], getattr(after, name)[N:], err_msg=name)
+
+
+def test_deaths_thin_the_frail_old_with_conditions_not_the_young(baseline, before_after):
+    before, after = before_after
+    sf = baseline.need.frailty_sigma.value
+    z0, z1 = frailty_normal(before.frailty[:N], sf), frailty_normal(after.frailty[:N], sf)
+    old = (before.age[:N] >= 85) & (before.ltc[:N] >= 2)
+    young = (before.age[:N] >= 18) & (before.age[:N] < 45)
+    assert z1[old].mean() < z0[old].mean() - 0.2, "the frailest of the old with conditions died"
+    assert abs(z1[young].mean() - z0[young].mean()) < 0.05, "few of the young die"
+    # the upper tail of need goes, most where deaths are most: mean need falls more than its median
+    mid = (before.age[:N] >= 65) & (before.age[:N] < 75)
+    mean_fall = after.need[:N][mid].mean() / before.need[:N][mid].mean()
+    median_fall = np.median(after.need[:N][mid]) / np.median(before.need[:N][mid])
+    assert mean_fall < median_fall
+
+
+def test_the_burn_in_is_its_stream_s_alone(baseline):
+    pops = [synthesise(baseline, 3_000, np.random.default_rng(8)) for _ in range(3)]
+    select_by_survival(pops[0], baseline, 3_000, np.random.default_rng(9))
+    select_by_survival(pops[1], baseline, 3_000, np.random.default_rng(9))
+    select_by_survival(pops[2], baseline, 3_000, np.random.default_rng(10))
+    np.testing.assert_array_equal(pops[0].frailty, pops[1].frailty)
+    assert not np.array_equal(pops[0].frailty, pops[2].frailty)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(st.integers(0, 5), min_size=1, max_size=80),
+    data=st.data(),
+)
+def test_a_donor_is_a_survivor_of_the_same_cell_or_the_resident_themself(cells, data):
+    cell = np.unique(np.asarray(cells), return_inverse=True)[1]
+    died = np.asarray(data.draw(st.lists(st.booleans(), min_size=cell.size, max_size=cell.size)))
+    u = np.asarray(data.draw(st.lists(st.floats(0, 0.999999), min_size=3 * cell.size, max_size=3 * cell.size)))
+    cells = _Cells(cell)
+    tries = u.reshape(cell.size, 3)
+    donor = cells.donor(died, tries)
+    dead = np.flatnonzero(died)
+    assert donor.shape == dead.shape
+    assert (cell[donor] == cell[dead]).all()
+    own = donor == dead
+    assert (~died[donor[~own]]).all(), "a donor survived"
+    # a resident keeps their own draws only where every try met a death
+    for i in dead[own]:
+        c = cell[i]
+        met = cells.order[cells.first[c] + np.minimum((tries[i] * cells.count[c]).astype(int), cells.count[c] - 1)]
+        assert died[met].all()

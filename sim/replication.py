@@ -63,7 +63,8 @@ def population_size(model: CareModel, scale: float) -> int:
 
 class Replication:
     """A single replication; build it, optionally attach probes to ``period_probes`` (at each
-    period's end) or ``year_probes`` (at each year's start, once its residents are set), then ``run()``."""
+    period's end) or ``year_probes`` (at the start of each year after the first, once its residents
+    are set; the first year's start is set up while the replication is built), then ``run()``."""
 
     def __init__(
         self,
@@ -303,7 +304,9 @@ class Replication:
 #     110 (sim/population.age_within_band), not uniform; dementia incidences that hold prevalence;
 #     cancer gained with an LTC; the starting care-home residents weighted by how long they stay.
 # 16: the starting packages' weight counts moves out among a package's endings.
-RESULTS_VERSION = 16
+# 17: the starting residents' need through a ten-year burn-in of deaths at fixed age and conditions
+#     (sim/start_population.py); the start's profile and incidences stepped again for it.
+RESULTS_VERSION = 17
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

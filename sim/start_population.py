@@ -28,13 +28,13 @@ SELECTION_YEARS = 10
 NEED_DRAWS = ("frailty", "shock", "unobserved", "planned")
 
 
-def _cells(pop: Population, rows: np.ndarray) -> np.ndarray:
+def _cells(pop: Population, rows: np.ndarray, age: np.ndarray | None = None) -> np.ndarray:
     """Residents alike in what the population tables fix: year of age, conditions (up to 4),
     dementia, cancer. By age band instead, a resident of 84 took the need of survivors of 75 to
     84, less selected than theirs, and one of 85 that of survivors up to 100, more so: the
     start's frailty stepped at 85 by 0.4 sd (quarter, seeds 2001-2004)."""
     ltc = np.minimum(pop.ltc[rows], 4).astype(np.int64)
-    year = np.floor(pop.age[rows]).astype(np.int64)
+    year = np.floor(pop.age[rows]).astype(np.int64) if age is None else age
     return ((year * 5 + ltc) * 2 + pop.dementia[rows]) * 2 + pop.cancer[rows]
 
 
@@ -47,20 +47,28 @@ class _Cells:
         self.count = np.bincount(cell)
         self.first = np.concatenate([[0], np.cumsum(self.count)[:-1]])
 
-    def donor(self, died: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """For each resident who died, one of the same cell drawn at random among those who did not
-        (up to ``u.shape[1]`` tries, one uniform each; their own index where every try found a death)."""
-        dead = np.flatnonzero(died)
-        donor = dead.copy()
-        open_ = np.ones(dead.size, dtype=bool)
-        c = self.cell[dead]
-        count, first = self.count[c], self.first[c]
-        for k in range(u.shape[1]):
-            pick = self.order[first + np.minimum((u[dead, k] * count).astype(np.int64), count - 1)]
-            take = open_ & ~died[pick]
-            donor[take] = pick[take]
-            open_ &= ~take
-        return donor
+    def survivor(self, rows: np.ndarray, died: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """For each of ``rows``, a resident of their cell drawn at random among those who did not
+        die (the k-th in the cell's order for k = floor(u x survivors)); -1 where none survived."""
+        alive = np.concatenate([[0], np.cumsum(~died[self.order])])  # survivors before each position
+        lo = self.first[self.cell[rows]]
+        hi = lo + self.count[self.cell[rows]]
+        left = alive[hi] - alive[lo]
+        k = np.minimum((u * left).astype(np.int64), np.maximum(left - 1, 0))
+        at = np.searchsorted(alive, alive[lo] + k + 1) - 1  # the position of that survivor
+        return np.where(left > 0, self.order[np.minimum(at, self.order.size - 1)], -1)
+
+
+def _donors(fine: _Cells, coarse: _Cells, died: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each resident who died, a survivor of their cell, or where none of it survived (the
+    oldest single years at a small scale) one of their band's with the same conditions, or else
+    themself. Drawn among all of a cell, survivors or not, a tenth's 95+ kept a third of their own
+    draws and the start depended on the scale."""
+    dead = np.flatnonzero(died)
+    donor = fine.survivor(dead, died, u[dead, 0])
+    none = donor < 0
+    donor[none] = coarse.survivor(dead[none], died, u[dead[none], 1])
+    return np.where(donor < 0, dead, donor)
 
 
 def _hazard_shape(pop: Population, model: CareModel, band: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -73,18 +81,22 @@ def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random
     """Ten years of deaths and need's drift at fixed age and conditions for the first n rows: each
     year, those the death hazard takes restart from the need draws of a survivor of their cell,
     so the cells keep their counts (the population tables') and need's distribution within each
-    becomes the one the deaths keep. One draw of six uniforms a row a year, from its own stream.
+    becomes the one the deaths keep. One draw of five uniforms a row a year, from its own stream.
 
     The hazard is the model's (rate at the single age, by sex, times need to the death
     elasticity), normalised to each band's mean rather than by the year's norm (``death_norm``,
     which holds each band's deaths, not its mean hazard, at its rate): an approximation, about a
-    tenth of the norm's time, that takes a little less than the rate where need varies most."""
+    tenth of the norm's time, that takes a little less than the rate where need varies most, and
+    against the band's mean need where the year's hazard uses a reference need by single age. The
+    cells leave out sex, severe mental illness and learning disability, which the hazard or base
+    need follow: a donor may differ from the resident in them (an assumption)."""
     if n == 0:
         return
     rows = np.arange(n)
     lower = np.asarray(model.population.age_band_lower.value)
     band = age_band(pop.age[rows], lower)
-    cells = _Cells(np.unique(_cells(pop, rows), return_inverse=True)[1])
+    fine = _Cells(np.unique(_cells(pop, rows), return_inverse=True)[1])
+    coarse = _Cells(np.unique(_cells(pop, rows, band.astype(np.int64)), return_inverse=True)[1])
     shape = _hazard_shape(pop, model, band, rows)
     e = model.mortality.need_elasticity.value
     base, sigma = pop.base_need[:n], model.need.shock_sigma.value
@@ -92,11 +104,11 @@ def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random
     moving = np.zeros(pop.size, dtype=bool)
     moving[:n] = True
     for _ in range(SELECTION_YEARS):
-        u = rng.random((n, 6))
+        u = rng.random((n, 5))
         weight = need_of(base, pop.frailty[:n], pop.shock[:n], sigma) ** e
         mean = np.bincount(band, weights=weight, minlength=lower.size) / people
         died = u[:, 0] < -np.expm1(-shape * weight / mean[band])
-        donor = cells.donor(died, u[:, 3:6])
+        donor = _donors(fine, coarse, died, u[:, 3:5])
         dead = np.flatnonzero(died)
         for name in NEED_DRAWS:
             values = getattr(pop, name)

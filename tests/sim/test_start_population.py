@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.population import frailty_normal, synthesise
-from sim.start_population import NEED_DRAWS, _Cells, select_by_survival
+from sim.start_population import NEED_DRAWS, _Cells, _donors, select_by_survival
 
 N = 60_000
 RESERVE = 500
@@ -56,25 +56,41 @@ def test_the_burn_in_is_its_stream_s_alone(baseline):
     assert not np.array_equal(pops[0].frailty, pops[2].frailty)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    cells=st.lists(st.integers(0, 5), min_size=1, max_size=80),
-    data=st.data(),
-)
-def test_a_donor_is_a_survivor_of_the_same_cell_or_the_resident_themself(cells, data):
-    cell = np.unique(np.asarray(cells), return_inverse=True)[1]
-    died = np.asarray(data.draw(st.lists(st.booleans(), min_size=cell.size, max_size=cell.size)))
-    u = np.asarray(data.draw(st.lists(st.floats(0, 0.999999), min_size=3 * cell.size, max_size=3 * cell.size)))
-    cells = _Cells(cell)
-    tries = u.reshape(cell.size, 3)
-    donor = cells.donor(died, tries)
-    dead = np.flatnonzero(died)
-    assert donor.shape == dead.shape
-    assert (cell[donor] == cell[dead]).all()
-    own = donor == dead
-    assert (~died[donor[~own]]).all(), "a donor survived"
-    # a resident keeps their own draws only where every try met a death
-    for i in dead[own]:
-        c = cell[i]
-        met = cells.order[cells.first[c] + np.minimum((tries[i] * cells.count[c]).astype(int), cells.count[c] - 1)]
-        assert died[met].all()
+def test_the_burn_in_of_the_starting_rows_does_not_depend_on_the_reserve(baseline):
+    # the rows reserved for newcomers grow with the horizon: the start must not move with them
+    small = synthesise(baseline, 3_100, np.random.default_rng(8))
+    large = synthesise(baseline, 4_000, np.random.default_rng(8))  # row i's draws are the same whatever n
+    select_by_survival(small, baseline, 3_000, np.random.default_rng(9))
+    select_by_survival(large, baseline, 3_000, np.random.default_rng(9))
+    for name in NEED_DRAWS:
+        np.testing.assert_array_equal(getattr(small, name)[:3_000], getattr(large, name)[:3_000], err_msg=name)
+
+
+def _cells_of(cell: np.ndarray) -> _Cells:
+    return _Cells(np.unique(cell, return_inverse=True)[1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(cells=st.lists(st.integers(0, 5), min_size=1, max_size=80), data=st.data())
+def test_a_donor_is_a_survivor_of_the_cell_drawn_by_its_uniform(cells, data):
+    fine = _cells_of(np.asarray(cells))
+    died = np.asarray(data.draw(st.lists(st.booleans(), min_size=len(cells), max_size=len(cells))))
+    u = np.asarray(data.draw(st.lists(st.floats(0, 0.999999), min_size=len(cells), max_size=len(cells))))
+    rows = np.flatnonzero(died)
+    got = fine.survivor(rows, died, u[rows])
+    for i, g in zip(rows, got, strict=True):
+        same = np.flatnonzero((fine.cell == fine.cell[i]) & ~died)
+        if same.size == 0:
+            assert g == -1, "no survivor in the cell"
+        else:
+            # the k-th survivor of the cell in index order, k = floor(u x survivors)
+            assert g == same[min(int(u[i] * same.size), same.size - 1)]
+
+
+def test_a_cell_with_no_survivor_borrows_from_its_coarse_cell_else_keeps_its_own():
+    fine = _cells_of(np.array([0, 0, 1, 2]))
+    coarse = _cells_of(np.array([0, 0, 0, 1]))
+    died = np.array([True, True, False, True])
+    u = np.zeros((4, 2))
+    # rows 0 and 1: their cell is all dead, their coarse cell holds row 2; row 3 has no one
+    np.testing.assert_array_equal(_donors(fine, coarse, died, u), [2, 2, 3])

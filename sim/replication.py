@@ -43,7 +43,7 @@ from sim.recording import Recorder
 from sim.risk import PRIOR_USE, risk_score, stratify
 from sim.sample_load import SampleLoad
 from sim.settings import Settings, build_settings
-from sim.start_population import select_by_survival, start_residents
+from sim.start_population import start_residents
 from sim.streams import Streams
 from sim.system import System
 from sim.workforce import BulkWorkforce
@@ -98,14 +98,13 @@ class Replication:
             n * (Demography.leaving_share(model) + model.population.newcomer_reserve.value * (self.warmup + years))
         )
         pop = synthesise(model, n + reserve, self.streams["population"])
-        start_residents(pop, model, n, lambda p: select_by_survival(p, model, n, self.streams["population:survival"]))
+        start_residents(pop, model, n, self.streams["population:survival"])
         self.initial_residents = n
         self.demography = Demography(model, pop)
         self.arrivals = 0
         nb = len(model.population.boroughs)
         interventions = Interventions(model, pop, self.streams, self.scale, nb)
-        timing = model.crisis.timing
-        clock = ArrivalClock(timing) if timing is not None else None
+        clock = ArrivalClock(model.crisis.timing) if model.crisis.timing is not None else None
         load = SampleLoad(self.env, self.scale, self.streams.__getitem__, clock)
         log = EventLog(event_log, self.env)
         log.ids = pop.person

@@ -12,8 +12,6 @@ age then moves each age group's mean to where ageing, moves and newcomers keep i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from models.schema import CareModel
@@ -119,18 +117,16 @@ def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random
     update_need(pop, model, rows)
 
 
-def start_residents(
-    pop: Population, model: CareModel, n: int, select: Callable[[Population], None] | None = None
-) -> None:
-    """The first n rows are the starting residents, the rest a reserve for newcomers. ``select``
-    (``select_by_survival`` with its stream) sets their need as the deaths keep it; then their
+def start_residents(pop: Population, model: CareModel, n: int, rng: np.random.Generator | None = None) -> None:
+    """The first n rows are the starting residents, the rest a reserve for newcomers. With a
+    stream, ``select_by_survival`` sets their need as the deaths keep it; then their
     frailty is moved, by single age, to where business as usual's dynamics keep it
     (``need.frailty_start_shift``, in frailty's standard normal): deaths take the frailest old as
     they age, and among the young the healthier move out more than newcomers replace them, so an
     unshifted start drifts for years."""
     pop.setting[n:] = NOT_ARRIVED
-    if select is not None:
-        select(pop)
+    if rng is not None:
+        select_by_survival(pop, model, n, rng)
     shift = model.need.frailty_start_shift
     if shift is None or n == 0:
         return

@@ -146,7 +146,7 @@ class Objective:
             by_point: dict[str, list[dict[str, float]]] = {k: [] for k in todo}
             for t, e in zip(tasks, each, strict=True):
                 by_point[t[0]].append(e)
-            self.cache.update({k: mean_of(e) for k, e in by_point.items()})
+            self.cache.update({k: longitudinal.within_age(mean_of(e)) for k, e in by_point.items()})
             self.evaluations += len(todo)
             if self.cache_path is not None:
                 write_text(json.dumps(self.cache), self.cache_path)

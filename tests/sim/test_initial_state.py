@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.demography import move_out_chance
 from sim.hazards import Hazards, sex_factor
 from sim.initial_state import care_home_stock_weight, package_stock_weight
 from sim.population import CARE_HOME, HOME
@@ -16,10 +17,15 @@ def _band(model, pop):
     return np.searchsorted(np.asarray(model.population.age_band_lower.value), pop.age, side="right") - 1
 
 
+def _weight(model, pop, band, hz):
+    """The weight with each resident's own chance of moving out, as the start computes it."""
+    return package_stock_weight(model, band, hz, move_out_chance(pop, model, band, pop.alive))
+
+
 def test_the_weight_is_a_chance_and_follows_the_stay(baseline):
     pop, hz = population_hazards(baseline, 2000, seed=3)
     band = _band(baseline, pop)
-    w = package_stock_weight(baseline, band, hz)
+    w = _weight(baseline, pop, band, hz)
     assert ((w > 0) & (w < 1)).all(), "a long-run share of time, never more than all of it"
     # with no way out but the end rate, the chance is start / (start + end rate): a resident whose
     # packages start at the end rate holds one half the time
@@ -27,13 +33,15 @@ def test_the_weight_is_a_chance_and_follows_the_stay(baseline):
     mu = baseline.home_care.end_rate.value
     none = np.zeros_like(hz.death)
     even = Hazards(np.zeros_like(hz.crisis), none, np.full_like(hz.death, mu), none)
-    np.testing.assert_allclose(package_stock_weight(staying, band, even), 0.5)
+    still = np.zeros_like(hz.death)
+    np.testing.assert_allclose(package_stock_weight(staying, band, even, still), 0.5)
     # a hundredfold start rate is held nearly all the time, not a hundredfold more often
     busy = Hazards(np.zeros_like(hz.crisis), none, np.full_like(hz.death, 100 * mu), none)
-    np.testing.assert_allclose(package_stock_weight(staying, band, busy), 100 / 101)
-    # moving out ends a package too, at the band's rate as a hazard
-    moves = -np.log1p(-np.asarray(baseline.demography.out_migration_rate.value))[band]
-    np.testing.assert_allclose(package_stock_weight(baseline, band, even), mu / (2 * mu + moves))
+    np.testing.assert_allclose(package_stock_weight(staying, band, busy, still), 100 / 101)
+    # moving out ends a package too, at the resident's own chance a year as a hazard
+    moving = move_out_chance(pop, baseline, band, pop.alive)
+    moves = -np.log1p(-moving)
+    np.testing.assert_allclose(package_stock_weight(baseline, band, even, moving), mu / (2 * mu + moves))
 
 
 def _without_moves(model, factor: float = 0.0):
@@ -48,8 +56,8 @@ def _without_moves(model, factor: float = 0.0):
 def test_a_band_that_moves_out_more_holds_fewer_packages(baseline, factor):
     pop, hz = population_hazards(baseline, 300, seed=11)
     band = _band(baseline, pop)
-    w = package_stock_weight(baseline, band, hz)
-    more = package_stock_weight(_without_moves(baseline, factor), band, hz)
+    w = _weight(baseline, pop, band, hz)
+    more = _weight(_without_moves(baseline, factor), pop, band, hz)
     moving = np.asarray(baseline.demography.out_migration_rate.value)[band] > 0
     assert (more[moving & (w > 0)] < w[moving & (w > 0)]).all()
 
@@ -59,16 +67,16 @@ def test_a_band_that_moves_out_more_holds_fewer_packages(baseline, factor):
 def test_a_shorter_stay_holds_fewer_packages(baseline, factor):
     pop, hz = population_hazards(baseline, 300, seed=5)
     band = _band(baseline, pop)
-    w = package_stock_weight(baseline, band, hz)
+    w = _weight(baseline, pop, band, hz)
     dying = Hazards(hz.crisis, hz.death * factor + 1.0, hz.package_referral, hz.care_home_referral)
-    assert (package_stock_weight(baseline, band, dying) < w).all()
+    assert (_weight(baseline, pop, band, dying) < w).all()
 
 
 def test_discharges_start_packages_for_those_never_referred(baseline):
     pop, hz = population_hazards(baseline, 300, seed=7)
     band = _band(baseline, pop)
     none = Hazards(hz.crisis, hz.death, np.zeros_like(hz.package_referral), hz.care_home_referral)
-    w = package_stock_weight(baseline, band, none)
+    w = _weight(baseline, pop, band, none)
     adults = pop.age >= 18  # every adult band's discharges start packages (none of children's)
     assert (w[adults] > 0).all()
     assert (w[pop.age < 18] == 0).all()

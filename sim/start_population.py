@@ -15,25 +15,27 @@ from __future__ import annotations
 import numpy as np
 
 from models.schema import CareModel
-from sim.hazards import sex_factor
+from sim.hazards import band_factors, sex_factor
 from sim.population import NOT_ARRIVED, Population, age_band, death_rate_at, drift_need, need_of, update_need
 from sim.row_draws import normal_from_uniform
 
 # assumption: years of the burn-in; frailty's year-on-year correlation is 0.8, so after ten a
-# starting draw keeps 0.8 ** 10 = 11% of its weight and the selection has reached its level
+# starting draw keeps 0.8 ** 10 = 11% of its weight, so the selection is near its level
 SELECTION_YEARS = 10
 # what a resident who dies in the burn-in takes on from a survivor like them (their own draws else)
 NEED_DRAWS = ("frailty", "shock", "unobserved", "planned")
 
 
 def _cells(pop: Population, rows: np.ndarray, age: np.ndarray | None = None) -> np.ndarray:
-    """Residents alike in what the population tables fix: year of age, conditions (up to 4),
-    dementia, cancer. By age band instead, a resident of 84 took the need of survivors of 75 to
-    84, less selected than theirs, and one of 85 that of survivors up to 100, more so: the
-    start's frailty stepped at 85 by 0.4 sd (quarter, seeds 2001-2004)."""
-    ltc = np.minimum(pop.ltc[rows], 4).astype(np.int64)
+    """Residents alike in all the death hazard reads but need's draws: year of age, sex and base
+    need (the cost-tree leaf, with its conditions, and the multipliers on it). By age band
+    instead, a resident of 84 took the need of survivors of 75 to 84, less selected than theirs,
+    and one of 85 that of survivors up to 100, more so: the start's frailty stepped at 85 by 0.4
+    sd (quarter, seeds 2001-2004). By conditions capped at 4 instead of base need, 5.7% of the 65+
+    shared a cell with residents of another leaf, whose need differs up to 7.7 times."""
     year = np.floor(pop.age[rows]).astype(np.int64) if age is None else age
-    return ((year * 5 + ltc) * 2 + pop.dementia[rows]) * 2 + pop.cancer[rows]
+    leaf = np.unique(pop.base_need[rows], return_inverse=True)[1].astype(np.int64)
+    return (year * (leaf.max() + 1) + leaf) * 2 + pop.female[rows]
 
 
 class _Cells:
@@ -69,10 +71,20 @@ def _donors(fine: _Cells, coarse: _Cells, died: np.ndarray, u: np.ndarray) -> np
     return np.where(donor < 0, dead, donor)
 
 
-def _hazard_shape(pop: Population, model: CareModel, band: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """What the death hazard is apart from need (sim/hazards.death_hazard): the rate at the
-    resident's single age, by sex."""
-    return death_rate_at(model, pop.age[rows]) * sex_factor(pop, model, rows)
+def year_hazard(pop: Population, model: CareModel, band: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """The burn-in year's death hazards of the first rows, whose need is given: the model's shape (rate at the single
+    age, by sex, need to the death elasticity; sim/hazards.death_hazard) scaled in each band so
+    that its deaths over the year are the band's rate's, 1 - exp(-rate) a head, as ``death_norm``
+    holds them. Scaled to hold the band's mean hazard instead, the deaths fell short the more need
+    varied: the 85+ died at 0.43 of the model's hazard, 0.083 a head against 0.144."""
+    n = need.size
+    rows = np.arange(n)
+    rates = np.asarray(model.mortality.annual_death_rate.value)
+    shape = death_rate_at(model, pop.age[rows]) * sex_factor(pop, model, rows)
+    shape *= need**model.mortality.need_elasticity.value
+    none = np.zeros(n)
+    factor = band_factors(rates, shape, rates[band], none.astype(bool), none, band, np.ones(n, bool))
+    return shape / factor[band]
 
 
 def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random.Generator) -> None:
@@ -81,13 +93,10 @@ def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random
     so the cells keep their counts (the population tables') and need's distribution within each
     becomes the one the deaths keep. One draw of five uniforms a row a year, from its own stream.
 
-    The hazard is the model's (rate at the single age, by sex, times need to the death
-    elasticity), normalised to each band's mean rather than by the year's norm (``death_norm``,
-    which holds each band's deaths, not its mean hazard, at its rate): an approximation, about a
-    tenth of the norm's time, that takes a little less than the rate where need varies most, and
-    against the band's mean need where the year's hazard uses a reference need by single age. The
-    cells leave out sex, severe mental illness and learning disability, which the hazard or base
-    need follow: a donor may differ from the resident in them (an assumption)."""
+    The hazard is ``year_hazard``'s: the model's shape held to each band's deaths, by one factor a
+    band where the year's norm (``death_norm``) uses a reference need by single age (an
+    approximation). Need's draws that no hazard reads (unobserved, planned) go along with the
+    donor's frailty, with which planned care's propensity is correlated."""
     if n == 0:
         return
     rows = np.arange(n)
@@ -95,17 +104,13 @@ def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random
     band = age_band(pop.age[rows], lower)
     fine = _Cells(np.unique(_cells(pop, rows), return_inverse=True)[1])
     coarse = _Cells(np.unique(_cells(pop, rows, band.astype(np.int64)), return_inverse=True)[1])
-    shape = _hazard_shape(pop, model, band, rows)
-    e = model.mortality.need_elasticity.value
-    base, sigma = pop.base_need[:n], model.need.shock_sigma.value
-    people = np.maximum(np.bincount(band, minlength=lower.size), 1)
+    sigma = model.need.shock_sigma.value
     moving = np.zeros(pop.size, dtype=bool)
     moving[:n] = True
     for _ in range(SELECTION_YEARS):
         u = rng.random((n, 5))
-        weight = need_of(base, pop.frailty[:n], pop.shock[:n], sigma) ** e
-        mean = np.bincount(band, weights=weight, minlength=lower.size) / people
-        died = u[:, 0] < -np.expm1(-shape * weight / mean[band])
+        need = need_of(pop.base_need[:n], pop.frailty[:n], pop.shock[:n], sigma)
+        died = u[:, 0] < -np.expm1(-year_hazard(pop, model, band, need))
         donor = _donors(fine, coarse, died, u[:, 3:5])
         dead = np.flatnonzero(died)
         for name in NEED_DRAWS:

@@ -163,6 +163,7 @@ def test_small_runs_pool_their_seeds_and_propose_values_the_schema_accepts(capsy
     assert "Next step's values: frailty_start_shift [" in out and "95+" in out and "band 5" in out
 
 
+@pytest.mark.slow
 def test_the_end_is_read_at_the_last_year_s_start_before_its_deaths():
     model = load_model(BASELINE).model
     before, after = sums_one(model, 0.01, 7)

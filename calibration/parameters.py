@@ -59,9 +59,6 @@ HOME_CARE = "home_care:log_scale"
 # the starting stock of home care apart from its inflow: sets the stock at the level its referrals
 # and endings keep, so business as usual neither fills nor drains the market over the years
 HOME_CARE_START = "home_care:start_log_scale"
-# the share of care-home places filled at the start: the stock the entries and deaths keep, once
-# the referrals and assessments under way at the start (none, in an empty system) have filled
-CARE_HOME_START = "care_homes:start_log_scale"
 # a scale on the crisis hazard of people 65 and over against the rest, beyond what their need
 # carries: sets emergency admissions' age gradient (HES) apart from how crises follow need
 CRISIS_AGE = "crisis:age_65_plus"
@@ -160,7 +157,6 @@ UNITS = {
     OOH_PER_ELECTIVE: OOH_PER_ELECTIVE_NODE["unit"],
     YOUNG_LEAF_SHIFT: YOUNG_LEAF_SHIFT_NODE["unit"],
     "initial_state.home_care_utilisation": "fraction of weekly home-care hours in packages at the start",
-    "initial_state.care_home_occupancy": "fraction of care home places filled at the start",
     "crisis.age_multiplier": "multiplier by age band",
     FREQUENT_PATH: FREQUENT_UNIT,
     "care_homes.entry.rate": CARE_HOME_ENTRY_UNIT,
@@ -213,7 +209,6 @@ PARAMETERS = (
     Parameter(GP_ELASTICITY, 0.0, 1.0, 0.05),
     Parameter(OOH_PER_ELECTIVE, 0.0, 100.0, 0.5),  # the schema's bound
     Parameter(YOUNG_LEAF_SHIFT, 0.0, 1.0, 0.05),  # beyond about 1.3 the schema refuses the tail (models/bounds.py)
-    Parameter(CARE_HOME_START, -1.0, 0.5, 0.03),  # capped at every place filled
 )
 NAMES = tuple(p.name for p in PARAMETERS)
 assert NAMES.index(HOME_CARE) < NAMES.index(HOME_CARE_START), "apply scales the start after home care's scale"
@@ -300,10 +295,6 @@ def apply(data: dict, x: np.ndarray) -> dict:
             used = _node(out, "initial_state.home_care_utilisation")
             used["value"] = float(min(1.0, used["value"] * np.exp(x[k])))
             continue
-        if name == CARE_HOME_START:
-            used = _node(out, "initial_state.care_home_occupancy")
-            used["value"] = float(min(1.0, _node(data, "initial_state.care_home_occupancy")["value"] * np.exp(x[k])))
-            continue
         if name == CRISIS_AGE:
             mult = _node(out, "crisis.age_multiplier")
             lower = np.asarray(_node(data, "population.age_band_lower")["value"], float)
@@ -357,7 +348,6 @@ def fitted_values(data: dict, x: np.ndarray) -> dict[str, float]:
     }
     out["crisis.age_multiplier"] = list(_node(applied, "crisis.age_multiplier")["value"])
     out["care_homes.entry.rate"] = _node(applied, "care_homes.entry.rate")["value"]
-    out["initial_state.care_home_occupancy"] = _node(applied, "initial_state.care_home_occupancy")["value"]
     if has(applied, FREQUENT_PATH):
         out[FREQUENT_PATH] = _node(applied, FREQUENT_PATH)["value"]
     for path in ("home_care.referral.rate", "home_care.referral.elasticity", "initial_state.home_care_utilisation"):
@@ -382,8 +372,6 @@ def setters(path: str) -> tuple[str, ...]:
         return (HOME_CARE,)
     if path == "initial_state.home_care_utilisation":
         return (HOME_CARE, HOME_CARE_START)
-    if path == "initial_state.care_home_occupancy":
-        return (CARE_HOME_START,)
     if path == "crisis.age_multiplier":
         return (CRISIS_AGE, CRISIS_OLDEST)
     if path == "care_homes.entry.rate":

@@ -248,18 +248,3 @@ def test_the_young_crises_leaf_shift_is_optional_and_freed_by_name_only():
     assert fitted_values(data, x)[YOUNG_LEAF_SHIFT] == 0.4
     assert CareModel.model_validate(apply(data, x)).crisis.under_65_leaf_shift.value == 0.4
     assert "under_65_leaf_shift" not in data["crisis"], "the model's data is left alone"
-
-
-def test_the_care_homes_start_scales_the_places_filled_and_never_past_all_of_them():
-    """The share of places filled at the start is the fit's (care_homes:start_log_scale), capped
-    at every place filled, and only it sets that share."""
-    data = resolved_data(ROOT / "models" / "baseline.toml")
-    x = start(data)
-    k = NAMES.index("care_homes:start_log_scale")
-    prior = _node(data, "initial_state.care_home_occupancy")["value"]
-    x[k] = -0.2
-    model = CareModel.model_validate(apply(data, x))
-    assert model.initial_state.care_home_occupancy.value == pytest.approx(prior * np.exp(-0.2))
-    x[k] = PARAMETERS[k].upper
-    assert CareModel.model_validate(apply(data, x)).initial_state.care_home_occupancy.value == 1.0
-    assert setters("initial_state.care_home_occupancy") == ("care_homes:start_log_scale",)

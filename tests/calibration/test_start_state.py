@@ -24,6 +24,7 @@ from calibration.start_state import (
     next_values,
     problems,
     simulated_years_of_change,
+    sums_one,
     with_start_state,
 )
 from models.loader import load_model
@@ -160,3 +161,18 @@ def test_small_runs_pool_their_seeds_and_propose_values_the_schema_accepts(capsy
     assert wsic.main(["start-state", "--scale", "0.01", "--seeds", "5", "--steps", "1", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "Next step's values: frailty_start_shift [" in out and "95+" in out and "band 5" in out
+
+
+@pytest.mark.slow
+def test_the_end_is_read_at_the_last_year_s_start_before_its_deaths():
+    model = load_model(BASELINE).model
+    before, after = sums_one(model, 0.01, 7)
+    g = len(GROUP_LOWER)
+    rep = Replication(model, 0, 7, years=YEARS, scale=0.01)
+    alive: dict[int, int] = {}
+    rep.year_probes.append(lambda y: alive.__setitem__(y, int(rep.sys.pop.alive.sum())))
+    rep.run()
+    last = simulated_years_of_change(model)
+    assert before[:g].sum() == rep.initial_residents
+    assert after[:g].sum() == alive[last], "the residents at the start of the last year"
+    assert alive[last] != int(rep.sys.pop.alive.sum()), "not those alive after its last day"

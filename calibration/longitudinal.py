@@ -159,4 +159,11 @@ def measures(frames: list[pd.DataFrame]) -> dict[str, float]:
     """Mean over replications (the within-age rows from their groups' means)."""
     each = [every_measure(f) for f in frames]
     keys = set().union(*each)
-    return within_age({k: float(np.nanmean([e.get(k, np.nan) for e in each])) for k in sorted(keys)})
+    return within_age({k: _mean([e.get(k, np.nan) for e in each]) for k in sorted(keys)})
+
+
+def _mean(values: list[float]) -> float:
+    """The mean of the replications that define a measure; undefined where none does (the
+    under-65s' care-home days, where none of them is placed), without numpy's warning."""
+    defined = [v for v in values if np.isfinite(v)]
+    return float(np.mean(defined)) if defined else float("nan")

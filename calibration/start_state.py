@@ -4,7 +4,10 @@ usual holds each age group level: fixed-point steps on what six simulated years 
 The population is drawn from cross-sectional prevalences, but the simulation then ages it, lets
 the frailest die and new conditions arise: unless the start is where those flows keep it, every
 age group drifts and business as usual is not stationary within age (issue 16). Both sets of
-values are assumptions derived here, not fitted, and need re-deriving after a refit."""
+values are assumptions derived here, not fitted, and need re-deriving after a refit. The start's
+need has already been through the deaths' selection at fixed age (sim/start_population.py); the
+profile holds what ageing, moves and newcomers then move. Each step compares the start with the
+start of the sixth simulated year, both before a year's deaths."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from sim.replication import Replication
 GROUP_LOWER = (0, 18, 30, 45, 55, 65, 70, 75, 80, 83, 85, 87, 90, 95)
 GROUP_AGES = (9, 24, 37.5, 50, 60, 67.5, 72.5, 77.5, 81.5, 84, 86, 88.5, 92.5, 97)
 PROFILE_KEY = "need.frailty_start_shift"
-# reported years after the warm-up: six simulated years in all, the span of the fit's longitudinal rows
+# reported years after the warm-up: six simulated years in all, the span of the fit's longitudinal
+# rows; the end is read at the start of the last, five years of change after the start
 YEARS = 5
 
 
@@ -106,11 +110,17 @@ def _sums(rep: Replication) -> np.ndarray:
 
 
 def sums_one(model: CareModel, scale: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """One replication's counts and sums before its first day and after its last."""
+    """One replication's counts and sums at the start and at the start of its last year, each
+    before any of the year's deaths: read after the last day instead, the end also held a year
+    of deaths' selection that no start carries, and the steps moved the old's start below where
+    the dynamics keep each year's start."""
     rep = Replication(model, 0, seed, years=YEARS, scale=scale)
     before = _sums(rep)
+    last = simulated_years_of_change(model)
+    after: list[np.ndarray] = []
+    rep.year_probes.append(lambda y: after.append(_sums(rep)) if y == last else None)
     rep.run()
-    return before, _sums(rep)
+    return before, after[0]
 
 
 def _pooled_means(sums: np.ndarray, n_bands: int, when: str, scale: float) -> tuple[np.ndarray, np.ndarray]:

@@ -60,16 +60,8 @@ class Demography:
         pop, d = s.pop, self.model.demography
         band = age_band(pop.age, self.lower)
         u = streams[f"moves_out:{y}"].random(pop.size)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(pop.base_need > 0, pop.need / pop.base_need, 1.0)
-        factor = rel**d.mover_need_elasticity.value
-        # dividing by the band's own mean of the factor keeps each band's rate of moving out at its
-        # cited rate whatever the band's frailty (which is not of mean 1 within a band)
         can = pop.alive & ~pop.dependent & ~dying
-        n = np.bincount(band[can], minlength=self.lower.size)
-        mean = np.bincount(band[can], weights=factor[can], minlength=self.lower.size) / np.maximum(n, 1)
-        p = np.minimum(1.0, np.asarray(d.out_migration_rate.value)[band] * factor / np.where(n > 0, mean, 1.0)[band])
-        leaving = np.flatnonzero(can & (u < p))
+        leaving = np.flatnonzero(can & (u < move_out_chance(pop, self.model, band, can)))
         s.move_out_many(leaving)
         alive = pop.alive
         counts = np.bincount(band[alive], minlength=self.lower.size)
@@ -101,3 +93,18 @@ class Demography:
         rows = np.concatenate([free, unused])[:k]
         self.short += k - rows.size
         return rows
+
+
+def move_out_chance(pop: Population, model: CareModel, band: np.ndarray, can: np.ndarray) -> np.ndarray:
+    """Each resident's chance of moving out of the tri-borough in a year: their band's rate, lower
+    as their need stands above their own base (the ill move less), the factor divided by its mean
+    over the band's residents who ``can`` move so that each band moves out at its cited rate
+    whatever its frailty (which is not of mean 1 within a band)."""
+    d = model.demography
+    lower = np.asarray(model.population.age_band_lower.value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(pop.base_need > 0, pop.need / pop.base_need, 1.0)
+    factor = rel**d.mover_need_elasticity.value
+    n = np.bincount(band[can], minlength=lower.size)
+    mean = np.bincount(band[can], weights=factor[can], minlength=lower.size) / np.maximum(n, 1)
+    return np.minimum(1.0, np.asarray(d.out_migration_rate.value)[band] * factor / np.where(n > 0, mean, 1.0)[band])

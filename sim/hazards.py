@@ -68,7 +68,15 @@ class DeathNorm:
         return np.exp(np.interp(age, self.mids, self.log_knots)) * self.band_factor[band]
 
 
-def _band_factors(rates, weight, ref, dependent, lowest, band, alive) -> np.ndarray:
+def band_factors(
+    rates: np.ndarray,
+    weight: np.ndarray,
+    ref: np.ndarray,
+    dependent: np.ndarray,
+    lowest: np.ndarray,
+    band: np.ndarray,
+    alive: np.ndarray,
+) -> np.ndarray:
     """Per band, what the weight over the reference need is further divided by so that the band's
     deaths over the year among the living are its rate's, those needing 24-hour care at least
     their rate."""
@@ -141,7 +149,7 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> DeathNorm
         c = np.where(ok, 1.0 + (room - deaths) / np.where(ok, slope, 1.0), 1.0)
         log_knots = log_knots - np.log(np.clip(c, 0.2, 5.0))
     ref = np.exp(np.interp(pop.age, mids, log_knots))
-    factor = _band_factors(rates, weight, ref, pop.dependent, lowest, band, alive)
+    factor = band_factors(rates, weight, ref, pop.dependent, lowest, band, alive)
     return DeathNorm(mids, log_knots, factor)
 
 

@@ -328,8 +328,12 @@ def _need(pop: Population, model: CareModel, pick) -> tuple[np.ndarray, np.ndarr
         base = base * np.asarray(model.need.segment_need_multiplier.value)
     base = base[leaf]
     base = np.where(pop.smi[pick], base * model.need.smi_multiplier.value, base)
-    s = model.need.shock_sigma.value
-    return base, base * pop.frailty[pick] * np.exp(pop.shock[pick] - s * s / 2)
+    return base, need_of(base, pop.frailty[pick], pop.shock[pick], model.need.shock_sigma.value)
+
+
+def need_of(base: np.ndarray, frailty: np.ndarray, shock: np.ndarray, shock_sigma: float) -> np.ndarray:
+    """Current need: base need times frailty times the shock's lognormal factor of mean one."""
+    return base * frailty * np.exp(shock - shock_sigma * shock_sigma / 2)
 
 
 def update_need(pop: Population, model: CareModel, rows: np.ndarray | None = None) -> None:
@@ -342,21 +346,6 @@ def update_need(pop: Population, model: CareModel, rows: np.ndarray | None = Non
     base, need = pop.base_need.copy(), pop.need.copy()
     base[rows], need[rows] = _need(pop, model, rows)
     pop.base_need, pop.need = base, need
-
-
-def start_residents(pop: Population, model: CareModel, n: int) -> None:
-    """The first n rows are the starting residents, the rest a reserve for newcomers. Their
-    frailty is moved, by single age, to where business as usual's dynamics keep it
-    (``need.frailty_start_shift``, in frailty's standard normal): synthesised frailty is the same
-    at every age, but deaths take the frailest old, and among the young the healthier move out
-    more than newcomers replace them, so an unshifted start drifts for years."""
-    pop.setting[n:] = NOT_ARRIVED
-    shift = model.need.frailty_start_shift
-    if shift is None or n == 0:
-        return
-    sf = model.need.frailty_sigma.value
-    pop.frailty[:n] *= np.exp(sf * np.interp(pop.age[:n], shift.ages, shift.value))
-    update_need(pop, model, np.arange(n))
 
 
 def frailty_normal(frailty: np.ndarray, sigma: float) -> np.ndarray:
@@ -387,13 +376,16 @@ def advance_year(pop: Population, model: CareModel, rng: np.random.Generator) ->
     pop.ltc[new_ltc] = np.minimum(pop.ltc[new_ltc] + 1, 8)
     new_dem = alive & (pop.ltc >= 2) & ~pop.dementia & (u[:, 1] < np.asarray(p.dementia_incidence.value)[band])
     pop.dementia |= new_dem
-    rho = model.need.shock_persistence.value
-    s = model.need.shock_sigma.value
-    pop.shock = np.where(alive, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps[:, 0], pop.shock)
-    # persistent frailty drifts too (stationary lognormal), so new frail people emerge as others die
-    phi = model.need.frailty_persistence.value
-    sf = model.need.frailty_sigma.value
+    drift_need(pop, model, eps, alive)
+    update_need(pop, model)
+
+
+def drift_need(pop: Population, model: CareModel, eps: np.ndarray, moving: np.ndarray) -> None:
+    """A year of the need shock's and of persistent frailty's drift (each a stationary AR(1), two
+    standard normals a row), so new frail people emerge as others die."""
+    rho, s = model.need.shock_persistence.value, model.need.shock_sigma.value
+    pop.shock = np.where(moving, rho * pop.shock + np.sqrt(1 - rho * rho) * s * eps[:, 0], pop.shock)
+    phi, sf = model.need.frailty_persistence.value, model.need.frailty_sigma.value
     centred = np.log(np.maximum(pop.frailty, 1e-300)) + sf * sf / 2
     drifted = np.exp(phi * centred + np.sqrt(1 - phi * phi) * sf * eps[:, 1] - sf * sf / 2)
-    pop.frailty = np.where(alive, drifted, pop.frailty)
-    update_need(pop, model)
+    pop.frailty = np.where(moving, drifted, pop.frailty)

@@ -38,11 +38,12 @@ from sim.initial_state import populate
 from sim.intervention_tally import tally_period, tally_year_costs
 from sim.interventions import Interventions
 from sim.ledger import year_record
-from sim.population import advance_year, start_residents, synthesise
+from sim.population import advance_year, synthesise
 from sim.recording import Recorder
 from sim.risk import PRIOR_USE, risk_score, stratify
 from sim.sample_load import SampleLoad
 from sim.settings import Settings, build_settings
+from sim.start_population import start_residents
 from sim.streams import Streams
 from sim.system import System
 from sim.workforce import BulkWorkforce
@@ -61,7 +62,9 @@ def population_size(model: CareModel, scale: float) -> int:
 
 
 class Replication:
-    """A single replication; build it, optionally attach probes to ``period_probes``, then ``run()``."""
+    """A single replication; build it, optionally attach probes to ``period_probes`` (at each
+    period's end) or ``year_probes`` (at the start of each year after the first, once its residents
+    are set; the first year's start is set up while the replication is built), then ``run()``."""
 
     def __init__(
         self,
@@ -95,14 +98,13 @@ class Replication:
             n * (Demography.leaving_share(model) + model.population.newcomer_reserve.value * (self.warmup + years))
         )
         pop = synthesise(model, n + reserve, self.streams["population"])
-        start_residents(pop, model, n)
+        start_residents(pop, model, n, self.streams["population:survival"])
         self.initial_residents = n
         self.demography = Demography(model, pop)
         self.arrivals = 0
         nb = len(model.population.boroughs)
         interventions = Interventions(model, pop, self.streams, self.scale, nb)
-        timing = model.crisis.timing
-        clock = ArrivalClock(timing) if timing is not None else None
+        clock = ArrivalClock(model.crisis.timing) if model.crisis.timing is not None else None
         load = SampleLoad(self.env, self.scale, self.streams.__getitem__, clock)
         log = EventLog(event_log, self.env)
         log.ids = pop.person
@@ -115,6 +117,7 @@ class Replication:
         self.prior: dict[str, np.ndarray] = {}
         self.contact_rates: dict[str, np.ndarray] = {}
         self.period_probes: list[Callable[[Settings], None]] = []
+        self.year_probes: list[Callable[[int], None]] = []
         self.start_year(0)
         hz = self.community.hazards
         populate(self.settings, hz, self.streams)
@@ -154,6 +157,8 @@ class Replication:
         self.community.death_norm = death_norm(pop, m, s.band)
         self.community.hazards = year_hazards(pop, m, s.band, self.community.death_norm)
         self.contact_rates = routine.annual_rates(pop, m)
+        for probe in self.year_probes:
+            probe(y)
 
     def admit_newcomers(self, y: int) -> None:
         """Moves out, births and moves in (sim/demography.py); the newcomers start with no history."""
@@ -298,7 +303,9 @@ class Replication:
 #     110 (sim/population.age_within_band), not uniform; dementia incidences that hold prevalence;
 #     cancer gained with an LTC; the starting care-home residents weighted by how long they stay.
 # 16: the starting packages' weight counts moves out among a package's endings.
-RESULTS_VERSION = 16
+# 17: the starting residents' need through a ten-year burn-in of deaths at fixed age and conditions
+#     (sim/start_population.py); the start's profile and incidences stepped again for it.
+RESULTS_VERSION = 17
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

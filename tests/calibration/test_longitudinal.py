@@ -153,3 +153,21 @@ def test_the_late_measures_are_exactly_those_a_two_year_log_cannot_give():
     # an age group's part of a within-age row (NAME:GROUP) is late with its row
     assert {n for n in late if ":" not in n} == set(longitudinal.LATE)
     assert {n.split(":")[0] for n in late if ":" in n} <= set(longitudinal.LATE)
+
+
+def test_a_group_no_replication_defines_is_undefined_without_a_warning(recwarn):
+    """Nobody under 65 in a care home: their ratio is undefined in every replication, the row is
+    read from the 65+, and the mean over replications warns of nothing."""
+    frames = []
+    for days in (300, 330):
+        log = _log(
+            [(0, y, 70 + y, 1, 0, 0, 0, 0) for y in (1, 2, 5)] + [(1, y, 40 + y, 1, 0, 0, 0, 0) for y in (1, 2, 5)]
+        )
+        log["sc_hours"] = 0.0
+        log["care_home_days"] = [365.0, 365.0, days, 0, 0, 0]
+        log["bed_days"] = log["excess_bed_days"] = 0.0
+        frames.append(log)
+    got = longitudinal.measures(frames)
+    assert np.isnan(got["drift_care_home_days:under_65"])
+    assert got["drift_care_home_days"] == pytest.approx(315 / 365)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

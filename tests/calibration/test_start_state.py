@@ -24,6 +24,7 @@ from calibration.start_state import (
     next_values,
     problems,
     simulated_years_of_change,
+    sums_one,
     with_start_state,
 )
 from models.loader import load_model
@@ -152,11 +153,31 @@ def test_small_runs_pool_their_seeds_and_propose_values_the_schema_accepts(capsy
     drift = steps[0].drift
     assert drift.frailty_start.shape == (len(GROUP_LOWER),) and drift.ltc_start.shape == (N_BANDS,)
     assert np.isfinite(drift.frailty_start).all() and np.isfinite(drift.frailty_end).all()
-    # the profile is applied at the start: the 95+ begin far less frail than children
-    assert drift.frailty_start[-1] < drift.frailty_start[0] - 0.4
+    # the profile is applied at the start, after the burn-in: raised by half an sd everywhere, it
+    # raises every group's starting mean by as much (the same seeds, the same draws). The 95+ no
+    # longer begin far less frail than children by the profile: the burn-in's deaths do that
+    shift, incidence = model.need.frailty_start_shift.value, model.population.ltc_incidence.value
+    raised = with_start_state(model, [v + 0.5 for v in shift], incidence)
+    again = mean_drift(raised, 0.01, [5, 6], 2)
+    np.testing.assert_allclose(again.frailty_start - drift.frailty_start, 0.5, atol=1e-9)
     assert drift.frailty_moved < 1.0 and (drift.ltc_start > 0).all() and drift.ltc_moved < 0.2
     proposed = with_start_state(model, steps[0].next_shift, steps[0].next_incidence)
     assert proposed.need.frailty_start_shift.value == steps[0].next_shift
     assert wsic.main(["start-state", "--scale", "0.01", "--seeds", "5", "--steps", "1", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "Next step's values: frailty_start_shift [" in out and "95+" in out and "band 5" in out
+
+
+@pytest.mark.slow
+def test_the_end_is_read_at_the_last_year_s_start_before_its_deaths():
+    model = load_model(BASELINE).model
+    before, after = sums_one(model, 0.01, 7)
+    g = len(GROUP_LOWER)
+    rep = Replication(model, 0, 7, years=YEARS, scale=0.01)
+    alive: dict[int, int] = {}
+    rep.year_probes.append(lambda y: alive.__setitem__(y, int(rep.sys.pop.alive.sum())))
+    rep.run()
+    last = simulated_years_of_change(model)
+    assert before[:g].sum() == rep.initial_residents
+    assert after[:g].sum() == alive[last], "the residents at the start of the last year"
+    assert alive[last] != int(rep.sys.pop.alive.sum()), "not those alive after its last day"

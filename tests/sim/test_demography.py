@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.demography import resident_bands
+from sim.demography import move_out_chance, resident_bands
 from sim.population import NOT_ARRIVED
 from sim.replication import Replication, run_replication
+from tests.sim.synthetic import population_hazards
 
 
 def _system(result) -> pd.DataFrame:
@@ -141,3 +144,24 @@ def test_the_same_seed_gives_the_same_newcomers_whatever_the_scenario(baseline):
     sa, sb = _system(a), _system(b)
     for m in ("births", "moves_in", "moves_out", *resident_bands(baseline.population.age_band_lower.value)):
         assert np.array_equal(sa[m].to_numpy(), sb[m].to_numpy()), m
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_each_band_moves_out_at_its_rate_and_the_more_in_need_less(baseline, seed):
+    """The chance is the band's cited rate on average over those who can move, and falls as need
+    rises above the resident's base (the starting packages' weight reads it per resident)."""
+    pop, _ = population_hazards(baseline, 400, seed=seed)
+    lower = np.asarray(baseline.population.age_band_lower.value)
+    band = np.searchsorted(lower, pop.age, side="right") - 1
+    can = pop.alive.copy()
+    p = move_out_chance(pop, baseline, band, can)
+    rates = np.asarray(baseline.demography.out_migration_rate.value)
+    for b in np.unique(band[can]):
+        inside = can & (band == b)
+        if (p[inside] < 1.0).all():
+            assert p[inside].mean() == pytest.approx(rates[b], rel=1e-9)
+    rel = pop.need / pop.base_need
+    same = can & (band == band[can][0]) & (pop.base_need > 0)
+    order = np.argsort(rel[same])
+    assert (np.diff(p[same][order]) <= 1e-15).all(), "the more in need, the less likely to move"

@@ -68,9 +68,10 @@ referral rate were refitted on its growth read within age (the twenty-first refi
 moved), and when the starting rows' need draws came from a ten-year burn-in of deaths at their
 own age, sex and base need (sim/start_population.py), the packages' weight came to end a package
 at each holder's own chance of moving out, the start state was stepped again and business as
-usual refitted in two stages (the twenty-second refit; RESULTS_VERSION 17; every case moved).
-Re-record them
-only for a change that is meant to move the numbers, say so in its commit, and raise
+usual refitted (the twenty-second refit's first stage; RESULTS_VERSION 17; every case moved), and
+when the start state was stepped twice more and a second stage fitted other hospital care's and
+other social care's elasticities (every case moved, the engine did not). Re-record them only
+for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).
 """

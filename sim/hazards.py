@@ -133,12 +133,14 @@ def death_norm(pop: Population, model: CareModel, band: np.ndarray) -> DeathNorm
     log_knots = np.interp(mids, mids[held], np.log(total[held] / count[held]))
     live, dep = band[alive], pop.dependent[alive]
     rate_of = rates[live]
+    # the living's weights, ages and floors, read once for the passes
+    weight_of, age_of, lowest_of = weight[alive], pop.age[alive], lowest[alive]
     # deaths a head over the year that each band's rate asks (its residents alive at the start)
     want = -np.expm1(-rates)
-    floor_death = -np.expm1(-lowest[alive])
+    floor_death = -np.expm1(-lowest_of)
     for _ in range(NORM_PASSES - 1):  # quick Newton passes: those at the floor of 24-hour care held there
-        h = rate_of * weight[alive] / np.exp(np.interp(pop.age[alive], mids, log_knots))
-        floored = dep & (h < lowest[alive])
+        h = rate_of * weight_of / np.exp(np.interp(age_of, mids, log_knots))
+        floored = dep & (h < lowest_of)
         e = np.exp(-h)
         floor_part = np.bincount(live, weights=np.where(floored, floor_death, 0.0), minlength=rates.size)
         deaths = np.bincount(live, weights=np.where(floored, 0.0, 1.0 - e), minlength=rates.size)

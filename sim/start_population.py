@@ -71,20 +71,29 @@ def _donors(fine: _Cells, coarse: _Cells, died: np.ndarray, u: np.ndarray) -> np
     return np.where(donor < 0, dead, donor)
 
 
-def year_hazard(pop: Population, model: CareModel, band: np.ndarray, need: np.ndarray) -> np.ndarray:
+def year_hazard(
+    pop: Population, model: CareModel, band: np.ndarray, need: np.ndarray, by_age_and_sex: np.ndarray | None = None
+) -> np.ndarray:
     """The burn-in year's death hazards of the first rows, whose need is given: the model's shape (rate at the single
     age, by sex, need to the death elasticity; sim/hazards.death_hazard) scaled in each band so
     that its deaths over the year are the band's rate's, 1 - exp(-rate) a head, as ``death_norm``
     holds them. Scaled to hold the band's mean hazard instead, the deaths fell short the more need
-    varied: the 85+ died at 0.43 of the model's hazard, 0.083 a head against 0.144."""
+    varied: the 85+ died at 0.43 of the model's hazard, 0.083 a head against 0.144.
+    ``by_age_and_sex``: ``age_and_sex_shape``'s, which the burn-in's ten years share."""
     n = need.size
-    rows = np.arange(n)
     rates = np.asarray(model.mortality.annual_death_rate.value)
-    shape = death_rate_at(model, pop.age[rows]) * sex_factor(pop, model, rows)
-    shape *= need**model.mortality.need_elasticity.value
+    base = age_and_sex_shape(pop, model, n) if by_age_and_sex is None else by_age_and_sex
+    shape = base * need**model.mortality.need_elasticity.value
     none = np.zeros(n)
     factor = band_factors(rates, shape, rates[band], none.astype(bool), none, band, np.ones(n, bool))
     return shape / factor[band]
+
+
+def age_and_sex_shape(pop: Population, model: CareModel, n: int) -> np.ndarray:
+    """The first n rows' death rate at their single age, by sex: the part of the burn-in's hazard
+    its years do not change."""
+    rows = np.arange(n)
+    return death_rate_at(model, pop.age[rows]) * sex_factor(pop, model, rows)
 
 
 def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random.Generator) -> None:
@@ -107,10 +116,11 @@ def select_by_survival(pop: Population, model: CareModel, n: int, rng: np.random
     sigma = model.need.shock_sigma.value
     moving = np.zeros(pop.size, dtype=bool)
     moving[:n] = True
+    by_age_and_sex = age_and_sex_shape(pop, model, n)
     for _ in range(SELECTION_YEARS):
         u = rng.random((n, 5))
         need = need_of(pop.base_need[:n], pop.frailty[:n], pop.shock[:n], sigma)
-        died = u[:, 0] < -np.expm1(-year_hazard(pop, model, band, need))
+        died = u[:, 0] < -np.expm1(-year_hazard(pop, model, band, need, by_age_and_sex))
         donor = _donors(fine, coarse, died, u[:, 3:5])
         dead = np.flatnonzero(died)
         for name in NEED_DRAWS:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from calibration.start_state import YEARS, simulated_years_of_change
 from sim.population import age_band, frailty_normal
 from sim.replication import Replication
 
@@ -27,9 +28,9 @@ def _band_z(rep: Replication, lower: np.ndarray | None = None) -> np.ndarray:
 def _drift(model, scale: float, lower: np.ndarray | None = None) -> np.ndarray:
     """From the start to the start of the sixth year, each before a year's deaths (as
     calibration/start_state.py reads it)."""
-    rep = Replication(model, 0, 17, years=5, scale=scale)
+    rep = Replication(model, 0, 17, years=YEARS, scale=scale)
     start = _band_z(rep, lower)
-    last = rep.warmup + 4
+    last = simulated_years_of_change(model)
     end: list[np.ndarray] = []
     rep.year_probes.append(lambda y: end.append(_band_z(rep, lower)) if y == last else None)
     rep.run()

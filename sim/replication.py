@@ -305,7 +305,7 @@ class Replication:
 # 16: the starting packages' weight counts moves out among a package's endings.
 # 17: the starting residents' need through a ten-year burn-in of deaths at fixed age and conditions
 #     (sim/start_population.py); the start's profile and incidences stepped again for it.
-RESULTS_VERSION = 17
+RESULTS_VERSION = 18
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -17,7 +17,15 @@ from models.vocabulary import DAYS_PER_YEAR
 MEMORY = 500  # recent holds of sampled residents that the rest's holds are drawn from
 MIN_HOLDS = 20  # fewer than this and the rest hold for the prior length
 RATE_WINDOW_DAYS = DAYS_PER_YEAR  # the sample's requests over this long give the rest's rate
-MIN_ASKS = 400  # ... or over as many of its last requests, where a year holds fewer
+# ... or over as many of its last requests, where a year holds fewer. Demand grows (business as
+# usual's social work assessments about 3% a year, as the population grows and ages), and a rate
+# over a span lags it by half the span: over the last 400, about three years of a tenth's social
+# work in one borough, the rest asked 2-4% too little and the waits ran 10-20% short of the whole
+# population's. A hundred keep the rate's Poisson noise near 10%, and a tenth's social work (110
+# to 160 requests a year in each borough) is then taken over the last year.
+MIN_ASKS = 100
+# care home places: requests of both kinds shared, over as many per kind (sim/social_care.py)
+MIN_CARE_HOME_ASKS = 400
 START_DAYS = 60.0  # the shortest span a rate is taken over (the warm-up's first weeks ramp up)
 MIN_RECENT = 100  # events a recent rate holds at the least (RecentRate)
 

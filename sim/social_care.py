@@ -15,7 +15,7 @@ from models.vocabulary import DAYS_PER_YEAR, HOURS_PER_DAY
 from sim.capacity import Places, scaled
 from sim.draws import C_HOURS, C_NURSING
 from sim.population import DEAD, HOSPITAL, NURSING, RESIDENTIAL, VIRTUAL_WARD
-from sim.rest_of_population import MIN_ASKS, SampleRate
+from sim.rest_of_population import MIN_CARE_HOME_ASKS, SampleRate
 from sim.sample_load import Hold, LoadedPlaces
 from sim.system import System
 from sim.workforce import Pool
@@ -195,7 +195,7 @@ class CareHomes:
         # over as many requests of both kinds as each kind's own flow would hold (about four years
         # at a quarter: all of a default run, as the onsets are counted from the start; a longer
         # run's flow then covers less than its onset correction does)
-        shared = SampleRate(MIN_ASKS * len(loaded), REQUESTS_MIN_SPAN_DAYS)
+        shared = SampleRate(MIN_CARE_HOME_ASKS * len(loaded), REQUESTS_MIN_SPAN_DAYS)
         shared.factor = onset_factor
         now = self.sys.env._now
         for kind, home in loaded.items():

@@ -70,7 +70,10 @@ own age, sex and base need (sim/start_population.py), the packages' weight came 
 at each holder's own chance of moving out, the start state was stepped again and business as
 usual refitted (the twenty-second refit's first stage; RESULTS_VERSION 17; every case moved), and
 when the start state was stepped twice more and a second stage fitted other hospital care's and
-other social care's elasticities (every case moved, the engine did not). Re-record them only
+other social care's elasticities (every case moved, the engine did not), and when, at a sample, the
+rest of the population's requests came to follow the sample's over its last 100 requests where a
+year holds fewer, not 400 (sim/rest_of_population.py MIN_ASKS; RESULTS_VERSION 18; every case is
+a sample, so every case moved; full population's results are unchanged). Re-record them only
 for a change that is meant to move the numbers, say so in its commit, and raise
 sim.replication.RESULTS_VERSION with them where the engine changed (a fit's cache and a run's
 resume are keyed by it; a refit alone changes the model files, which both compare already).

@@ -305,6 +305,8 @@ class Replication:
 # 16: the starting packages' weight counts moves out among a package's endings.
 # 17: the starting residents' need through a ten-year burn-in of deaths at fixed age and conditions
 #     (sim/start_population.py); the start's profile and incidences stepped again for it.
+# 18: at a sample, the rest's rate over the last 100 requests where a year holds fewer, not 400
+#     (sim/rest_of_population.MIN_ASKS); full population's results unchanged.
 RESULTS_VERSION = 18
 
 

@@ -20,7 +20,7 @@ RATE_WINDOW_DAYS = DAYS_PER_YEAR  # the sample's requests over this long give th
 # ... or over as many of its last requests, where a year holds fewer. Demand grows (business as
 # usual's social work assessments about 3% a year, as the population grows and ages), and a rate
 # over a span lags it by half the span: over the last 400, about three years of a tenth's social
-# work in one borough, the rest asked 2-4% too little and the waits ran 10-20% short of the whole
+# work in one borough, the rest asked 1-4% too little and the waits ran 8-21% short of the whole
 # population's. A hundred keep the rate's Poisson noise near 10%, and a tenth's social work (110
 # to 160 requests a year in each borough) is then taken over the last year.
 MIN_ASKS = 100
@@ -44,8 +44,9 @@ class Hold:
 
 class SampleRate:
     """The rate of the sample's requests: over the last year, or over its last MIN_ASKS requests
-    where a year holds fewer (a care home's few a year), so the rest's rate is not the noise of a
-    handful; before a year has run, the rate the starting state implies fills the part not run."""
+    where a year holds fewer (a tenth's social work in a borough; care homes ask for their own
+    number, sim/social_care.py), so the rest's rate is not the noise of a handful; before a year
+    has run, the rate the starting state implies fills the part not run."""
 
     def __init__(self, min_asks: int = MIN_ASKS, min_span: float = START_DAYS) -> None:
         self.asks: deque[float] = deque()

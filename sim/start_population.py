@@ -92,7 +92,7 @@ def year_hazard(
 def age_and_sex_shape(pop: Population, model: CareModel, n: int) -> np.ndarray:
     """The first n rows' death rate at their single age, by sex: the part of the burn-in's hazard
     its years do not change."""
-    rows = np.arange(n)
+    rows = slice(n)
     return death_rate_at(model, pop.age[rows]) * sex_factor(pop, model, rows)
 
 
